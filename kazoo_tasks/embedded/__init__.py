@@ -1,0 +1,1 @@
+"""Embedded services: what runs when no production server is configured."""
