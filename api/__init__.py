@@ -1,0 +1,1 @@
+"""The Crossbar REST API (flask-restx, /v2, Swagger UI)."""

@@ -1,0 +1,1 @@
+"""Callflows: routing a call to its flow, running nodes (cf_exe), and the node modules."""

@@ -1,0 +1,1 @@
+"""kazoo-tasks: a Celery call processor in the image of Kazoo."""

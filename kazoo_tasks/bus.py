@@ -1,0 +1,33 @@
+"""Exchanges, queues and task names: one definition that publishers and consumers share."""
+
+from __future__ import annotations
+
+from kombu import Exchange, Queue
+
+EVENTS_TASK = "kazoo.call.handle_events"
+"""The task ecallmgr sends (with the call id) after appending an event to a call's inbox."""
+
+
+def command_exchange(namespace: str) -> Exchange:
+    """Direct exchange carrying call commands; the routing key is the FreeSWITCH node name."""
+    return Exchange(f"{namespace}.commands", type="direct", durable=True)
+
+
+def command_queue(namespace: str, node: str) -> Queue:
+    """The queue one FreeSWITCH node's ecallmgr consumes its commands from."""
+    return Queue(
+        f"{namespace}.commands.{node}",
+        exchange=command_exchange(namespace),
+        routing_key=node,
+        durable=True,
+    )
+
+
+def docs_exchange(namespace: str) -> Exchange:
+    """Topic exchange of document changes; routing key ``<db>.<type>.<id>``."""
+    return Exchange(f"{namespace}.docs", type="topic", durable=True)
+
+
+def celery_queue_name(namespace: str, role: str) -> str:
+    """Name of the Celery queue serving ``role`` (callflow, housekeeping, ...)."""
+    return f"{namespace}.{role}"

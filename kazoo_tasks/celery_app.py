@@ -1,0 +1,64 @@
+"""The Celery application: broker, queues and routes for the call workload.
+
+``celery -A kazoo_tasks.celery_app worker`` runs a worker. The configuration is applied
+lazily (on first use of ``app.conf``) so importing this module starts nothing; the
+reasons behind each setting are in docs/celery.md.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery
+from kombu import Queue
+
+from kazoo_tasks import services
+from kazoo_tasks.bus import celery_queue_name
+from kazoo_tasks.config import Settings, get_settings
+
+CELERY_ROLES = ("callflow", "housekeeping")
+"""Celery queues, one per role; a worker pool can serve one or several."""
+
+TASK_MODULES = ("callflow.tasks", "workers.housekeeping")
+
+
+def celery_config(settings: Settings) -> dict[str, Any]:
+    """Celery settings for ``settings`` (see docs/celery.md for the reasons)."""
+    ns = settings.namespace
+    return {
+        "broker_url": services.broker_url(settings),
+        "result_backend": services.result_backend_url(settings),
+        "task_queues": [Queue(celery_queue_name(ns, role)) for role in CELERY_ROLES],
+        "task_default_queue": celery_queue_name(ns, "callflow"),
+        "task_routes": {
+            "kazoo.call.*": {"queue": celery_queue_name(ns, "callflow")},
+            "kazoo.housekeeping.*": {"queue": celery_queue_name(ns, "housekeeping")},
+        },
+        "task_serializer": "json",
+        "result_serializer": "json",
+        "accept_content": ["json"],
+        "task_ignore_result": True,
+        "worker_prefetch_multiplier": 1,
+        "broker_connection_retry_on_startup": True,
+        "result_expires": 3600,
+        "worker_hijack_root_logger": False,
+        "include": list(TASK_MODULES),
+    }
+
+
+def make_app(settings: Settings, name: str = "kazoo_tasks") -> Celery:
+    """A Celery app configured for ``settings``; ``app.kazoo_settings`` holds them."""
+    app = Celery(name, set_as_current=False)
+    app.kazoo_settings = settings  # type: ignore[attr-defined]
+    app.conf.update(celery_config(settings))
+    return app
+
+
+app = Celery("kazoo_tasks")
+
+
+@app.on_configure.connect
+def _configure_from_environment(sender: Celery, **_: Any) -> None:
+    settings = get_settings()
+    sender.kazoo_settings = settings  # type: ignore[attr-defined]
+    sender.conf.update(celery_config(settings))

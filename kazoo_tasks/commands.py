@@ -1,0 +1,104 @@
+"""The call command contract: a validated dict that becomes exactly one ESL frame.
+
+Callflow modules build commands; ecallmgr renders them with :func:`render_command` and
+writes the bytes to FreeSWITCH. Nothing reaches the wire unvalidated: identifiers must
+match strict patterns, values may not contain line breaks or NUL (which would let a
+caller-controlled string add a header or a whole command), applications that run code
+on the switch are refused, and sizes are bounded. Modules that copy caller-controlled
+text (a caller-id name, say) into a command pass it through :func:`sanitize_text` first.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from kazoo_tasks.esl.frames import encode_frame
+
+MAX_VALUE_LENGTH = 8192
+"""Longest value a command may carry (a long TTS text fits; a 1 MB header does not)."""
+
+CALL_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@:+-]{0,254}$"
+APP_NAME_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
+HANGUP_CAUSE_PATTERN = r"^[A-Z][A-Z0-9_]{0,63}$"
+API_ARG_PATTERN = r"^[A-Za-z0-9._@:+=/,-]*( [A-Za-z0-9._@:+=/,-]+)*$"
+
+REFUSED_APPS = frozenset(
+    {"system", "bgsystem", "eval", "lua", "luarun", "perl", "python", "javascript", "set_global"}
+)
+"""Applications that execute code or change global state on the switch."""
+
+API_COMMANDS = frozenset({"uuid_break", "uuid_kill", "uuid_answer", "uuid_transfer"})
+"""``api`` commands a module may send about its own call."""
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def sanitize_text(text: str) -> str:
+    """Replace control characters (line breaks included) by spaces and trim the result."""
+    return _CONTROL.sub(" ", text).strip()[:MAX_VALUE_LENGTH]
+
+
+def _no_control(value: str) -> None:
+    if "\n" in value or "\r" in value or "\x00" in value:
+        raise ValidationError("must not contain line breaks or NUL")
+
+
+class CommandSchema(Schema):
+    """Shape of a call command (``kind`` execute, hangup or api)."""
+
+    id = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9-]{1,64}$"))
+    call_id = fields.String(required=True, validate=validate.Regexp(CALL_ID_PATTERN))
+    node = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    kind = fields.String(required=True, validate=validate.OneOf(["execute", "hangup", "api"]))
+    app = fields.String(validate=validate.Regexp(APP_NAME_PATTERN))
+    args = fields.String(
+        load_default="", validate=[validate.Length(max=MAX_VALUE_LENGTH), _no_control]
+    )
+    hangup_cause = fields.String(
+        load_default="NORMAL_CLEARING", validate=validate.Regexp(HANGUP_CAUSE_PATTERN)
+    )
+    event_lock = fields.Boolean(load_default=True)
+
+    @validates_schema
+    def _check_kind(self, data: dict[str, Any], **_: Any) -> None:
+        kind = data.get("kind")
+        app = data.get("app")
+        if kind in ("execute", "api") and not app:
+            raise ValidationError("required for execute and api commands", "app")
+        if kind == "execute" and app in REFUSED_APPS:
+            raise ValidationError(f"application {app!r} is refused", "app")
+        if kind == "api":
+            if app not in API_COMMANDS:
+                raise ValidationError(f"api command {app!r} is not allowed", "app")
+            if not re.match(API_ARG_PATTERN, data.get("args", "")):
+                raise ValidationError("api arguments hold characters that are not allowed", "args")
+
+
+_schema = CommandSchema()
+
+
+def validate_command(command: dict[str, Any]) -> dict[str, Any]:
+    """Validate a command dict; raises marshmallow.ValidationError with field errors."""
+    return _schema.load(command)
+
+
+def render_command(command: dict[str, Any]) -> bytes:
+    """Validate ``command`` and return the single ESL frame that carries it."""
+    cmd = validate_command(command)
+    if cmd["kind"] == "api":
+        line = " ".join(filter(None, ["api", cmd["app"], cmd["call_id"], cmd["args"]]))
+        return (line + "\n\n").encode("utf-8")
+    headers = [("call-command", cmd["kind"])]
+    if cmd["kind"] == "execute":
+        headers.append(("execute-app-name", cmd["app"]))
+        if cmd["args"]:
+            headers.append(("execute-app-arg", cmd["args"]))
+        if cmd["event_lock"]:
+            headers.append(("event-lock", "true"))
+        headers.append(("Event-UUID", cmd["id"]))
+    else:
+        headers.append(("hangup-cause", cmd["hangup_cause"]))
+    return f"sendmsg {cmd['call_id']}\n".encode() + encode_frame(headers)

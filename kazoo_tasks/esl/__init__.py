@@ -1,0 +1,1 @@
+"""FreeSWITCH Event Socket: framing, connections, and the FreeSWITCH emulator."""

@@ -1,0 +1,98 @@
+"""The call event contract: what ecallmgr hands the pipeline for each FreeSWITCH event.
+
+A call event is a plain dict (it travels as JSON through Redis) built from one
+``text/event-plain`` frame by :func:`call_event_from_plain`. Only the events in
+:data:`PIPELINE_EVENTS` are subscribed to and published; everything else FreeSWITCH can
+send is noise to the call pipeline.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NotRequired, TypedDict
+
+from kazoo_tasks.esl.frames import PlainEvent
+
+PIPELINE_EVENTS: tuple[str, ...] = (
+    "CHANNEL_PARK",
+    "CHANNEL_ANSWER",
+    "CHANNEL_EXECUTE_COMPLETE",
+    "CHANNEL_BRIDGE",
+    "CHANNEL_UNBRIDGE",
+    "DTMF",
+    "RECORD_STOP",
+    "CHANNEL_HANGUP_COMPLETE",
+    "BACKGROUND_JOB",
+)
+"""Event names the call pipeline consumes."""
+
+PIPELINE_CUSTOM_EVENTS: tuple[str, ...] = ("sofia::register", "sofia::unregister")
+"""``CUSTOM`` subclasses the pipeline consumes (registrations)."""
+
+
+def subscription_command() -> str:
+    """The ``event plain ...`` command that subscribes to exactly what the pipeline needs."""
+    return "event plain " + " ".join((*PIPELINE_EVENTS, "CUSTOM", *PIPELINE_CUSTOM_EVENTS))
+
+
+class CallEvent(TypedDict):
+    """One FreeSWITCH event, normalized. ``headers`` keeps the raw (decoded) headers."""
+
+    name: str
+    call_id: str
+    node: str
+    timestamp: float
+    sequence: int
+    received_at: float
+    headers: dict[str, str]
+    application_name: NotRequired[str]
+    application_uuid: NotRequired[str]
+    application_response: NotRequired[str]
+    application_data: NotRequired[str]
+    dtmf_digit: NotRequired[str]
+    hangup_cause: NotRequired[str]
+    other_leg_call_id: NotRequired[str]
+    body: NotRequired[str]
+
+
+_OPTIONAL_FIELDS = (
+    ("application_name", "Application"),
+    ("application_uuid", "Application-UUID"),
+    ("application_response", "Application-Response"),
+    ("application_data", "Application-Data"),
+    ("dtmf_digit", "DTMF-Digit"),
+    ("hangup_cause", "Hangup-Cause"),
+    ("other_leg_call_id", "Other-Leg-Unique-ID"),
+)
+
+
+def event_name(headers: dict[str, str]) -> str:
+    """The name the pipeline uses: ``Event-Subclass`` for CUSTOM events, else ``Event-Name``."""
+    name = headers.get("Event-Name", "")
+    return headers.get("Event-Subclass", name) if name == "CUSTOM" else name
+
+
+def call_event_from_plain(event: PlainEvent, node: str, received_at: float) -> CallEvent:
+    """Normalize a decoded plain event received from FreeSWITCH node ``node``.
+
+    ``call_id`` is the channel's ``Unique-ID`` (empty for events without a channel, such
+    as BACKGROUND_JOB or registrations); ``received_at`` is the receiver's clock, the one
+    to measure latency with (FreeSWITCH's timestamps move in 20 ms steps).
+    """
+    headers = event.headers
+    timestamp = headers.get("Event-Date-Timestamp", "0")
+    sequence = headers.get("Event-Sequence", "0")
+    normalized: dict[str, Any] = {
+        "name": event_name(headers),
+        "call_id": headers.get("Unique-ID", ""),
+        "node": node,
+        "timestamp": int(timestamp) / 1e6 if timestamp.isdigit() else 0.0,
+        "sequence": int(sequence) if sequence.isdigit() else 0,
+        "received_at": received_at,
+        "headers": dict(headers),
+    }
+    for field_name, header in _OPTIONAL_FIELDS:
+        if header in headers:
+            normalized[field_name] = headers[header]
+    if event.body:
+        normalized["body"] = event.body
+    return normalized  # type: ignore[return-value]

@@ -1,0 +1,1 @@
+"""Marshmallow schemas of every stored document: one source for validation and the API model."""

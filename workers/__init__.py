@@ -1,0 +1,1 @@
+"""Long-running processes: ecallmgr (ESL), the changes follower, housekeeping tasks."""
