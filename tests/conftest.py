@@ -1,0 +1,60 @@
+"""Shared fixtures: settings pointing at the real local RabbitMQ and Redis, isolated per
+test by a unique namespace (queue, exchange and key prefix), cleaned up afterwards."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from kombu import Connection
+
+from kazoo_tasks.bus import celery_queue_name, command_exchange, command_queue, docs_exchange
+from kazoo_tasks.celery_app import CELERY_ROLES
+from kazoo_tasks.config import FreeswitchNode, Settings
+
+# pytest-celery 1.x is disabled in pyproject (-p no:celery): its fixtures need Docker.
+pytest_plugins = ("celery.contrib.pytest",)
+
+FIXTURES = Path(__file__).parent / "fixtures"
+FREESWITCH_FIXTURES = FIXTURES / "freeswitch"
+
+TEST_BROKER_URL = os.environ.get("KAZOO_TEST_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
+TEST_REDIS_URL = os.environ.get("KAZOO_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def _drop_namespace(settings: Settings) -> None:
+    client = redis.Redis.from_url(TEST_REDIS_URL)
+    keys = list(client.scan_iter(f"{settings.namespace}:*", count=1000))
+    if keys:
+        client.delete(*keys)
+    client.close()
+    with Connection(TEST_BROKER_URL) as conn:
+        channel = conn.default_channel
+        queues = [celery_queue_name(settings.namespace, role) for role in CELERY_ROLES]
+        queues += [
+            command_queue(settings.namespace, n.name).name for n in settings.freeswitch_nodes
+        ]
+        for name in queues:
+            channel.queue_delete(name)
+        for exchange in (command_exchange(settings.namespace), docs_exchange(settings.namespace)):
+            channel.exchange_delete(exchange.name)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Iterator[Settings]:
+    """Settings for one test: real RabbitMQ + Redis, a namespace nobody else uses."""
+    value = Settings(
+        namespace=f"kt{uuid.uuid4().hex[:10]}",
+        data_dir=tmp_path / "data",
+        broker_url=TEST_BROKER_URL,
+        redis_url=TEST_REDIS_URL,
+        result_backend=TEST_REDIS_URL,
+        freeswitch_nodes=(FreeswitchNode("fs1", "127.0.0.1", 8021, "ClueCon"),),
+        hangup_grace=1,
+    )
+    yield value
+    _drop_namespace(value)
