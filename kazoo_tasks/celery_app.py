@@ -43,6 +43,13 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "result_expires": 3600,
         "worker_hijack_root_logger": False,
         "include": list(TASK_MODULES),
+        "beat_schedule": {
+            "reap-calls": {
+                "task": "kazoo.housekeeping.reap_calls",
+                "schedule": settings.reap_interval,
+                "options": {"expires": settings.reap_interval},
+            },
+        },
     }
 
 
