@@ -45,6 +45,9 @@ class SwitchStandIn:
         self.executed: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.ended: dict[str, str] = {}
         self.refuse_apps: set[str] = set()
+        """Applications answered with COMMAND_ERROR (as ecallmgr does for a refused command)."""
+        self.hold_apps: set[str] = set()
+        """Applications that run "forever" (no CHANNEL_EXECUTE_COMPLETE until hangup)."""
         self._seen: set[str] = set()
         self._sequence = itertools.count(1000)
         self._lock = threading.Lock()
@@ -184,6 +187,8 @@ class SwitchStandIn:
         done = {"application_name": app, "application_uuid": cmd["id"]}
         if app in self.refuse_apps:
             return [self.event(call_id, "COMMAND_ERROR", application_response="refused", **done)]
+        if app in self.hold_apps:
+            return []
         events = []
         if app == "answer":
             events.append(self.event(call_id, "CHANNEL_ANSWER"))
