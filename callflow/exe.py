@@ -280,19 +280,16 @@ class Navigator:
             log.error(
                 "call %s: bad data for %s at %s: %s", record["call_id"], name, self._path(), exc
             )
-            self._trace(
-                step=step, module=name, event=event_name, outcome="continue:_", note=str(exc)
-            )
-            return Continue()
+            note = f"bad data: {exc.messages}"
         except Exception as exc:
             log.exception("call %s: module %s failed at %s", record["call_id"], name, self._path())
-            self._trace(
-                step=step, module=name, event=event_name, outcome="continue:_", note=repr(exc)
-            )
-            return Continue()
-        if event is None or not isinstance(outcome, Wait):
-            self._trace(step=step, module=name, event=event_name, outcome=describe(outcome))
-        return outcome
+            note = f"crashed: {exc!r}"
+        else:
+            if event is None or not isinstance(outcome, Wait):
+                self._trace(step=step, module=name, event=event_name, outcome=describe(outcome))
+            return outcome
+        self._trace(step=step, module=name, event=event_name, outcome="continue:_", note=note)
+        return Continue()
 
     def _end_flow(self, cause: str | None) -> None:
         """The flow is over: hang the call up (once) and wait for the switch to confirm."""

@@ -48,6 +48,9 @@ class SwitchStandIn:
         """Applications answered with COMMAND_ERROR (as ecallmgr does for a refused command)."""
         self.hold_apps: set[str] = set()
         """Applications that run "forever" (no CHANNEL_EXECUTE_COMPLETE until hangup)."""
+        self.duplicate_events = False
+        """Deliver every event twice (appended twice, notified twice), like a replaying
+        ecallmgr and a redelivered task."""
         self._seen: set[str] = set()
         self._sequence = itertools.count(1000)
         self._lock = threading.Lock()
@@ -98,7 +101,8 @@ class SwitchStandIn:
 
     def deliver(self, event: CallEvent) -> None:
         """Append an event to its call's inbox and notify a worker (ecallmgr's job)."""
-        inbox.deliver(self.redis, self.app, self.settings, event)
+        for _ in range(2 if self.duplicate_events else 1):
+            inbox.deliver(self.redis, self.app, self.settings, event)
 
     def park(
         self,

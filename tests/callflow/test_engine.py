@@ -201,3 +201,22 @@ def test_given_the_caller_hangs_up_mid_flow_when_events_follow_then_the_call_end
     assert cdr["hangup_cause"] == "ORIGINATOR_CANCEL"
     assert cdr["billing_seconds"] >= 0 and cdr["answered_timestamp"]
     assert switch.apps(call_id) == ["answer", "sleep 60000"]
+
+
+def test_given_every_event_delivered_twice_when_a_call_runs_then_each_is_applied_once(
+    worker, switch, save_callflow, documents
+):
+    switch.duplicate_events = True
+    save_callflow("cf-dup", node("answer", _=node("play", {"id": TONE})), ["6000"])
+
+    call_id = switch.park("6000", account_id=ACCOUNT_ID)
+
+    assert switch.wait_ended([call_id]) == []
+    assert [c["app"] if c["kind"] == "execute" else "hangup" for c in switch.received[call_id]] == [
+        "answer",
+        "playback",
+        "hangup",
+    ]
+    cdr = wait_for(lambda: cdr_of(documents, call_id))
+    assert cdr["node_runs"] == 2
+    assert [t["step"] for t in cdr["trace"]].count("route") == 1
