@@ -1,9 +1,10 @@
 """``kazoo-tasks worker`` and ``kazoo-tasks beat``: Celery for our app with sane defaults.
 
 The worker runs the prefork pool (short CPU-light tasks: prefork beats gevent on our
-measurements, see docs/celery.md), serves the queues of the roles it is given, and skips
-gossip/mingle (cluster chatter the call workload does not use). Extra arguments after
-``--`` go to Celery unchanged.
+measurements, see docs/celery.md), serves the queues of the roles it is given, takes a
+node name unique on its host (``<namespace>-<pid>@host``: two workers on one host must
+not share a remote-control queue) and skips gossip/mingle (cluster chatter the call
+workload does not use). Extra arguments after ``--`` go to Celery unchanged.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ def command(roles: str, concurrency: int | None, pool: str, celery_args: tuple[s
         f"--concurrency={concurrency or os.cpu_count() or 2}",
         f"--queues={queues}",
         f"--loglevel={settings.log_level}",
+        f"--hostname={settings.namespace}-{os.getpid()}@%h",
         "--without-gossip",
         "--without-mingle",
         *celery_args,
