@@ -80,7 +80,8 @@ def reap_calls(self: Task) -> int:
     at = now()
     reaped = 0
     for node in active.nodes():
-        if active.down_for(node, at) >= settings.node_down_grace:
+        down_for = active.down_for(node, at)
+        if down_for is not None and down_for >= settings.node_down_grace:
             doomed = {call_id: NODE_DOWN_CAUSE for call_id in active.calls(node)}
         else:
             idle_since = at - settings.orphan_timeout

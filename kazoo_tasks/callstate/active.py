@@ -53,11 +53,11 @@ class ActiveCalls:
         high = "+inf" if idle_since is None else f"({idle_since}"
         return list(self._client.zrangebyscore(self._calls_key(node), "-inf", high))
 
-    def down_for(self, node: str, at: float) -> float:
-        """How long ``node``'s heartbeat has been missing (0 while it is alive)."""
+    def down_for(self, node: str, at: float) -> float | None:
+        """How long ``node``'s heartbeat has been missing (None while it is alive)."""
         if self._client.exists(node_alive_key(self._ns, node)):
             self._client.delete(self._down_key(node))
-            return 0.0
+            return None
         self._client.set(self._down_key(node), at, nx=True)
         since = float(self._client.get(self._down_key(node)) or at)
         return max(at - since, 0.0)
