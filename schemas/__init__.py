@@ -10,6 +10,7 @@ from schemas.accounts import AccountSchema
 from schemas.agents import AgentSchema
 from schemas.base import DocumentSchema
 from schemas.callflows import CallflowSchema
+from schemas.cdrs import CdrSchema
 from schemas.conferences import ConferenceSchema
 from schemas.devices import DeviceSchema
 from schemas.errors import kazoo_errors
@@ -35,6 +36,7 @@ DOCUMENT_SCHEMAS: dict[str, type[DocumentSchema]] = {
     "conferences": ConferenceSchema,
     "queues": QueueSchema,
     "webhooks": WebhookSchema,
+    "cdrs": CdrSchema,
 }
 
 __all__ = ["DOCUMENT_SCHEMAS", "AgentSchema", "DocumentSchema", "kazoo_errors"]
