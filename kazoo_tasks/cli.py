@@ -10,7 +10,9 @@ import click
 
 from kazoo_tasks.config import get_settings
 
-COMMANDS: dict[str, str] = {}
+COMMANDS: dict[str, str] = {
+    "embedded": "kazoo_tasks.embedded.cli:command",
+}
 
 
 class LazyGroup(click.Group):
