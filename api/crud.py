@@ -41,6 +41,7 @@ SCOPED = [account_scoped, authenticated]
 class CrudRoutes:
     """The namespace and models built for a resource (extra routes attach to them)."""
 
+    api: Any
     namespace: Namespace
     models: DocModels
     service: DocumentService
@@ -149,4 +150,4 @@ def register_crud(
             def delete(self, account_id: str, doc_id: str) -> Any:
                 return document_answer(service.delete(account_id, doc_id, expected_revision()))
 
-    return CrudRoutes(ns, models, service)
+    return CrudRoutes(api, ns, models, service)
