@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Flask
 from waitress.server import create_server
@@ -31,9 +32,17 @@ class RunningServer:
         return f"http://{self.host}:{self.port}"
 
     def stop(self) -> None:
-        """Close the listening socket and wait for the serving thread."""
-        self.server.close()  # type: ignore[attr-defined]
+        """Close every socket from inside the serving loop (so it ends cleanly), then wait
+        for the thread and the worker threads."""
+        server: Any = self.server
+
+        def close_all() -> None:
+            for dispatcher in list(server._map.values()):
+                dispatcher.close()
+
+        server.trigger.pull_trigger(close_all)
         self.thread.join(timeout=10)
+        server.task_dispatcher.shutdown()
 
 
 def serve(app: Flask, host: str, port: int, threads: int = DEFAULT_THREADS) -> None:
