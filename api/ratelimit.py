@@ -40,5 +40,6 @@ def make_limiter(app: Flask, settings: Settings) -> Limiter:
 
 
 def auth_limit(limiter: Limiter, settings: Settings) -> Callable[[Any], Any]:
-    """The decorator limiting login attempts (``Settings.api_auth_rate_limit``)."""
-    return limiter.limit(settings.api_auth_rate_limit, scope="auth")
+    """The decorator limiting login attempts: one budget (``Settings.api_auth_rate_limit``)
+    per client address for both login endpoints."""
+    return limiter.shared_limit(settings.api_auth_rate_limit, scope="auth")

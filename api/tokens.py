@@ -9,6 +9,7 @@ nothing, and itsdangerous is already installed with Flask (no new dependency).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 from dataclasses import dataclass
@@ -56,7 +57,9 @@ class TokenSigner:
     """Issues and verifies tokens valid for ``ttl`` seconds."""
 
     def __init__(self, secret: str, ttl: int) -> None:
-        self._serializer = URLSafeTimedSerializer(secret, salt=_SALT)
+        self._serializer = URLSafeTimedSerializer(
+            secret, salt=_SALT, signer_kwargs={"digest_method": hashlib.sha256}
+        )
         self.ttl = ttl
 
     def issue(self, account_id: str, owner_id: str | None, method: str) -> str:
