@@ -89,7 +89,13 @@ def register(api: Any, context: ApiContext, shared: SharedModels) -> None:
         @ns.response(400, "Validation error", err)
         @ns.response(409, "Stale revision", err)
         def post(self, account_id: str) -> Any:
-            doc = service.replace(account_id, account_id, request_data(), expected_revision())
+            doc = service.replace(
+                account_id,
+                account_id,
+                request_data(),
+                expected_revision(),
+                keep_enabled=_is_own(account_id),
+            )
             return document_answer(doc)
 
         @ns.doc("patch_account", params=REVISION_PARAMS)
@@ -98,7 +104,13 @@ def register(api: Any, context: ApiContext, shared: SharedModels) -> None:
         @ns.response(400, "Validation error", err)
         @ns.response(409, "Stale revision", err)
         def patch(self, account_id: str) -> Any:
-            doc = service.patch(account_id, account_id, request_data(), expected_revision())
+            doc = service.patch(
+                account_id,
+                account_id,
+                request_data(),
+                expected_revision(),
+                keep_enabled=_is_own(account_id),
+            )
             return document_answer(doc)
 
         @ns.doc("delete_account", params=REVISION_PARAMS)
@@ -171,6 +183,11 @@ def register(api: Any, context: ApiContext, shared: SharedModels) -> None:
         @ns.response(403, "Forbidden", err)
         def get(self, account_id: str) -> Any:
             return ok({"api_key": service.read(account_id)["pvt_api_key"]})
+
+
+def _is_own(account_id: str) -> bool:
+    """Whether the caller edits its own account (it may not enable or disable it)."""
+    return account_id == g.auth.account_id and not g.auth.is_superduper_admin
 
 
 def _visible_from() -> str | None:

@@ -111,14 +111,36 @@ class AccountService(DocumentService):
         return saved
 
     def replace(
-        self, account_id: str, doc_id: str, data: Any, expected_rev: str | None = None
+        self,
+        account_id: str,
+        doc_id: str,
+        data: Any,
+        expected_rev: str | None = None,
+        *,
+        keep_enabled: bool = False,
     ) -> Document:
+        """Replace the account; ``keep_enabled``: ignore a change of ``enabled`` (an account
+        does not enable or disable itself, only its ancestors do, as in Kazoo)."""
+        data = self._keeping_enabled(account_id, data) if keep_enabled else data
         return self._mirrored(super().replace(account_id, account_id, data, expected_rev))
 
     def patch(
-        self, account_id: str, doc_id: str, data: Any, expected_rev: str | None = None
+        self,
+        account_id: str,
+        doc_id: str,
+        data: Any,
+        expected_rev: str | None = None,
+        *,
+        keep_enabled: bool = False,
     ) -> Document:
+        """Merge into the account (``keep_enabled`` as for :meth:`replace`)."""
+        data = self._keeping_enabled(account_id, data) if keep_enabled else data
         return self._mirrored(super().patch(account_id, account_id, data, expected_rev))
+
+    def _keeping_enabled(self, account_id: str, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        return {**data, "enabled": self.read(account_id).get("enabled", True)}
 
     def delete(self, account_id: str, doc_id: str, expected_rev: str | None = None) -> Document:
         """Delete an account without sub-accounts, with its database."""

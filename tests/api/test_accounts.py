@@ -124,3 +124,18 @@ def test_given_a_taken_account_name_when_creating_then_400_unique(root: LoggedIn
     answer = root.client.put("/accounts", {"name": root.account["name"]})
     assert answer.status_code == 400
     assert "unique" in answer.json()["data"]["name"]
+
+
+def test_given_an_account_when_it_disables_itself_then_ignored_but_its_parent_can(
+    root: LoggedIn,
+) -> None:
+    own = root.client.patch(f"/accounts/{root.id}", {"enabled": False})
+    assert own.status_code == 200 and own.json()["data"]["enabled"] is True
+    replaced = root.client.post(
+        f"/accounts/{root.id}", {"name": root.account["name"], "enabled": False}
+    )
+    assert replaced.json()["data"]["enabled"] is True
+    child = root.client.put(f"/accounts/{root.id}", {"name": "Kid"}).json()["data"]
+    key = root.client.get(f"/accounts/{child['id']}/api_key").json()["data"]["api_key"]
+    assert root.client.patch(f"/accounts/{child['id']}", {"enabled": False}).status_code == 200
+    assert root.client.put("/api_auth", {"api_key": key}, token="").status_code == 401
