@@ -57,7 +57,9 @@ def create_app(settings: Settings | None = None, store: DocumentStore | None = N
     store = store or services.document_store(settings)
     store.ensure_db(ACCOUNTS_DB)
     app = Flask("kazoo_tasks.api")
-    app.config.update(RESTX_MASK_SWAGGER=False, RESTX_ERROR_404_HELP=False)
+    app.config.update(
+        RESTX_MASK_SWAGGER=False, RESTX_ERROR_404_HELP=False, SWAGGER_UI_DOC_EXPANSION="list"
+    )
     context = ApiContext(
         settings=settings,
         store=store,
