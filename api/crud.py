@@ -17,7 +17,7 @@ from api.documents import DocumentService, ResourceSpec, public_view, summary_vi
 from api.http import expected_revision, ok, request_data
 from api.listing import ListQuery, Page
 from api.swagger import DocModels, SharedModels, document_models
-from api.tenancy import account_scoped, authenticated
+from api.tenancy import account_scoped, admin_to_write, authenticated
 
 ACCOUNT_ID_PARAM = {"description": "Account id (32 hex characters)", "pattern": "^[0-9a-f]{32}$"}
 LIST_PARAMS: dict[str, Any] = {
@@ -33,7 +33,7 @@ LIST_PARAMS: dict[str, Any] = {
 REVISION_PARAMS: dict[str, Any] = {
     "rev": {"description": "Revision being edited (409 if stale); or send If-Match"},
 }
-SCOPED = [account_scoped, authenticated]
+SCOPED = [admin_to_write, account_scoped, authenticated]
 """``method_decorators`` of account resources (restx applies the last one outermost)."""
 
 

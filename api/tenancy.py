@@ -1,11 +1,14 @@
 """Authentication and tenancy as decorators (never repeated in handlers).
 
 ``authenticated`` requires a valid token (``X-Auth-Token`` or ``Authorization: Bearer``)
-whose account still exists and is enabled. ``account_scoped`` then lets the request reach
-the ``account_id`` of the URL only if it is the token's account or one of its descendants
+whose account (and, for a ``user_auth`` token, whose user) still exists and is enabled.
+``account_scoped`` then lets the request reach the ``account_id`` of the URL only if it is
+the token's account or one of its descendants
 (the target's ``pvt_tree`` holds its ancestors), or if the token belongs to a system admin
-(a ``superduper_admin`` account). Resources list them in ``method_decorators``:
-``[account_scoped, authenticated]`` (restx applies the last one outermost).
+(a ``superduper_admin`` account). ``admin_to_write`` keeps the tokens of users without
+``priv_level: admin`` to reading (and never their account's api key). Resources list them
+in ``method_decorators``: ``[admin_to_write, account_scoped, authenticated]`` (restx
+applies the last one outermost).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from api.accounts.service import AccountService, is_account_id
 from api.context import current
 from api.errors import Forbidden, NotFoundError, Unauthorized
 from api.tokens import TokenClaims
+from kazoo_tasks.docstore import NotFound, account_db
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -31,6 +35,7 @@ class Auth:
 
     claims: TokenClaims
     account: dict[str, Any]
+    user: dict[str, Any] | None = None
 
     @property
     def account_id(self) -> str:
@@ -39,6 +44,11 @@ class Auth:
     @property
     def is_superduper_admin(self) -> bool:
         return self.account.get("pvt_superduper_admin") is True
+
+    @property
+    def may_write(self) -> bool:
+        """Account tokens (api_auth) and admin users write; other users only read."""
+        return self.user is None or self.user.get("priv_level") == "admin"
 
     def reaches(self, target: dict[str, Any]) -> bool:
         """Whether this caller may act on the account ``target``."""
@@ -72,7 +82,8 @@ def authenticated(view: View) -> View:
         account = AccountService(context.store).lookup(claims.account_id)
         if account is None or account.get("enabled") is False:
             raise Unauthorized({"message": "account of the token is missing or disabled"})
-        g.auth = Auth(claims, account)
+        user = _token_user(context, claims) if claims.owner_id else None
+        g.auth = Auth(claims, account, user)
         return view(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
@@ -93,5 +104,29 @@ def account_scoped(view: View) -> View:
             raise Forbidden()
         g.account = target
         return view(*args, account_id=account_id, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _token_user(context: Any, claims: TokenClaims) -> dict[str, Any]:
+    """The user a ``user_auth`` token was issued to (401 once deleted or disabled)."""
+    try:
+        user = context.store.get(account_db(claims.account_id), claims.owner_id)
+    except NotFound:
+        user = {}
+    if user.get("pvt_type") != "user" or user.get("enabled") is False:
+        raise Unauthorized({"message": "user of the token is missing or disabled"})
+    return user
+
+
+def admin_to_write(view: View) -> View:
+    """Refuse (403) writes, and api keys, to tokens of users who are not admins."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        auth: Auth = g.auth
+        if not auth.may_write and (request.method != "GET" or request.path.endswith("/api_key")):
+            raise Forbidden({"message": "only admins (priv_level admin) may do this"})
+        return view(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]

@@ -12,14 +12,19 @@ from flask_restx import Resource
 from api.accounts import schema
 from api.accounts.service import ACCOUNTS, AccountService
 from api.context import ApiContext
-from api.crud import ACCOUNT_ID_PARAM, LIST_PARAMS, REVISION_PARAMS, document_answer, list_answer
+from api.crud import (
+    ACCOUNT_ID_PARAM,
+    LIST_PARAMS,
+    REVISION_PARAMS,
+    SCOPED,
+    document_answer,
+    list_answer,
+)
 from api.errors import Forbidden
 from api.http import expected_revision, ok, request_data
 from api.listing import ListQuery
 from api.swagger import SharedModels, add_model, document_models, envelope
-from api.tenancy import account_scoped, authenticated
-
-SCOPED = [account_scoped, authenticated]
+from api.tenancy import admin_to_write, authenticated
 
 
 def register(api: Any, context: ApiContext, shared: SharedModels) -> None:
@@ -52,7 +57,7 @@ def register(api: Any, context: ApiContext, shared: SharedModels) -> None:
 
     @ns.route("")
     class Accounts(Resource):
-        method_decorators = [authenticated]
+        method_decorators = [admin_to_write, authenticated]
 
         @ns.doc("create_account")
         @ns.expect(models.request, validate=False)

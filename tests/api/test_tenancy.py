@@ -162,3 +162,50 @@ def test_given_an_expired_token_when_calling_then_401(
     finally:
         running.stop()
     print(f"\ntenancy attempts: {dict(ATTEMPTS)}")
+
+
+def test_given_a_user_token_when_the_user_is_not_admin_then_read_only(root: LoggedIn) -> None:
+    import hashlib
+
+    users = f"/accounts/{root.id}/users"
+    for name, level in (("reader", "user"), ("boss", "admin")):
+        made = root.client.put(
+            users,
+            {
+                "first_name": name,
+                "last_name": "X",
+                "username": name,
+                "password": "pw-123",
+                "priv_level": level,
+            },
+        )
+        assert made.status_code == 201
+    tokens = {}
+    for name in ("reader", "boss"):
+        credentials = hashlib.md5(f"{name}:pw-123".encode()).hexdigest()
+        login = root.client.put(
+            "/user_auth",
+            {"credentials": credentials, "account_name": root.account["name"]},
+            token="",
+        )
+        tokens[name] = login.json()["auth_token"]
+    reader, boss = tokens["reader"], tokens["boss"]
+    assert root.client.get(users, token=reader).status_code == 200
+    for method, path, data in [
+        ("PUT", users, {"first_name": "a", "last_name": "b"}),
+        ("GET", f"/accounts/{root.id}/api_key", None),
+        ("PATCH", f"/accounts/{root.id}", {"name": "mine now"}),
+        ("PUT", "/accounts", {"name": "new"}),
+    ]:
+        ATTEMPTS["non-admin user writing: 403"] += 1
+        assert root.client.request(method, path, data, token=reader).status_code == 403
+    assert (
+        root.client.put(users, {"first_name": "a", "last_name": "b"}, token=boss).status_code == 201
+    )
+    # a deleted user's token stops working
+    reader_id = [
+        u["id"] for u in root.client.get(users).json()["data"] if u.get("username") == "reader"
+    ]
+    assert root.client.delete(f"{users}/{reader_id[0]}").status_code == 200
+    assert root.client.get(users, token=reader).status_code == 401
+    print(f"\\ntenancy attempts: {dict(ATTEMPTS)}")
