@@ -89,7 +89,7 @@ def test_given_the_live_api_when_schemathesis_runs_then_no_server_error(
         "--report-json-path",
         str(report),
     ]
-    run = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    run = subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=tmp_path)
     (tmp_path / "schemathesis.log").write_text(run.stdout + run.stderr)
     result = json.loads(report.read_text())
     operations, cases = result["operations"], result["test_cases"]

@@ -208,4 +208,4 @@ def test_given_a_user_token_when_the_user_is_not_admin_then_read_only(root: Logg
     ]
     assert root.client.delete(f"{users}/{reader_id[0]}").status_code == 200
     assert root.client.get(users, token=reader).status_code == 401
-    print(f"\\ntenancy attempts: {dict(ATTEMPTS)}")
+    print(f"\ntenancy attempts: {dict(ATTEMPTS)}")
