@@ -14,6 +14,7 @@ COMMANDS: dict[str, str] = {
     "embedded": "kazoo_tasks.embedded.cli:command",
     "worker": "workers.worker_cli:command",
     "beat": "workers.worker_cli:beat",
+    "api": "api.cli:command",
 }
 
 
