@@ -35,7 +35,7 @@ expires after ``Settings.call_lock_ttl``; a live one re-checks the inbox on rele
     ignore_result=True,
     max_retries=MAX_BUSY_RETRIES,
     autoretry_for=(DocumentStoreError, RedisConnectionError, OperationalError, OSError),
-    retry_backoff=0.2,
+    retry_backoff=1,
     retry_backoff_max=5,
 )
 def handle_events(self: Task, call_id: str) -> int:
