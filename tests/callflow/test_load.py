@@ -48,13 +48,15 @@ def three_levels(save_callflow):
 def worker_processes(settings, tmp_path):
     """Two ``kazoo-tasks worker -c 2``: four worker processes."""
     workers = [WorkerProcess(settings, 2, tmp_path / f"worker-{i}.log") for i in range(2)]
-    for worker in workers:
-        worker.start()
-    wait_for_consumers(settings, len(workers))
-    yield workers
-    for worker in workers:
-        worker.stop()
-    drop_worker_exchanges(settings)
+    try:
+        for worker in workers:
+            worker.start()
+        wait_for_consumers(settings, len(workers))
+        yield workers
+    finally:
+        for worker in workers:
+            worker.stop()
+        drop_worker_exchanges(settings)
 
 
 def _place_calls(switch, count: int, per_second: float) -> list[str]:
