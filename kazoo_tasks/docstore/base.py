@@ -38,6 +38,10 @@ class Conflict(DocumentStoreError):
     """The revision given is not the current one (HTTP 409)."""
 
 
+class Unavailable(DocumentStoreError):
+    """The back end cannot be reached right now; retrying later may work."""
+
+
 class InvalidRequest(DocumentStoreError, ValueError):
     """Bad input: a malformed document, database name, selector or attachment (HTTP 400)."""
 

@@ -12,7 +12,7 @@ import pytest
 from kazoo_tasks.docstore import DocumentStore, account_db
 from kazoo_tasks.docstore.embedded import EmbeddedDocumentStore
 
-BACK_ENDS = ["embedded"]
+BACK_ENDS = ["embedded", "couch"]
 
 
 @pytest.fixture(params=BACK_ENDS)
