@@ -10,7 +10,9 @@ import click
 
 from kazoo_tasks.config import get_settings
 
-COMMANDS: dict[str, str] = {}
+COMMANDS: dict[str, str] = {
+    "changes": "workers.changes:command",
+}
 
 
 class LazyGroup(click.Group):

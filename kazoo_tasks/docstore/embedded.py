@@ -410,8 +410,10 @@ class EmbeddedDocumentStore(DocumentStore):
             if current is None or current[1]:
                 raise NotFound(f"document {doc_id!r} not found in {db!r}")
             previous = self._check_rev(current, rev, doc_id)
+            body = self._load_body(cur, db_id, doc_id)
+            tombstone = {"pvt_type": body["pvt_type"]} if "pvt_type" in body else {}
             cur.execute("DELETE FROM attachments WHERE db = ? AND doc = ?", (db_id, doc_id))
-            return self._write_revision(cur, db_id, doc_id, previous, {}, True)
+            return self._write_revision(cur, db_id, doc_id, previous, tombstone, True)
 
     def all_docs(
         self,
