@@ -15,6 +15,7 @@ COMMANDS: dict[str, str] = {
     "worker": "workers.worker_cli:command",
     "beat": "workers.worker_cli:beat",
     "api": "api.cli:command",
+    "changes": "workers.changes:command",
 }
 
 

@@ -82,6 +82,8 @@ class Settings:
     emulator_port: int = 8021
     emulator_password: str = "ClueCon"
     log_level: str = "INFO"
+    changes_lease_ttl: float = 10.0
+    cache_ttl: float = 300.0
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -121,6 +123,8 @@ class Settings:
                 emulator_port=env.int("EMULATOR_PORT", defaults.emulator_port),
                 emulator_password=env.str("EMULATOR_PASSWORD", defaults.emulator_password),
                 log_level=env.str("LOG_LEVEL", defaults.log_level).upper(),
+                changes_lease_ttl=env.float("CHANGES_LEASE_TTL", defaults.changes_lease_ttl),
+                cache_ttl=env.float("CACHE_TTL", defaults.cache_ttl),
             )
 
     def with_overrides(self, **changes: object) -> Settings:
