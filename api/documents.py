@@ -1,9 +1,11 @@
 """The generic document service behind every CRUD resource: validate with the resource's
-marshmallow schema, stamp the private fields, check uniqueness and revisions, store.
+marshmallow schema, stamp the private fields, check uniqueness and revisions, store, then
+let the resource update what depends on the document elsewhere.
 
 One :class:`DocumentService` per resource, parameterized by a :class:`ResourceSpec`
 (schema, ``pvt_type``, list summary, rules); resources only add what is theirs through
-:class:`DocumentRules`.
+:class:`DocumentRules`: ``prepare`` before a save, ``after_save`` / ``after_delete`` once
+it is done (callflows claim and release their numbers there).
 """
 
 from __future__ import annotations
@@ -40,6 +42,15 @@ class DocumentRules:
     ) -> Document:
         """Last changes to a validated document before it is saved (may raise ApiError)."""
         return doc
+
+    def after_save(
+        self, store: DocumentStore, account_id: str, saved: Document, previous: Document | None
+    ) -> None:
+        """What else must change once ``saved`` is stored (``previous``: the version it
+        replaced, None when it was created): indexes in other databases and the like."""
+
+    def after_delete(self, store: DocumentStore, account_id: str, deleted: Document) -> None:
+        """What else must change once ``deleted`` is gone."""
 
 
 @dataclass(frozen=True)
@@ -164,7 +175,9 @@ class DocumentService:
             pvt_modified=now,
             pvt_vsn=SCHEMA_VERSION,
         )
-        return self.store.save(self._db(account_id), without_cleared(doc))
+        saved = self.store.save(self._db(account_id), without_cleared(doc))
+        self.spec.rules.after_save(self.store, account_id, saved, None)
+        return saved
 
     def replace(
         self, account_id: str, doc_id: str, data: Any, expected_rev: str | None = None
@@ -195,6 +208,7 @@ class DocumentService:
             self.store.delete(self._db(account_id), doc_id, existing["_rev"])
         except Conflict:
             raise RevisionConflict() from None
+        self.spec.rules.after_delete(self.store, account_id, existing)
         return existing
 
     # -- helpers -------------------------------------------------------------------------
@@ -207,9 +221,11 @@ class DocumentService:
         kept = {k: v for k, v in existing.items() if is_reserved_key(k) and k != "id"}
         merged = {**kept, **doc, "pvt_modified": now_gregorian()}
         try:
-            return self.store.save(self._db(account_id), without_cleared(merged))
+            saved = self.store.save(self._db(account_id), without_cleared(merged))
         except Conflict:
             raise RevisionConflict() from None
+        self.spec.rules.after_save(self.store, account_id, saved, existing)
+        return saved
 
     def _check_unique(self, account_id: str, doc: Document, own_id: str | None) -> None:
         errors: dict[str, Any] = {}

@@ -158,14 +158,32 @@ class Claim:
     taken: dict[str, str]
 
 
+DID = regex.compile(r"^\+?1?\d{10}$|^\+[2-9]\d{7,}$")
+"""Numbers that reach us from outside and so belong to one account system-wide (Kazoo's
+default ``reconcile_regex``: ten digits after an optional ``+1``, or ``+`` and eight or
+more digits). Shorter numbers are extensions, private to each account."""
+
+
+def is_did(number: str) -> bool:
+    """Whether ``number`` is a DID, claimed in the system numbers database (not an
+    extension, which every account may use for itself)."""
+    return DID.match(number) is not None
+
+
 def _claimable(numbers: list[str]) -> list[str]:
-    return sorted({str(n) for n in numbers if n and str(n) != NO_MATCH})
+    return sorted({str(n) for n in numbers if n and is_did(str(n))})
+
+
+def claimed_elsewhere(store: DocumentStore, account_id: str, numbers: list[str]) -> list[str]:
+    """The DIDs among ``numbers`` that another account has claimed."""
+    return [n for n in _claimable(numbers) if number_owner(store, n) not in (None, account_id)]
 
 
 def claim_numbers(
     store: DocumentStore, account_id: str, callflow_id: str, numbers: list[str]
 ) -> Claim:
-    """Point each of ``numbers`` at the account's callflow, unless another account owns it.
+    """Point each DID of ``numbers`` at the account's callflow, unless another account
+    owns it (extensions are skipped: see :data:`DID`).
 
     The first account to claim a number owns it until it releases it; the same account
     may move its number to another of its callflows. Call this when a callflow is saved.
@@ -218,4 +236,19 @@ def release_numbers(
                 break
             except Conflict:
                 continue
+    return released
+
+
+def release_account_numbers(store: DocumentStore, account_id: str) -> list[str]:
+    """Give up every number the account holds (when the account is deleted)."""
+    try:
+        held = store.find(NUMBERS_DB, {"account_id": account_id})
+    except NotFound:
+        return []
+    by_callflow: dict[str, list[str]] = {}
+    for doc in held:
+        by_callflow.setdefault(doc.get("callflow_id", ""), []).append(doc["_id"])
+    released: list[str] = []
+    for callflow_id, numbers in sorted(by_callflow.items()):
+        released += release_numbers(store, account_id, callflow_id, numbers)
     return released

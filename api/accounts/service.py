@@ -25,6 +25,7 @@ from api.documents import (
 )
 from api.errors import HasDescendants, NotFoundError, RevisionConflict
 from api.listing import ListQuery, Page, list_documents
+from callflow.router import release_account_numbers
 from kazoo_tasks.docstore import ACCOUNTS_DB, Conflict, DocumentStore, NotFound, account_db
 
 _ACCOUNT_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -37,7 +38,12 @@ def is_account_id(value: str) -> bool:
 
 
 class AccountRules(DocumentRules):
+    """Names and realms are unique system-wide; a deleted account gives up its numbers."""
+
     unique = ("name", "realm")
+
+    def after_delete(self, store: DocumentStore, account_id: str, deleted: Document) -> None:
+        release_account_numbers(store, account_id)
 
 
 ACCOUNTS = ResourceSpec("accounts", schema.DOCUMENT, schema.SUMMARY, AccountRules())
@@ -156,6 +162,7 @@ class AccountService(DocumentService):
         except Conflict:
             raise RevisionConflict() from None
         self.store.delete_db(account_db(account_id))
+        self.spec.rules.after_delete(self.store, account_id, existing)
         return existing
 
     def _mirrored(self, saved: Document) -> Document:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from kazoo_tasks.docstore import ACCOUNTS_DB, DocumentStore, account_db
-from tests.api.conftest import LoggedIn
+from tests.crossbar import LoggedIn
 
 
 def test_given_a_parent_when_put_on_it_then_a_sub_account_exists_in_both_databases(

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.conftest import LoggedIn
 from tests.api.samples import SAMPLES
+from tests.crossbar import LoggedIn
 
 RESOURCES = sorted(SAMPLES)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from api.server import RunningServer
 from kazoo_tasks.docstore import DocumentStore
-from tests.api.conftest import LoggedIn
+from tests.crossbar import LoggedIn
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "api.md"
 

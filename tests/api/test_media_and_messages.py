@@ -7,7 +7,7 @@ import requests
 
 from api.vmboxes.service import save_message
 from kazoo_tasks.docstore import DocumentStore, account_db
-from tests.api.conftest import LoggedIn
+from tests.crossbar import LoggedIn
 
 AUDIO = b"ID3" + bytes(range(256)) * 40
 

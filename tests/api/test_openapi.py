@@ -14,7 +14,7 @@ from openapi_spec_validator import validate
 
 from api.server import RunningServer
 from schemas import DOCUMENT_SCHEMAS
-from tests.api.conftest import LoggedIn
+from tests.crossbar import LoggedIn
 
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
 

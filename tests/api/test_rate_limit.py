@@ -7,7 +7,7 @@ from typing import Any
 from api.app import create_app
 from api.server import start_in_thread
 from kazoo_tasks.docstore import DocumentStore
-from tests.api.conftest import Crossbar
+from tests.crossbar import Crossbar
 
 
 def test_given_repeated_bad_logins_when_over_the_limit_then_429_in_the_envelope(

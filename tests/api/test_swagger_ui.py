@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from api.server import RunningServer
-from tests.api.conftest import LoggedIn
+from tests.crossbar import LoggedIn
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

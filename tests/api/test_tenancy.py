@@ -12,7 +12,7 @@ import pytest
 
 from api.server import RunningServer
 from kazoo_tasks.docstore import DocumentStore
-from tests.api.conftest import Crossbar, LoggedIn, new_account
+from tests.crossbar import Crossbar, LoggedIn, new_account
 
 ATTEMPTS: Counter[str] = Counter()
 

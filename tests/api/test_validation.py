@@ -8,7 +8,7 @@ from typing import Any
 import requests
 
 from kazoo_tasks.docstore import account_db
-from tests.api.conftest import LoggedIn
+from tests.crossbar import LoggedIn
 
 RING_ID = "a" * 32
 

@@ -1,5 +1,6 @@
 """Fixtures for engine tests: a Celery app and in-process worker on the real RabbitMQ and
-Redis, the embedded document store, and the switch stand-in."""
+Redis, the embedded document store, the switch stand-in, and the REST API over the same
+store (for flows written through the API)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import redis
 from celery import Celery
 from celery.contrib.testing.worker import start_worker
 
+from api.app import create_app
+from api.server import RunningServer, start_in_thread
 from callflow.cdr import ANONYMOUS_CDRS_DB
 from callflow.router import claim_numbers
 from kazoo_tasks import services
@@ -19,6 +22,7 @@ from kazoo_tasks.callstate import CallStore
 from kazoo_tasks.celery_app import make_app
 from kazoo_tasks.docstore import DocumentStore, NotFound, account_db
 from tests.conftest import TEST_BROKER_URL
+from tests.crossbar import LoggedIn, new_account
 from tests.switch import SwitchStandIn
 
 ACCOUNT_ID = "a1b2c3d4e5f60718293a4b5c6d7e8f90"
@@ -82,6 +86,22 @@ def worker(app):
 def switch(settings, app) -> Iterator[SwitchStandIn]:
     with SwitchStandIn(settings, app, TEST_BROKER_URL) as stand_in:
         yield stand_in
+
+
+@pytest.fixture
+def api_server(settings, documents) -> Iterator[RunningServer]:
+    """The REST API on a free port, over the document store the worker routes from."""
+    running = start_in_thread(
+        create_app(settings.with_overrides(api_secret="test-secret"), documents)
+    )
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def api_account(documents, api_server) -> LoggedIn:
+    """A new top-level account and a client logged in with its api key."""
+    return new_account(documents, api_server)
 
 
 @pytest.fixture
