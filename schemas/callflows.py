@@ -3,19 +3,19 @@
 The ``flow`` tree is validated node by node: each node's ``module`` must be a registered
 callflow module (entry-point group :data:`callflow.module.ENTRY_POINT_GROUP`) and its
 ``data`` must load through that module's ``data_schema``. Errors keep the path of the bad
-field, e.g. ``flow.children._.data.id``. Uniqueness of numbers and patterns within the
-account needs the database and is checked by the API's callflow service.
+field, e.g. ``flow.children._.data.id``. Modules come from the engine's registry
+(:mod:`callflow.registry`), so what the API accepts is what workers run. Uniqueness of
+numbers and patterns within the account needs the database and is checked by the API's
+callflow service.
 """
 
 from __future__ import annotations
 
-import functools
-from importlib.metadata import entry_points
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields
 
-from callflow.module import ENTRY_POINT_GROUP
+from callflow import registry
 from schemas.base import DocumentSchema, SubSchema, nested, obj, string, string_list
 from schemas.rules import RuleMessage, compiles_as_regex, fail
 
@@ -23,22 +23,14 @@ MAX_FLOW_DEPTH = 64
 """Deepest tree accepted (a guard against recursion bombs, far beyond real callflows)."""
 
 
-@functools.cache
 def module_schema(name: str) -> type[Schema] | None:
-    """The ``data_schema`` of the registered callflow module ``name``, or None."""
-    for entry_point in entry_points(group=ENTRY_POINT_GROUP, name=name):
-        return entry_point.load().data_schema
-    return None
+    """The ``data_schema`` of the registered callflow module ``name``, or None.
 
-
-def registered_modules() -> list[str]:
-    """Names of every registered callflow module, sorted."""
-    return sorted({ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)})
-
-
-def forget_modules() -> None:
-    """Drop cached module look-ups (after distributions were installed or removed)."""
-    module_schema.cache_clear()
+    Modules are found by the engine's registry (:mod:`callflow.registry`): one look-up and
+    one cache for validation and for running calls; ``registry.refresh()`` resets both.
+    """
+    module = registry.load_module(name)
+    return None if module is None else module.data_schema
 
 
 def load_node(node: Any, depth: int = 0) -> dict[str, Any]:

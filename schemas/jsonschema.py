@@ -7,7 +7,8 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from schemas.callflows import FlowNode, registered_modules
+from callflow import registry
+from schemas.callflows import FlowNode
 
 FLOW_NODE_DEFINITION = "CallflowNode"
 
@@ -102,7 +103,7 @@ def flow_node_schema(ref_prefix: str = "#/definitions/") -> dict[str, Any]:
         "maxLength": 64,
         "description": "A registered callflow module",
     }
-    modules = registered_modules()
+    modules = registry.module_names()
     if modules:
         module["enum"] = modules
     return {

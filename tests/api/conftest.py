@@ -12,31 +12,24 @@ import pytest
 
 from api.app import create_app
 from api.server import RunningServer, start_in_thread
+from callflow import registry
 from kazoo_tasks.config import Settings
 from kazoo_tasks.docstore import DocumentStore
 from kazoo_tasks.docstore.embedded import EmbeddedDocumentStore
-from schemas.callflows import forget_modules, registered_modules
 from tests.crossbar import Crossbar, LoggedIn, new_account
 
 PLUGINS = Path(__file__).parent / "plugins"
-STANDINS = Path(__file__).parent / "standin_modules"
-DOCUMENTED_MODULES = ("tts", "hangup")
-"""Modules docs/api.md uses (the engine's); stand-ins are registered only if missing."""
 
 
 @pytest.fixture(scope="session", autouse=True)
 def test_callflow_modules() -> Iterator[None]:
-    """Register ``test_ring`` and ``test_say`` (a test distribution on ``sys.path``), and
-    stand-ins for the documented modules when the real ones are not installed."""
-    added = [str(PLUGINS)]
-    if not set(DOCUMENTED_MODULES) <= set(registered_modules()):
-        added.append(str(STANDINS))
-    sys.path[:0] = added
-    forget_modules()
+    """Register ``test_ring`` and ``test_say`` (a test distribution on ``sys.path``) beside
+    the shipped modules."""
+    sys.path.insert(0, str(PLUGINS))
+    registry.refresh()
     yield
-    for path in added:
-        sys.path.remove(path)
-    forget_modules()
+    sys.path.remove(str(PLUGINS))
+    registry.refresh()
 
 
 @pytest.fixture

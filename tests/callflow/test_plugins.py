@@ -3,13 +3,11 @@ crashing one, registered by a dist-info directory on sys.path) runs with no core
 
 from __future__ import annotations
 
-import sys
-import textwrap
-
 import pytest
 
 from callflow import registry
 from tests.callflow.conftest import ACCOUNT_ID, cdr_of, node, wait_for
+from tests.module_dist import installed_modules
 
 PLUGIN = """
 from callflow.module import CallflowModule
@@ -25,25 +23,8 @@ class Crash(CallflowModule):
 @pytest.fixture
 def crash_module(tmp_path):
     """Install a ``crash`` module the way a third-party distribution would."""
-    (tmp_path / "crashing_module.py").write_text(PLUGIN)
-    dist_info = tmp_path / "kazoo_test_plugins-1.0.dist-info"
-    dist_info.mkdir()
-    (dist_info / "METADATA").write_text(
-        "Metadata-Version: 2.1\nName: kazoo-test-plugins\nVersion: 1.0\n"
-    )
-    (dist_info / "entry_points.txt").write_text(
-        textwrap.dedent(
-            """
-            [kazoo_tasks.callflow_modules]
-            crash = crashing_module:Crash
-            """
-        )
-    )
-    sys.path.insert(0, str(tmp_path))
-    registry.refresh()
-    yield "crash"
-    sys.path.remove(str(tmp_path))
-    registry.refresh()
+    with installed_modules(tmp_path, "crashing_module", PLUGIN, {"crash": "crashing_module:Crash"}):
+        yield "crash"
 
 
 def test_given_an_installed_module_that_raises_when_reached_then_the_call_continues_to_its_wildcard_child(  # noqa: E501
