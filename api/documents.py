@@ -18,9 +18,9 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError
 
-from api.clock import now_gregorian
 from api.errors import NotFoundError, RevisionConflict, ValidationFailed
 from api.listing import ListQuery, Page, as_query_value, list_documents, value_at
+from kazoo_tasks.clock import now_gregorian
 from kazoo_tasks.docstore import Conflict, DocumentStore, NotFound, account_db
 from schemas.base import DocumentSchema, is_reserved_key
 from schemas.errors import kazoo_errors

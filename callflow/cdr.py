@@ -11,6 +11,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from kazoo_tasks.clock import to_gregorian
+from kazoo_tasks.docstore import account_db
+
 ANONYMOUS_CDRS_DB = "anonymous_cdrs"
 """Where CDRs of calls that never found an account go (as in Kazoo)."""
 
@@ -25,10 +28,21 @@ def _span(start: float | None, end: float | None) -> int:
     return max(round(end - start), 0) if start and end else 0
 
 
+def _gregorian(unix_seconds: float | None) -> int | None:
+    return None if unix_seconds is None else to_gregorian(unix_seconds)
+
+
 def build_cdr(record: dict[str, Any]) -> dict[str, Any]:
-    """The CDR document of an ended call."""
+    """The CDR document of an ended call.
+
+    Times are Kazoo's: gregorian seconds (:mod:`kazoo_tasks.clock`) in ``timestamp`` (the
+    hangup, as in Kazoo), ``answered_timestamp``, ``hangup_timestamp`` and ``pvt_created``,
+    so the API's ``created_from`` / ``created_to`` find CDRs like any other document;
+    ``channel_created_time`` is FreeSWITCH's start of the channel in Unix microseconds.
+    """
     created, answered, ended = record["created_at"], record["answered_at"], record["hungup_at"]
-    return {
+    account_id = record["account_id"]
+    cdr = {
         "_id": cdr_id(record),
         "pvt_type": "cdr",
         "call_id": record["call_id"],
@@ -46,14 +60,19 @@ def build_cdr(record: dict[str, Any]) -> dict[str, Any]:
         "custom_channel_vars": record["ccvs"],
         "callflow_id": record["callflow_id"],
         "hangup_cause": record["hangup_cause"],
-        "timestamp": created,
-        "answered_timestamp": answered,
-        "hangup_timestamp": ended,
+        "timestamp": to_gregorian(ended),
+        "channel_created_time": int(created * 1_000_000),
+        "answered_timestamp": _gregorian(answered),
+        "hangup_timestamp": to_gregorian(ended),
         "duration_seconds": _span(created, ended),
         "billing_seconds": _span(answered, ended),
         "ringing_seconds": _span(created, answered or ended),
         "node_runs": record["node_runs"],
         "trace": record["trace"],
         "trace_dropped": record["trace_dropped"],
-        "pvt_created": ended,
+        "pvt_created": to_gregorian(ended),
+        "pvt_modified": to_gregorian(ended),
     }
+    if account_id:
+        cdr.update(pvt_account_id=account_id, pvt_account_db=account_db(account_id))
+    return cdr

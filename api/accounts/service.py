@@ -13,7 +13,6 @@ import uuid
 from typing import Any
 
 from api.accounts import schema
-from api.clock import now_gregorian
 from api.documents import (
     SCHEMA_VERSION,
     Document,
@@ -26,6 +25,7 @@ from api.documents import (
 from api.errors import HasDescendants, NotFoundError, RevisionConflict
 from api.listing import ListQuery, Page, list_documents
 from callflow.router import release_account_numbers
+from kazoo_tasks.clock import now_gregorian
 from kazoo_tasks.docstore import ACCOUNTS_DB, Conflict, DocumentStore, NotFound, account_db
 
 _ACCOUNT_ID = re.compile(r"^[0-9a-f]{32}$")

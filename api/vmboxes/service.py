@@ -8,7 +8,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from api.clock import now_gregorian
 from api.documents import (
     SCHEMA_VERSION,
     Document,
@@ -19,6 +18,7 @@ from api.documents import (
 )
 from api.errors import NotFoundError, RevisionConflict
 from api.listing import ListQuery, Page, list_documents
+from kazoo_tasks.clock import now_gregorian
 from kazoo_tasks.docstore import Attachment, Conflict, DocumentStore, NotFound, account_db
 from schemas.vmboxes import VmboxMessageMetadata
 
