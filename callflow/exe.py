@@ -45,6 +45,7 @@ from callflow.outcomes import (
     describe,
 )
 from callflow.registry import load_module
+from kazoo_tasks.cache import Cache
 from kazoo_tasks.callstate.record import (
     ACCOUNT_CCV,
     STATUS_ACTIVE,
@@ -80,6 +81,8 @@ class Environment:
     settings: Settings
     documents: Callable[[], DocumentStore]
     now: Callable[[], float]
+    cache: Cache | None = None
+    """Where routing keeps what it reads (None: read the store every time)."""
 
 
 class Navigator:
@@ -133,7 +136,10 @@ class Navigator:
         record = self.record = new_call_record(event)
         record["last_event"]["sequence"] = event.get("sequence", 0)
         found = router.route(
-            self.env.documents(), record["ccvs"].get(ACCOUNT_CCV), record["request_user"]
+            self.env.documents(),
+            record["ccvs"].get(ACCOUNT_CCV),
+            record["request_user"],
+            self.env.cache,
         )
         if isinstance(found, router.NoRoute):
             log.warning("call %s: not routed: %s", record["call_id"], found.reason)
@@ -215,7 +221,9 @@ class Navigator:
             self._trace(step="branch", outcome="branch_limit", note=callflow_id)
             return HardStop()
         if callflow_id not in record["flows"]:
-            doc = router.load_callflow(self.env.documents(), record["account_id"], callflow_id)
+            doc = router.load_callflow(
+                self.env.documents(), record["account_id"], callflow_id, self.env.cache
+            )
             if doc is None:
                 log.warning("call %s: callflow %s not found", record["call_id"], callflow_id)
                 self._trace(step="branch", outcome="missing", note=callflow_id)

@@ -12,3 +12,8 @@ def call_key(namespace: str, call_id: str, part: str) -> str:
 def call_key_pattern(namespace: str, call_id: str) -> str:
     """A SCAN pattern matching every key of one call."""
     return f"{namespace}:call:{{{call_id}}}:*"
+
+
+def changes_lease_key(namespace: str) -> str:
+    """The lease the active ``changes`` process holds (its value names the holder)."""
+    return f"{namespace}:changes:lease"

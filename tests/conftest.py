@@ -13,6 +13,7 @@ import redis
 from kombu import Connection
 
 from kazoo_tasks.bus import celery_queue_name, command_exchange, command_queue, docs_exchange
+from kazoo_tasks.cache.listener import close_namespace
 from kazoo_tasks.celery_app import CELERY_ROLES
 from kazoo_tasks.config import FreeswitchNode, Settings
 from kazoo_tasks.docstore import DocumentStore
@@ -60,6 +61,7 @@ def settings(tmp_path: Path) -> Iterator[Settings]:
         hangup_grace=1,
     )
     yield value
+    close_namespace(value.namespace)  # the cache listener this test may have started
     _drop_namespace(value)
 
 

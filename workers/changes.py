@@ -38,6 +38,7 @@ from kazoo_tasks.docstore import (
     account_id_from_db,
 )
 from kazoo_tasks.docstore.documents import is_design_doc
+from kazoo_tasks.keys import changes_lease_key
 from kazoo_tasks.lease import RedisLease
 
 log = logging.getLogger(__name__)
@@ -112,7 +113,7 @@ class ChangesFollower:
         self.store = store or services.document_store(settings)
         client = redis_client or services.redis_client(settings)
         ttl = lease_ttl if lease_ttl is not None else settings.changes_lease_ttl
-        self.lease = RedisLease(client, f"{settings.namespace}:changes:lease", ttl)
+        self.lease = RedisLease(client, changes_lease_key(settings.namespace), ttl)
         self.checkpoints = Checkpoints(client, settings.namespace)
         self.poll_timeout = max(ttl / 3, 0.1)
         self.exchange = docs_exchange(settings.namespace)

@@ -8,7 +8,9 @@ inherited are flushed, since nobody kept them fresh across the fork.
 
 While the listener is not consuming (not started yet, connection lost, reconnecting)
 every cache it serves is flushed and keeps no entry bound to origins: an entry nobody
-can erase could stay stale.
+can erase could stay stale. The same holds while no ``changes`` process publishes: the
+listener looks at the changes lease in Redis about once a second, and without a holder
+(none running, or Redis unreachable) the caches are flushed and lookups read the store.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 import weakref
 from collections.abc import Iterator
@@ -24,16 +27,20 @@ from typing import Any
 
 from kombu import Connection, Consumer, Message, Queue
 from kombu.mixins import ConsumerMixin
+from redis.exceptions import RedisError
 
 from kazoo_tasks import services
 from kazoo_tasks.bus import docs_exchange
 from kazoo_tasks.cache.local import Cache
 from kazoo_tasks.config import Settings
 from kazoo_tasks.doc_changes import DocChange
+from kazoo_tasks.keys import changes_lease_key
 
 log = logging.getLogger(__name__)
 
 HEARTBEAT_S = 10
+PUBLISHER_CHECK_S = 1.0
+"""How often the listener checks that a changes process holds its lease."""
 
 
 class DocChangeListener(ConsumerMixin):
@@ -45,6 +52,8 @@ class DocChangeListener(ConsumerMixin):
         self._caches: weakref.WeakSet[Cache] = weakref.WeakSet()
         self._caches_lock = threading.Lock()
         self._live = threading.Event()
+        self._publisher = threading.Event()
+        self._publisher_checked = -PUBLISHER_CHECK_S
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
         self.received = 0
@@ -53,8 +62,9 @@ class DocChangeListener(ConsumerMixin):
 
     @property
     def live(self) -> bool:
-        """Whether notifications are being consumed right now."""
-        return self._live.is_set()
+        """Whether notifications flow right now: consumed here, and published by a changes
+        process (one holds the changes lease)."""
+        return self._live.is_set() and self._publisher.is_set()
 
     def attach(self, cache: Cache) -> bool:
         """Serve ``cache``; start consuming if not yet. True when notifications flow."""
@@ -66,7 +76,16 @@ class DocChangeListener(ConsumerMixin):
     def wait_live(self, timeout: float) -> bool:
         """Wait until notifications flow (tests and warm-ups use this)."""
         self.start()
-        return self._live.wait(timeout)
+        deadline = time.monotonic() + timeout
+        while True:
+            if self._live.is_set():
+                self._check_publisher(force=True)
+                if self.live:
+                    return True
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            time.sleep(min(left, 0.05))
 
     def start(self) -> None:
         """Start the consumer thread if it is not running."""
@@ -111,9 +130,11 @@ class DocChangeListener(ConsumerMixin):
     def on_consume_ready(self, connection: Any, channel: Any, consumers: Any, **_: Any) -> None:
         self._flush_all()
         self._live.set()
+        self._check_publisher(force=True)
         log.info("doc-change listener consuming (pid %s)", os.getpid())
 
     def on_iteration(self) -> None:
+        self._check_publisher()
         for cache in self._snapshot():
             cache.sweep()
 
@@ -132,6 +153,25 @@ class DocChangeListener(ConsumerMixin):
     def _flush_all(self) -> None:
         for cache in self._snapshot():
             cache.flush()
+
+    def _check_publisher(self, force: bool = False) -> None:
+        """Note whether a changes process holds its lease; flush when the last one went."""
+        now = time.monotonic()
+        if not force and now - self._publisher_checked < PUBLISHER_CHECK_S:
+            return
+        self._publisher_checked = now
+        key = changes_lease_key(self.settings.namespace)
+        try:
+            present = bool(services.redis_client(self.settings).exists(key))
+        except RedisError as exc:
+            log.warning("doc-change listener cannot read %s: %s", key, exc)
+            present = False
+        if present:
+            self._publisher.set()
+        elif self._publisher.is_set():
+            self._publisher.clear()
+            self._flush_all()
+            log.warning("no changes process holds %s: caches flushed, lookups read the store", key)
 
     def _went_down(self, why: str) -> None:
         was_live = self.live
@@ -198,6 +238,18 @@ def named_cache(
             )
             _all_caches.add(cache)
         return cache
+
+
+def close_namespace(namespace: str) -> None:
+    """Stop this process's listener(s) for ``namespace`` and drop its named caches (for
+    processes that are done with a namespace: tests, tools). The consumer thread ends
+    within a second, closing its connection."""
+    with _listeners_lock:
+        listeners = [_listeners.pop(key) for key in list(_listeners) if key[0] == namespace]
+        for key in [key for key in _named if key[0] == namespace]:
+            del _named[key]
+    for listener in listeners:
+        listener.stop(timeout=0)
 
 
 def _after_fork_in_child() -> None:

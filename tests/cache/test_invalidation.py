@@ -6,12 +6,10 @@ import multiprocessing
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-import redis
 import requests
 
 from kazoo_tasks.cache import named_cache, origins
@@ -19,7 +17,7 @@ from kazoo_tasks.cache.listener import listener_for
 from kazoo_tasks.config import Settings
 from kazoo_tasks.docstore import DocumentStore, account_db
 from kazoo_tasks.docstore.embedded import EmbeddedDocumentStore
-from tests.changes.processes import changes_process, stop, wait_primed
+from tests.changes.processes import changes_process_running
 
 PROPAGATION_BOUND_S = 1.0
 
@@ -45,23 +43,6 @@ def _seen_within(settings: Settings, store: DocumentStore, db: str, wanted: Any)
             return elapsed
         time.sleep(0.01)
     raise AssertionError(f"cache still stale after 5 s (wanted {wanted!r})")
-
-
-@contextmanager
-def changes_process_running(
-    settings: Settings, log_dir: Path, couchdb_url: str | None = None
-) -> Iterator[None]:
-    """The real ``kazoo-tasks changes`` process, primed, and this process's listener live."""
-    process = changes_process(settings, log_dir / "changes.log", couchdb_url=couchdb_url)
-    client = redis.Redis.from_url(settings.redis_url or "")
-    try:
-        wait_primed(client, settings)
-        assert listener_for(settings).wait_live(10)
-        yield
-    finally:
-        stop(process)
-        listener_for(settings).stop()
-        client.close()
 
 
 @pytest.fixture

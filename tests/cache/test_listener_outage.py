@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import redis
 from kombu import Connection
 
 from kazoo_tasks.bus import docs_exchange
@@ -14,6 +15,7 @@ from kazoo_tasks.cache import FLUSHED, named_cache, origins
 from kazoo_tasks.cache.listener import listener_for
 from kazoo_tasks.config import Settings
 from kazoo_tasks.doc_changes import DOC_EDITED, DocChange
+from kazoo_tasks.keys import changes_lease_key
 from tests.tcp_proxy import TcpProxy
 
 DB = "account/12/34/567890abcdef0123456789abcdef"
@@ -21,7 +23,12 @@ DB = "account/12/34/567890abcdef0123456789abcdef"
 
 @pytest.fixture
 def proxied(settings: Settings) -> Iterator[tuple[Settings, TcpProxy]]:
-    """Settings whose broker connections go through a proxy the test can cut."""
+    """Settings whose broker connections go through a proxy the test can cut. The test
+    publishes notifications itself, so it holds the changes lease as a changes process
+    would."""
+    redis.Redis.from_url(settings.redis_url or "").set(
+        changes_lease_key(settings.namespace), "this test"
+    )
     proxy = TcpProxy(("127.0.0.1", 5672))
     value = settings.with_overrides(broker_url=f"amqp://guest:guest@127.0.0.1:{proxy.port}//")
     yield value, proxy

@@ -6,10 +6,13 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import redis
 
+from kazoo_tasks.cache.listener import listener_for
 from kazoo_tasks.config import Settings
 
 KAZOO_TASKS = Path(sys.executable).parent / "kazoo-tasks"
@@ -56,3 +59,20 @@ def wait_primed(client: redis.Redis, settings: Settings, timeout: float = 20) ->
         if time.monotonic() > deadline:
             raise AssertionError("no changes process primed its checkpoints")
         time.sleep(0.05)
+
+
+@contextmanager
+def changes_process_running(
+    settings: Settings, log_dir: Path, couchdb_url: str | None = None
+) -> Iterator[None]:
+    """The real ``kazoo-tasks changes`` process, primed, and this process's listener live."""
+    process = changes_process(settings, log_dir / "changes.log", couchdb_url=couchdb_url)
+    client = redis.Redis.from_url(settings.redis_url or "")
+    try:
+        wait_primed(client, settings)
+        assert listener_for(settings).wait_live(10)
+        yield
+    finally:
+        stop(process)
+        listener_for(settings).stop()
+        client.close()
