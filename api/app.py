@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from api.accounts import resource as accounts_resource
 from api.auth import resource as auth_resource
+from api.channels import resource as channels_resource
 from api.context import EXTENSION, ApiContext
 from api.crud import register_crud
 from api.documents import DocumentService
@@ -92,6 +93,7 @@ def create_app(settings: Settings | None = None, store: DocumentStore | None = N
         extend = getattr(module, "extend", None)
         if extend is not None:
             extend(routes, context, shared)
+    channels_resource.register(api, context, shared)
     app.register_blueprint(blueprint)
     app.register_error_handler(HTTPException, error_response)
     return app

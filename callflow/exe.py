@@ -51,7 +51,9 @@ from kazoo_tasks.callstate.record import (
     STATUS_ACTIVE,
     STATUS_ENDED,
     STATUS_ENDING,
+    current_node,
     new_call_record,
+    node_path,
 )
 from kazoo_tasks.commands import validate_command
 from kazoo_tasks.config import Settings
@@ -312,21 +314,14 @@ class Navigator:
     # -- the flow tree ---------------------------------------------------------------
 
     def _node(self) -> dict[str, Any]:
-        position = self.record["position"]  # type: ignore[index]
-        node = self.record["flows"].get(position["callflow_id"]) or {}  # type: ignore[index]
-        for key in position["path"]:
-            node = (node.get("children") or {}).get(key) or {}
-        return node
+        return current_node(self.record)  # type: ignore[arg-type]
 
     def _child_key(self, key: str) -> str | None:
         children = self._node().get("children") or {}
         return key if children.get(key) else None
 
     def _path(self) -> str:
-        position = self.record["position"]  # type: ignore[index]
-        if position is None:
-            return "-"
-        return f"{position['callflow_id']}:{'/'.join(position['path'])}"
+        return node_path(self.record)  # type: ignore[arg-type]
 
     # -- output ------------------------------------------------------------------------
 

@@ -82,3 +82,23 @@ def new_call_record(event: CallEvent) -> dict[str, Any]:
         "trace_dropped": 0,
         "expire_at": None,
     }
+
+
+def current_node(record: dict[str, Any]) -> dict[str, Any]:
+    """The flow node the call is at (``{}`` when it is at none: routing, ending, ended)."""
+    position = record.get("position")
+    if position is None:
+        return {}
+    node = record["flows"].get(position["callflow_id"]) or {}
+    for key in position["path"]:
+        node = (node.get("children") or {}).get(key) or {}
+    return node
+
+
+def node_path(record: dict[str, Any]) -> str:
+    """Where the call is, as logs and traces name it: ``<callflow-id>:<child keys>`` joined
+    by ``/`` (``-`` when it is at no node)."""
+    position = record.get("position")
+    if position is None:
+        return "-"
+    return f"{position['callflow_id']}:{'/'.join(position['path'])}"

@@ -115,6 +115,14 @@ class CallStore:
         state = json.loads(raw_state) if raw_state else None
         return state, cursor or "0"
 
+    def records(self, call_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The records of the calls that have one (one round trip, read-only)."""
+        pipe = self._client.pipeline(transaction=False)
+        for call_id in call_ids:
+            pipe.get(self.key(call_id, "state"))
+        raw = pipe.execute()
+        return {c: json.loads(state) for c, state in zip(call_ids, raw, strict=True) if state}
+
     def read_inbox(self, call_id: str, after: str, count: int) -> list[InboxEntry]:
         """Up to ``count`` inbox entries strictly after ``after``, in stream order."""
         start = "-" if after == "0" else f"({after}"

@@ -1,0 +1,61 @@
+"""``/v2/accounts/{account_id}/channels``: the live calls of an account and its
+descendants (GET list), and ``/channels/{call_id}``: one of them (GET)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_restx import Resource
+
+from api.channels.service import ChannelService
+from api.context import ApiContext
+from api.crud import ACCOUNT_ID_PARAM, SCOPED
+from api.http import ok
+from api.swagger import REF, SharedModels, add_model, envelope, ref
+from schemas.channels import ChannelSchema
+from schemas.jsonschema import object_schema
+
+
+def register(api: Any, context: ApiContext, shared: SharedModels) -> None:
+    """Add the channel routes."""
+    ns = api.namespace(
+        "channels",
+        path="/accounts/<account_id>/channels",
+        description="Live calls of an account and its descendants",
+    )
+    service = ChannelService(context.redis, context.settings, context.store)
+    channel = add_model(api, "Channel", object_schema(ChannelSchema, ref_prefix=REF))
+    one = add_model(api, "ChannelEnvelope", envelope(ref(channel)), [channel])
+    listing = add_model(
+        api,
+        "ChannelListEnvelope",
+        envelope({"type": "array", "items": ref(channel)}, page_size={"type": "integer"}),
+        [channel],
+    )
+    err = shared.error
+
+    @ns.route("")
+    @ns.doc(params={"account_id": ACCOUNT_ID_PARAM})
+    @ns.response(401, "Unauthorized", err)
+    @ns.response(403, "Forbidden", err)
+    class Channels(Resource):
+        method_decorators = SCOPED
+
+        @ns.doc("list_channels")
+        @ns.response(200, "The live calls, oldest first", listing)
+        def get(self, account_id: str) -> Any:
+            channels = service.list(account_id)
+            return ok(channels, extra={"page_size": len(channels)})
+
+    @ns.route("/<call_id>")
+    @ns.doc(params={"account_id": ACCOUNT_ID_PARAM, "call_id": "Call-ID of the channel"})
+    @ns.response(401, "Unauthorized", err)
+    @ns.response(403, "Forbidden", err)
+    @ns.response(404, "No such live call in reach", err)
+    class Channel(Resource):
+        method_decorators = SCOPED
+
+        @ns.doc("get_channel")
+        @ns.response(200, "The live call", one)
+        def get(self, account_id: str, call_id: str) -> Any:
+            return ok(service.read(account_id, call_id))
