@@ -16,6 +16,8 @@ COMMANDS: dict[str, str] = {
     "beat": "workers.worker_cli:beat",
     "api": "api.cli:command",
     "changes": "workers.changes:command",
+    "seed": "kazoo_tasks.seed:command",
+    "run": "kazoo_tasks.local:command",
 }
 
 
