@@ -207,12 +207,15 @@ def encode_event_json(headers: Iterable[tuple[str, str]], body: str | None = Non
     """Serialize a ``text/event-json`` body as FreeSWITCH does: one compact JSON object of
     strings, the event's own body (if any) under ``_body`` after its ``Content-Length``.
 
-    A header repeated in ``headers`` keeps its first value, as FreeSWITCH's own lookup does.
+    A header repeated in ``headers`` is written each time, as FreeSWITCH does (``json.loads``
+    then keeps the last one).
     """
-    obj: dict[str, str] = {}
-    for name, value in headers:
-        obj.setdefault(name, value)
+    dump = _json_string
+    members = [f"{dump(name)}:{dump(value)}" for name, value in headers]
     if body is not None:
-        obj["Content-Length"] = str(len(body.encode("utf-8")))
-        obj["_body"] = body
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        members.append(f'"Content-Length":"{len(body.encode("utf-8"))}"')
+        members.append(f'"_body":{dump(body)}')
+    return ("{" + ",".join(members) + "}").encode("utf-8")
+
+
+_json_string = json.JSONEncoder(ensure_ascii=False).encode

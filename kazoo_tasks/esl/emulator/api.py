@@ -24,6 +24,10 @@ ApiResult = str | Awaitable[str]
 ApiCommand = Callable[["Switch", str], ApiResult]
 
 NO_SUCH_CHANNEL = "-ERR No such channel!\n"
+ORIGINATE_USAGE = (
+    "-USAGE: <call url> <exten>|&<application_name>(<app_args>) [<dialplan>] [<context>] "
+    "[<cid_name>] [<cid_num>] [<timeout_sec>]\n"
+)
 VERSION = "FreeSWITCH Version 1.10.12-release~64bit ( 64bit)"
 
 
@@ -54,7 +58,7 @@ def _session(switch: Switch, uuid_: str) -> Session | None:
     return switch.session(uuid_) if uuid_ else None
 
 
-# -- core -----------------------------------------------------------------------------------------
+# -- core ------------------------------------------------------------------------------
 def status(switch: Switch, args: str) -> str:
     up = time.time() - switch.started_at
     us = int(up * 1_000_000)
@@ -101,7 +105,7 @@ def hostname(switch: Switch, args: str) -> str:
     return switch.config.hostname
 
 
-# -- show -------------------------------------------------------------------------------------------
+# -- show ------------------------------------------------------------------------------
 _CHANNEL_COLUMNS = (
     "uuid,direction,created,created_epoch,name,state,cid_name,cid_num,ip_addr,dest,application,"
     "application_data,dialplan,context,read_codec,read_rate,read_bit_rate,write_codec,"
@@ -199,7 +203,7 @@ def _rows_csv(columns: list[str], rows: list[dict[str, str]]) -> str:
 def show(switch: Switch, args: str) -> str:
     words = args.split()
     if not words:
-        return "-USAGE: codec|endpoint|application|api|dialplan|file|timer|calls [count]|channels [count|like <match string>]|calls|detailed_calls|bridged_calls|detailed_bridged_calls|aliases|complete|chat|management|modules|nat_map|say|interfaces|interface_types|tasks|limits|status\n"
+        return "-USAGE: channels|calls|registrations [as json]\n"
     what = words[0]
     as_json = words[-2:] == ["as", "json"]
     sessions = [s for s in switch.sessions.values() if s.up]
@@ -233,7 +237,7 @@ def show(switch: Switch, args: str) -> str:
     return f"-ERR {what} not supported by the emulator\n"
 
 
-# -- channels ----------------------------------------------------------------------------------------
+# -- channels --------------------------------------------------------------------------
 def uuid_answer(switch: Switch, args: str) -> str:
     session = _session(switch, args.strip())
     if session is None or not session.answer():
@@ -376,18 +380,21 @@ def uuid_broadcast(switch: Switch, args: str) -> str:
     if not arg:
         app, arg = "playback", path
     for target in targets:
-        switch.fire(
+        switch.sequence += 1
+        command = switch.build_event(
             "COMMAND",
-            channel=target.channel,
-            lead=[
+            post=[
                 ("call-command", "execute"),
                 ("execute-app-name", app),
                 ("execute-app-arg", arg),
                 ("event-lock", "true"),
                 ("lead-frames", "5"),
             ],
+            sequence=switch.sequence,
         )
-        target.enqueue(Message("execute", app=app, arg=arg, event_uuid=switch.new_uuid()))
+        message = Message("execute", app=app, arg=arg, event_uuid=switch.new_uuid())
+        message.announce = command.pairs()
+        target.enqueue(message)
     return "+OK Message sent\n"
 
 
@@ -434,6 +441,7 @@ def uuid_send_dtmf(switch: Switch, args: str) -> str:
     session = _session(switch, words[0])
     if session is None:
         return "-ERR Cannot locate session!\n"
+    apps.note_sent_dtmf(session, words[1])
     return f"+OK {session.uuid} sent DTMF {words[1]}.\n"
 
 
@@ -448,7 +456,7 @@ def uuid_bridge(switch: Switch, args: str) -> str:
     return f"+OK {b.uuid}\n"
 
 
-# -- originate ---------------------------------------------------------------------------------------
+# -- originate -------------------------------------------------------------------------
 def _after_answer(text: str, context: str) -> Callable[[Session], list[tuple[str, str]]]:
     if text.startswith("&"):
         body = text[1:]
@@ -461,7 +469,7 @@ def _after_answer(text: str, context: str) -> Callable[[Session], list[tuple[str
 async def _originate(switch: Switch, args: str) -> str:
     words = split_args(args)
     if len(words) < 2:
-        return "-USAGE: <call url> <exten>|&<application_name>(<app_args>) [<dialplan>] [<context>] [<cid_name>] [<cid_num>] [<timeout_sec>]\n"
+        return ORIGINATE_USAGE
     dial, target = words[0], words[1]
     context = words[3] if len(words) > 3 else ""
     if len(words) > 6 and words[6].isdigit():
@@ -477,7 +485,7 @@ def originate_command(switch: Switch, args: str) -> ApiResult:
     return _originate(switch, args)
 
 
-# -- sofia ---------------------------------------------------------------------------------------
+# -- sofia -----------------------------------------------------------------------------
 def sofia_contact(switch: Switch, args: str) -> str:
     target = args.strip().split("/")[-1]
     user, _, realm = target.partition("@")
@@ -488,21 +496,57 @@ def sofia_contact(switch: Switch, args: str) -> str:
 
 
 def sofia(switch: Switch, args: str) -> str:
+    """``sofia status`` and ``sofia status profile <name>`` in FreeSWITCH's layout."""
     profile = switch.config.sofia
     words = args.split()
     if words[:1] != ["status"]:
         return "-ERR the emulator only answers sofia status\n"
     line = "=" * 97
+    calls = len(switch.sessions)
     if len(words) >= 3 and words[1] == "profile":
-        return (
-            f"{line}\nName             \t{profile.name}\nContext          \t{switch.config.context}\n"
-            f"SIP-IP           \t{profile.ip}\nURL              \t{profile.url}\n"
-            f"REGISTRATIONS    \t{len(switch.registrations)}\n{line}\n"
-        )
-    name = profile.name.rjust(25)
+        if words[2] != profile.name:
+            return f"Invalid Profile [{words[2]}]\n"
+        inbound = sum(1 for s in switch.sessions.values() if s.channel.direction == "inbound")
+        fields = [
+            ("Name", profile.name),
+            ("Domain Name", "N/A"),
+            ("Auto-NAT", "false"),
+            ("DBName", f"sofia_reg_{profile.name}"),
+            ("Pres Hosts", ""),
+            ("Dialplan", "XML"),
+            ("Context", switch.config.context),
+            ("Challenge Realm", "auto_to"),
+            ("RTP-IP", profile.ip),
+            ("Ext-RTP-IP", profile.ip),
+            ("SIP-IP", profile.ip),
+            ("Ext-SIP-IP", profile.ip),
+            ("URL", profile.url),
+            ("BIND-URL", f"{profile.url};maddr={profile.ip};transport=udp,tcp"),
+            ("HOLD-MUSIC", "silence_stream://-1"),
+            ("OUTBOUND-PROXY", "N/A"),
+            ("CODECS IN", "PCMU,PCMA"),
+            ("CODECS OUT", "PCMU,PCMA"),
+            ("TEL-EVENT", "101"),
+            ("DTMF-MODE", "rfc2833"),
+            ("CNG", "13"),
+            ("SESSION-TO", "0"),
+            ("MAX-DIALOG", "0"),
+            ("MAX-RECV-RPS", "1000"),
+            ("NOMEDIA", "false"),
+            ("LATE-NEG", "false"),
+            ("PROXY-MEDIA", "false"),
+            ("AGGRESSIVENAT", "false"),
+            ("CALLS-IN", str(inbound)),
+            ("FAILED-CALLS-IN", "0"),
+            ("CALLS-OUT", str(calls - inbound)),
+            ("FAILED-CALLS-OUT", "0"),
+            ("REGISTRATIONS", str(len(switch.registrations))),
+        ]
+        return line + "\n" + "".join(f"{name:<17}\t{value}\n" for name, value in fields)
     return (
-        f"{'Name'.rjust(25)}\t{'Type'.rjust(7)}\t{'Data'.rjust(42)}\tState\n{line}\n"
-        f"{name}\tprofile\t{profile.url.rjust(42)}\tRUNNING (0)\n{line}\n1 profile 0 aliases\n"
+        f"{'Name':>25}\t{'Type':>7}\t{'Data':>42}\tState\n{line}\n"
+        f"{profile.name:>25}\tprofile\t{profile.url:>42}\tRUNNING ({calls})\n"
+        f"{line}\n1 profile 0 aliases\n"
     )
 
 

@@ -45,7 +45,7 @@ def _terminators(session: Session) -> str:
     return value
 
 
-# -- call control --------------------------------------------------------------------------------
+# -- call control ----------------------------------------------------------------------
 async def answer(session: Session, data: str) -> None:
     session.answer()
 
@@ -116,7 +116,7 @@ async def sched_hangup(session: Session, data: str) -> None:
     session.switch.loop.call_later(session.switch.scaled(delay), session.hangup, cause)
 
 
-# -- variables -------------------------------------------------------------------------------------
+# -- variables -------------------------------------------------------------------------
 def _assign(text: str) -> tuple[str, str]:
     name, _, value = text.partition("=")
     return name.strip(), value
@@ -164,7 +164,7 @@ async def set_global(session: Session, data: str) -> None:
         session.switch.globals[name] = value
 
 
-# -- media -------------------------------------------------------------------------------------------
+# -- media -----------------------------------------------------------------------------
 async def play_file(
     session: Session,
     target: str,
@@ -292,12 +292,21 @@ async def echo(session: Session, data: str) -> None:
     await session.media_wait(None)
 
 
+def note_sent_dtmf(session: Session, data: str) -> float:
+    """Record DTMF sent to the caller (``last_dtmf_duration``); returns its length (s)."""
+    digits, _, ms = data.partition("@")
+    per_digit = (int(ms) if ms.isdigit() else 250) + 250
+    total = per_digit * len(digits)
+    if total:
+        session.channel.set_var("last_dtmf_duration", str(total))
+    return total / 1000
+
+
 async def send_dtmf(session: Session, data: str) -> None:
-    digits = data.split("@", 1)[0]
-    await session.media_wait(0.1 * len(digits))
+    await session.media_wait(note_sent_dtmf(session, data))
 
 
-# -- digits ----------------------------------------------------------------------------------------
+# -- digits ----------------------------------------------------------------------------
 class _Collector:
     """Gathers DTMF for ``read`` and ``play_and_get_digits``."""
 
@@ -390,7 +399,8 @@ def _int(value: str, default: int) -> int:
 
 
 async def read(session: Session, data: str) -> None:
-    """``read <min> <max> <sound_file> <variable_name> <timeout_ms> <terminators> [digit_timeout]``."""
+    """``read <min> <max> <sound_file> <variable_name> <timeout_ms> <terminators>
+    [digit_timeout]``."""
     args = data.split()
     while len(args) < 6:
         args.append("")
@@ -453,7 +463,7 @@ async def play_and_get_digits(session: Session, data: str) -> None:
         session.transfer(parts[0], parts[2] if len(parts) > 2 else "")
 
 
-# -- recording ----------------------------------------------------------------------------------
+# -- recording -------------------------------------------------------------------------
 def _write_silence(path: str, seconds: float) -> int:
     """Write ``seconds`` of silent 8 kHz 16-bit WAV at ``path`` if its folder exists."""
     samples = int(min(seconds, MAX_WRITTEN_RECORDING_SECONDS) * SAMPLE_RATE)

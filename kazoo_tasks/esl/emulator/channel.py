@@ -133,15 +133,16 @@ class CallerProfile:
     profile_index: str = ""
     times: ProfileTimes = field(default_factory=ProfileTimes)
 
-    def pairs(self, prefix: str) -> Pairs:
-        """The profile's headers with ``prefix`` (``Caller`` or ``Other-Leg``)."""
+    def pairs(self, prefix: str, *, with_index: bool = True) -> Pairs:
+        """The profile's headers with ``prefix`` (``Caller``, or ``Other-Leg`` without the
+        profile index: FreeSWITCH's copy of the other leg's profile has none)."""
         out: Pairs = [
             (f"{prefix}-Direction", self.direction),
             (f"{prefix}-Logical-Direction", self.logical_direction),
         ]
         for suffix, attribute in _PROFILE_HEADERS:
             value = getattr(self, attribute)
-            if value:
+            if value and (with_index or attribute != "profile_index"):
                 out.append((f"{prefix}-{suffix}", value))
         times = self.times
         for suffix, attribute in _TIME_HEADERS:
@@ -192,7 +193,7 @@ class Channel:
         self._variables_text: str | None = ""
         self._variables_pairs: Pairs | None = []
 
-    # -- variables -------------------------------------------------------------------------
+    # -- variables ----------------------------------------------------------------------
     def set_var(self, name: str, value: str | None) -> None:
         """Set (moving it last) or, with ``None`` or ``""``, delete a channel variable."""
         self.variables.pop(name, None)
@@ -219,7 +220,7 @@ class Channel:
             self._variables_text = "".join(self._variable_lines.values())
         return self._variables_pairs, self._variables_text
 
-    # -- event data ------------------------------------------------------------------------
+    # -- event data ---------------------------------------------------------------------
     @property
     def answer_state(self) -> str:
         if self.hungup:
@@ -259,7 +260,7 @@ class Channel:
             if self.other is not None:
                 kind, other = self.other
                 out.append(("Other-Type", kind))
-                out += other.pairs("Other-Leg")
+                out += other.pairs("Other-Leg", with_index=False)
         return out
 
     def data(self, *, with_variables: bool) -> ChannelData:

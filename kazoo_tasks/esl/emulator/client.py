@@ -24,8 +24,9 @@ class EslClient:
     """One inbound Event Socket connection (authenticated on construction)."""
 
     def __init__(
-        self, host: str, port: int, password: str = "ClueCon", *, timeout: float = 10.0
+        self, host: str, port: int, password: str | None = "ClueCon", *, timeout: float = 10.0
     ) -> None:
+        """Connect, wait for ``auth/request`` and authenticate (unless ``password`` is None)."""
         self.timeout = timeout
         self.sock = socket.create_connection((host, port), timeout=timeout)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -37,6 +38,8 @@ class EslClient:
         greeting = self._next(self._greeting, timeout)
         if greeting is None:
             raise EslError("no auth/request from the switch")
+        if password is None:
+            return
         reply = self.command(f"auth {password}")
         if not reply.reply_text.startswith("+OK"):
             raise EslError(f"auth refused: {reply.reply_text}")
@@ -47,7 +50,7 @@ class EslClient:
                 return frame
         return None
 
-    # -- low level -------------------------------------------------------------------------------------
+    # -- low level ----------------------------------------------------------------------
     def _receive(self, deadline: float) -> bool:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
@@ -97,7 +100,7 @@ class EslClient:
             raise EslError(f"no reply to {line!r}")
         return self._replies.popleft()
 
-    # -- conveniences ------------------------------------------------------------------------------------
+    # -- conveniences -------------------------------------------------------------------
     def api(self, command: str, *, timeout: float | None = None) -> str:
         """``api <command>``; returns the body text."""
         return self.command(f"api {command}", timeout=timeout).reply_text

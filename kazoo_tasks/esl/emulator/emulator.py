@@ -73,7 +73,7 @@ class Call:
         self.hangup_cause: str | None = None
         self.hungup_at: float | None = None
 
-    # -- fed on the emulator's loop ----------------------------------------------------------------
+    # -- fed on the emulator's loop -----------------------------------------------------
     def _on_event(self, session: Session, name: str, headers: dict[str, str]) -> None:
         now = time.perf_counter()
         with self._lock:
@@ -100,7 +100,7 @@ class Call:
             self._legs.append(leg)
             self._lock.notify_all()
 
-    # -- read from anywhere -------------------------------------------------------------------------
+    # -- read from anywhere -------------------------------------------------------------
     @property
     def commands(self) -> list[ReceivedCommand]:
         """Every command the switch received about this call, in order."""
@@ -186,7 +186,7 @@ class Call:
             lambda: self._legs[nth - 1] if len(self._legs) >= nth else None, timeout, "outbound leg"
         )
 
-    # -- act ------------------------------------------------------------------------------------------
+    # -- act ----------------------------------------------------------------------------
     def hangup(self, cause: str = "NORMAL_CLEARING") -> None:
         """The caller hangs up now."""
 
@@ -272,7 +272,7 @@ class Emulator:
         self.connections: set[EslConnection] = set()
         self._calls: dict[str, Call] = {}
 
-    # -- life ------------------------------------------------------------------------------------------
+    # -- life ---------------------------------------------------------------------------
     def start(self) -> Emulator:
         """Start the loop thread and the ESL server; returns self."""
         if self._thread is not None:
@@ -361,7 +361,7 @@ class Emulator:
         self._loop.call_soon_threadsafe(run)
         return result.result(timeout)
 
-    # -- calls -------------------------------------------------------------------------------------------
+    # -- calls --------------------------------------------------------------------------
     def place_call(
         self,
         destination: str,
@@ -444,7 +444,7 @@ class Emulator:
         """How many channels exist right now."""
         return self._on_loop(lambda switch: len(switch.sessions))
 
-    # -- the far ends ---------------------------------------------------------------------------------
+    # -- the far ends -------------------------------------------------------------------
     def set_endpoint(
         self,
         endpoint: str,
@@ -504,7 +504,7 @@ class Emulator:
         """Files matching ``pattern`` last ``seconds`` (``None``: they do not exist)."""
         self._on_loop(lambda switch: switch.config.media.set_file(pattern, seconds))
 
-    # -- fault injection -------------------------------------------------------------------------------
+    # -- fault injection ----------------------------------------------------------------
     def cut_connections(self, *, refuse_for: float = 0.0) -> int:
         """Drop every ESL connection now (calls go on); optionally refuse new ones a while.
 
@@ -584,7 +584,7 @@ class Emulator:
         sent = sum(_sent(c) for c in listeners) - sent_before
         return FloodReport(count, pipeline, seconds, sent, len(listeners))
 
-    # -- private api commands (for the CLI) ------------------------------------------------------------
+    # -- private api commands (for the CLI) ---------------------------------------------
     def _register_private_api(self) -> None:
         assert self.switch is not None
         self.switch.extra_api.update(

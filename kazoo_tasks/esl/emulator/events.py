@@ -56,6 +56,7 @@ CALLING_SITES: dict[str, tuple[str, str, int]] = {
     "MEDIA_BUG_STOP": ("switch_core_media_bug.c", "switch_core_media_bug_destroy", 84),
     "PLAYBACK_START": ("switch_ivr_play_say.c", "switch_ivr_play_file", 1646),
     "PLAYBACK_STOP": ("switch_ivr_play_say.c", "switch_ivr_play_file", 2020),
+    "PRIVATE_COMMAND": ("switch_ivr.c", "switch_ivr_parse_next_event", 804),
     "RECORD_START": ("switch_ivr_async.c", "record_callback", 1481),
     "RECORD_STOP": ("switch_ivr_async.c", "send_record_stop_event", 1240),
     "RECORD_FILE_START": ("switch_ivr_play_say.c", "switch_ivr_record_file", 767),

@@ -158,7 +158,7 @@ class EslConnection(asyncio.Protocol):
         self.peer = ""
         self.bytes_written = 0
 
-    # -- asyncio.Protocol --------------------------------------------------------------------
+    # -- asyncio.Protocol ---------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
@@ -189,7 +189,7 @@ class EslConnection(asyncio.Protocol):
             return
         self._run_commands()
 
-    # -- commands ------------------------------------------------------------------------------
+    # -- commands -----------------------------------------------------------------------
     def _run_commands(self) -> None:
         while self._commands and not self._busy and not self.closed:
             command = self._commands.popleft()
@@ -419,7 +419,7 @@ class EslConnection(asyncio.Protocol):
     def _listen(self) -> None:
         self.switch.listeners.add(self)
 
-    # -- events ----------------------------------------------------------------------------------
+    # -- events -------------------------------------------------------------------------
     def wants(self, name: str, subclass: str | None) -> bool:
         if subclass and subclass.startswith(_EXPLICIT_ONLY):
             return "CUSTOM" in self.event_names and subclass in self.subclasses
@@ -498,7 +498,7 @@ class EslConnection(asyncio.Protocol):
         if pending:
             self._schedule_flush()
 
-    # -- output ------------------------------------------------------------------------------------
+    # -- output -------------------------------------------------------------------------
     def _write(self, data: bytes) -> None:
         if self.transport is not None and not self.closed:
             self.bytes_written += len(data)

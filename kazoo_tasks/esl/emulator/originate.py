@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import fnmatch
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -221,7 +221,10 @@ class OutboundLeg:
         self.switch = switch
         self.target = target
         self.outcome: asyncio.Future[str] = switch.loop.create_future()
-        self.after_answer: asyncio.Future[tuple[str, str] | None] = switch.loop.create_future()
+        self.after_answer: asyncio.Future[Callable[[Session], list[tuple[str, str]]] | None] = (
+            switch.loop.create_future()
+        )
+        """Set once answered: what the leg runs next (``None``: it waits, bridged)."""
         uuid_ = uuid_ or variables.get("origination_uuid") or switch.new_uuid()
         self.uuid = uuid_
         cid_name = variables.get("origination_caller_id_name")
@@ -322,6 +325,7 @@ class OutboundLeg:
                 profile_cfg,
             )
         )
+        profile.network_addr = self.target.destination_url.split("@", 1)[-1].split(":", 1)[0]
         session.ring_ready()
         session.set_callstate("RINGING")
         ring = timeout if rule.answer_after is None else min(rule.answer_after, timeout)
@@ -349,9 +353,9 @@ class OutboundLeg:
             while session.up:
                 await session.media_wait(None)
             return
-        app, arg = then
         session.set_running_state("CS_EXECUTE")
-        await session.run_extension(self.target.destination_number, [(app, arg)])
+        channel.set_var("call_uuid", channel.get_var("call_uuid", self.uuid))
+        await session.run_extension(self.target.destination_number, then(session))
 
     def _answer(self) -> None:
         session, channel, switch = self.session, self.session.channel, self.switch
@@ -489,29 +493,32 @@ def handle_failure_cause(session: Session, cause: str) -> None:
     session.hangup(cause)
 
 
+def _bridge_vars(me: Session, peer: Session) -> list[tuple[str, str]]:
+    return [
+        ("bridge_channel", peer.channel.name),
+        ("bridge_uuid", peer.uuid),
+        ("signal_bond", peer.uuid),
+    ]
+
+
 def link(a: Session, b: Session) -> None:
     """Bridge two answered sessions: variables, profiles, CHANNEL_BRIDGE, CALL_UPDATEs."""
     switch = a.switch
     now = switch.now_us()
     a_profile, b_profile = _profile_of(a), _profile_of(b)
     a.partner, b.partner = b, a
+    a.bridge_originator = True
+    if a.channel.other is None or a.channel.other[1].uuid != b.uuid:
+        a.channel.other = ("originatee", b_profile.copy())
+    if b.channel.other is None or b.channel.other[1].uuid != a.uuid:
+        b.channel.other = ("originator", a_profile.copy())
     a_profile.callee_id_name = b_profile.orig_caller_id_name
     a_profile.callee_id_number = b_profile.orig_caller_id_number
     a_profile.times.bridged = now
-    a.channel.set_vars(
-        [
-            ("bridge_channel", b.channel.name),
-            ("bridge_uuid", b.uuid),
-            ("signal_bond", b.uuid),
-        ]
-    )
-    a.bridge_originator = True
-    b.channel.set_vars(
-        [("bridge_channel", a.channel.name), ("bridge_uuid", a.uuid), ("signal_bond", a.uuid)]
-    )
-    b.channel.set_var("call_uuid", a.uuid)
-    a.channel.other = ("originatee", b_profile)
-    b.channel.other = ("originator", a_profile)
+    b_profile.times.bridged = now
+    for me, peer in ((a, b), (b, a)):
+        if "bridge_uuid" not in me.channel.variables:
+            me.channel.set_vars(_bridge_vars(me, peer))
     a.fire(
         "CHANNEL_BRIDGE",
         pre=[("Bridge-A-Unique-ID", a.uuid), ("Bridge-B-Unique-ID", b.uuid)],
@@ -519,10 +526,13 @@ def link(a: Session, b: Session) -> None:
     b.set_running_state("CS_EXCHANGE_MEDIA")
     for me, peer in ((a, b), (b, a)):
         peer_profile = _profile_of(peer)
+        if me is b:
+            me.channel.set_var("call_uuid", a.uuid)
         me.channel.set_vars(
             [
                 ("bridge_to", peer.uuid),
                 ("last_bridge_to", peer.uuid),
+                *_bridge_vars(me, peer),
                 ("last_sent_callee_id_name", peer_profile.caller_id_name),
                 ("last_sent_callee_id_number", peer_profile.caller_id_number),
             ]
@@ -596,31 +606,70 @@ def _dial_status(cause: str) -> str:
     }.get(cause, cause)
 
 
+def _transfer_to_bridge(me: Session, peer: Session) -> None:
+    """What ``uuid_bridge`` records on a leg before taking it out of park."""
+    switch = me.switch
+    profile = _profile_of(me)
+    source = f"{switch.now_us() // 1_000_000}:{switch.new_uuid()}:uuid_br:{peer.uuid}"
+    me.channel.set_vars(
+        [
+            *_bridge_vars(me, peer),
+            ("original_destination_number", profile.destination_number),
+            ("original_caller_id_name", profile.caller_id_name),
+            ("original_caller_id_number", profile.caller_id_number),
+            ("transfer_history", source),
+            ("transfer_source", source),
+        ]
+    )
+    profile.transfer_source = source
+    profile.profile_index = str(int(profile.profile_index or "1") + 1)
+
+
 def uuid_bridge(a: Session, b: Session) -> None:
     """``api uuid_bridge``: take two live channels out of what they do and bridge them."""
     loop = a.switch.loop
-    ready = {a.uuid: loop.create_future(), b.uuid: loop.create_future()}
+    phases = {
+        (uuid_, phase): loop.create_future()
+        for uuid_ in (a.uuid, b.uuid)
+        for phase in ("reset", "soft", "execute")
+    }
+    a_profile, b_profile = _profile_of(a), _profile_of(b)
+    now = a.switch.now_us()
+    a_profile.times.profile_created = b_profile.times.profile_created = now
+    a.channel.other = ("originatee", b_profile.copy())
+    b.channel.other = ("originator", a_profile.copy())
+    a.channel.set_var("uuid_bridge", b.uuid)
+    _transfer_to_bridge(a, b)
+    _transfer_to_bridge(b, a)
+    a_profile.callee_id_name = b_profile.orig_caller_id_name
+    a_profile.callee_id_number = b_profile.orig_caller_id_number
+
+    def done(me: Session, phase: str) -> None:
+        phases[(me.uuid, phase)].set_result(True)
 
     async def bridged(me: Session, peer: Session, originator: bool) -> None:
-        for state in ("CS_HIBERNATE", "CS_RESET", "CS_SOFT_EXECUTE"):
-            me.set_running_state(state)
-        ready[me.uuid].set_result(True)
-        peer_ready = ready[peer.uuid]
-        while not peer_ready.done() and me.up and peer.up:
-            waiter = loop.create_future()
-            peer_ready.add_done_callback(lambda _f, w=waiter: w.done() or w.set_result("ready"))
-            me._media_waiter = waiter
-            try:
-                await waiter
-            finally:
-                me._media_waiter = None
-        if not (me.up and peer.up):
+        me.set_running_state("CS_HIBERNATE")
+        me.set_running_state("CS_RESET")
+        done(me, "reset")
+        if not await me.wait_until(phases[(peer.uuid, "reset")]):
             return
+        me.set_running_state("CS_SOFT_EXECUTE")
+        done(me, "soft")
+        if originator and not await me.wait_until(phases[(peer.uuid, "soft")]):
+            return
+        if not originator and not await me.wait_until(phases[(peer.uuid, "execute")]):
+            return
+        me.channel.set_var("uuid_bridge", None)
+        if not originator:
+            me.channel.set_var("call_uuid", me.uuid)
         me.fire(
             "CHANNEL_EXECUTE",
             post=[("Application", "uuid_bridge"), ("Application-Data", peer.uuid)],
         )
+        done(me, "execute")
         if originator:
+            if not await me.wait_until(phases[(peer.uuid, "execute")]):
+                return
             link(me, peer)
         while me.up and peer.up:
             await me.media_wait(None)

@@ -40,6 +40,8 @@ class Action:
     kind: str
     value: str = ""
     seconds: float = 0.0
+    source: str = "RTP"
+    duration: int = 1280
 
 
 @dataclass(frozen=True)
@@ -55,14 +57,19 @@ class Step:
         """Then wait ``seconds``."""
         return replace(self, actions=(*self.actions, Action("wait", seconds=seconds)))
 
-    def press(self, digits: str, *, interval: float = 0.1) -> Step:
-        """Then press ``digits`` one by one, ``interval`` seconds apart (RFC 2833 DTMF)."""
+    def press(
+        self, digits: str, *, interval: float = 0.1, source: str = "RTP", duration: int = 1280
+    ) -> Step:
+        """Then press ``digits`` one by one, ``interval`` seconds apart.
+
+        ``source`` is how the DTMF arrives (``RTP`` for RFC 2833, ``ENDPOINT`` for SIP INFO,
+        ``INBAND``); ``duration`` is in samples at 8 kHz (1280 = 160 ms).
+        """
         unknown = set(digits.upper()) - DIGITS
         if unknown or not digits:
             raise ValueError(f"not DTMF digits: {digits!r}")
-        return replace(
-            self, actions=(*self.actions, Action("press", digits.upper(), seconds=interval))
-        )
+        action = Action("press", digits.upper(), seconds=interval, source=source, duration=duration)
+        return replace(self, actions=(*self.actions, action))
 
     def hangup(self, cause: str = "NORMAL_CLEARING") -> Step:
         """Then hang up (the caller sends BYE)."""
@@ -132,7 +139,7 @@ async def _perform(session: Session, actions: tuple[Action, ...]) -> None:
                     return
                 if index:
                     await asyncio.sleep(switch.scaled(action.seconds))
-                session.receive_dtmf(digit, duration=1280, source="RTP")
+                session.receive_dtmf(digit, duration=action.duration, source=action.source)
         elif action.kind == "hangup":
             session.channel.set_var("sip_hangup_disposition", "recv_bye")
             session.hangup(action.value or "NORMAL_CLEARING")

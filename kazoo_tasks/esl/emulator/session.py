@@ -48,6 +48,8 @@ class Message:
     event_uuid: str = ""
     loops: int = 1
     headers: dict[str, str] = field(default_factory=dict)
+    announce: Pairs = field(default_factory=list)
+    """For ``uuid_broadcast``: the COMMAND event that PRIVATE_COMMAND repeats once it ran."""
 
 
 @dataclass
@@ -87,7 +89,7 @@ class Session:
         self._message_waiter: asyncio.Future[None] | None = None
         self._media_waiter: asyncio.Future[str] | None = None
 
-    # -- events ----------------------------------------------------------------------------
+    # -- events -------------------------------------------------------------------------
     def fire(
         self,
         name: str,
@@ -133,8 +135,9 @@ class Session:
         )
 
     def set_codecs(self) -> None:
-        """Set the read then write codec (PCMU), firing a CODEC event for each."""
+        """Set the read and write codecs (PCMU), firing a CODEC event for each."""
         self.channel.read_codec = True
+        self.channel.write_codec = True
         self.fire(
             "CODEC",
             post=[
@@ -143,7 +146,6 @@ class Session:
                 ("channel-read-codec-bit-rate", "64000"),
             ],
         )
-        self.channel.write_codec = True
         self.fire(
             "CODEC",
             site="CODEC_WRITE",
@@ -154,14 +156,14 @@ class Session:
             ],
         )
 
-    # -- variables -------------------------------------------------------------------------
+    # -- variables ----------------------------------------------------------------------
     def expand(self, text: str) -> str:
         """Expand ``${var}`` references from channel variables, as FreeSWITCH does."""
         if "${" not in text:
             return text
         return _VARIABLE_REF.sub(lambda m: self.channel.get_var(m.group(1)), text)
 
-    # -- waiting and interrupting ----------------------------------------------------------
+    # -- waiting and interrupting -------------------------------------------------------
     async def media_wait(self, seconds: float | None) -> str:
         """Let ``seconds`` of media time pass (``None``: until interrupted).
 
@@ -184,6 +186,21 @@ class Session:
             if self._media_waiter is waiter:
                 self._media_waiter = None
 
+    async def wait_until(self, future: asyncio.Future[Any]) -> bool:
+        """Wait for ``future``; False if the channel hung up first."""
+        while not future.done():
+            if self.channel.hungup:
+                return False
+            waiter: asyncio.Future[str] = self.switch.loop.create_future()
+            future.add_done_callback(lambda _f, w=waiter: _resolve(w, "ready"))
+            self._media_waiter = waiter
+            try:
+                await waiter
+            finally:
+                if self._media_waiter is waiter:
+                    self._media_waiter = None
+        return True
+
     def interrupt(self, reason: str) -> bool:
         """Cut the current media wait short with ``reason``; False if nothing was waiting."""
         waiter = self._media_waiter
@@ -197,7 +214,7 @@ class Session:
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
 
-    # -- control from outside (api, sendmsg, scripts) --------------------------------------
+    # -- control from outside (api, sendmsg, scripts) -----------------------------------
     def enqueue(self, message: Message) -> None:
         """Queue a ``sendmsg``; ``call-command: hangup`` takes effect at once."""
         if message.command == "hangup":
@@ -307,7 +324,7 @@ class Session:
         if channel.profile is not None:
             channel.profile.times.hungup = self.switch.now_us()
         partner = self.partner
-        if partner is not None:
+        if partner is not None and partner.up:
             partner.channel.set_var("last_bridge_hangup_cause", cause)
             if self.bridge_originator:
                 channel.set_var("last_bridge_role", "originator")
@@ -316,12 +333,13 @@ class Session:
         self._wake()
         if partner is not None:
             if self.bridge_originator:
+                partner.channel.set_var("bridge_to", None)
                 partner.hangup("NORMAL_CLEARING")
             else:
                 partner.interrupt("unbridge")
         return True
 
-    # -- running applications ----------------------------------------------------------------
+    # -- running applications -----------------------------------------------------------
     async def execute(
         self, app: str, arg: str = "", *, app_uuid: str = "", via_sendmsg: bool = False
     ) -> None:
@@ -351,11 +369,11 @@ class Session:
         self.fire("CHANNEL_EXECUTE", post=[*app_headers, ("Application-UUID", app_uuid)])
         channel.set_var("current_application", app)
         previous, self.current_app = self.current_app, app
+        self.last_app, self.last_arg = app, data
         try:
             await run(self, data)
         finally:
             self.current_app = previous
-            self.last_app, self.last_arg = app, data
         response = channel.get_var("current_application_response") or "_none_"
         self.fire(
             "CHANNEL_EXECUTE_COMPLETE",
@@ -376,6 +394,8 @@ class Session:
                 )
         else:
             log.info("ignoring sendmsg call-command %r on %s", message.command, self.uuid)
+        if message.announce:
+            self.switch.fire("PRIVATE_COMMAND", channel=self.channel, lead=message.announce)
 
     @property
     def leaving(self) -> bool:
@@ -427,7 +447,7 @@ class Session:
             self.transfer_to = None
             extension = self.switch.route(self, destination, context)
 
-    # -- the end -------------------------------------------------------------------------------
+    # -- the end ------------------------------------------------------------------------
     def teardown(self) -> None:
         """Walk the hung-up channel through CS_HANGUP ... CS_DESTROY and forget it."""
         channel = self.channel
@@ -470,6 +490,10 @@ class Session:
                 )
             )
         self.fire("CHANNEL_HANGUP_COMPLETE", pre=[("Hangup-Cause", channel.hangup_cause)])
+        if self.partner is not None:
+            channel.set_var("bridge_hangup_cause", channel.hangup_cause)
+            if channel.get_var("call_uuid") != self.uuid:
+                channel.set_var("call_uuid", self.uuid)
         channel.state = "CS_DESTROY"
         self.fire("CHANNEL_DESTROY")
         channel.running_state = "CS_DESTROY"

@@ -72,8 +72,9 @@ class SipCaller:
 
 
 def _sdp(origin: str, ip: str, port: int, payloads: str, rtpmap: str, tail: str = "") -> str:
+    session_name = "FreeSWITCH" if origin.startswith("FreeSWITCH") else "-"
     return (
-        f"v=0\r\no={origin} IN IP4 {ip}\r\ns={origin.split(' ')[0] if 'FreeSWITCH' in origin else '-'}"
+        f"v=0\r\no={origin} IN IP4 {ip}\r\ns={session_name}"
         f"\r\nc=IN IP4 {ip}\r\nt=0 0\r\nm=audio {port} RTP/AVP {payloads}\r\n{rtpmap}{tail}"
     )
 

@@ -46,7 +46,15 @@ def park_dialplan(destination: str) -> Extension:
 
 
 NO_VARIABLE_EVENTS = frozenset(
-    {"CHANNEL_STATE", "CHANNEL_CALLSTATE", "CODEC", "CHANNEL_OUTGOING", "DTMF", "COMMAND"}
+    {
+        "CHANNEL_STATE",
+        "CHANNEL_CALLSTATE",
+        "CODEC",
+        "CHANNEL_OUTGOING",
+        "DTMF",
+        "COMMAND",
+        "PRIVATE_COMMAND",
+    }
 )
 """Channel events FreeSWITCH sends without ``variable_*`` headers."""
 
@@ -130,7 +138,7 @@ class Switch:
         self._session_ids = 0
         self._rtp_port = 16384
 
-    # -- clock -------------------------------------------------------------------------------
+    # -- clock --------------------------------------------------------------------------
     @staticmethod
     def now_us() -> int:
         """Wall-clock time in microseconds (``Event-Date-Timestamp``)."""
@@ -152,7 +160,7 @@ class Switch:
         self._rtp_port = 16384 if self._rtp_port >= 32766 else self._rtp_port + 2
         return self._rtp_port
 
-    # -- events --------------------------------------------------------------------------------
+    # -- events -------------------------------------------------------------------------
     def fire(
         self,
         name: str,
@@ -242,7 +250,7 @@ class Switch:
             unique_id=channel.uuid if channel is not None else "",
         )
 
-    # -- channels ------------------------------------------------------------------------------
+    # -- channels -----------------------------------------------------------------------
     def session(self, uuid_: str) -> Session | None:
         """The live session with this uuid."""
         return self.sessions.get(uuid_.strip())
@@ -318,8 +326,8 @@ class Switch:
 
         async def life() -> None:
             session.set_running_state("CS_NEW")
-            session.set_codecs()
             channel.profile = profile
+            session.set_codecs()
             session.set_running_state("CS_INIT")
             channel.set_vars(
                 sofia.inbound_created(
@@ -334,17 +342,17 @@ class Switch:
             session.set_callstate("RINGING")
             session.fire("CHANNEL_STATE")
             await asyncio.sleep(0)
-            channel.set_var("call_uuid", uuid_)
             route = extension if extension is not None else self.route(session, destination)
             if extension is not None:
                 channel.set_var("DP_MATCH", f"ARRAY::{destination}|:{destination}")
+            channel.set_var("call_uuid", uuid_)
             session.set_running_state("CS_EXECUTE")
             await session.run_extension(destination, route)
 
         session.start(life())
         return session
 
-    # -- commands received -----------------------------------------------------------------------
+    # -- commands received --------------------------------------------------------------
     def record_command(self, session: Session, message: Message) -> None:
         """Note a ``sendmsg`` for ``session`` (scripted-call records, ``emulator::command``)."""
         self._note_command(session, message.command, message.app, message.arg, message.event_uuid)
@@ -378,7 +386,7 @@ class Switch:
             ],
         )
 
-    # -- registrations ---------------------------------------------------------------------------
+    # -- registrations ------------------------------------------------------------------
     def register(
         self,
         user: str,
