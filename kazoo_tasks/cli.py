@@ -10,7 +10,9 @@ import click
 
 from kazoo_tasks.config import get_settings
 
-COMMANDS: dict[str, str] = {}
+COMMANDS: dict[str, str] = {
+    "emulator": "kazoo_tasks.esl.emulator.cli:emulator",
+}
 
 
 class LazyGroup(click.Group):

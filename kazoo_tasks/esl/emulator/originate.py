@@ -185,6 +185,7 @@ def resolve(switch: Switch, endpoint: str) -> Target | str:
     rule = switch.endpoints.match(endpoint)
     if kind == "user":
         user, _, domain = rest.partition("@")
+        rule = rule or switch.endpoints.match(f"user/{user}")
         registration = switch.find_registration(user, domain)
         if rule is None and registration is None:
             return "USER_NOT_REGISTERED"
