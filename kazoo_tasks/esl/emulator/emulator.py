@@ -555,8 +555,9 @@ class Emulator:
         switch = self.switch
         channel = _phantom_channel(switch)
         listeners = [c for c in self.connections if c in switch.listeners]
+        batch = max(1, min(500, self.config.max_queued_events // 4))
         started = time.perf_counter()
-        sent_before = sum(_sent(c) for c in listeners)
+        sent_before = sum(c.bytes_written for c in listeners)
         pipeline = 0
         unneeded = ("CHANNEL_STATE", "CODEC", "CALL_UPDATE")
         credit = 0.0
@@ -577,11 +578,11 @@ class Emulator:
                 )
             else:
                 switch.fire(unneeded[index % len(unneeded)], channel=channel)
-            if index % 500 == 499:
-                await _drained(listeners, limit=2000)
+            if index % batch == batch - 1:
+                await _drained(listeners, limit=batch * 2)
         await _drained(listeners, limit=0)
         seconds = time.perf_counter() - started
-        sent = sum(_sent(c) for c in listeners) - sent_before
+        sent = sum(c.bytes_written for c in listeners) - sent_before
         return FloodReport(count, pipeline, seconds, sent, len(listeners))
 
     # -- private api commands (for the CLI) ---------------------------------------------
@@ -668,18 +669,22 @@ def _json_args(args: str) -> dict[str, Any]:
     return value
 
 
-def _sent(connection: EslConnection) -> int:
-    return connection.bytes_written
+STALL_SECONDS = 0.5
+"""A listener that took no bytes for this long is stalled: the flood goes on without it
+(its queue fills, events are lost and it gets killed, as with FreeSWITCH)."""
 
 
 async def _drained(listeners: list[EslConnection], *, limit: int) -> None:
-    """Wait until every listener has at most ``limit`` events queued (and, at 0, an empty
-    socket buffer)."""
+    """Wait until every live, progressing listener has at most ``limit`` events queued (at
+    0: and an empty socket buffer)."""
+    loop = asyncio.get_running_loop()
     while True:
+        now = loop.time()
         busy = [
             c
             for c in listeners
             if not c.closed
+            and now - c.last_progress < STALL_SECONDS
             and (
                 len(c.pending) > limit
                 or (limit == 0 and c.transport is not None and c.transport.get_write_buffer_size())

@@ -157,6 +157,8 @@ class EslConnection(asyncio.Protocol):
         self._busy = False
         self.peer = ""
         self.bytes_written = 0
+        self.last_progress = switch.loop.time()
+        """Loop time of the last write that reached the transport (stall detection)."""
 
     # -- asyncio.Protocol ---------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -178,6 +180,7 @@ class EslConnection(asyncio.Protocol):
 
     def resume_writing(self) -> None:
         self.paused = False
+        self.last_progress = self.switch.loop.time()
         self._schedule_flush()
 
     def data_received(self, data: bytes) -> None:
@@ -494,6 +497,7 @@ class EslConnection(asyncio.Protocol):
             chunks.append(event.json_frame() if as_json else event.plain_frame())
         data = b"".join(chunks)
         self.bytes_written += len(data)
+        self.last_progress = self.switch.loop.time()
         self.transport.write(data)
         if pending:
             self._schedule_flush()
