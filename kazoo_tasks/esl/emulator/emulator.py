@@ -396,44 +396,65 @@ class Emulator:
 
         return self._on_loop(run)
 
+    def place_calls(
+        self,
+        count: int,
+        *,
+        rate: float | None = None,
+        destination: str = "1000",
+        caller_id_number: str = "+14155550100",
+        caller_id_name: str = "Alice Example",
+        script: Sequence[Step] = (),
+    ) -> concurrent.futures.Future[list[Call]]:
+        """Place ``count`` calls at ``rate`` calls/s (``None``: as fast as possible).
+
+        The calls are created on the emulator's loop (no thread hop per call), which is what
+        load tests and the benchmark need; the future resolves once all are placed.
+        """
+        steps = list(script)
+        assert self._loop is not None
+
+        async def generate() -> list[Call]:
+            assert self.switch is not None
+            switch = self.switch
+            loop = asyncio.get_running_loop()
+            calls: list[Call] = []
+            started = loop.time()
+            for index in range(count):
+                if rate:
+                    delay = started + index / rate - loop.time()
+                    if delay > 0:
+                        await asyncio.sleep(delay)
+                elif index % 50 == 49:
+                    await asyncio.sleep(0)
+                session = switch.place_inbound(
+                    destination,
+                    caller_id_number=caller_id_number,
+                    caller_id_name=caller_id_name,
+                )
+                calls.append(self._track(session, destination))
+                if steps:
+                    attach(session, steps)
+            return calls
+
+        return asyncio.run_coroutine_threadsafe(generate(), self._loop)
+
     def _track(self, session: Session, destination: str) -> Call:
         call = Call(self, session.uuid, destination)
         self._calls[session.uuid] = call
         session.observers.append(call._on_event)
         session.command_hooks.append(call._on_command)
 
-        def bridged_legs(s: Session, name: str, headers: dict[str, str]) -> None:
-            if name == "CHANNEL_EXECUTE" and headers.get("Application") == "bridge":
-                self._watch_new_legs(call, s)
+        def new_leg(leg_session: Session) -> None:
+            profile = leg_session.channel.profile
+            leg = Call(self, leg_session.uuid, profile.destination_number if profile else "")
+            leg_session.observers.append(leg._on_event)
+            leg_session.command_hooks.append(leg._on_command)
+            call._add_leg(leg)
 
-        session.observers.append(bridged_legs)
+        session.leg_hooks.append(new_leg)
         session.done.add_done_callback(lambda _f: self._calls.pop(session.uuid, None))
         return call
-
-    def _watch_new_legs(self, call: Call, session: Session) -> None:
-        switch = session.switch
-        known = set(switch.sessions)
-
-        def check() -> None:
-            for uuid_, leg_session in list(switch.sessions.items()):
-                if uuid_ in known:
-                    continue
-                known.add(uuid_)
-                if leg_session.channel.other and leg_session.channel.other[1].uuid == call.uuid:
-                    leg = Call(
-                        self,
-                        uuid_,
-                        leg_session.channel.profile.destination_number
-                        if leg_session.channel.profile
-                        else "",
-                    )
-                    leg_session.observers.append(leg._on_event)
-                    leg_session.command_hooks.append(leg._on_command)
-                    call._add_leg(leg)
-            if session.current_app == "bridge" and session.up:
-                switch.loop.call_later(0.001, check)
-
-        switch.loop.call_soon(check)
 
     def call(self, uuid_: str) -> Call | None:
         """The :class:`Call` of a live call placed by this emulator."""

@@ -417,8 +417,9 @@ async def originate(
                 continue
             outbound = OutboundLeg(switch, target, variables, originator)
             if originator is not None:
-                outbound.session.partner = None
                 outbound.session.channel.other = ("originator", _profile_of(originator))
+                for hook in list(originator.leg_hooks):
+                    hook(outbound.session)
             outbound.start(originate_timeout(switch, variables))
             legs.append(outbound)
         if not legs:

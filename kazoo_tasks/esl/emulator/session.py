@@ -81,6 +81,8 @@ class Session:
         self.bridge_originator = False
         self.observers: list[SessionObserver] = []
         self.command_hooks: list[CommandHook] = []
+        self.leg_hooks: list[Callable[[Session], None]] = []
+        """Called with each outbound leg this channel's bridges create."""
         self.dtmf_listener: Callable[[str], None] | None = None
         self.recordings: dict[str, float] = {}
         self.created_us = switch.now_us()
