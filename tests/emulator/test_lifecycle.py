@@ -487,3 +487,30 @@ def test_given_answered_call_when_the_caller_hangs_up_then_the_cause_reaches_the
     assert hangup.headers["Hangup-Cause"] == "NORMAL_CLEARING"
     assert hangup.headers["variable_sip_hangup_disposition"] == "recv_bye"
     assert int(hangup.headers["variable_billsec"]) >= 0
+
+
+def test_given_uuid_transfer_then_the_call_leaves_park_and_runs_the_dialplan_of_the_new_number(
+    park_emulator: Emulator, esl
+):
+    client = esl("CHANNEL_PARK", "CHANNEL_UNPARK")
+    call = park_emulator.place_call("1000")
+    client.wait_event("CHANNEL_PARK", uuid_=call.uuid)
+
+    assert client.api(f"uuid_transfer {call.uuid} 2000 XML context_2") == "+OK\n"
+
+    assert client.wait_event("CHANNEL_UNPARK", uuid_=call.uuid)
+    parked_again = client.wait_event("CHANNEL_PARK", uuid_=call.uuid)
+    assert parked_again.headers["Caller-Destination-Number"] == "2000"
+    assert parked_again.headers["Caller-Channel-Transfer-Time"] != "0"
+
+
+def test_given_a_heartbeat_interval_then_heartbeats_come_with_freeswitch_headers():
+    with Emulator(heartbeat_interval=0.05) as emu:
+        client = EslClient("127.0.0.1", emu.port)
+        client.subscribe("HEARTBEAT")
+        heartbeat = client.wait_event("HEARTBEAT")
+        client.close()
+
+    assert heartbeat.headers["Event-Info"] == "System Ready"
+    assert heartbeat.headers["FreeSWITCH-Version"] == "1.10.12-release~64bit"
+    assert heartbeat.headers["Up-Time"].startswith("0 years, 0 days, 0 hours, 0 minutes")

@@ -15,7 +15,16 @@ import re
 import pytest
 
 from kazoo_tasks.esl.emulator import Emulator, on_answer
-from tests.emulator.replay import Comparison, Scenario, compare, load_frames, replay
+from kazoo_tasks.esl.emulator.client import EslClient
+from tests.emulator.replay import (
+    Comparison,
+    Scenario,
+    compare,
+    decode,
+    is_event,
+    load_frames,
+    replay,
+)
 
 DTMF_CALLER = [
     on_answer().wait(2.5).press("1", source="ENDPOINT").wait(0.7).press("2", source="ENDPOINT"),
@@ -102,3 +111,18 @@ def test_given_a_wrong_password_when_authenticating_then_the_switch_refuses_and_
         "text/disconnect-notice",
     ]
     assert len(mine[-1].body) == 67
+
+
+def test_given_a_heartbeat_then_its_headers_are_those_of_the_real_one():
+    real = [
+        decode(f)
+        for f in load_frames("inbound_call_park_answer_play_hangup.json")
+        if is_event(f) and decode(f).name == "HEARTBEAT"
+    ][0]
+    with Emulator(heartbeat_interval=0.05) as emu:
+        client = EslClient("127.0.0.1", emu.port)
+        assert client.command("event json HEARTBEAT").reply_text.startswith("+OK")
+        mine = client.wait_event("HEARTBEAT")
+        client.close()
+
+    assert [n for n, _ in mine.pairs] == [n for n, _ in real.pairs]

@@ -60,18 +60,9 @@ def _session(switch: Switch, uuid_: str) -> Session | None:
 
 # -- core ------------------------------------------------------------------------------
 def status(switch: Switch, args: str) -> str:
-    up = time.time() - switch.started_at
-    us = int(up * 1_000_000)
-    days, rest = divmod(us, 86_400_000_000)
-    hours, rest = divmod(rest, 3_600_000_000)
-    minutes, rest = divmod(rest, 60_000_000)
-    seconds, rest = divmod(rest, 1_000_000)
-    ms, micro = divmod(rest, 1000)
-    years, days = divmod(days, 365)
     live = len(switch.sessions)
     return (
-        f"UP {years} years, {days} days, {hours} hours, {minutes} minutes, {seconds} seconds, "
-        f"{ms} milliseconds, {micro} microseconds\n"
+        f"UP {switch.uptime_text()}\n"
         "FreeSWITCH (Version 1.10.12-release  64bit) is ready\n"
         f"{switch.stats.calls_created} session(s) since startup\n"
         f"{live} session(s) - peak {live}, last 5min {live} \n"

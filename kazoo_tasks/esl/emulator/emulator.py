@@ -247,6 +247,7 @@ class Emulator:
         originate_timeout: float = 60.0,
         max_queued_events: int = 100_000,
         max_lost_events: int = 500,
+        heartbeat_interval: float = 20.0,
     ) -> None:
         config = SwitchConfig(
             password=password,
@@ -255,6 +256,7 @@ class Emulator:
             originate_timeout=originate_timeout,
             max_queued_events=max_queued_events,
             max_lost_events=max_lost_events,
+            heartbeat_interval=heartbeat_interval,
         )
         if hostname:
             config.hostname = hostname
@@ -302,6 +304,7 @@ class Emulator:
         self.switch = Switch(self.config, asyncio.get_running_loop())
         self._register_private_api()
         await self._listen()
+        asyncio.get_running_loop().create_task(self.switch.run_heartbeats())
 
     async def _listen(self) -> None:
         assert self.switch is not None

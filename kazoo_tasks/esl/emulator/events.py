@@ -52,6 +52,8 @@ CALLING_SITES: dict[str, tuple[str, str, int]] = {
     "CODEC": ("switch_core_codec.c", "switch_core_session_set_read_codec", 279),
     "CODEC_WRITE": ("switch_core_codec.c", "switch_core_session_set_write_codec", 450),
     "DTMF": ("switch_channel.c", "switch_channel_dequeue_dtmf", 677),
+    "HEARTBEAT": ("switch_core.c", "send_heartbeat", 95),
+    "RE_SCHEDULE": ("switch_scheduler.c", "switch_scheduler_execute", 73),
     "MEDIA_BUG_START": ("switch_core_media_bug.c", "switch_core_media_bug_add", 1014),
     "MEDIA_BUG_STOP": ("switch_core_media_bug.c", "switch_core_media_bug_destroy", 84),
     "PLAYBACK_START": ("switch_ivr_play_say.c", "switch_ivr_play_file", 1646),

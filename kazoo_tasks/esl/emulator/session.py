@@ -447,7 +447,11 @@ class Session:
                 return
             destination, context = self.transfer_to
             self.transfer_to = None
+            if self.channel.profile is not None:
+                self.channel.profile.times.transferred = self.switch.now_us()
+            self.set_running_state("CS_ROUTING")
             extension = self.switch.route(self, destination, context)
+            self.set_running_state("CS_EXECUTE")
 
     # -- the end ------------------------------------------------------------------------
     def teardown(self) -> None:

@@ -84,6 +84,8 @@ class SwitchConfig:
     originate_timeout: float = 60.0
     max_queued_events: int = 100_000
     max_lost_events: int = 500
+    heartbeat_interval: float = 20.0
+    """Seconds between HEARTBEAT events (real time, not scaled); 0 turns them off."""
 
 
 @dataclass
@@ -249,6 +251,70 @@ class Switch:
             body=body,
             unique_id=channel.uuid if channel is not None else "",
         )
+
+    def uptime_text(self) -> str:
+        """``0 years, 0 days, 0 hours, 1 minute, 39 seconds, ...`` as FreeSWITCH words it."""
+        us = int((time.time() - self.started_at) * 1_000_000)
+        days, rest = divmod(us, 86_400_000_000)
+        years, days = divmod(days, 365)
+        hours, rest = divmod(rest, 3_600_000_000)
+        minutes, rest = divmod(rest, 60_000_000)
+        seconds, rest = divmod(rest, 1_000_000)
+        ms, micro = divmod(rest, 1000)
+
+        def unit(value: int, name: str) -> str:
+            return f"{value} {name}{'' if value == 1 else 's'}"
+
+        return ", ".join(
+            [
+                unit(years, "year"),
+                unit(days, "day"),
+                unit(hours, "hour"),
+                unit(minutes, "minute"),
+                unit(seconds, "second"),
+                unit(ms, "millisecond"),
+                unit(micro, "microsecond"),
+            ]
+        )
+
+    def heartbeat(self) -> None:
+        """Fire HEARTBEAT and RE_SCHEDULE, as FreeSWITCH's core does every 20 s."""
+        live = len(self.sessions)
+        self.fire(
+            "HEARTBEAT",
+            post=[
+                ("Event-Info", "System Ready"),
+                ("Up-Time", self.uptime_text()),
+                ("FreeSWITCH-Version", "1.10.12-release~64bit"),
+                ("Uptime-msec", str(int((time.time() - self.started_at) * 1000))),
+                ("Session-Count", str(live)),
+                ("Max-Sessions", "10000"),
+                ("Session-Per-Sec", "1000"),
+                ("Session-Per-Sec-Last", "0"),
+                ("Session-Per-Sec-Max", "0"),
+                ("Session-Per-Sec-FiveMin", "0"),
+                ("Session-Since-Startup", str(self.stats.calls_created)),
+                ("Session-Peak-Max", str(live)),
+                ("Session-Peak-FiveMin", str(live)),
+                ("Idle-CPU", "100.000000"),
+            ],
+        )
+        self.fire(
+            "RE_SCHEDULE",
+            post=[
+                ("Task-ID", "1"),
+                ("Task-Desc", "heartbeat"),
+                ("Task-Group", "core"),
+                ("Task-Runtime", str(int(time.time() + self.config.heartbeat_interval))),
+            ],
+        )
+
+    async def run_heartbeats(self) -> None:
+        """Fire heartbeats until cancelled (when the emulator stops)."""
+        interval = self.config.heartbeat_interval
+        while interval > 0:
+            await asyncio.sleep(interval)
+            self.heartbeat()
 
     # -- channels -----------------------------------------------------------------------
     def session(self, uuid_: str) -> Session | None:
