@@ -365,7 +365,9 @@ class EslConnection(asyncio.Protocol):
         custom = False
         for index, word in enumerate(words):
             upper = word.upper()
-            if index == 0 and upper in ("PLAIN", "JSON", "XML"):
+            if index == 0 and upper == "XML":
+                return "-ERR the emulator does not produce xml events (plain or json)"
+            if index == 0 and upper in ("PLAIN", "JSON"):
                 self.format = upper.lower()
                 continue
             if custom:
