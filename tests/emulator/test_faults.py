@@ -21,6 +21,8 @@ def read_until_closed(sock: socket.socket, timeout: float = 5.0) -> bytes:
             data = sock.recv(65536)
         except TimeoutError:
             break
+        except ConnectionResetError:  # closed while we still had bytes in flight
+            data = b""
         if not data:
             return b"".join(chunks)
         chunks.append(data)
@@ -159,3 +161,44 @@ def test_given_commands_before_auth_then_they_are_refused_and_the_connection_sta
     assert frames[1].reply_text == "-ERR command not found"
     assert frames[2].reply_text == "+OK accepted"
     assert frames[3].reply_text.startswith("FreeSWITCH Version")
+
+
+def test_given_garbage_and_an_oversized_command_then_only_that_client_is_dropped(
+    park_emulator: Emulator, esl
+):
+    healthy = esl()
+    rogue = socket.create_connection(("127.0.0.1", park_emulator.port))
+    rogue.sendall(b"auth ClueCon\n\n\x00\xff\xfe garbage\n\n")
+    rogue.settimeout(5)
+    reader = FrameReader()
+    frames = []
+    while len(frames) < 3:
+        frames += reader.feed(rogue.recv(65536))
+
+    rogue.sendall(b"api " + b"x" * (2 * 1024 * 1024))
+    rest = read_until_closed(rogue)
+    rogue.close()
+
+    assert frames[2].reply_text == "-ERR command not found"
+    assert rest == b""
+    assert healthy.api("version").startswith("FreeSWITCH Version")
+
+
+def test_given_sendmsg_with_a_text_body_then_the_body_is_the_application_argument(
+    park_emulator: Emulator, esl
+):
+    client = esl("CHANNEL_EXECUTE_COMPLETE")
+    call = park_emulator.place_call("1000")
+    call.wait_parked()
+    text = "Hello: this line has a colon\\nand a second line"
+    body = b"note=" + text.encode()
+    client.send(
+        f"sendmsg {call.uuid}\ncall-command: execute\nexecute-app-name: set\n"
+        f"content-type: text/plain\ncontent-length: {len(body)}\n\n".encode()
+        + body
+    )
+
+    done = client.wait_event("CHANNEL_EXECUTE_COMPLETE", uuid_=call.uuid)
+
+    assert done.headers["Application"] == "set"
+    assert done.headers["variable_note"] == text
