@@ -15,7 +15,7 @@ import asyncio
 import logging
 import re
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -508,7 +508,7 @@ class Session:
         if not self.done.done():
             self.done.set_result(channel.hangup_cause)
 
-    def start(self, body: Any) -> None:
+    def start(self, body: Coroutine[Any, Any, None]) -> None:
         """Run the coroutine ``body`` as this session's thread, tearing down at its end."""
 
         async def main() -> None:
