@@ -18,6 +18,7 @@ COMMANDS: dict[str, str] = {
     "changes": "workers.changes:command",
     "seed": "kazoo_tasks.seed:command",
     "run": "kazoo_tasks.local:command",
+    "emulator": "kazoo_tasks.esl.emulator.cli:emulator",
 }
 
 
