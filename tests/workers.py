@@ -20,21 +20,8 @@ CLI = [str(Path(sys.executable).parent / "kazoo-tasks")]
 
 def worker_env(settings: Settings, **extra: str) -> dict[str, str]:
     """The KAZOO_* environment that makes a worker process use ``settings``."""
-    env = dict(os.environ)
-    env.update(
-        KAZOO_NAMESPACE=settings.namespace,
-        KAZOO_DATA_DIR=str(settings.data_dir),
-        KAZOO_BROKER_URL=settings.broker_url or "",
-        KAZOO_REDIS_URL=settings.redis_url or "",
-        KAZOO_RESULT_BACKEND=settings.result_backend or "",
-        KAZOO_HANGUP_GRACE=str(settings.hangup_grace),
-        KAZOO_CALL_LOCK_TTL=str(settings.call_lock_ttl),
-        KAZOO_FREESWITCH_NODES=",".join(
-            f"esl://:{n.password}@{n.host}:{n.port}/{n.name}" for n in settings.freeswitch_nodes
-        ),
-        KAZOO_LOG_LEVEL="WARNING",
-        **extra,
-    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KAZOO_")}
+    env.update(settings.to_env(), KAZOO_LOG_LEVEL="WARNING", **extra)
     return env
 
 
