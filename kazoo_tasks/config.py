@@ -65,6 +65,7 @@ class Settings:
     esl_command_timeout: float = 5.0
     esl_event_buffer: int = 10_000
     esl_reconnect_max_delay: float = 10.0
+    esl_lease_ttl: float = 3.0
     call_ttl: int = 4 * 3600
     hangup_grace: int = 60
     branch_limit: int = 50
@@ -98,6 +99,7 @@ class Settings:
                 esl_reconnect_max_delay=env.float(
                     "ESL_RECONNECT_MAX_DELAY", defaults.esl_reconnect_max_delay
                 ),
+                esl_lease_ttl=env.float("ESL_LEASE_TTL", defaults.esl_lease_ttl),
                 call_ttl=env.int("CALL_TTL", defaults.call_ttl),
                 hangup_grace=env.int("HANGUP_GRACE", defaults.hangup_grace),
                 branch_limit=env.int("BRANCH_LIMIT", defaults.branch_limit),
