@@ -159,14 +159,14 @@ def inbox(client: redis.Redis, settings: Settings, call_id: str) -> list[dict[st
     return [json.loads(fields[EVENT_FIELD]) for _, fields in entries]
 
 
-def publish_command(settings: Settings, command: dict[str, Any]) -> None:
-    """Publish a call command the way a callflow worker does."""
+def publish_command(settings: Settings, command: Any) -> None:
+    """Publish a call command to the test node the way a callflow worker does."""
     with Connection(settings.broker_url) as conn:
         conn.Producer().publish(
             command,
             exchange=command_exchange(settings.namespace),
-            routing_key=command["node"],
-            declare=[command_queue(settings.namespace, command["node"])],
+            routing_key=NODE,
+            declare=[command_queue(settings.namespace, NODE)],
             serializer="json",
         )
 
