@@ -47,12 +47,16 @@ def append_many(client: redis.Redis, settings: Settings, events: Sequence[CallEv
 
 
 def notify(app: Celery, settings: Settings, call_id: str, **options: Any) -> None:
-    """Send the task that makes a worker drain the call's inbox."""
+    """Send the task that makes a worker drain the call's inbox.
+
+    Nobody waits for its result, so ``ignore_result`` is the default: without it the
+    sender subscribes to a Redis result channel per task (a third of the send's cost).
+    """
     app.send_task(
         EVENTS_TASK,
         args=[call_id],
         queue=celery_queue_name(settings.namespace, "callflow"),
-        **options,
+        **{"ignore_result": True, **options},
     )
 
 

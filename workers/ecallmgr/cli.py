@@ -5,6 +5,7 @@ from gevent import monkey
 monkey.patch_all()
 
 # ruff: noqa: E402 (gevent must patch the standard library before anything else loads)
+import gc
 import logging
 import os
 import signal
@@ -17,6 +18,7 @@ import gevent
 from kazoo_tasks import services
 from kazoo_tasks.celery_app import make_app
 from kazoo_tasks.config import get_settings
+from workers.ecallmgr.publisher import warm_up
 from workers.ecallmgr.supervisor import NodeSupervisor
 
 log = logging.getLogger(__name__)
@@ -44,6 +46,8 @@ def command(only: tuple[str, ...]) -> None:
     app = make_app(settings)
     client = services.redis_client(settings)
     supervisors = [NodeSupervisor(settings, node, owner, client, app) for node in nodes]
+    warm_up(app)
+    gc.freeze()  # start-up objects never die: keep them out of the collector's scans
     log.info("ecallmgr %s serving %s", owner, ", ".join(n.name for n in nodes))
 
     def stop() -> None:

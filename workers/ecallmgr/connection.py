@@ -146,13 +146,14 @@ class EslConnection(InboundESL):
         reason = "FreeSWITCH closed the connection"
         stats, frames, recv = self._stats, self._frames, self.sock.recv
         last_read = last_yield = None
+        last_cpu = 0.0
         try:
             while True:
-                before = time.perf_counter()
+                before, cpu = time.perf_counter(), time.process_time()
                 if last_read is not None:
-                    stats.observe_reader_gap(before - last_read)
+                    stats.observe_reader_gap(before - last_read, cpu - last_cpu)
                 data = recv(RECV_SIZE)
-                last_read = time.perf_counter()
+                last_read, last_cpu = time.perf_counter(), time.process_time()
                 if not data:
                     break
                 stats.incr("reader.bytes", len(data))

@@ -28,6 +28,7 @@ class NodeStats:
         self.counts: Counter[str] = Counter()
         self.gauges: dict[str, float] = {}
         self.reader_max_gap = 0.0
+        self.reader_max_gap_cpu = 0.0
 
     def incr(self, name: str, amount: int = 1) -> None:
         """Add ``amount`` to counter ``name``."""
@@ -42,16 +43,21 @@ class NodeStats:
         if value > self.gauges.get(name, 0):
             self.gauges[name] = value
 
-    def observe_reader_gap(self, seconds: float) -> None:
-        """Record how long the ESL reader was away from its socket between two reads."""
+    def observe_reader_gap(self, seconds: float, cpu_seconds: float) -> None:
+        """Record how long the ESL reader was away from its socket between two reads
+        (wall clock), and how much CPU this process used meanwhile: a wall gap much longer
+        than its CPU time means the OS ran something else, not that we stalled."""
         if seconds > self.reader_max_gap:
             self.reader_max_gap = seconds
+        if cpu_seconds > self.reader_max_gap_cpu:
+            self.reader_max_gap_cpu = cpu_seconds
 
     def snapshot(self) -> dict[str, float]:
-        """Every counter and gauge, with ``reader.max_gap_ms``."""
+        """Every counter and gauge, with ``reader.max_gap_ms`` and ``reader.max_gap_cpu_ms``."""
         values: dict[str, float] = dict(self.counts)
         values.update(self.gauges)
         values["reader.max_gap_ms"] = round(self.reader_max_gap * 1000, 3)
+        values["reader.max_gap_cpu_ms"] = round(self.reader_max_gap_cpu * 1000, 3)
         return values
 
 
