@@ -15,6 +15,7 @@ from kombu import Connection
 from kazoo_tasks.bus import celery_queue_name, command_exchange, command_queue, docs_exchange
 from kazoo_tasks.celery_app import CELERY_ROLES
 from kazoo_tasks.config import FreeswitchNode, Settings
+from tests.couchdb_server import CouchServer, remove_workdir, start_pouchdb_server
 
 # pytest-celery 1.x is disabled in pyproject (-p no:celery): its fixtures need Docker.
 pytest_plugins = ("celery.contrib.pytest",)
@@ -58,3 +59,18 @@ def settings(tmp_path: Path) -> Iterator[Settings]:
     )
     yield value
     _drop_namespace(value)
+
+
+@pytest.fixture(scope="session")
+def couchdb_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CouchServer]:
+    """A pouchdb-server (CouchDB's HTTP API) for the whole test session, with an admin."""
+    server = start_pouchdb_server(tmp_path_factory.mktemp("pouchdb-server"))
+    yield server
+    server.stop()
+    remove_workdir(server)
+
+
+@pytest.fixture
+def couchdb_url(couchdb_server: CouchServer) -> str:
+    """The admin URL of the test CouchDB (``http://admin:secret@127.0.0.1:port``)."""
+    return couchdb_server.admin_url

@@ -10,11 +10,20 @@ from kazoo_tasks.docstore.base import (
     ChangesPage,
     Conflict,
     DatabaseNotFound,
+    DbUpdate,
+    DbUpdatesPage,
     DocumentStore,
     DocumentStoreError,
+    InvalidRequest,
     NotFound,
 )
-from kazoo_tasks.docstore.naming import ACCOUNTS_DB, NUMBERS_DB, account_db, account_id_from_db
+from kazoo_tasks.docstore.naming import (
+    ACCOUNTS_DB,
+    NUMBERS_DB,
+    account_db,
+    account_id_from_db,
+    check_db_name,
+)
 
 __all__ = [
     "ACCOUNTS_DB",
@@ -24,9 +33,13 @@ __all__ = [
     "ChangesPage",
     "Conflict",
     "DatabaseNotFound",
+    "DbUpdate",
+    "DbUpdatesPage",
     "DocumentStore",
     "DocumentStoreError",
+    "InvalidRequest",
     "NotFound",
     "account_db",
     "account_id_from_db",
+    "check_db_name",
 ]

@@ -38,6 +38,10 @@ class Conflict(DocumentStoreError):
     """The revision given is not the current one (HTTP 409)."""
 
 
+class InvalidRequest(DocumentStoreError, ValueError):
+    """Bad input: a malformed document, database name, selector or attachment (HTTP 400)."""
+
+
 @dataclass(frozen=True)
 class Attachment:
     """An attachment's bytes and content type."""
@@ -62,6 +66,23 @@ class ChangesPage:
     """What one read of a change feed returned."""
 
     results: list[Change] = field(default_factory=list)
+    last_seq: str = "0"
+
+
+@dataclass(frozen=True)
+class DbUpdate:
+    """One entry of the feed of database events: ``type`` is created, updated or deleted."""
+
+    db: str
+    type: str
+    seq: str
+
+
+@dataclass(frozen=True)
+class DbUpdatesPage:
+    """What one read of the database-events feed returned."""
+
+    results: list[DbUpdate] = field(default_factory=list)
     last_seq: str = "0"
 
 
@@ -162,6 +183,15 @@ class DocumentStore(abc.ABC):
     ) -> ChangesPage:
         """Changes after ``since``; with ``timeout`` > 0, wait up to that many seconds
         for at least one change (long poll) before returning an empty page."""
+
+    @abc.abstractmethod
+    def db_updates(self, since: str = "0", *, timeout: float = 0.0) -> DbUpdatesPage:
+        """Databases created, updated or deleted after ``since`` (CouchDB's ``_db_updates``):
+        the latest event of each database, in feed order; ``timeout`` > 0 long-polls.
+
+        This is how a follower of every database learns which ones to read without
+        polling them all. ``"now"`` and ``"0"`` work as in :meth:`changes`.
+        """
 
     def close(self) -> None:  # noqa: B027 - optional hook, most back ends hold nothing
         """Release connections held by the back end."""
