@@ -57,5 +57,10 @@ def command(only: tuple[str, ...]) -> None:
 
     for signum in (signal.SIGTERM, signal.SIGINT):
         gevent.signal_handler(signum, stop)
-    gevent.joinall([gevent.spawn(s.run) for s in supervisors])
+    greenlets = [gevent.spawn(s.run) for s in supervisors]
+    for greenlet in greenlets:  # a crashed node stops the process: its manager restarts it
+        greenlet.link_exception(lambda _: stop())
+    gevent.joinall(greenlets)
     log.info("ecallmgr %s stopped", owner)
+    if any(g.exception is not None for g in greenlets):
+        raise SystemExit(1)

@@ -16,6 +16,7 @@ import gevent
 import redis
 from celery import Celery
 from gevent.event import Event
+from greenswitch.esl import NotConnectedError
 from kombu import Connection
 
 from kazoo_tasks import services
@@ -136,7 +137,11 @@ class NodeSupervisor:
         self._lease_lost.rawlink(lambda _: self._wake.set())
         keeper = gevent.spawn(self.lease.keep, self._lease_lost)
         try:
-            self.controlled.load()
+            try:
+                self.controlled.load()
+            except redis.RedisError as exc:
+                log.error("node %s: cannot load the controlled calls (%s)", self.node.name, exc)
+                return
             backoff = Backoff(cap=self.settings.esl_reconnect_max_delay)
             while self._active():
                 started = time.monotonic()
@@ -199,7 +204,7 @@ class NodeSupervisor:
         conn.closed.rawlink(lambda _: self._wake.set())
         try:
             reconcile(conn, self.controlled, self.intake, self.stats)
-        except EslError as exc:
+        except (EslError, NotConnectedError, redis.RedisError) as exc:
             return f"reconciliation failed: {exc}"
         heartbeat = gevent.spawn(self._beat, conn)
         consumer = CommandConsumer(
