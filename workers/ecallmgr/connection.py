@@ -93,11 +93,6 @@ class EslConnection(InboundESL):
         self.close_reason = ""
         self.sock: gsocket.socket | None = None
 
-    @property
-    def pending(self) -> int:
-        """Commands written and not answered yet."""
-        return len(self._pending)
-
     # -- connecting ------------------------------------------------------------------
 
     def connect(self) -> None:
