@@ -56,10 +56,16 @@ def switch() -> Iterator[TranscriptSwitch]:
 
 
 @pytest.fixture
-def node_settings(settings: Settings, switch: TranscriptSwitch) -> Settings:
-    """Settings whose only node is ``switch``, with short delays for tests."""
+def esl_port(switch: TranscriptSwitch) -> int:
+    """Port of the switch ecallmgr connects to (a test module may override this)."""
+    return switch.port
+
+
+@pytest.fixture
+def node_settings(settings: Settings, esl_port: int) -> Settings:
+    """Settings whose only node listens on ``esl_port``, with short delays for tests."""
     return settings.with_overrides(
-        freeswitch_nodes=(FreeswitchNode(NODE, "127.0.0.1", switch.port, "ClueCon"),),
+        freeswitch_nodes=(FreeswitchNode(NODE, "127.0.0.1", esl_port, "ClueCon"),),
         esl_reconnect_max_delay=2.0,
         esl_lease_ttl=2.0,
         esl_command_timeout=2.0,

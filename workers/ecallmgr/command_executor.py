@@ -125,12 +125,13 @@ class CommandExecutor:
         if isinstance(body, dict):
             call_id, command_id = body.get("call_id"), body.get("id")
             if isinstance(call_id, str) and _CALL_ID.match(call_id):
-                app = body.get("app")
+                app, kind = body.get("app"), body.get("kind")
                 return self._fail(
                     {
                         "call_id": call_id,
                         "id": sanitize_text(command_id) if isinstance(command_id, str) else "",
                         "app": sanitize_text(app) if isinstance(app, str) else "",
+                        "kind": sanitize_text(kind) if isinstance(kind, str) else "",
                     },
                     error,
                 )
