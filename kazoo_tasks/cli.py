@@ -12,6 +12,7 @@ from kazoo_tasks.config import get_settings
 
 COMMANDS: dict[str, str] = {
     "embedded": "kazoo_tasks.embedded.cli:command",
+    "api": "api.cli:command",
     "ecallmgr": "workers.ecallmgr.cli:command",
 }
 

@@ -73,6 +73,7 @@ class Settings:
     api_port: int = 8000
     api_secret: str | None = None
     token_ttl: int = 3600
+    api_auth_rate_limit: str = "10/minute"
     emulator_host: str = "127.0.0.1"
     emulator_port: int = 8021
     emulator_password: str = "ClueCon"
@@ -107,6 +108,7 @@ class Settings:
                 api_port=env.int("API_PORT", defaults.api_port),
                 api_secret=env.str("API_SECRET", None),
                 token_ttl=env.int("TOKEN_TTL", defaults.token_ttl),
+                api_auth_rate_limit=env.str("API_AUTH_RATE_LIMIT", defaults.api_auth_rate_limit),
                 emulator_host=env.str("EMULATOR_HOST", defaults.emulator_host),
                 emulator_port=env.int("EMULATOR_PORT", defaults.emulator_port),
                 emulator_password=env.str("EMULATOR_PASSWORD", defaults.emulator_password),

@@ -1,1 +1,42 @@
-"""Marshmallow schemas of every stored document: one source for validation and the API model."""
+"""Marshmallow schemas of every stored document: one source for validation and the API model.
+
+:data:`DOCUMENT_SCHEMAS` maps each document kind (as the API names its collection) to its
+schema; each schema's ``pvt_type`` is the ``pvt_type`` of the documents it validates.
+"""
+
+from __future__ import annotations
+
+from schemas.accounts import AccountSchema
+from schemas.agents import AgentSchema
+from schemas.base import DocumentSchema
+from schemas.callflows import CallflowSchema
+from schemas.cdrs import CdrSchema
+from schemas.conferences import ConferenceSchema
+from schemas.devices import DeviceSchema
+from schemas.errors import kazoo_errors
+from schemas.groups import GroupSchema
+from schemas.media import MediaSchema
+from schemas.menus import MenuSchema
+from schemas.queues import QueueSchema
+from schemas.temporal_rules import TemporalRuleSchema
+from schemas.users import UserSchema
+from schemas.vmboxes import VmboxSchema
+from schemas.webhooks import WebhookSchema
+
+DOCUMENT_SCHEMAS: dict[str, type[DocumentSchema]] = {
+    "accounts": AccountSchema,
+    "users": UserSchema,
+    "devices": DeviceSchema,
+    "callflows": CallflowSchema,
+    "vmboxes": VmboxSchema,
+    "media": MediaSchema,
+    "menus": MenuSchema,
+    "temporal_rules": TemporalRuleSchema,
+    "groups": GroupSchema,
+    "conferences": ConferenceSchema,
+    "queues": QueueSchema,
+    "webhooks": WebhookSchema,
+    "cdrs": CdrSchema,
+}
+
+__all__ = ["DOCUMENT_SCHEMAS", "AgentSchema", "DocumentSchema", "kazoo_errors"]

@@ -1,0 +1,200 @@
+"""``/v2/accounts``: create, read, replace, patch, delete accounts; ``PUT`` on an account
+creates a sub-account (as in Kazoo); ``children``, ``descendants``, ``parents``, ``tree``
+and ``api_key`` below each account."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g, request
+from flask_restx import Resource
+
+from api.accounts import schema
+from api.accounts.service import ACCOUNTS, AccountService
+from api.context import ApiContext
+from api.crud import (
+    ACCOUNT_ID_PARAM,
+    LIST_PARAMS,
+    REVISION_PARAMS,
+    SCOPED,
+    document_answer,
+    list_answer,
+)
+from api.errors import Forbidden
+from api.http import expected_revision, ok, request_data
+from api.listing import ListQuery
+from api.swagger import SharedModels, add_model, document_models, envelope
+from api.tenancy import admin_to_write, authenticated
+
+
+def register(api: Any, context: ApiContext, shared: SharedModels) -> None:
+    """Add the account routes."""
+    ns = api.namespace("accounts", path="/accounts", description="Accounts and their hierarchy")
+    service = AccountService(context.store)
+    models = document_models(api, ACCOUNTS, shared, schema.EXAMPLE)
+    entries = add_model(
+        api,
+        "AccountEntryListEnvelope",
+        envelope(
+            {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {"id": {"type": "string"}, "name": {"type": "string"}},
+                },
+            },
+            page_size={"type": "integer"},
+            start_key={"type": "string"},
+            next_start_key={"type": "string"},
+        ),
+    )
+    api_key = add_model(
+        api,
+        "ApiKeyEnvelope",
+        envelope({"type": "object", "properties": {"api_key": {"type": "string"}}}),
+    )
+    err = shared.error
+
+    @ns.route("")
+    class Accounts(Resource):
+        method_decorators = [admin_to_write, authenticated]
+
+        @ns.doc("create_account")
+        @ns.expect(models.request, validate=False)
+        @ns.response(201, "Created below the token's account", models.envelope)
+        @ns.response(400, "Validation error", err)
+        @ns.response(401, "Unauthorized", err)
+        def put(self) -> Any:
+            created = service.create_account(request_data(), g.auth.account_id)
+            return document_answer(created, 201)
+
+    @ns.route("/<account_id>")
+    @ns.doc(params={"account_id": ACCOUNT_ID_PARAM})
+    @ns.response(401, "Unauthorized", err)
+    @ns.response(403, "Forbidden", err)
+    class Account(Resource):
+        method_decorators = SCOPED
+
+        @ns.doc("get_account")
+        @ns.response(200, "The account", models.envelope)
+        @ns.response(404, "Not found", err)
+        def get(self, account_id: str) -> Any:
+            return document_answer(service.read(account_id))
+
+        @ns.doc("create_sub_account")
+        @ns.expect(models.request, validate=False)
+        @ns.response(201, "Sub-account created", models.envelope)
+        @ns.response(400, "Validation error", err)
+        def put(self, account_id: str) -> Any:
+            return document_answer(service.create_account(request_data(), account_id), 201)
+
+        @ns.doc("replace_account", params=REVISION_PARAMS)
+        @ns.expect(models.request, validate=False)
+        @ns.response(200, "Replaced", models.envelope)
+        @ns.response(400, "Validation error", err)
+        @ns.response(409, "Stale revision", err)
+        def post(self, account_id: str) -> Any:
+            doc = service.replace(
+                account_id,
+                account_id,
+                request_data(),
+                expected_revision(),
+                keep_enabled=_is_own(account_id),
+            )
+            return document_answer(doc)
+
+        @ns.doc("patch_account", params=REVISION_PARAMS)
+        @ns.expect(models.patch_request, validate=False)
+        @ns.response(200, "Patched", models.envelope)
+        @ns.response(400, "Validation error", err)
+        @ns.response(409, "Stale revision", err)
+        def patch(self, account_id: str) -> Any:
+            doc = service.patch(
+                account_id,
+                account_id,
+                request_data(),
+                expected_revision(),
+                keep_enabled=_is_own(account_id),
+            )
+            return document_answer(doc)
+
+        @ns.doc("delete_account", params=REVISION_PARAMS)
+        @ns.response(200, "Deleted (the account as it was)", models.envelope)
+        @ns.response(409, "Stale revision, or the account has sub-accounts", err)
+        def delete(self, account_id: str) -> Any:
+            if account_id == g.auth.account_id:
+                raise Forbidden({"message": "an account cannot delete itself"})
+            return document_answer(service.delete(account_id, account_id, expected_revision()))
+
+    @ns.route("/<account_id>/children")
+    @ns.doc(params={"account_id": ACCOUNT_ID_PARAM, **LIST_PARAMS})
+    class Children(Resource):
+        method_decorators = SCOPED
+
+        @ns.doc("account_children")
+        @ns.response(200, "Accounts directly below", models.list_envelope)
+        @ns.response(400, "Bad list arguments", err)
+        @ns.response(403, "Forbidden", err)
+        def get(self, account_id: str) -> Any:
+            page = service.children(account_id, ListQuery.from_args(request.args))
+            return list_answer(page, schema.SUMMARY)
+
+    @ns.route("/<account_id>/descendants")
+    @ns.doc(params={"account_id": ACCOUNT_ID_PARAM, **LIST_PARAMS})
+    class Descendants(Resource):
+        method_decorators = SCOPED
+
+        @ns.doc("account_descendants")
+        @ns.response(200, "Every account below", models.list_envelope)
+        @ns.response(400, "Bad list arguments", err)
+        @ns.response(403, "Forbidden", err)
+        def get(self, account_id: str) -> Any:
+            page = service.descendants(account_id, ListQuery.from_args(request.args))
+            return list_answer(page, schema.SUMMARY)
+
+    def ancestors(account_id: str) -> list[dict[str, Any]]:
+        return service.ancestors(account_id, visible_from=_visible_from())
+
+    @ns.route("/<account_id>/parents")
+    @ns.doc(params={"account_id": ACCOUNT_ID_PARAM})
+    class Parents(Resource):
+        method_decorators = SCOPED
+
+        @ns.doc("account_parents")
+        @ns.response(200, "Ancestors the token reaches, root first", entries)
+        @ns.response(403, "Forbidden", err)
+        def get(self, account_id: str) -> Any:
+            found = ancestors(account_id)
+            return ok(found, extra={"page_size": len(found)})
+
+    @ns.route("/<account_id>/tree")
+    @ns.doc(params={"account_id": ACCOUNT_ID_PARAM})
+    class Tree(Resource):
+        method_decorators = SCOPED
+
+        @ns.doc("account_tree")
+        @ns.response(200, "Path from the token's account down to this one", entries)
+        @ns.response(403, "Forbidden", err)
+        def get(self, account_id: str) -> Any:
+            return ok(ancestors(account_id))
+
+    @ns.route("/<account_id>/api_key")
+    @ns.doc(params={"account_id": ACCOUNT_ID_PARAM})
+    class ApiKey(Resource):
+        method_decorators = SCOPED
+
+        @ns.doc("account_api_key")
+        @ns.response(200, "The account's api key", api_key)
+        @ns.response(403, "Forbidden", err)
+        def get(self, account_id: str) -> Any:
+            return ok({"api_key": service.read(account_id)["pvt_api_key"]})
+
+
+def _is_own(account_id: str) -> bool:
+    """Whether the caller edits its own account (it may not enable or disable it)."""
+    return account_id == g.auth.account_id and not g.auth.is_superduper_admin
+
+
+def _visible_from() -> str | None:
+    """Ancestors are shown from the caller's account down (all of them for a system admin)."""
+    return None if g.auth.is_superduper_admin else g.auth.account_id

@@ -1,0 +1,230 @@
+"""Accounts through the same rules for the API and for programs (the seed command).
+
+An account document lives twice, as in Kazoo: in the account's own database (the primary
+copy, whose revision clients see) and in the shared ``accounts`` database (the index used
+for hierarchy, tenancy checks and logins). ``pvt_tree`` lists the ancestors, root first.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import uuid
+from typing import Any
+
+from api.accounts import schema
+from api.clock import now_gregorian
+from api.documents import (
+    SCHEMA_VERSION,
+    Document,
+    DocumentRules,
+    DocumentService,
+    ResourceSpec,
+    check_revision,
+    validate,
+)
+from api.errors import HasDescendants, NotFoundError, RevisionConflict
+from api.listing import ListQuery, Page, list_documents
+from kazoo_tasks.docstore import ACCOUNTS_DB, Conflict, DocumentStore, NotFound, account_db
+
+_ACCOUNT_ID = re.compile(r"^[0-9a-f]{32}$")
+_MIRROR_ATTEMPTS = 5
+
+
+def is_account_id(value: str) -> bool:
+    """Whether ``value`` has the shape of an account id (32 lowercase hex characters)."""
+    return bool(_ACCOUNT_ID.match(value))
+
+
+class AccountRules(DocumentRules):
+    unique = ("name", "realm")
+
+
+ACCOUNTS = ResourceSpec("accounts", schema.DOCUMENT, schema.SUMMARY, AccountRules())
+
+
+class AccountService(DocumentService):
+    """Create, read, update, delete accounts and walk their hierarchy."""
+
+    def __init__(self, store: DocumentStore) -> None:
+        super().__init__(store, ACCOUNTS)
+
+    def _unique_db(self, account_id: str) -> str:
+        return ACCOUNTS_DB
+
+    # -- look-ups in the shared accounts database -----------------------------------------
+
+    def lookup(self, account_id: str) -> Document | None:
+        """The account's index copy (``accounts`` database), or None."""
+        if not is_account_id(account_id):
+            return None
+        try:
+            doc = self.store.get(ACCOUNTS_DB, account_id)
+        except NotFound:
+            return None
+        return doc if doc.get("pvt_type") == "account" else None
+
+    def find_one(self, **fields: Any) -> Document | None:
+        """The account whose fields equal ``fields`` (``pvt_api_key=...``, ``realm=...``)."""
+        found = self.store.find(ACCOUNTS_DB, {"pvt_type": "account", **fields}, limit=1)
+        return found[0] if found else None
+
+    def read(self, account_id: str, doc_id: str | None = None) -> Document:
+        """The account document (primary copy)."""
+        if not is_account_id(account_id):
+            raise NotFoundError({"message": "bad identifier", "cause": account_id})
+        return super().read(account_id, account_id)
+
+    # -- writes ----------------------------------------------------------------------------
+
+    def create_account(
+        self, data: Any, parent_id: str | None = None, *, superduper_admin: bool = False
+    ) -> Document:
+        """Validate and create an account under ``parent_id`` (top level when None)."""
+        self.store.ensure_db(ACCOUNTS_DB)
+        tree: list[str] = []
+        if parent_id is not None:
+            parent = self.lookup(parent_id)
+            if parent is None:
+                raise NotFoundError({"message": "bad identifier", "cause": parent_id})
+            tree = [*parent.get("pvt_tree", []), parent_id]
+        doc = self._checked(parent_id or "", validate(schema.DOCUMENT, data), None)
+        account_id = uuid.uuid4().hex
+        now = now_gregorian()
+        doc.setdefault("realm", f"{account_id[:12]}.sip.local")
+        doc.update(
+            _id=account_id,
+            pvt_type="account",
+            pvt_account_id=account_id,
+            pvt_account_db=account_db(account_id),
+            pvt_tree=tree,
+            pvt_api_key=secrets.token_hex(32),
+            pvt_created=now,
+            pvt_modified=now,
+            pvt_vsn=SCHEMA_VERSION,
+        )
+        if superduper_admin:
+            doc["pvt_superduper_admin"] = True
+        self.store.ensure_db(account_db(account_id))
+        saved = self.store.save(account_db(account_id), doc)
+        self._mirror(saved)
+        return saved
+
+    def replace(
+        self,
+        account_id: str,
+        doc_id: str,
+        data: Any,
+        expected_rev: str | None = None,
+        *,
+        keep_enabled: bool = False,
+    ) -> Document:
+        """Replace the account; ``keep_enabled``: ignore a change of ``enabled`` (an account
+        does not enable or disable itself, only its ancestors do, as in Kazoo)."""
+        data = self._keeping_enabled(account_id, data) if keep_enabled else data
+        return self._mirrored(super().replace(account_id, account_id, data, expected_rev))
+
+    def patch(
+        self,
+        account_id: str,
+        doc_id: str,
+        data: Any,
+        expected_rev: str | None = None,
+        *,
+        keep_enabled: bool = False,
+    ) -> Document:
+        """Merge into the account (``keep_enabled`` as for :meth:`replace`)."""
+        data = self._keeping_enabled(account_id, data) if keep_enabled else data
+        return self._mirrored(super().patch(account_id, account_id, data, expected_rev))
+
+    def _keeping_enabled(self, account_id: str, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        return {**data, "enabled": self.read(account_id).get("enabled", True)}
+
+    def delete(self, account_id: str, doc_id: str, expected_rev: str | None = None) -> Document:
+        """Delete an account without sub-accounts, with its database."""
+        existing = self.read(account_id)
+        check_revision(existing, expected_rev)
+        if self.store.find(ACCOUNTS_DB, self._descendants_selector(account_id), limit=1):
+            raise HasDescendants()
+        try:
+            index = self.store.get(ACCOUNTS_DB, account_id)
+            self.store.delete(ACCOUNTS_DB, account_id, index["_rev"])
+        except NotFound:
+            pass
+        except Conflict:
+            raise RevisionConflict() from None
+        self.store.delete_db(account_db(account_id))
+        return existing
+
+    def _mirrored(self, saved: Document) -> Document:
+        self._mirror(saved)
+        return saved
+
+    def _mirror(self, doc: Document) -> None:
+        """Copy the account into the shared ``accounts`` database (retrying on races)."""
+        copy = {k: v for k, v in doc.items() if k not in ("_rev", "_attachments")}
+        for _ in range(_MIRROR_ATTEMPTS):
+            try:
+                copy["_rev"] = self.store.get(ACCOUNTS_DB, doc["_id"])["_rev"]
+            except NotFound:
+                copy.pop("_rev", None)
+            try:
+                self.store.save(ACCOUNTS_DB, copy)
+                return
+            except Conflict:
+                continue
+        raise RevisionConflict()
+
+    # -- hierarchy -------------------------------------------------------------------------
+
+    @staticmethod
+    def _descendants_selector(account_id: str) -> dict[str, Any]:
+        return {"pvt_type": "account", "pvt_tree": {"$elemMatch": {"$eq": account_id}}}
+
+    def descendants(self, account_id: str, query: ListQuery) -> Page:
+        """Every account below ``account_id``."""
+        return list_documents(
+            self.store, ACCOUNTS_DB, self._descendants_selector(account_id), query
+        )
+
+    def children(self, account_id: str, query: ListQuery) -> Page:
+        """The accounts directly below ``account_id``."""
+        return list_documents(
+            self.store,
+            ACCOUNTS_DB,
+            self._descendants_selector(account_id),
+            query,
+            predicate=lambda doc: doc.get("pvt_tree", [])[-1:] == [account_id],
+        )
+
+    def ancestors(self, account_id: str, visible_from: str | None) -> list[Document]:
+        """``{id, name}`` of the ancestors, root first, starting at ``visible_from`` (the
+        caller's account) when it is one of them."""
+        doc = self.lookup(account_id)
+        tree = list(doc.get("pvt_tree", [])) if doc else []
+        if visible_from in tree:
+            tree = tree[tree.index(visible_from) :]
+        entries = []
+        for ancestor_id in tree:
+            ancestor = self.lookup(ancestor_id)
+            if ancestor is not None:
+                entries.append({"id": ancestor_id, "name": ancestor.get("name")})
+        return entries
+
+
+def create_account(
+    store: DocumentStore,
+    name: str,
+    *,
+    parent_id: str | None = None,
+    superduper_admin: bool = False,
+    **fields: Any,
+) -> tuple[Document, str]:
+    """Create an account as the API would (same validation and storage); returns the
+    stored account and its api key. This is what ``kazoo-tasks seed`` uses."""
+    account = AccountService(store).create_account(
+        {"name": name, **fields}, parent_id, superduper_admin=superduper_admin
+    )
+    return account, account["pvt_api_key"]

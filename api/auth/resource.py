@@ -1,0 +1,78 @@
+"""``PUT /v2/api_auth`` and ``PUT /v2/user_auth`` (rate limited; no token needed)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g
+from flask_restx import Resource
+
+from api.auth import schema
+from api.auth.service import AuthService
+from api.context import ApiContext
+from api.documents import validate
+from api.http import ok, request_data
+from api.swagger import SharedModels, add_model, envelope
+from schemas.jsonschema import object_schema
+
+
+def register(api: Any, context: ApiContext, shared: SharedModels, limit: Any) -> None:
+    """Add the login routes; ``limit`` is the rate-limit decorator."""
+    ns = api.namespace("auth", path="/", description="Log in: get a token")
+    service = AuthService(context.store, context.tokens)
+
+    def request_model(name: str, body: type, example: dict[str, Any]) -> Any:
+        data = add_model(api, name, object_schema(body))
+        return add_model(
+            api,
+            f"{name}Request",
+            {
+                "type": "object",
+                "required": ["data"],
+                "properties": {"data": {"$ref": f"#/definitions/{name}"}},
+                "example": {"data": example},
+            },
+            [data],
+        )
+
+    api_auth_model = request_model("ApiAuth", schema.ApiAuthRequest, schema.API_AUTH_EXAMPLE)
+    user_auth_model = request_model("UserAuth", schema.UserAuthRequest, schema.USER_AUTH_EXAMPLE)
+    token_envelope = add_model(api, "TokenEnvelope", envelope({"type": "object"}))
+
+    def issued(token: str, data: dict[str, Any]) -> Any:
+        g.auth_token = token
+        return ok(data, code=201)
+
+    @ns.route("/api_auth")
+    class ApiAuth(Resource):
+        method_decorators = [limit]
+
+        @ns.doc("api_auth", security=[])
+        @ns.expect(api_auth_model, validate=False)
+        @ns.response(201, "Token issued (auth_token)", token_envelope)
+        @ns.response(400, "Validation error", shared.error)
+        @ns.response(401, "Invalid credentials", shared.error)
+        @ns.response(429, "Too many attempts", shared.error)
+        def put(self) -> Any:
+            body = validate(schema.ApiAuthRequest, request_data())
+            return issued(*service.api_auth(body["api_key"]))
+
+    @ns.route("/user_auth")
+    class UserAuth(Resource):
+        method_decorators = [limit]
+
+        @ns.doc("user_auth", security=[])
+        @ns.expect(user_auth_model, validate=False)
+        @ns.response(201, "Token issued (auth_token)", token_envelope)
+        @ns.response(400, "Validation error", shared.error)
+        @ns.response(401, "Invalid credentials", shared.error)
+        @ns.response(429, "Too many attempts", shared.error)
+        def put(self) -> Any:
+            body = validate(schema.UserAuthRequest, request_data())
+            token, data = service.user_auth(
+                body["credentials"],
+                body.get("account_name"),
+                body.get("account_realm"),
+                body["method"],
+            )
+            return issued(token, data)

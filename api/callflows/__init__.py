@@ -1,0 +1,1 @@
+"""Callflows: the numbers and patterns of an account, and the tree each one runs."""

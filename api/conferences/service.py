@@ -1,0 +1,8 @@
+"""Rules of conferences beyond their schema."""
+
+from __future__ import annotations
+
+from api.documents import DocumentRules
+
+RULES = DocumentRules()
+"""No rule beyond the schema."""

@@ -1,0 +1,153 @@
+"""The one generic CRUD resource: every account-scoped document collection is built here
+from a :class:`~api.documents.ResourceSpec` (schema + ``pvt_type``), never copied.
+
+``/v2/accounts/{account_id}/<name>``: GET list, PUT create;
+``/v2/accounts/{account_id}/<name>/{id}``: GET, POST replace, PATCH merge, DELETE.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import request
+from flask_restx import Namespace, Resource
+
+from api.documents import DocumentService, ResourceSpec, public_view, summary_view
+from api.http import expected_revision, ok, request_data
+from api.listing import ListQuery, Page
+from api.swagger import DocModels, SharedModels, document_models
+from api.tenancy import account_scoped, admin_to_write, authenticated
+
+ACCOUNT_ID_PARAM = {"description": "Account id (32 hex characters)", "pattern": "^[0-9a-f]{32}$"}
+LIST_PARAMS: dict[str, Any] = {
+    "page_size": {"description": "Entries per page (default 50)", "type": "integer"},
+    "start_key": {"description": "Key to start from (a previous next_start_key)"},
+    "paginate": {"description": "false: return everything", "type": "boolean"},
+    "created_from": {"description": "Created at or after (gregorian seconds)", "type": "integer"},
+    "created_to": {"description": "Created at or before (gregorian seconds)", "type": "integer"},
+    "has_key": {"description": "Only documents having these keys (comma separated)"},
+    "key_missing": {"description": "Only documents missing these keys (comma separated)"},
+}
+"""Documented list arguments; ``filter_<path>`` and ``filter_not_<path>`` also apply."""
+REVISION_PARAMS: dict[str, Any] = {
+    "rev": {"description": "Revision being edited (409 if stale); or send If-Match"},
+}
+SCOPED = [admin_to_write, account_scoped, authenticated]
+"""``method_decorators`` of account resources (restx applies the last one outermost)."""
+
+
+@dataclass(frozen=True)
+class CrudRoutes:
+    """The namespace and models built for a resource (extra routes attach to them)."""
+
+    api: Any
+    namespace: Namespace
+    models: DocModels
+    service: DocumentService
+
+
+def list_answer(page: Page, summary: tuple[str, ...] | None) -> Any:
+    """A list page in Kazoo's envelope (``summary`` None shows whole public documents)."""
+    data = [
+        summary_view(doc, summary) if summary is not None else public_view(doc) for doc in page.docs
+    ]
+    extra: dict[str, Any] = {"page_size": len(data)}
+    if page.start_key:
+        extra["start_key"] = page.start_key
+    if page.next_start_key:
+        extra["next_start_key"] = page.next_start_key
+    return ok(data, extra=extra)
+
+
+def document_answer(doc: dict[str, Any], code: int = 200) -> Any:
+    """One document in Kazoo's envelope, its revision as ``revision`` and ETag."""
+    return ok(public_view(doc), code=code, revision=doc.get("_rev"))
+
+
+def register_crud(
+    api: Any,
+    spec: ResourceSpec,
+    service: DocumentService,
+    shared: SharedModels,
+    example: dict[str, Any] | None = None,
+) -> CrudRoutes:
+    """Add the collection and item routes of ``spec`` to ``api``."""
+    ns = api.namespace(
+        spec.name,
+        path=f"/accounts/<account_id>/{spec.name}",
+        description=f"{spec.title} documents of an account",
+    )
+    models = document_models(api, spec, shared, example)
+    errors = {400: ("Validation error", shared.error), 401: ("Unauthorized", shared.error)}
+    errors |= {403: ("Forbidden", shared.error), 404: ("Not found", shared.error)}
+
+    def responses(*codes: int) -> Any:
+        def decorate(method: Any) -> Any:
+            for code in codes:
+                description, model = errors[code]
+                method = ns.response(code, description, model)(method)
+            return method
+
+        return decorate
+
+    @ns.route("")
+    @ns.doc(params={"account_id": ACCOUNT_ID_PARAM})
+    class Collection(Resource):
+        method_decorators = SCOPED
+
+        @ns.doc(f"list_{spec.name}", params=LIST_PARAMS)
+        @ns.response(200, "A page of documents", models.list_envelope)
+        @responses(400, 401, 403)
+        def get(self, account_id: str) -> Any:
+            page = service.list(account_id, ListQuery.from_args(request.args))
+            return list_answer(page, spec.summary)
+
+        if not spec.read_only:
+
+            @ns.doc(f"create_{spec.name}")
+            @ns.expect(models.request, validate=False)
+            @ns.response(201, "Created", models.envelope)
+            @responses(400, 401, 403)
+            def put(self, account_id: str) -> Any:
+                return document_answer(service.create(account_id, request_data()), 201)
+
+    @ns.route("/<doc_id>")
+    @ns.doc(params={"account_id": ACCOUNT_ID_PARAM, "doc_id": "Document id"})
+    class Item(Resource):
+        method_decorators = SCOPED
+
+        @ns.doc(f"get_{spec.name}")
+        @ns.response(200, "The document", models.envelope)
+        @responses(401, 403, 404)
+        def get(self, account_id: str, doc_id: str) -> Any:
+            return document_answer(service.read(account_id, doc_id))
+
+        if not spec.read_only:
+
+            @ns.doc(f"replace_{spec.name}", params=REVISION_PARAMS)
+            @ns.expect(models.request, validate=False)
+            @ns.response(200, "Replaced", models.envelope)
+            @ns.response(409, "Stale revision", shared.error)
+            @responses(400, 401, 403, 404)
+            def post(self, account_id: str, doc_id: str) -> Any:
+                doc = service.replace(account_id, doc_id, request_data(), expected_revision())
+                return document_answer(doc)
+
+            @ns.doc(f"patch_{spec.name}", params=REVISION_PARAMS)
+            @ns.expect(models.patch_request, validate=False)
+            @ns.response(200, "Patched", models.envelope)
+            @ns.response(409, "Stale revision", shared.error)
+            @responses(400, 401, 403, 404)
+            def patch(self, account_id: str, doc_id: str) -> Any:
+                doc = service.patch(account_id, doc_id, request_data(), expected_revision())
+                return document_answer(doc)
+
+            @ns.doc(f"delete_{spec.name}", params=REVISION_PARAMS)
+            @ns.response(200, "Deleted (the document as it was)", models.envelope)
+            @ns.response(409, "Stale revision", shared.error)
+            @responses(401, 403, 404)
+            def delete(self, account_id: str, doc_id: str) -> Any:
+                return document_answer(service.delete(account_id, doc_id, expected_revision()))
+
+    return CrudRoutes(api, ns, models, service)

@@ -1,0 +1,1 @@
+"""Devices: SIP phones and softphones, optionally owned by a user."""

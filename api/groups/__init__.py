@@ -1,0 +1,1 @@
+"""Groups of users and devices, rung by ring groups."""

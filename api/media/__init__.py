@@ -1,0 +1,1 @@
+"""Media files: metadata documents with the audio as their attachment."""

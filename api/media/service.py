@@ -1,0 +1,60 @@
+"""Rules of media beyond their schema: the audio itself is the document's attachment
+``AUDIO_ATTACHMENT``; uploading it records its content type and length on the document."""
+
+from __future__ import annotations
+
+from api.documents import Document, DocumentRules, DocumentService, check_revision
+from api.errors import NotFoundError, RevisionConflict, field_error
+from kazoo_tasks.docstore import Attachment, Conflict, NotFound, account_db
+from schemas.media import AUDIO_CONTENT_TYPES, MAX_MEDIA_BYTES
+
+AUDIO_ATTACHMENT = "audio"
+"""Name of the attachment holding a media document's audio (what playback reads)."""
+
+RULES = DocumentRules()
+
+
+def store_audio(
+    documents: DocumentService,
+    account_id: str,
+    media_id: str,
+    data: bytes,
+    content_type: str,
+    expected_rev: str | None = None,
+) -> Document:
+    """Attach ``data`` as the media's audio; returns the updated media document."""
+    content_type = content_type.split(";")[0].strip().lower()
+    if content_type not in AUDIO_CONTENT_TYPES:
+        raise field_error(
+            "content_type",
+            "enum",
+            f"Unsupported media type {content_type!r}",
+            target=list(AUDIO_CONTENT_TYPES),
+        )
+    if not data:
+        raise field_error("content_length", "minimum", "The upload is empty", target=1)
+    if len(data) > MAX_MEDIA_BYTES:
+        raise field_error(
+            "content_length", "maximum", "The upload is too large", target=MAX_MEDIA_BYTES
+        )
+    existing = documents.read(account_id, media_id)
+    check_revision(existing, expected_rev)
+    db = account_db(account_id)
+    try:
+        documents.store.put_attachment(
+            db, media_id, AUDIO_ATTACHMENT, data, content_type, existing["_rev"]
+        )
+        doc = documents.store.get(db, media_id)
+        doc.update(content_type=content_type, content_length=len(data))
+        return documents.store.save(db, doc)
+    except Conflict:
+        raise RevisionConflict() from None
+
+
+def load_audio(documents: DocumentService, account_id: str, media_id: str) -> Attachment:
+    """The media's audio (404 when none was uploaded)."""
+    documents.read(account_id, media_id)
+    try:
+        return documents.store.get_attachment(account_db(account_id), media_id, AUDIO_ATTACHMENT)
+    except NotFound:
+        raise NotFoundError({"message": "no audio uploaded", "cause": media_id}) from None

@@ -1,0 +1,1 @@
+"""Call-center queues (ACDc storage side)."""

@@ -1,0 +1,160 @@
+"""API models generated from the marshmallow schemas (one source of truth).
+
+Each resource gets, from its document schema: the document model, a partial model for
+PATCH, a summary model for lists, and the Kazoo envelopes around them. They are
+registered as flask-restx schema models, so ``/v2/swagger.json`` describes exactly what
+validation accepts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask_restx import Api
+from flask_restx.model import SchemaModel
+
+from api.documents import ResourceSpec
+from schemas.jsonschema import FLOW_NODE_DEFINITION, flow_node_schema, object_schema
+
+REF = "#/definitions/"
+
+
+class LinkedSchemaModel(SchemaModel):
+    """A JSON-schema model whose ``$ref`` targets are registered with it in the spec."""
+
+    def __init__(self, name: str, schema: dict[str, Any], links: list[SchemaModel]) -> None:
+        super().__init__(name, schema)
+        self.__parents__ = links  # registered alongside; never rendered as allOf
+
+    @property
+    def __schema__(self) -> dict[str, Any]:
+        return self._schema
+
+
+def ref(model: SchemaModel) -> dict[str, str]:
+    """A ``$ref`` to a registered model."""
+    return {"$ref": f"{REF}{model.name}"}
+
+
+def add_model(
+    api: Api, name: str, schema: dict[str, Any], links: list[SchemaModel] | None = None
+) -> SchemaModel:
+    """Register a JSON-schema model (and the models it refers to)."""
+    model = LinkedSchemaModel(name, schema, links or [])
+    api.models[name] = model
+    return model
+
+
+_ENVELOPE_FIELDS: dict[str, Any] = {
+    "request_id": {"type": "string"},
+    "auth_token": {"type": "string"},
+    "revision": {"type": "string"},
+    "timestamp": {"type": "string"},
+    "version": {"type": "string"},
+    "node": {"type": "string"},
+}
+
+
+def envelope(data: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """Kazoo's success envelope around ``data``."""
+    return {
+        "type": "object",
+        "required": ["data", "status"],
+        "properties": {
+            "data": data,
+            "status": {"type": "string", "enum": ["success"]},
+            **_ENVELOPE_FIELDS,
+            **extra,
+        },
+    }
+
+
+PAGING_FIELDS: dict[str, Any] = {
+    "page_size": {"type": "integer", "description": "Entries in this page"},
+    "start_key": {"type": "string", "description": "Key this page started at"},
+    "next_start_key": {"type": "string", "description": "Pass as start_key for the next page"},
+}
+
+
+@dataclass(frozen=True)
+class SharedModels:
+    """Models every resource refers to."""
+
+    error: SchemaModel
+    flow_node: SchemaModel
+
+
+def shared_models(api: Api) -> SharedModels:
+    """Register the error envelope and the recursive callflow node."""
+    error = add_model(
+        api,
+        "ErrorEnvelope",
+        {
+            "type": "object",
+            "required": ["error", "message", "status"],
+            "properties": {
+                "status": {"type": "string", "enum": ["error"]},
+                "error": {"type": "string", "description": "HTTP status code"},
+                "message": {"type": "string", "description": "Error name"},
+                "data": {
+                    "type": "object",
+                    "description": "field path -> rule -> {message}, or {message}",
+                },
+                **_ENVELOPE_FIELDS,
+            },
+        },
+    )
+    flow_node = add_model(api, FLOW_NODE_DEFINITION, flow_node_schema(REF))
+    return SharedModels(error=error, flow_node=flow_node)
+
+
+@dataclass(frozen=True)
+class DocModels:
+    """The models of one resource."""
+
+    document: SchemaModel
+    request: SchemaModel
+    patch_request: SchemaModel
+    envelope: SchemaModel
+    list_envelope: SchemaModel
+
+
+def document_models(
+    api: Api, spec: ResourceSpec, shared: SharedModels, example: dict[str, Any] | None
+) -> DocModels:
+    """Register the models of a resource from its marshmallow schema."""
+    title = spec.title
+    links = [shared.flow_node]
+    full = object_schema(spec.schema, ref_prefix=REF)
+    full["properties"]["id"] = {"type": "string", "readOnly": True, "description": "Id"}
+    document = add_model(api, title, full, links)
+    partial = object_schema(spec.schema, partial=True, ref_prefix=REF)
+    patch_doc = add_model(api, f"{title}Patch", partial, links)
+    summary_props = {"id": {"type": "string"}}
+    summary_props.update(
+        {name: full["properties"][name] for name in spec.summary if name in full["properties"]}
+    )
+    summary = add_model(api, f"{title}Summary", {"type": "object", "properties": summary_props})
+    request_schema: dict[str, Any] = {
+        "type": "object",
+        "required": ["data"],
+        "properties": {"data": ref(document)},
+    }
+    if example is not None:
+        request_schema["example"] = {"data": example}
+    request = add_model(api, f"{title}Request", request_schema, [document])
+    patch_request = add_model(
+        api,
+        f"{title}PatchRequest",
+        {"type": "object", "required": ["data"], "properties": {"data": ref(patch_doc)}},
+        [patch_doc],
+    )
+    single = add_model(api, f"{title}Envelope", envelope(ref(document)), [document])
+    listing = add_model(
+        api,
+        f"{title}ListEnvelope",
+        envelope({"type": "array", "items": ref(summary)}, **PAGING_FIELDS),
+        [summary],
+    )
+    return DocModels(document, request, patch_request, single, listing)

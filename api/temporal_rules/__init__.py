@@ -1,0 +1,1 @@
+"""Time-of-day rules for temporal_route."""

@@ -1,0 +1,1 @@
+"""Users: people, owners of devices and voicemail boxes; they log in with user_auth."""

@@ -1,0 +1,1 @@
+"""Voicemail boxes (their messages: api.vmboxes.messages)."""

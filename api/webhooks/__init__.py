@@ -1,0 +1,1 @@
+"""Webhooks: HTTP callbacks on call events."""

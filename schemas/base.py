@@ -1,0 +1,231 @@
+"""Building blocks of every document schema: the base class and field constructors.
+
+Field constructors take Kazoo's JSON-schema vocabulary (``min_length``, ``enum``,
+``default``...) so each document schema reads like the Kazoo schema it mirrors, and the
+JSON-schema converter (:mod:`schemas.jsonschema`) turns them back into an API model.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from marshmallow import INCLUDE, Schema, fields, pre_load
+
+from schemas.rules import Length, OneOf, Range, Regexp
+
+PRIVATE_PREFIX = "pvt_"
+ID_LENGTH = 32
+
+_UNSET: Any = object()
+
+
+def _default_kwargs(default: Any) -> dict[str, Any]:
+    """``load_default`` for a default value (mutable defaults are copied per load)."""
+    if default is _UNSET:
+        return {}
+    if isinstance(default, (dict, list)):
+        return {"load_default": lambda: copy.deepcopy(default)}
+    return {"load_default": default}
+
+
+def _meta(description: str | None) -> dict[str, Any]:
+    return {"metadata": {"description": description}} if description else {}
+
+
+def string(
+    description: str | None = None,
+    *,
+    required: bool = False,
+    min_length: int | None = None,
+    max_length: int | None = None,
+    pattern: str | None = None,
+    enum: Sequence[str] | None = None,
+    default: Any = _UNSET,
+    extra: Sequence[Callable[[Any], Any]] = (),
+) -> fields.String:
+    """A string field with Kazoo's JSON-schema constraints."""
+    validators: list[Callable[[Any], Any]] = []
+    if min_length is not None or max_length is not None:
+        validators.append(Length(min=min_length, max=max_length))
+    if pattern is not None:
+        validators.append(Regexp(pattern))
+    if enum is not None:
+        validators.append(OneOf(list(enum)))
+    validators.extend(extra)
+    return fields.String(
+        required=required, validate=validators, **_default_kwargs(default), **_meta(description)
+    )
+
+
+def doc_id(description: str | None = None, *, required: bool = False) -> fields.String:
+    """The id of another document (32 hex characters in Kazoo)."""
+    return string(description, required=required, min_length=ID_LENGTH, max_length=ID_LENGTH)
+
+
+def integer(
+    description: str | None = None,
+    *,
+    required: bool = False,
+    minimum: int | None = None,
+    maximum: int | None = None,
+    default: Any = _UNSET,
+) -> fields.Integer:
+    """A strict integer field (``"5"`` and ``5.5`` are refused, as JSON schema does)."""
+    validators = [Range(min=minimum, max=maximum)] if (minimum, maximum) != (None, None) else []
+    return fields.Integer(
+        strict=True,
+        required=required,
+        validate=validators,
+        **_default_kwargs(default),
+        **_meta(description),
+    )
+
+
+def number(
+    description: str | None = None, *, minimum: float | None = None, default: Any = _UNSET
+) -> fields.Float:
+    """A floating-point field."""
+    validators = [Range(min=minimum)] if minimum is not None else []
+    return fields.Float(validate=validators, **_default_kwargs(default), **_meta(description))
+
+
+class StrictBoolean(fields.Boolean):
+    """A JSON boolean: only ``true`` and ``false`` (no ``"yes"``, ``1``, ``"on"``)."""
+
+    truthy = {True}
+    falsy = {False}
+
+
+def boolean(description: str | None = None, *, default: Any = _UNSET) -> fields.Boolean:
+    """A boolean field."""
+    return StrictBoolean(**_default_kwargs(default), **_meta(description))
+
+
+def string_list(
+    description: str | None = None,
+    *,
+    item: fields.Field | None = None,
+    default: Any = _UNSET,
+    required: bool = False,
+) -> fields.List:
+    """A list of strings (or of ``item`` fields)."""
+    return fields.List(
+        item or fields.String(),
+        required=required,
+        **_default_kwargs(default),
+        **_meta(description),
+    )
+
+
+def obj(description: str | None = None, *, default: Any = _UNSET) -> fields.Dict:
+    """A free-form JSON object."""
+    return fields.Dict(keys=fields.String(), **_default_kwargs(default), **_meta(description))
+
+
+def nested(
+    schema: type[Schema], description: str | None = None, *, default: Any = _UNSET
+) -> fields.Nested:
+    """An object with its own schema."""
+    return fields.Nested(schema, **_default_kwargs(default), **_meta(description))
+
+
+def any_value(description: str | None = None) -> fields.Raw:
+    """Any JSON value (Kazoo leaves some properties untyped)."""
+    return fields.Raw(allow_none=False, **_meta(description))
+
+
+class SubSchema(Schema):
+    """A nested object: keeps properties it does not know, like Kazoo's schemas."""
+
+    class Meta:
+        unknown = INCLUDE
+
+
+class DocumentSchema(SubSchema):
+    """Base of every stored document.
+
+    Clients never set private fields (``pvt_*``), CouchDB's own fields (``_id``,
+    ``_rev``...) or the ``id`` that the URL carries: they are dropped before validation.
+    ``pvt_type`` names the document type this schema validates.
+    """
+
+    pvt_type: str = ""
+
+    @pre_load
+    def _drop_reserved(self, data: Any, **_: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        return {key: value for key, value in data.items() if not is_reserved_key(key)}
+
+
+def is_reserved_key(key: str) -> bool:
+    """Whether a top-level key belongs to the server, never to the client."""
+    return key.startswith(PRIVATE_PREFIX) or key.startswith("_") or key == "id"
+
+
+# -- nested objects that several documents share -----------------------------------------
+
+
+class CallerIdEntry(SubSchema):
+    name = string("Caller ID name", max_length=35)
+    number = string("Caller ID number", max_length=35)
+
+
+class CallerId(SubSchema):
+    internal = nested(CallerIdEntry, "Caller ID used on internal calls")
+    external = nested(CallerIdEntry, "Caller ID used on external calls")
+    emergency = nested(CallerIdEntry, "Caller ID used on emergency calls")
+    asserted = nested(CallerIdEntry, "Asserted identity (P-Asserted-Identity)")
+
+
+class CallForward(SubSchema):
+    enabled = boolean("Forward calls to `number`", default=False)
+    number = string("Number to forward to", max_length=35)
+    direct_calls_only = boolean("Only forward calls made directly, not via groups", default=False)
+    failover = boolean("Forward only when the endpoint is unavailable", default=False)
+    ignore_early_media = boolean("Ignore early media of the forwarded leg", default=True)
+    keep_caller_id = boolean("Keep the caller's ID on the forwarded call", default=True)
+    require_keypress = boolean("Callee must press a key to accept", default=True)
+    substitute = boolean("Replace the endpoint instead of ringing both", default=True)
+
+
+class MusicOnHold(SubSchema):
+    media_id = string("Media played to held callers", max_length=2048)
+
+
+class Ringtones(SubSchema):
+    internal = string("Alert-Info for internal calls", max_length=256)
+    external = string("Alert-Info for external calls", max_length=256)
+
+
+class Toggle(SubSchema):
+    enabled = boolean("Whether the feature is on")
+
+
+class CallerIdOptions(SubSchema):
+    outbound_privacy = string(
+        "Caller ID privacy on outbound calls", enum=("full", "name", "number", "none")
+    )
+
+
+class EndpointFields(SubSchema):
+    """Properties users and devices share (Kazoo's endpoint properties)."""
+
+    call_forward = nested(CallForward, "Call forwarding")
+    call_restriction = obj("Per-classifier call restrictions", default={})
+    call_waiting = nested(Toggle, "Call waiting")
+    caller_id = nested(CallerId, "Caller IDs")
+    caller_id_options = nested(CallerIdOptions, "Caller ID options")
+    contact_list = obj("Contact list options", default={})
+    dial_plan = obj("Dial plan rewrites")
+    do_not_disturb = nested(Toggle, "Do not disturb")
+    enabled = boolean("Whether the endpoint can make and receive calls", default=True)
+    flags = string_list("Flags set by external applications")
+    language = string("Language of prompts")
+    media = obj("Media (codec) options")
+    music_on_hold = nested(MusicOnHold, "Music on hold", default={})
+    presence_id = string("Static presence id")
+    ringtones = nested(Ringtones, "Ringtones", default={})
+    timezone = string("Timezone (tz database name)")

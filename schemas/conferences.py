@@ -1,0 +1,60 @@
+"""A conference room (Kazoo's ``conferences`` schema)."""
+
+from __future__ import annotations
+
+from marshmallow import fields
+
+from schemas.base import (
+    DocumentSchema,
+    SubSchema,
+    any_value,
+    boolean,
+    doc_id,
+    integer,
+    nested,
+    obj,
+    string,
+    string_list,
+)
+from schemas.rules import Regexp
+
+
+def _digits(description: str) -> fields.List:
+    return string_list(description, item=fields.String(validate=[Regexp(r"^[0-9]+$")]), default=[])
+
+
+class Participant(SubSchema):
+    join_deaf = boolean("Join unable to hear", default=False)
+    join_muted = boolean("Join muted")
+    numbers = _digits("Numbers that join as this kind of participant")
+    pins = _digits("PINs that join as this kind of participant")
+    play_entry_prompt = boolean("Play the entry prompt")
+
+
+class ConferenceSchema(DocumentSchema):
+    pvt_type = "conference"
+
+    name = string("A friendly name for the conference", min_length=1, max_length=128)
+    owner_id = doc_id("The user that owns the conference")
+    conference_numbers = _digits("Numbers that reach the conference")
+    member = nested(Participant, "Member settings", default={})
+    moderator = nested(Participant, "Moderator settings", default={})
+    max_participants = integer("Most participants at once")
+    play_name = boolean("Ask and play participants' names", default=False)
+    play_welcome = boolean("Play the welcome prompt")
+    play_entry_tone = any_value("Tone on entry (boolean or tone)")
+    play_exit_tone = any_value("Tone on exit (boolean or tone)")
+    require_moderator = boolean("Wait for a moderator to start")
+    wait_for_moderator = boolean("Members wait for a moderator")
+    caller_controls = string("Controls profile of members")
+    moderator_controls = string("Controls profile of moderators")
+    controls = obj("Controls")
+    profile = obj("Conference profile")
+    profile_name = string("Conference profile name")
+    language = string("Language of prompts")
+    domain = string("Domain")
+    focus = string("Focus")
+    bridge_password = string("Password of the conference bridge")
+    bridge_username = string("Username of the conference bridge")
+    max_members_media = string("Media played when the room is full")
+    flags = string_list("Flags set by external applications")
