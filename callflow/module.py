@@ -4,8 +4,13 @@ A module is a class registered under the entry-point group :data:`ENTRY_POINT_GR
 (``name = "package.module:Class"``); the node's ``module`` key is the entry-point name.
 ``data_schema`` is the marshmallow schema its node ``data`` must satisfy: the API
 validates every node of a callflow against it when the callflow is saved, and the engine
-loads the node data through it before running the module. The run-time interface is
-defined by :mod:`callflow.exe` (the navigator).
+loads the node data through it before running the module.
+
+At run time the navigator (:mod:`callflow.exe`) calls :meth:`CallflowModule.start` when
+the node is reached and :meth:`CallflowModule.on_event` with each later event of the call
+while the node waits. Both return an :mod:`~callflow.outcomes` value. A module instance
+is shared by every call a worker runs: keep per-call data in ``ctx.state``, never on
+``self``. docs/callflows.md is the guide for module authors.
 """
 
 from __future__ import annotations
@@ -14,6 +19,10 @@ from typing import ClassVar
 
 from marshmallow import Schema
 
+from callflow.context import NodeContext
+from callflow.outcomes import Continue, Outcome, Wait
+from kazoo_tasks.events import CallEvent
+
 ENTRY_POINT_GROUP = "kazoo_tasks.callflow_modules"
 
 
@@ -21,3 +30,49 @@ class CallflowModule:
     """Base of every callflow module; subclasses set ``data_schema`` and the handlers."""
 
     data_schema: ClassVar[type[Schema]] = Schema
+
+    def start(self, ctx: NodeContext) -> Outcome:
+        """The node is reached: send commands, then continue or wait."""
+        raise NotImplementedError
+
+    def on_event(self, ctx: NodeContext, event: CallEvent) -> Outcome:
+        """An event of the call arrived while this node waits (default: keep waiting)."""
+        return Wait()
+
+
+class CommandModule(CallflowModule):
+    """A module that sends its commands, waits for the last to complete, then moves on.
+
+    Subclasses implement :meth:`send` (call ``ctx.execute`` / ``ctx.hangup``) and may
+    override :meth:`done` (default: continue to ``_``) and :meth:`failed` (default: the
+    same, as Kazoo does when a command fails).
+    """
+
+    def send(self, ctx: NodeContext) -> None:
+        """Send this node's commands."""
+        raise NotImplementedError
+
+    def start(self, ctx: NodeContext) -> Outcome:
+        before = len(ctx.call["node_commands"])
+        self.send(ctx)
+        sent = ctx.call["node_commands"][before:]
+        if not sent:
+            return self.done(ctx)
+        ctx.state["wait_for"] = sent[-1]
+        return Wait()
+
+    def on_event(self, ctx: NodeContext, event: CallEvent) -> Outcome:
+        if ctx.completed(event) != ctx.state.get("wait_for"):
+            return Wait()
+        if event["name"] == "COMMAND_ERROR":
+            ctx.log.warning("command refused: %s", event.get("application_response", ""))
+            return self.failed(ctx)
+        return self.done(ctx)
+
+    def done(self, ctx: NodeContext) -> Outcome:
+        """The last command completed."""
+        return Continue()
+
+    def failed(self, ctx: NodeContext) -> Outcome:
+        """The last command was refused by ecallmgr."""
+        return Continue()

@@ -42,7 +42,16 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "broker_connection_retry_on_startup": True,
         "result_expires": 3600,
         "worker_hijack_root_logger": False,
+        "control_exchange": f"{ns}.control",
+        "event_exchange": f"{ns}.celeryev",
         "include": list(TASK_MODULES),
+        "beat_schedule": {
+            "reap-calls": {
+                "task": "kazoo.housekeeping.reap_calls",
+                "schedule": settings.reap_interval,
+                "options": {"expires": settings.reap_interval},
+            },
+        },
     }
 
 

@@ -12,6 +12,8 @@ from kazoo_tasks.config import get_settings
 
 COMMANDS: dict[str, str] = {
     "embedded": "kazoo_tasks.embedded.cli:command",
+    "worker": "workers.worker_cli:command",
+    "beat": "workers.worker_cli:beat",
     "api": "api.cli:command",
     "ecallmgr": "workers.ecallmgr.cli:command",
 }

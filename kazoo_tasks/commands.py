@@ -37,8 +37,10 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def sanitize_text(text: str) -> str:
-    """Replace control characters (line breaks included) by spaces and trim the result."""
-    return _CONTROL.sub(" ", text).strip()[:MAX_VALUE_LENGTH]
+    """Replace control characters (line breaks included) by spaces, break ``${`` (FreeSWITCH
+    expands ``${name}`` in application arguments, and ``${api(args)}`` runs an API
+    command) into ``$ {``, and trim the result."""
+    return _CONTROL.sub(" ", text).replace("${", "$ {").strip()[:MAX_VALUE_LENGTH]
 
 
 def _no_control(value: str) -> None:

@@ -69,6 +69,11 @@ class Settings:
     call_ttl: int = 4 * 3600
     hangup_grace: int = 60
     branch_limit: int = 50
+    call_lock_ttl: float = 5.0
+    node_run_limit: int = 500
+    orphan_timeout: int = 3 * 3600
+    node_down_grace: int = 60
+    reap_interval: float = 30.0
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     api_secret: str | None = None
@@ -104,6 +109,11 @@ class Settings:
                 call_ttl=env.int("CALL_TTL", defaults.call_ttl),
                 hangup_grace=env.int("HANGUP_GRACE", defaults.hangup_grace),
                 branch_limit=env.int("BRANCH_LIMIT", defaults.branch_limit),
+                call_lock_ttl=env.float("CALL_LOCK_TTL", defaults.call_lock_ttl),
+                node_run_limit=env.int("NODE_RUN_LIMIT", defaults.node_run_limit),
+                orphan_timeout=env.int("ORPHAN_TIMEOUT", defaults.orphan_timeout),
+                node_down_grace=env.int("NODE_DOWN_GRACE", defaults.node_down_grace),
+                reap_interval=env.float("REAP_INTERVAL", defaults.reap_interval),
                 api_host=env.str("API_HOST", defaults.api_host),
                 api_port=env.int("API_PORT", defaults.api_port),
                 api_secret=env.str("API_SECRET", None),

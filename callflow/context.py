@@ -1,0 +1,118 @@
+"""The context object a callflow module works through.
+
+A module never touches Redis, the broker or the switch directly: it reads the call
+(:attr:`NodeContext.call`) and its node's ``data``, keeps what it must remember between
+events in :attr:`NodeContext.state` (JSON data saved with the call), and sends commands
+with :meth:`NodeContext.execute` / :meth:`NodeContext.hangup`. Commands only leave after
+the step that produced them is committed, so a module may be re-run from ``start`` or
+``on_event`` after a worker died and nothing it sent twice reaches the switch twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import Any, Protocol
+
+from kazoo_tasks.docstore.base import DocumentStore
+from kazoo_tasks.events import CallEvent
+
+COMPLETION_EVENTS = frozenset({"CHANNEL_EXECUTE_COMPLETE", "COMMAND_ERROR"})
+"""Events that close a command (FreeSWITCH finished it, or ecallmgr refused it)."""
+
+
+class CommandSink(Protocol):
+    """Where a context's commands go (the navigator)."""
+
+    def command(
+        self, kind: str, app: str = "", args: str = "", *, event_lock: bool = True, cause: str = ""
+    ) -> str: ...
+
+
+class NodeContext:
+    """Everything a module may use while it runs one node of one call."""
+
+    def __init__(
+        self,
+        record: dict[str, Any],
+        node: Mapping[str, Any],
+        data: dict[str, Any],
+        path: str,
+        sink: CommandSink,
+        documents: Callable[[], DocumentStore],
+    ) -> None:
+        self._record = record
+        self._node = node
+        self._sink = sink
+        self._documents = documents
+        self.data = data
+        """The node's ``data``, loaded through the module's ``data_schema``."""
+        self.path = path
+        """Where this node sits: ``<callflow-id>:<child keys joined by />``."""
+        self.log = logging.LoggerAdapter(
+            logging.getLogger(f"callflow.{node.get('module', '?')}"),
+            {"call_id": record["call_id"], "node_path": path},
+        )
+        """A logger whose records carry the call id and node path."""
+
+    # -- the call ----------------------------------------------------------------------
+
+    @property
+    def call(self) -> Mapping[str, Any]:
+        """The call record (read-only): call_id, account_id, caller_id_name, ccvs, ..."""
+        return MappingProxyType(self._record)
+
+    @property
+    def state(self) -> dict[str, Any]:
+        """This node's own state (JSON data), kept with the call between events."""
+        return self._record["node_state"]
+
+    def set_ccv(self, name: str, value: str) -> None:
+        """Remember a custom channel variable on the call record."""
+        self._record["ccvs"][name] = value
+
+    def kvs_store(self, key: str, value: Any) -> None:
+        """Store a JSON value in the call's key/value store (Kazoo's ``kvs``)."""
+        self._record["kvs"][key] = value
+
+    def kvs_fetch(self, key: str, default: Any = None) -> Any:
+        """A value from the call's key/value store."""
+        return self._record["kvs"].get(key, default)
+
+    def documents(self) -> DocumentStore:
+        """The document store (for modules that read account documents)."""
+        return self._documents()
+
+    # -- the flow ----------------------------------------------------------------------
+
+    def child_keys(self) -> list[str]:
+        """Keys of this node's non-empty children."""
+        return [k for k, v in (self._node.get("children") or {}).items() if v]
+
+    def has_child(self, key: str) -> bool:
+        """Whether this node has a non-empty child ``key``."""
+        return key in self.child_keys()
+
+    # -- commands ----------------------------------------------------------------------
+
+    def execute(self, app: str, args: str = "", *, event_lock: bool = True) -> str:
+        """Run dialplan application ``app`` on the channel; returns the command id, which
+        comes back as ``application_uuid`` on its CHANNEL_EXECUTE_COMPLETE."""
+        return self._sink.command("execute", app, args, event_lock=event_lock)
+
+    def hangup(self, cause: str = "NORMAL_CLEARING") -> str:
+        """Hang the channel up with ``cause``."""
+        self._record["hangup_sent"] = True
+        return self._sink.command("hangup", cause=cause)
+
+    def api(self, app: str, args: str = "") -> str:
+        """Send an allowed ``api`` command about this call (uuid_break...)."""
+        return self._sink.command("api", app, args)
+
+    def completed(self, event: CallEvent) -> str | None:
+        """The command id ``event`` completes, if it is one this node sent."""
+        if event["name"] not in COMPLETION_EVENTS:
+            return None
+        command_id = event.get("application_uuid")
+        return command_id if command_id in self._record["node_commands"] else None

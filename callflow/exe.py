@@ -1,0 +1,357 @@
+"""The navigator (Kazoo's cf_exe): moves one call through its callflow, one event at a time.
+
+A :class:`Navigator` wraps a call record loaded from Redis. :meth:`Navigator.apply` takes
+one event: the ``CHANNEL_PARK`` that starts the call routes it and runs its root node;
+later events update the record and go to the node that waits. Nodes run back to back
+until one waits for an event or the flow ends; nothing here blocks or sleeps. The
+commands and tasks a step produces are collected in :attr:`Navigator.outbox` and leave
+only after the caller committed the new record (:mod:`callflow.runner`).
+
+Semantics, as in cf_exe:
+
+* ``continue(key)`` goes to the child ``key``, else to ``_``, else stops;
+* ``branch`` runs another callflow, pushing the current node's ``_`` child (if any) on a
+  stack; more than ``Settings.branch_limit`` branches end the call;
+* ``stop`` pops the stack and resumes there; with an empty stack it hangs up;
+* ``hard_stop`` hangs up whatever the stack holds;
+* an unknown module, data its schema rejects, or a module that raises: continue to ``_``;
+* a call runs at most ``Settings.node_run_limit`` nodes, so a flow that loops without
+  branching ends instead of spinning.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from marshmallow import EXCLUDE, ValidationError
+
+from callflow import router
+from callflow.cdr import build_cdr
+from callflow.context import NodeContext
+from callflow.module import CallflowModule
+from callflow.outcomes import (
+    DEFAULT_CHILD,
+    Attempt,
+    Branch,
+    Continue,
+    HardStop,
+    Outcome,
+    Stop,
+    Wait,
+    describe,
+)
+from callflow.registry import load_module
+from kazoo_tasks.callstate.record import (
+    ACCOUNT_CCV,
+    STATUS_ACTIVE,
+    STATUS_ENDED,
+    STATUS_ENDING,
+    new_call_record,
+)
+from kazoo_tasks.commands import validate_command
+from kazoo_tasks.config import Settings
+from kazoo_tasks.docstore.base import DocumentStore
+from kazoo_tasks.events import CallEvent
+
+log = logging.getLogger(__name__)
+
+CDR_TASK = "kazoo.housekeeping.write_cdr"
+END_EVENTS = frozenset({"CHANNEL_HANGUP_COMPLETE", "CALL_REAPED"})
+"""Events that end a call: the switch's, and the reaper's synthetic one."""
+TRACE_LIMIT = 200
+"""Trace entries kept per call (the oldest are dropped and counted beyond that)."""
+_COMMAND_NAMESPACE = uuid.UUID("5d2d3c4e-6f1a-4d0e-9a43-4b7f0e6c2a11")
+_OUTCOMES = (Wait, Continue, Stop, HardStop, Attempt, Branch)
+
+
+def command_id(call_id: str, seq: int) -> str:
+    """The id of the call's ``seq``-th command: the same however often the step re-runs."""
+    return str(uuid.uuid5(_COMMAND_NAMESPACE, f"{call_id}#{seq}"))
+
+
+@dataclass(frozen=True)
+class Environment:
+    """What the navigator needs from the worker around it."""
+
+    settings: Settings
+    documents: Callable[[], DocumentStore]
+    now: Callable[[], float]
+
+
+class Navigator:
+    """Applies events to one call record (None before the call is routed)."""
+
+    def __init__(self, record: dict[str, Any] | None, env: Environment) -> None:
+        self.record = record
+        self.env = env
+        self.outbox: list[dict[str, Any]] = []
+
+    # -- events ------------------------------------------------------------------------
+
+    def apply(self, event: CallEvent) -> None:
+        """Apply one event of the call (events arrive in the switch's order)."""
+        record = self.record
+        if record is None:
+            if event["name"] == "CHANNEL_PARK":
+                self._start(event)
+            else:
+                log.debug("call %s: %s for a call we do not run", event["call_id"], event["name"])
+            return
+        if self._seen(event) or record["status"] == STATUS_ENDED:
+            return
+        name = event["name"]
+        if name in END_EVENTS:
+            self._ended(event)
+            return
+        if name == "CHANNEL_ANSWER" and not record["answered"]:
+            record["answered"] = True
+            record["answered_at"] = event["timestamp"] or self.env.now()
+        elif name == "CHANNEL_BRIDGE":
+            record["other_leg_call_id"] = event.get("other_leg_call_id")
+        if record["status"] == STATUS_ACTIVE and record["position"] is not None:
+            self._follow(self._to_node(event))
+
+    def _seen(self, event: CallEvent) -> bool:
+        """Whether ``event`` repeats one already applied (same node, sequence not newer)."""
+        last = self.record["last_event"]  # type: ignore[index]
+        sequence = event.get("sequence", 0)
+        if not sequence:
+            return False
+        if event["node"] == last["node"] and sequence <= last["sequence"]:
+            log.info(
+                "call %s: event %s #%s applied already", event["call_id"], event["name"], sequence
+            )
+            return True
+        self.record["last_event"] = {"node": event["node"], "sequence": sequence}  # type: ignore[index]
+        return False
+
+    def _start(self, event: CallEvent) -> None:
+        record = self.record = new_call_record(event)
+        record["last_event"]["sequence"] = event.get("sequence", 0)
+        found = router.route(
+            self.env.documents(), record["ccvs"].get(ACCOUNT_CCV), record["request_user"]
+        )
+        if isinstance(found, router.NoRoute):
+            log.warning("call %s: not routed: %s", record["call_id"], found.reason)
+            self._trace(step="route", outcome="no_route", note=found.reason)
+            self._end_flow(found.cause)
+            return
+        callflow_id = found.callflow["_id"]
+        record.update(
+            account_id=found.account_id,
+            callflow_id=callflow_id,
+            capture_group=found.capture_group,
+            capture_groups=found.capture_groups,
+        )
+        record["flows"][callflow_id] = found.callflow.get("flow") or {}
+        self._trace(step="route", outcome=f"{found.matched_by}:{callflow_id}")
+        self._follow(self._launch(callflow_id, []))
+
+    def _ended(self, event: CallEvent) -> None:
+        record = self.record
+        assert record is not None
+        record.update(
+            status=STATUS_ENDED,
+            position=None,
+            node_state={},
+            node_commands=[],
+            hungup_at=event["timestamp"] or self.env.now(),
+            hangup_cause=event.get("hangup_cause") or "NORMAL_CLEARING",
+            expire_at=self.env.now() + self.env.settings.hangup_grace,
+        )
+        self._trace(step="end", event=event["name"], outcome=record["hangup_cause"])
+        self.outbox.append({"type": "task", "name": CDR_TASK, "args": [build_cdr(record)]})
+
+    # -- running nodes -----------------------------------------------------------------
+
+    def _follow(self, outcome: Outcome | None) -> None:
+        """Apply outcomes until a node waits or the flow ends."""
+        while outcome is not None:
+            outcome = self._step(outcome)
+
+    def _step(self, outcome: Outcome) -> Outcome | None:
+        record = self.record
+        assert record is not None
+        position = record["position"]
+        match outcome:
+            case Wait():
+                return None
+            case Continue(key=key):
+                child = self._child_key(key) or self._child_key(DEFAULT_CHILD)
+                if child is None:
+                    return Stop()
+                return self._launch(position["callflow_id"], [*position["path"], child])
+            case Attempt(key=key, otherwise=otherwise):
+                if self._child_key(key) is None:
+                    return otherwise
+                return self._launch(position["callflow_id"], [*position["path"], key])
+            case Branch(callflow_id=callflow_id):
+                return self._branch(callflow_id)
+            case Stop(cause=cause):
+                if record["stack"]:
+                    resume = record["stack"].pop()
+                    return self._launch(resume["callflow_id"], resume["path"])
+                self._end_flow(cause)
+                return None
+            case HardStop(cause=cause):
+                self._end_flow(cause)
+                return None
+        raise TypeError(f"not an outcome: {outcome!r}")
+
+    def _branch(self, callflow_id: str) -> Outcome | None:
+        record = self.record
+        assert record is not None
+        if record["branch_count"] >= self.env.settings.branch_limit:
+            log.warning(
+                "call %s: branch limit (%d) reached at %s, ending the call",
+                record["call_id"],
+                self.env.settings.branch_limit,
+                self._path(),
+            )
+            self._trace(step="branch", outcome="branch_limit", note=callflow_id)
+            return HardStop()
+        if callflow_id not in record["flows"]:
+            doc = router.load_callflow(self.env.documents(), record["account_id"], callflow_id)
+            if doc is None:
+                log.warning("call %s: callflow %s not found", record["call_id"], callflow_id)
+                self._trace(step="branch", outcome="missing", note=callflow_id)
+                return Continue()
+            record["flows"][callflow_id] = doc.get("flow") or {}
+        position = record["position"]
+        if self._child_key(DEFAULT_CHILD):
+            resume = [*position["path"], DEFAULT_CHILD]
+            record["stack"].append({"callflow_id": position["callflow_id"], "path": resume})
+        record["branch_count"] += 1
+        return self._launch(callflow_id, [])
+
+    def _launch(self, callflow_id: str, path: list[str]) -> Outcome | None:
+        """Make the node at ``path`` of ``callflow_id`` current and start its module."""
+        record = self.record
+        assert record is not None
+        record.update(
+            position={"callflow_id": callflow_id, "path": path}, node_state={}, node_commands=[]
+        )
+        node = self._node()
+        if not node:
+            return Stop()
+        if record["node_runs"] >= self.env.settings.node_run_limit:
+            log.warning("call %s: node run limit reached at %s", record["call_id"], self._path())
+            self._trace(step="start", outcome="node_run_limit")
+            return HardStop()
+        record["node_runs"] += 1
+        name = str(node.get("module", ""))
+        module = load_module(name)
+        if module is None:
+            log.error("call %s: unknown module %r at %s", record["call_id"], name, self._path())
+            self._trace(step="start", module=name, outcome="continue:_", note="unknown module")
+            return Continue()
+        raw_data = node.get("data") or {}
+        if isinstance(raw_data, dict) and raw_data.get("skip_module") is True:
+            self._trace(step="start", module=name, outcome="continue:_", note="skip_module")
+            return Continue()
+        return self._invoke(module, node, "start", None)
+
+    def _to_node(self, event: CallEvent) -> Outcome | None:
+        node = self._node()
+        module = load_module(str(node.get("module", "")))
+        if module is None:  # the module vanished between events (uninstalled)
+            return Continue()
+        return self._invoke(module, node, "event", event)
+
+    def _invoke(
+        self, module: CallflowModule, node: dict[str, Any], step: str, event: CallEvent | None
+    ) -> Outcome | None:
+        """Run a module handler; anything it raises sends the call on to ``_``."""
+        record = self.record
+        assert record is not None
+        name = str(node.get("module"))
+        event_name = event["name"] if event else None
+        try:
+            data = module.data_schema().load(node.get("data") or {}, unknown=EXCLUDE)
+            ctx = NodeContext(record, node, data, self._path(), self, self.env.documents)
+            outcome = module.start(ctx) if event is None else module.on_event(ctx, event)
+            if not isinstance(outcome, _OUTCOMES):
+                raise TypeError(f"{name}: returned {outcome!r}, not an outcome")
+        except ValidationError as exc:
+            log.error(
+                "call %s: bad data for %s at %s: %s", record["call_id"], name, self._path(), exc
+            )
+            note = f"bad data: {exc.messages}"
+        except Exception as exc:
+            log.exception("call %s: module %s failed at %s", record["call_id"], name, self._path())
+            note = f"crashed: {exc!r}"
+        else:
+            if event is None or not isinstance(outcome, Wait):
+                self._trace(step=step, module=name, event=event_name, outcome=describe(outcome))
+            return outcome
+        self._trace(step=step, module=name, event=event_name, outcome="continue:_", note=note)
+        return Continue()
+
+    def _end_flow(self, cause: str | None) -> None:
+        """The flow is over: hang the call up (once) and wait for the switch to confirm."""
+        record = self.record
+        assert record is not None
+        record.update(position=None, node_state={}, node_commands=[], status=STATUS_ENDING)
+        if not record["hangup_sent"]:
+            self.command("hangup", cause=cause or "NORMAL_CLEARING")
+            record["hangup_sent"] = True
+        self._trace(step="end", outcome=f"hangup:{cause or 'NORMAL_CLEARING'}")
+
+    # -- the flow tree ---------------------------------------------------------------
+
+    def _node(self) -> dict[str, Any]:
+        position = self.record["position"]  # type: ignore[index]
+        node = self.record["flows"].get(position["callflow_id"]) or {}  # type: ignore[index]
+        for key in position["path"]:
+            node = (node.get("children") or {}).get(key) or {}
+        return node
+
+    def _child_key(self, key: str) -> str | None:
+        children = self._node().get("children") or {}
+        return key if children.get(key) else None
+
+    def _path(self) -> str:
+        position = self.record["position"]  # type: ignore[index]
+        if position is None:
+            return "-"
+        return f"{position['callflow_id']}:{'/'.join(position['path'])}"
+
+    # -- output ------------------------------------------------------------------------
+
+    def command(
+        self, kind: str, app: str = "", args: str = "", *, event_lock: bool = True, cause: str = ""
+    ) -> str:
+        """Queue a validated call command (published after the commit); returns its id."""
+        record = self.record
+        assert record is not None
+        cmd: dict[str, Any] = {
+            "id": command_id(record["call_id"], record["command_seq"]),
+            "call_id": record["call_id"],
+            "node": record["node"],
+            "kind": kind,
+            "event_lock": event_lock,
+        }
+        if app:
+            cmd.update(app=app, args=args)
+        if cause:
+            cmd["hangup_cause"] = cause
+        cmd = validate_command(cmd)
+        record["command_seq"] += 1
+        record["node_commands"].append(cmd["id"])
+        self.outbox.append({"type": "command", "command": cmd})
+        return cmd["id"]
+
+    def _trace(self, **entry: Any) -> None:
+        record = self.record
+        assert record is not None
+        entry = {k: v for k, v in entry.items() if v is not None}
+        entry.setdefault("path", self._path())
+        entry["at"] = round(self.env.now(), 3)
+        record["trace"].append(entry)
+        if len(record["trace"]) > TRACE_LIMIT:
+            del record["trace"][0]
+            record["trace_dropped"] += 1

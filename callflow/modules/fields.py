@@ -1,0 +1,40 @@
+"""Field validators shared by the shipped modules' data schemas."""
+
+from __future__ import annotations
+
+import re
+
+from marshmallow import ValidationError
+
+from kazoo_tasks.commands import MAX_VALUE_LENGTH
+
+MEDIA_SCHEMES = ("http://", "https://", "tone_stream://", "silence_stream://", "local_stream://")
+VARIABLE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def plain_text(value: str) -> None:
+    """Text that may go into a command argument: no line breaks, NUL or ``${`` expansion."""
+    if re.search(r"[\x00-\x1f\x7f]", value):
+        raise ValidationError("must not contain control characters")
+    if "${" in value:
+        raise ValidationError("must not contain ${...} variable expansions")
+    if len(value) > MAX_VALUE_LENGTH:
+        raise ValidationError(f"longer than {MAX_VALUE_LENGTH} characters")
+
+
+def media_url(value: str) -> None:
+    """A media the switch can play: an http(s) URL, a tone/silence/local stream, or a path."""
+    plain_text(value)
+    if not (value.startswith(MEDIA_SCHEMES) or value.startswith("/")):
+        raise ValidationError(
+            "must be an http(s):// URL, a tone_stream://, silence_stream:// or "
+            "local_stream:// source, or an absolute path"
+        )
+    if " " in value.split("://", 1)[-1].split(";", 1)[0] and value.startswith("http"):
+        raise ValidationError("URLs must not contain spaces")
+
+
+def variable_name(value: str) -> None:
+    """A custom variable name (letters, digits, ``_`` and ``-``)."""
+    if not VARIABLE_NAME.match(value):
+        raise ValidationError("must be 1-64 letters, digits, '_' or '-'")

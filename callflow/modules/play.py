@@ -1,0 +1,35 @@
+"""``play``: play a media (URL, tone_stream://, ...), answering first unless told not to."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validates_schema
+
+from callflow.context import NodeContext
+from callflow.module import CommandModule
+from callflow.modules.fields import media_url
+
+
+class PlaySchema(Schema):
+    """Kazoo's play data: ``id`` (or ``url``) names the media."""
+
+    id = fields.String(validate=media_url, metadata={"description": "media to play"})
+    url = fields.String(validate=media_url, metadata={"description": "alias of id"})
+    answer = fields.Boolean(load_default=True, metadata={"description": "answer first"})
+
+    @validates_schema
+    def _one_media(self, data: dict[str, Any], **_: Any) -> None:
+        if not (data.get("id") or data.get("url")):
+            raise ValidationError("id or url is required", "id")
+
+
+class Play(CommandModule):
+    """Plays the media, then continues to ``_`` (also when the playback failed)."""
+
+    data_schema = PlaySchema
+
+    def send(self, ctx: NodeContext) -> None:
+        if ctx.data["answer"] and not ctx.call["answered"]:
+            ctx.execute("answer")
+        ctx.execute("playback", ctx.data.get("id") or ctx.data["url"])

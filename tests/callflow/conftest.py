@@ -1,0 +1,114 @@
+"""Fixtures for engine tests: a Celery app and in-process worker on the real RabbitMQ and
+Redis, the embedded document store, and the switch stand-in."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import redis
+from celery import Celery
+from celery.contrib.testing.worker import start_worker
+
+from callflow.cdr import ANONYMOUS_CDRS_DB
+from callflow.router import claim_numbers
+from kazoo_tasks import services
+from kazoo_tasks.callstate import CallStore
+from kazoo_tasks.celery_app import make_app
+from kazoo_tasks.docstore import DocumentStore, NotFound, account_db
+from tests.conftest import TEST_BROKER_URL
+from tests.switch import SwitchStandIn
+
+ACCOUNT_ID = "a1b2c3d4e5f60718293a4b5c6d7e8f90"
+
+
+def node(module: str, data: dict | None = None, **children: dict) -> dict[str, Any]:
+    """A callflow node; children by key (``_`` for the wildcard: pass ``_=...``)."""
+    return {"module": module, "data": data or {}, "children": children}
+
+
+@pytest.fixture
+def app(settings) -> Celery:
+    return make_app(settings)
+
+
+@pytest.fixture
+def documents(settings) -> Iterator[DocumentStore]:
+    store = services.document_store(settings)
+    store.ensure_db(account_db(ACCOUNT_ID))
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def save_callflow(documents) -> Callable[..., dict]:
+    """Save a callflow in the test account and claim its numbers."""
+
+    def save(
+        callflow_id: str,
+        flow: dict,
+        numbers: list[str] = (),  # type: ignore[assignment]
+        patterns: list[str] = (),  # type: ignore[assignment]
+        account_id: str = ACCOUNT_ID,
+    ) -> dict:
+        documents.ensure_db(account_db(account_id))
+        doc = documents.save(
+            account_db(account_id),
+            {
+                "_id": callflow_id,
+                "pvt_type": "callflow",
+                "numbers": list(numbers),
+                "patterns": list(patterns),
+                "flow": flow,
+            },
+        )
+        claim_numbers(documents, account_id, callflow_id, list(numbers))
+        return doc
+
+    return save
+
+
+@pytest.fixture
+def worker(app):
+    with start_worker(
+        app, pool="threads", concurrency=4, perform_ping_check=False, loglevel="WARNING"
+    ) as running:
+        yield running
+
+
+@pytest.fixture
+def switch(settings, app) -> Iterator[SwitchStandIn]:
+    with SwitchStandIn(settings, app, TEST_BROKER_URL) as stand_in:
+        yield stand_in
+
+
+@pytest.fixture
+def call_store(settings) -> Iterator[CallStore]:
+    client = redis.Redis.from_url(settings.redis_url, decode_responses=True)
+    yield CallStore(client, settings)
+    client.close()
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 15.0) -> Any:
+    """Poll ``predicate`` until it returns something truthy; fail after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout}s waiting for {predicate}")
+
+
+def cdr_of(
+    documents: DocumentStore, call_id: str, account_id: str | None = ACCOUNT_ID
+) -> dict | None:
+    """The CDR of a call once written (``account_id`` None: the anonymous CDRs database)."""
+    db = account_db(account_id) if account_id else ANONYMOUS_CDRS_DB
+    try:
+        found = documents.find(db, {"pvt_type": "cdr", "call_id": call_id})
+    except NotFound:
+        return None
+    return found[0] if found else None

@@ -1,0 +1,94 @@
+"""Housekeeping tasks: writing CDRs and reaping calls nobody will ever finish.
+
+``write_cdr`` stores a CDR built by the navigator; its id is deterministic, so a second
+delivery finds the document there and stops. ``reap_calls`` runs from Celery beat: a call
+whose FreeSWITCH node has had no heartbeat for ``Settings.node_down_grace`` seconds, or
+that has had no event for ``Settings.orphan_timeout`` seconds, is closed by a synthetic
+``CALL_REAPED`` event delivered through its inbox like any other event, so it is applied
+under the call's lock, exactly once, and ends with a CDR like any other call.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery import Task, shared_task
+
+from callflow.cdr import ANONYMOUS_CDRS_DB
+from kazoo_tasks import inbox, services
+from kazoo_tasks.callstate import ActiveCalls
+from kazoo_tasks.callstate.store import now
+from kazoo_tasks.docstore import Conflict, DocumentStoreError, account_db
+from kazoo_tasks.events import CallEvent
+
+log = logging.getLogger(__name__)
+
+WRITE_CDR_TASK = "kazoo.housekeeping.write_cdr"
+REAP_TASK = "kazoo.housekeeping.reap_calls"
+NODE_DOWN_CAUSE = "NODE_DOWN"
+ORPHANED_CAUSE = "ORPHANED"
+
+
+@shared_task(
+    name=WRITE_CDR_TASK,
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    autoretry_for=(DocumentStoreError, OSError),
+    retry_backoff=True,
+    retry_backoff_max=300,
+    max_retries=None,
+)
+def write_cdr(self: Task, cdr: dict[str, Any]) -> bool:
+    """Save ``cdr`` in its account's database; False when it was already there."""
+    store = services.document_store(self.app.kazoo_settings)
+    try:
+        account_id = cdr.get("account_id")
+        db = account_db(account_id) if account_id else ANONYMOUS_CDRS_DB
+        store.ensure_db(db)
+        store.save(db, cdr)
+        return True
+    except Conflict:
+        return False
+    finally:
+        store.close()
+
+
+def reaped_event(call_id: str, node: str, cause: str) -> CallEvent:
+    """The synthetic event that closes a call the switch will never report on."""
+    at = now()
+    return {
+        "name": "CALL_REAPED",
+        "call_id": call_id,
+        "node": node,
+        "timestamp": at,
+        "sequence": 0,
+        "received_at": at,
+        "headers": {},
+        "hangup_cause": cause,
+    }
+
+
+@shared_task(name=REAP_TASK, bind=True, ignore_result=True)
+def reap_calls(self: Task) -> int:
+    """Close calls of dead nodes and calls without events for too long; returns how many."""
+    settings = self.app.kazoo_settings
+    client = services.redis_client(settings)
+    active = ActiveCalls(client, settings)
+    at = now()
+    reaped = 0
+    for node in active.nodes():
+        down_for = active.down_for(node, at)
+        if down_for is not None and down_for >= settings.node_down_grace:
+            doomed = {call_id: NODE_DOWN_CAUSE for call_id in active.calls(node)}
+        else:
+            idle_since = at - settings.orphan_timeout
+            doomed = {call_id: ORPHANED_CAUSE for call_id in active.calls(node, idle_since)}
+        for call_id, cause in doomed.items():
+            log.warning("reaping call %s of node %s: %s", call_id, node, cause)
+            inbox.deliver(client, self.app, settings, reaped_event(call_id, node, cause))
+            active.forget(call_id, node)
+            reaped += 1
+    return reaped

@@ -1,0 +1,68 @@
+"""``kazoo-tasks worker`` and ``kazoo-tasks beat``: Celery for our app with sane defaults.
+
+The worker runs the prefork pool (short CPU-light tasks: prefork beats gevent on our
+measurements, see docs/celery.md), serves the queues of the roles it is given, takes a
+node name unique on its host (``<namespace>-<pid>@host``: two workers on one host must
+not share a remote-control queue) and skips gossip/mingle (cluster chatter the call
+workload does not use). Extra arguments after ``--`` go to Celery unchanged.
+"""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from kazoo_tasks.bus import celery_queue_name
+from kazoo_tasks.celery_app import CELERY_ROLES
+from kazoo_tasks.config import get_settings
+
+
+def _roles(value: str) -> list[str]:
+    roles = [r.strip() for r in value.split(",") if r.strip()]
+    unknown = sorted(set(roles) - set(CELERY_ROLES))
+    if unknown or not roles:
+        raise click.BadParameter(f"roles are among {', '.join(CELERY_ROLES)}; got {value!r}")
+    return roles
+
+
+@click.command(context_settings={"ignore_unknown_options": True})
+@click.option(
+    "--roles",
+    default=",".join(CELERY_ROLES),
+    show_default=True,
+    help="Comma-separated roles (queues) this worker serves.",
+)
+@click.option("--concurrency", "-c", type=int, default=None, help="Pool size (default: CPU count).")
+@click.option("--pool", "-P", default="prefork", show_default=True)
+@click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
+def command(roles: str, concurrency: int | None, pool: str, celery_args: tuple[str, ...]) -> None:
+    """Run a Celery worker for the call pipeline."""
+    from kazoo_tasks.celery_app import app
+
+    settings = get_settings()
+    queues = ",".join(celery_queue_name(settings.namespace, role) for role in _roles(roles))
+    argv = [
+        "worker",
+        f"--pool={pool}",
+        f"--concurrency={concurrency or os.cpu_count() or 2}",
+        f"--queues={queues}",
+        f"--loglevel={settings.log_level}",
+        f"--hostname={settings.namespace}-{os.getpid()}@%h",
+        "--without-gossip",
+        "--without-mingle",
+        *celery_args,
+    ]
+    app.worker_main(argv)
+
+
+@click.command(context_settings={"ignore_unknown_options": True})
+@click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
+def beat(celery_args: tuple[str, ...]) -> None:
+    """Run Celery beat (the reaper's schedule); run exactly one per deployment."""
+    from kazoo_tasks.celery_app import app
+
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    schedule = settings.data_dir / "celerybeat-schedule"
+    app.start(["beat", f"--schedule={schedule}", f"--loglevel={settings.log_level}", *celery_args])
