@@ -19,7 +19,7 @@ def call_key_pattern(namespace: str, call_id: str) -> str:
 
 
 def node_key(namespace: str, node: str, part: str) -> str:
-    """Key ``part`` (lease, alive, calls, stats) of one FreeSWITCH node."""
+    """Key ``part`` (lease, alive, controlled, stats...) of one FreeSWITCH node."""
     return f"{namespace}:node:{node}:{part}"
 
 

@@ -71,7 +71,7 @@ def test_given_a_parked_call_when_its_events_arrive_then_only_needed_ones_reach_
     assert stats["events.unneeded"] == len(events) - 6 - 5
     assert stats.get("handoff.dropped", 0) == 0
     # the call ended: no longer controlled, in memory or in Redis
-    calls_key = node_key(node_settings.namespace, NODE, "calls")
+    calls_key = node_key(node_settings.namespace, NODE, "controlled")
     wait_until(lambda: not redis_client.sismember(calls_key, call_id), what="call released")
 
     with Connection(node_settings.broker_url) as conn:

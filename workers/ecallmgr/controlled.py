@@ -3,7 +3,7 @@
 A call becomes controlled at its ``CHANNEL_PARK`` or when a command for it arrives, and
 stops being controlled at its ``CHANNEL_HANGUP_COMPLETE``; only events of controlled
 calls enter the pipeline. The set lives in memory (the ESL reader checks it for every
-event, without I/O) and is mirrored in the Redis set ``<ns>:node:<name>:calls`` by the
+event, without I/O) and is mirrored in the Redis set ``<ns>:node:<name>:controlled`` by the
 greenlets that may do I/O, so a restarted or standby process starts with the same set.
 """
 

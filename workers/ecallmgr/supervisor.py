@@ -62,7 +62,7 @@ class NodeSupervisor:
         ns, name = settings.namespace, node.name
         self.stats = NodeStats()
         self.lease = NodeLease(client, node_key(ns, name, "lease"), owner, settings.esl_lease_ttl)
-        self.controlled = ControlledCalls(client, node_key(ns, name, "calls"))
+        self.controlled = ControlledCalls(client, node_key(ns, name, "controlled"))
         self.intake = EventIntake(self.controlled, self.stats, settings.esl_event_buffer)
         self.publisher = Publisher(
             settings, name, self.intake, self.controlled, client, app, self.stats
