@@ -82,7 +82,10 @@ class Settings:
     emulator_host: str = "127.0.0.1"
     emulator_port: int = 8021
     emulator_password: str = "ClueCon"
+    emulator_time_scale: float = 1.0
     log_level: str = "INFO"
+    changes_lease_ttl: float = 10.0
+    cache_ttl: float = 300.0
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -122,7 +125,10 @@ class Settings:
                 emulator_host=env.str("EMULATOR_HOST", defaults.emulator_host),
                 emulator_port=env.int("EMULATOR_PORT", defaults.emulator_port),
                 emulator_password=env.str("EMULATOR_PASSWORD", defaults.emulator_password),
+                emulator_time_scale=env.float("EMULATOR_TIME_SCALE", defaults.emulator_time_scale),
                 log_level=env.str("LOG_LEVEL", defaults.log_level).upper(),
+                changes_lease_ttl=env.float("CHANGES_LEASE_TTL", defaults.changes_lease_ttl),
+                cache_ttl=env.float("CACHE_TTL", defaults.cache_ttl),
             )
 
     def with_overrides(self, **changes: object) -> Settings:

@@ -15,6 +15,8 @@ from kombu import Connection
 from kazoo_tasks.bus import celery_queue_name, command_exchange, command_queue, docs_exchange
 from kazoo_tasks.celery_app import CELERY_ROLES
 from kazoo_tasks.config import FreeswitchNode, Settings
+from kazoo_tasks.docstore import DocumentStore
+from kazoo_tasks.docstore.embedded import EmbeddedDocumentStore
 from tests.couchdb_server import CouchServer, remove_workdir, start_pouchdb_server
 
 # pytest-celery 1.x is disabled in pyproject (-p no:celery): its fixtures need Docker.
@@ -74,3 +76,17 @@ def couchdb_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CouchSe
 def couchdb_url(couchdb_server: CouchServer) -> str:
     """The admin URL of the test CouchDB (``http://admin:secret@127.0.0.1:port``)."""
     return couchdb_server.admin_url
+
+
+@pytest.fixture(params=["embedded", "couch"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DocumentStore]:
+    """A document store of each back end: the embedded SQLite store, then CouchDB
+    (pouchdb-server). A test taking it runs once per back end."""
+    if request.param == "embedded":
+        value: DocumentStore = EmbeddedDocumentStore(tmp_path / "documents.sqlite3")
+    else:
+        from kazoo_tasks.docstore.couch import CouchDocumentStore
+
+        value = CouchDocumentStore(request.getfixturevalue("couchdb_url"))
+    yield value
+    value.close()

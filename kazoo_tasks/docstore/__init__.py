@@ -16,6 +16,7 @@ from kazoo_tasks.docstore.base import (
     DocumentStoreError,
     InvalidRequest,
     NotFound,
+    Unavailable,
 )
 from kazoo_tasks.docstore.naming import (
     ACCOUNTS_DB,
@@ -39,6 +40,7 @@ __all__ = [
     "DocumentStoreError",
     "InvalidRequest",
     "NotFound",
+    "Unavailable",
     "account_db",
     "account_id_from_db",
     "check_db_name",

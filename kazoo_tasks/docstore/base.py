@@ -38,6 +38,10 @@ class Conflict(DocumentStoreError):
     """The revision given is not the current one (HTTP 409)."""
 
 
+class Unavailable(DocumentStoreError):
+    """The back end cannot be reached right now; retrying later may work."""
+
+
 class InvalidRequest(DocumentStoreError, ValueError):
     """Bad input: a malformed document, database name, selector or attachment (HTTP 400)."""
 
@@ -123,7 +127,11 @@ class DocumentStore(abc.ABC):
 
     @abc.abstractmethod
     def delete(self, db: str, doc_id: str, rev: str) -> str:
-        """Delete a document at revision ``rev``; returns the tombstone's revision."""
+        """Delete a document at revision ``rev``; returns the tombstone's revision.
+
+        The tombstone keeps the document's ``pvt_type`` (as Kazoo's deletes do), so that
+        change-feed readers can still tell what kind of document went away.
+        """
 
     @abc.abstractmethod
     def all_docs(

@@ -61,3 +61,21 @@ def checked_document(doc: Any) -> Document:
 def is_design_doc(doc_id: str) -> bool:
     """Whether an id names a design document."""
     return doc_id.startswith(DESIGN_PREFIX)
+
+
+def check_limit(limit: int | None) -> None:
+    """Raise InvalidRequest unless ``limit`` is None or a non-negative integer."""
+    if limit is not None and (not isinstance(limit, int) or limit < 0):
+        raise InvalidRequest(f"limit must be a non-negative integer, not {limit!r}")
+
+
+def check_skip(skip: int) -> None:
+    """Raise InvalidRequest unless ``skip`` is a non-negative integer."""
+    if not isinstance(skip, int) or skip < 0:
+        raise InvalidRequest(f"skip must be a non-negative integer, not {skip!r}")
+
+
+def check_attachment_name(name: str) -> None:
+    """Raise InvalidRequest unless ``name`` is a usable attachment name."""
+    if not isinstance(name, str) or not name or name.startswith("_"):
+        raise InvalidRequest(f"invalid attachment name {name!r}")

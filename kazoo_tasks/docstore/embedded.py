@@ -37,7 +37,14 @@ from kazoo_tasks.docstore.base import (
     InvalidRequest,
     NotFound,
 )
-from kazoo_tasks.docstore.documents import check_doc_id, checked_document, is_design_doc
+from kazoo_tasks.docstore.documents import (
+    check_attachment_name,
+    check_doc_id,
+    check_limit,
+    check_skip,
+    checked_document,
+    is_design_doc,
+)
 from kazoo_tasks.docstore.mango import compile_selector, sort_documents
 from kazoo_tasks.docstore.naming import check_db_name
 
@@ -403,8 +410,10 @@ class EmbeddedDocumentStore(DocumentStore):
             if current is None or current[1]:
                 raise NotFound(f"document {doc_id!r} not found in {db!r}")
             previous = self._check_rev(current, rev, doc_id)
+            body = self._load_body(cur, db_id, doc_id)
+            tombstone = {"pvt_type": body["pvt_type"]} if "pvt_type" in body else {}
             cur.execute("DELETE FROM attachments WHERE db = ? AND doc = ?", (db_id, doc_id))
-            return self._write_revision(cur, db_id, doc_id, previous, {}, True)
+            return self._write_revision(cur, db_id, doc_id, previous, tombstone, True)
 
     def all_docs(
         self,
@@ -414,7 +423,7 @@ class EmbeddedDocumentStore(DocumentStore):
         end_key: str | None = None,
         limit: int | None = None,
     ) -> list[Document]:
-        _check_limit(limit)
+        check_limit(limit)
         query = "SELECT id, rev, body FROM docs WHERE db = ? AND deleted = 0"
         query += " AND substr(id, 1, 8) != '_design/'"
         params: list[Any] = []
@@ -441,9 +450,8 @@ class EmbeddedDocumentStore(DocumentStore):
         sort: Sequence[str] | None = None,
     ) -> list[Document]:
         matches = compile_selector(selector)
-        _check_limit(limit)
-        if not isinstance(skip, int) or skip < 0:
-            raise InvalidRequest(f"skip must be a non-negative integer, not {skip!r}")
+        check_limit(limit)
+        check_skip(skip)
         with self._read() as cur:
             db_id, _ = self._db_row(cur, db)
             rows = cur.execute(
@@ -465,7 +473,7 @@ class EmbeddedDocumentStore(DocumentStore):
     def put_attachment(
         self, db: str, doc_id: str, name: str, data: bytes, content_type: str, rev: str
     ) -> str:
-        _check_attachment_name(name)
+        check_attachment_name(name)
         if not isinstance(data, bytes | bytearray):
             raise InvalidRequest("attachment data must be bytes")
         with self._write() as cur:
@@ -534,7 +542,7 @@ class EmbeddedDocumentStore(DocumentStore):
         limit: int | None = None,
         include_docs: bool = False,
     ) -> ChangesPage:
-        _check_limit(limit)
+        check_limit(limit)
         deadline = time.monotonic() + max(timeout, 0.0)
         with self._read() as cur:
             _, update_seq = self._db_row(cur, db)
@@ -583,16 +591,6 @@ class EmbeddedDocumentStore(DocumentStore):
                 break
         results = [DbUpdate(name, event, str(seq)) for name, event, seq in rows]
         return DbUpdatesPage(results=results, last_seq=str(rows[-1][2] if rows else after))
-
-
-def _check_limit(limit: int | None) -> None:
-    if limit is not None and (not isinstance(limit, int) or limit < 0):
-        raise InvalidRequest(f"limit must be a non-negative integer, not {limit!r}")
-
-
-def _check_attachment_name(name: str) -> None:
-    if not isinstance(name, str) or not name or name.startswith("_"):
-        raise InvalidRequest(f"invalid attachment name {name!r}")
 
 
 def _decode_inline(name: str, data: Any) -> bytes:

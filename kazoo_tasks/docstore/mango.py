@@ -225,6 +225,32 @@ _COMPARISONS: dict[str, Callable[[int], bool]] = {
 }
 
 
+# -- rewriting -----------------------------------------------------------------------
+
+
+def hoist_field_not(selector: Mapping[str, Any]) -> dict[str, Any]:
+    """Rewrite field-level ``$not`` into the combination form some servers require.
+
+    ``{"f": {"$not": C}}`` becomes ``{"$and": [{"f": {"$exists": true}}, {"$not": {"f": C}}]}``,
+    which means the same under CouchDB's rule that a condition on a missing field is false.
+    (pouchdb-server rejects field-level ``$not``.)
+    """
+    clauses: list[dict[str, Any]] = []
+    for key, value in selector.items():
+        if key in ("$and", "$or") and isinstance(value, list):
+            rewritten = [hoist_field_not(v) if isinstance(v, Mapping) else v for v in value]
+            clauses.append({key: rewritten})
+        elif key == "$not" and isinstance(value, Mapping):
+            clauses.append({"$not": hoist_field_not(value)})
+        elif isinstance(value, Mapping) and "$not" in value and not key.startswith("$"):
+            rest = {k: v for k, v in value.items() if k != "$not"}
+            clauses.append({key: {"$exists": True, **rest}})
+            clauses.append({"$not": {key: value["$not"]}})
+        else:
+            clauses.append({key: value})
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
 # -- sorting ---------------------------------------------------------------------------
 
 

@@ -1,31 +1,14 @@
-"""Fixtures of the document-store conformance suite: every test taking ``store`` runs once
-per back end (the embedded SQLite store and CouchDB, i.e. pouchdb-server here)."""
+"""Fixtures of the document-store conformance suite. Every test taking ``store`` (from
+tests/conftest.py) runs once per back end: the embedded store and pouchdb-server."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from kazoo_tasks.docstore import DocumentStore, account_db
-from kazoo_tasks.docstore.embedded import EmbeddedDocumentStore
-
-BACK_ENDS = ["embedded"]
-
-
-@pytest.fixture(params=BACK_ENDS)
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DocumentStore]:
-    """A document store of each back end."""
-    if request.param == "embedded":
-        value: DocumentStore = EmbeddedDocumentStore(tmp_path / "documents.sqlite3")
-    else:
-        from kazoo_tasks.docstore.couch import CouchDocumentStore
-
-        value = CouchDocumentStore(request.getfixturevalue("couchdb_url"))
-    yield value
-    value.close()
 
 
 @pytest.fixture

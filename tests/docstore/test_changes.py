@@ -49,6 +49,7 @@ def test_given_a_deleted_doc_when_reading_changes_then_it_is_flagged_deleted(
 
     assert change.deleted is True
     assert change.doc is not None and change.doc["_deleted"] is True
+    assert change.doc.get("pvt_type") == "callflow"
 
 
 def test_given_include_docs_when_reading_changes_then_bodies_come_along(

@@ -1,0 +1,58 @@
+"""Running the real ``kazoo-tasks changes`` command as a subprocess for tests."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import redis
+
+from kazoo_tasks.config import Settings
+
+KAZOO_TASKS = Path(sys.executable).parent / "kazoo-tasks"
+
+
+def changes_process(
+    settings: Settings, log_path: Path, *, couchdb_url: str | None = None, lease_ttl: float = 2.0
+) -> subprocess.Popen[bytes]:
+    """Start ``kazoo-tasks changes`` configured like ``settings``; the caller stops it."""
+    env = {
+        **os.environ,
+        "KAZOO_NAMESPACE": settings.namespace,
+        "KAZOO_DATA_DIR": str(settings.data_dir),
+        "KAZOO_BROKER_URL": settings.broker_url or "",
+        "KAZOO_REDIS_URL": settings.redis_url or "",
+        "KAZOO_CHANGES_LEASE_TTL": str(lease_ttl),
+        "KAZOO_LOG_LEVEL": "INFO",
+    }
+    env.pop("KAZOO_COUCHDB_URL", None)
+    if couchdb_url:
+        env["KAZOO_COUCHDB_URL"] = couchdb_url
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen(
+        [str(KAZOO_TASKS), "changes"], env=env, stdout=log_path.open("wb"), stderr=subprocess.STDOUT
+    )
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Terminate and reap a process (kill if it does not stop)."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+def wait_primed(client: redis.Redis, settings: Settings, timeout: float = 20) -> None:
+    """Wait until a changes process has set its starting checkpoints (from then on every
+    write is published)."""
+    deadline = time.monotonic() + timeout
+    while not client.exists(f"{settings.namespace}:changes:db_updates_since"):
+        if time.monotonic() > deadline:
+            raise AssertionError("no changes process primed its checkpoints")
+        time.sleep(0.05)
