@@ -4,7 +4,6 @@ real switch would punish (it drops a listener that lets 500 events be lost)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
 import pytest
 
@@ -16,25 +15,15 @@ from tests.ecallmgr.conftest import (
     node_stats,
     playback,
     publish_command,
+    subscribed,
     wait_until,
 )
-
-
-@pytest.fixture
-def emulator() -> Iterator[Emulator]:
-    """An emulator that parks every call, 50 times faster than real time."""
-    with Emulator(time_scale=0.02, originate_timeout=5) as emu:
-        yield emu
+from workers.ecallmgr.claims import DONE, claims_key
 
 
 @pytest.fixture
 def esl_port(emulator: Emulator) -> int:
     return emulator.port
-
-
-def subscribed(emulator: Emulator) -> list:
-    """The emulator's connections that subscribed to events."""
-    return list(emulator.switch.listeners)
 
 
 def command(call_id: str, kind: str, app: str | None = None) -> dict:
@@ -66,6 +55,8 @@ def test_given_a_call_to_1000_when_answered_played_and_hung_up_then_the_switch_r
     call = emulator.place_call("1000")
     call.wait_parked()
     wait_until(lambda: inbox(redis_client, node_settings, call.uuid), what="the park")
+    controlled = node_key(node_settings.namespace, NODE, "controlled")
+    wait_until(lambda: redis_client.sismember(controlled, call.uuid), what="control")
 
     answer = command(call.uuid, "execute", "answer")
     publish_command(node_settings, answer)
@@ -74,7 +65,8 @@ def test_given_a_call_to_1000_when_answered_played_and_hung_up_then_the_switch_r
     publish_command(node_settings, tone)
     played = completion(redis_client, node_settings, call.uuid, tone["id"])
     assert played["application_response"] == "FILE PLAYED"
-    publish_command(node_settings, command(call.uuid, "hangup"))
+    hangup = command(call.uuid, "hangup")
+    publish_command(node_settings, hangup)
     assert call.wait_hangup() == "NORMAL_CLEARING"
 
     assert [(c.kind, c.app, c.args) for c in call.commands] == [
@@ -96,8 +88,14 @@ def test_given_a_call_to_1000_when_answered_played_and_hung_up_then_the_switch_r
         "CHANNEL_EXECUTE_COMPLETE",
         "CHANNEL_HANGUP_COMPLETE",
     }
-    calls_key = node_key(node_settings.namespace, NODE, "calls")
-    wait_until(lambda: not redis_client.sismember(calls_key, call.uuid), what="release")
+    wait_until(lambda: not redis_client.sismember(controlled, call.uuid), what="release")
+    claims = claims_key(node_settings.namespace, call.uuid)
+    assert redis_client.hgetall(claims) == {
+        answer["id"]: DONE,
+        tone["id"]: DONE,
+        hangup["id"]: DONE,
+    }
+    assert 0 < redis_client.ttl(claims) <= node_settings.hangup_grace  # goes with the call
 
 
 def test_given_the_switch_cuts_the_connection_mid_call_then_the_call_goes_on_after_reconnecting(

@@ -7,13 +7,13 @@ the command id, ``application_response`` = the error) is stored in the call's in
 before the message is acknowledged.
 
 Deduplication: a command may be published twice (a worker died between publishing and
-committing). Before writing, ``SET <ns>:call:{<call-id>}:command:<id> <owner> NX EX
-call_ttl`` claims the id in Redis, so any ecallmgr (the active one or a standby that took
-over) writes it at most once; once FreeSWITCH has answered, the value becomes ``done``.
-A second copy finding ``done`` is acknowledged silently. A copy finding a claim that never
-completed means an ecallmgr died between writing and reading the reply: whether the
-switch ran it is unknown, so it is not written again and a ``COMMAND_ERROR`` tells the
-node. The claim is dropped again only when nothing was written.
+committing). Before writing, the command id is claimed in Redis (:mod:`.claims`), so any
+ecallmgr (the active one or a standby that took over) writes it at most once; once
+FreeSWITCH has answered, the claim becomes ``done``. A second copy finding ``done`` is
+acknowledged silently. A copy finding a claim that never completed means an ecallmgr died
+between writing and reading the reply: whether the switch ran it is unknown, so it is not
+written again and a ``COMMAND_ERROR`` tells the node. The claim is dropped again only when
+nothing was written.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from marshmallow import ValidationError
 from kazoo_tasks.commands import CALL_ID_PATTERN, render_command, sanitize_text, validate_command
 from kazoo_tasks.config import Settings
 from kazoo_tasks.events import COMMAND_ERROR, synthetic_event
-from kazoo_tasks.keys import call_key
+from workers.ecallmgr.claims import DONE, CommandClaims
 from workers.ecallmgr.connection import CommandTimeout, ConnectionLost, EslConnection
 from workers.ecallmgr.controlled import ControlledCalls
 from workers.ecallmgr.intake import EventIntake
@@ -41,20 +41,12 @@ log = logging.getLogger(__name__)
 
 _CALL_ID = re.compile(CALL_ID_PATTERN)
 
-DONE = "done"
-"""Value of a command's dedupe key once FreeSWITCH has answered it."""
-
 
 class Outcome(enum.Enum):
     """What to do with the queue message once :meth:`CommandExecutor.execute` returns."""
 
     ACK = "ack"
     REQUEUE = "requeue"
-
-
-def dedupe_key(namespace: str, call_id: str, command_id: str) -> str:
-    """Redis key claiming that command ``command_id`` of ``call_id`` was written."""
-    return call_key(namespace, call_id, f"command:{command_id}")
 
 
 class CommandExecutor:
@@ -71,7 +63,8 @@ class CommandExecutor:
         stats: NodeStats,
     ):
         self.settings, self.node, self.owner = settings, node, owner
-        self.client, self.intake, self.controlled, self.stats = client, intake, controlled, stats
+        self.intake, self.controlled, self.stats = intake, controlled, stats
+        self.claims = CommandClaims(client, settings)
 
     def execute(self, conn: EslConnection, body: Any) -> Outcome:
         """Execute one command message body on ``conn``."""
@@ -87,29 +80,29 @@ class CommandExecutor:
         call_id, command_id = command["call_id"], command["id"]
         if self.controlled.add(call_id):
             self.controlled.persist(added=[call_id])
-        key = dedupe_key(self.settings.namespace, call_id, command_id)
-        if not self.client.set(key, self.owner, nx=True, ex=self.settings.call_ttl):
-            return self._duplicate(command, self.client.get(key))
+        claim = self.claims.claim(call_id, command_id, self.owner)
+        if claim is not None:
+            return self._duplicate(command, claim)
         try:
             reply = conn.send_frame(render_command(command))
         except NotConnectedError:
-            self.client.delete(key)
+            self.claims.release(call_id, command_id)
             self.stats.incr("commands.requeued")
             return Outcome.REQUEUE
         except (ConnectionLost, CommandTimeout) as exc:
-            self.client.set(key, DONE, xx=True, keepttl=True)
+            self.claims.complete(call_id, command_id)
             self.stats.incr("commands.lost")
             return self._fail(command, f"no reply from FreeSWITCH: {exc}")
-        self.client.set(key, DONE, xx=True, keepttl=True)
+        self.claims.complete(call_id, command_id)
         if reply.reply_text.startswith("-ERR"):
             self.stats.incr("commands.failed")
             return self._fail(command, reply.reply_text.strip())
         self.stats.incr("commands.sent")
         return Outcome.ACK
 
-    def _duplicate(self, command: dict[str, Any], claim: str | None) -> Outcome:
+    def _duplicate(self, command: dict[str, Any], claim: str) -> Outcome:
         self.stats.incr("commands.duplicate")
-        if claim == DONE or claim is None:
+        if claim == DONE:
             log.info(
                 "command %s of call %s already written: skipped", command["id"], command["call_id"]
             )

@@ -29,6 +29,7 @@ from kazoo_tasks.config import Settings
 from kazoo_tasks.esl.frames import parse_event_plain
 from kazoo_tasks.events import CallEvent, call_event_from_plain
 from workers.ecallmgr.backoff import Backoff
+from workers.ecallmgr.claims import CommandClaims
 from workers.ecallmgr.controlled import ControlledCalls
 from workers.ecallmgr.intake import HANGUP_COMPLETE, PARK, EventIntake, Handoff
 from workers.ecallmgr.stats import NodeStats
@@ -77,6 +78,7 @@ class Publisher:
         self.settings, self.node = settings, node
         self.intake, self.controlled = intake, controlled
         self.client, self.app, self.stats = client, app, stats
+        self.claims = CommandClaims(client, settings)
         self.stopping = False
         self._greenlets: list[gevent.Greenlet] = []
 
@@ -154,6 +156,8 @@ class Publisher:
                 "record the controlled calls",
                 lambda: self.controlled.persist(parked, ended),
             )
+        if ended:
+            self._retry("expire the command claims", lambda: self.claims.end_calls(ended))
         for index, call_id in enumerate(dict.fromkeys(e["call_id"] for e in events), 1):
             self._retry(
                 "send the handle_events task",
