@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "seed": "kazoo_tasks.seed:command",
     "run": "kazoo_tasks.local:command",
     "emulator": "kazoo_tasks.esl.emulator.cli:emulator",
+    "ecallmgr": "workers.ecallmgr.cli:command",
 }
 
 

@@ -76,6 +76,7 @@ class Settings:
     esl_command_timeout: float = 5.0
     esl_event_buffer: int = 10_000
     esl_reconnect_max_delay: float = 10.0
+    esl_lease_ttl: float = 3.0
     call_ttl: int = 4 * 3600
     hangup_grace: int = 60
     branch_limit: int = 50
