@@ -4,17 +4,11 @@ helpers that read what reached Redis and the broker."""
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 import redis
@@ -25,6 +19,7 @@ from kazoo_tasks.config import FreeswitchNode, Settings
 from kazoo_tasks.esl.emulator import Emulator
 from kazoo_tasks.inbox import EVENT_FIELD, inbox_key
 from kazoo_tasks.keys import node_key
+from kazoo_tasks.testing import RoleProcess
 from tests.conftest import TEST_REDIS_URL
 from tests.ecallmgr.fs_peer import TranscriptSwitch
 
@@ -86,74 +81,16 @@ def node_settings(settings: Settings, esl_port: int) -> Settings:
     )
 
 
-def settings_env(settings: Settings) -> dict[str, str]:
-    """The ``KAZOO_*`` environment that reproduces ``settings`` in a subprocess."""
-    nodes = ",".join(
-        f"esl://:{quote(n.password, safe='')}@{n.host}:{n.port}/{n.name}"
-        for n in settings.freeswitch_nodes
-    )
-    values = {
-        "NAMESPACE": settings.namespace,
-        "DATA_DIR": str(settings.data_dir),
-        "BROKER_URL": settings.broker_url,
-        "REDIS_URL": settings.redis_url,
-        "RESULT_BACKEND": settings.result_backend,
-        "FREESWITCH_NODES": nodes,
-        "ESL_COMMAND_TIMEOUT": settings.esl_command_timeout,
-        "ESL_EVENT_BUFFER": settings.esl_event_buffer,
-        "ESL_RECONNECT_MAX_DELAY": settings.esl_reconnect_max_delay,
-        "ESL_LEASE_TTL": settings.esl_lease_ttl,
-        "CALL_TTL": settings.call_ttl,
-        "HANGUP_GRACE": settings.hangup_grace,
-        "LOG_LEVEL": "INFO",
-    }
-    return {f"KAZOO_{k}": str(v) for k, v in values.items() if v is not None}
-
-
-@dataclass
-class EcallmgrProcess:
-    """An ``kazoo-tasks ecallmgr`` subprocess and its log file."""
-
-    proc: subprocess.Popen
-    log_path: Path
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def kill(self) -> None:
-        """SIGKILL: the process gets no chance to clean up."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(10)
-
-    def terminate(self, timeout: float = 15) -> int:
-        """SIGTERM and wait for a graceful exit."""
-        self.proc.send_signal(signal.SIGTERM)
-        return self.proc.wait(timeout)
-
-
 @pytest.fixture
-def spawn_ecallmgr(
-    node_settings: Settings, tmp_path: Path
-) -> Iterator[Callable[..., EcallmgrProcess]]:
+def spawn_ecallmgr(node_settings: Settings, tmp_path: Path) -> Iterator[Callable[..., RoleProcess]]:
     """Start ecallmgr subprocesses (killed at teardown); ``overrides`` change settings."""
-    started: list[EcallmgrProcess] = []
+    started: list[RoleProcess] = []
 
-    def spawn(**overrides: Any) -> EcallmgrProcess:
+    def spawn(**overrides: Any) -> RoleProcess:
         settings = node_settings.with_overrides(**overrides)
         log_path = tmp_path / f"ecallmgr-{len(started)}.log"
-        env = {**os.environ, **settings_env(settings), "PYTHONUNBUFFERED": "1"}
-        script = "from kazoo_tasks.cli import main; main()"
-        with log_path.open("wb") as log_file:
-            proc = subprocess.Popen(
-                [sys.executable, "-c", script, "ecallmgr"],
-                cwd=REPO,
-                env=env,
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-            )
-        process = EcallmgrProcess(proc, log_path)
-        started.append(process)
+        process = RoleProcess(["ecallmgr"], settings, log_path, env={"KAZOO_LOG_LEVEL": "INFO"})
+        started.append(process.start())
         return process
 
     yield spawn

@@ -74,6 +74,6 @@ def test_given_an_active_and_a_standby_when_the_active_is_killed_then_the_standb
     time.sleep(0.5)
     assert len(switch.commands(b"sendmsg")) == 2
 
-    assert second.terminate() == 0  # graceful: exit to the switch, lease released
+    assert second.stop() == 0  # graceful: exit to the switch, lease released
     assert redis_client.get(lease_key) is None
     assert switch.commands(b"exit")
