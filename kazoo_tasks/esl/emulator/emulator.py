@@ -407,6 +407,7 @@ class Emulator:
         destination: str = "1000",
         caller_id_number: str = "+14155550100",
         caller_id_name: str = "Alice Example",
+        variables: dict[str, str] | None = None,
         script: Sequence[Step] = (),
     ) -> concurrent.futures.Future[list[Call]]:
         """Place ``count`` calls at ``rate`` calls/s (``None``: as fast as possible).
@@ -434,6 +435,7 @@ class Emulator:
                     destination,
                     caller_id_number=caller_id_number,
                     caller_id_name=caller_id_name,
+                    variables=variables,
                 )
                 calls.append(self._track(session, destination))
                 if steps:
