@@ -92,11 +92,13 @@ def redis_client(settings: Settings) -> Iterator[redis.Redis]:
 
 @pytest.fixture
 def stack_factory(settings: Settings, tmp_path: Path) -> Iterator[Callable[..., Stack]]:
-    """Start a Stack (stopped at teardown); keyword arguments go to :class:`Stack`."""
+    """Start a Stack (stopped at teardown): ``overrides`` change settings, other keyword
+    arguments go to :class:`Stack`."""
     started: list[Stack] = []
 
-    def start(**options: Any) -> Stack:
-        stack = Stack(settings.with_overrides(hangup_grace=1), tmp_path / "logs", **options)
+    def start(overrides: dict[str, Any] | None = None, **options: Any) -> Stack:
+        stack_settings = settings.with_overrides(hangup_grace=1, **(overrides or {}))
+        stack = Stack(stack_settings, tmp_path / "logs", **options)
         started.append(stack)
         return stack.start()
 
