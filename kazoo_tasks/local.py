@@ -31,7 +31,7 @@ def procfile_roles(path: Path = PROCFILE) -> dict[str, str]:
     """The roles of the Procfile: name → command."""
     if not path.exists():
         raise click.ClickException(f"no Procfile at {path}: run from a source checkout")
-    return {name: proc.cmd for name, proc in parse_procfile(path.read_text()).processes.items()}
+    return dict(parse_procfile(path.read_text()).processes)
 
 
 def local_roles(settings: Settings) -> dict[str, str]:
@@ -85,8 +85,11 @@ def command() -> None:
     demo = seed_demo(settings)
     click.echo("demo account: " + json.dumps(demo))
     manager = Manager()
+    env = dict(os.environ)
+    # the Procfile says `kazoo-tasks ...`: make it this installation's, virtualenv or not
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     for name, cmd in roles.items():
-        manager.add_process(name, cmd, env=dict(os.environ))
+        manager.add_process(name, cmd, env=env)
 
     def announce() -> None:
         if _wait_for_port(settings.api_host, settings.api_port, READY_TIMEOUT):
