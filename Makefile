@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint prereqs clean
+.PHONY: run test bench bench-ecallmgr lint prereqs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ test: $(STAMP) prereqs
 
 bench: $(STAMP)
 	$(BIN)/kazoo-tasks bench $(BENCH_ARGS)
+
+# ESL reader under a burst of real events (docs/ecallmgr.md); needs local RabbitMQ + Redis.
+bench-ecallmgr: $(STAMP)
+	$(BIN)/python scripts/bench_ecallmgr.py $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

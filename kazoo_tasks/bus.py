@@ -7,6 +7,9 @@ from kombu import Exchange, Queue
 EVENTS_TASK = "kazoo.call.handle_events"
 """The task ecallmgr sends (with the call id) after appending an event to a call's inbox."""
 
+REGISTRATION_TASK = "kazoo.housekeeping.registration"
+"""The task ecallmgr sends for each ``sofia::register`` / ``sofia::unregister`` event."""
+
 
 def command_exchange(namespace: str) -> Exchange:
     """Direct exchange carrying call commands; the routing key is the FreeSWITCH node name."""

@@ -19,7 +19,7 @@ from kazoo_tasks.config import Settings, get_settings
 CELERY_ROLES = ("callflow", "housekeeping")
 """Celery queues, one per role; a worker pool can serve one or several."""
 
-TASK_MODULES = ("callflow.tasks", "workers.housekeeping")
+TASK_MODULES = ("callflow.tasks", "workers.housekeeping", "workers.registrations")
 
 
 def celery_config(settings: Settings) -> dict[str, Any]:

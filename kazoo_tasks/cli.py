@@ -16,6 +16,10 @@ COMMANDS: dict[str, str] = {
     "beat": "workers.worker_cli:beat",
     "api": "api.cli:command",
     "changes": "workers.changes:command",
+    "seed": "kazoo_tasks.seed:command",
+    "run": "kazoo_tasks.local:command",
+    "emulator": "kazoo_tasks.esl.emulator.cli:emulator",
+    "ecallmgr": "workers.ecallmgr.cli:command",
 }
 
 

@@ -20,10 +20,10 @@ from kazoo_tasks.esl.frames import encode_frame
 MAX_VALUE_LENGTH = 8192
 """Longest value a command may carry (a long TTS text fits; a 1 MB header does not)."""
 
-CALL_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@:+-]{0,254}$"
-APP_NAME_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
-HANGUP_CAUSE_PATTERN = r"^[A-Z][A-Z0-9_]{0,63}$"
-API_ARG_PATTERN = r"^[A-Za-z0-9._@:+=/,-]*( [A-Za-z0-9._@:+=/,-]+)*$"
+CALL_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@:+-]{0,254}\Z"
+APP_NAME_PATTERN = r"^[a-z][a-z0-9_]{0,63}\Z"
+HANGUP_CAUSE_PATTERN = r"^[A-Z][A-Z0-9_]{0,63}\Z"
+API_ARG_PATTERN = r"^[A-Za-z0-9._@:+=/,-]*( [A-Za-z0-9._@:+=/,-]+)*\Z"
 
 REFUSED_APPS = frozenset(
     {"system", "bgsystem", "eval", "lua", "luarun", "perl", "python", "javascript", "set_global"}
@@ -51,7 +51,7 @@ def _no_control(value: str) -> None:
 class CommandSchema(Schema):
     """Shape of a call command (``kind`` execute, hangup or api)."""
 
-    id = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9-]{1,64}$"))
+    id = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9-]{1,64}\Z"))
     call_id = fields.String(required=True, validate=validate.Regexp(CALL_ID_PATTERN))
     node = fields.String(required=True, validate=validate.Length(min=1, max=255))
     kind = fields.String(required=True, validate=validate.OneOf(["execute", "hangup", "api"]))

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import functools
 import os
-from dataclasses import dataclass, field, replace
+import typing
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from typing import Any
+from urllib.parse import quote, unquote, urlsplit
 
 from environs import Env
 
@@ -43,6 +45,15 @@ class FreeswitchNode:
             password=unquote(parts.password or "ClueCon"),
         )
 
+    @property
+    def url(self) -> str:
+        """This node as an ``esl://`` URL (the inverse of :meth:`from_url`)."""
+        return f"esl://:{quote(self.password, safe='')}@{self.host}:{self.port}/{self.name}"
+
+
+_ENV_PARSERS = {str: "str", str | None: "str", int: "int", float: "float", Path: "path"}
+"""The environs parser of each field type of :class:`Settings`."""
+
 
 def _default_data_dir() -> Path:
     state_home = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
@@ -65,6 +76,7 @@ class Settings:
     esl_command_timeout: float = 5.0
     esl_event_buffer: int = 10_000
     esl_reconnect_max_delay: float = 10.0
+    esl_lease_ttl: float = 3.0
     call_ttl: int = 4 * 3600
     hangup_grace: int = 60
     branch_limit: int = 50
@@ -81,51 +93,45 @@ class Settings:
     emulator_host: str = "127.0.0.1"
     emulator_port: int = 8021
     emulator_password: str = "ClueCon"
+    emulator_time_scale: float = 1.0
     log_level: str = "INFO"
     changes_lease_ttl: float = 10.0
     cache_ttl: float = 300.0
 
     @classmethod
     def from_env(cls) -> Settings:
-        """Build settings from the ``KAZOO_*`` environment variables."""
+        """Build settings from the ``KAZOO_*`` environment variables: each field ``name``
+        is read from ``KAZOO_<NAME>``; unset variables keep the field's default."""
         env = Env(eager=True, expand_vars=False)
-        defaults = cls()
+        hints = typing.get_type_hints(cls)
+        values: dict[str, Any] = {}
         with env.prefixed(ENV_PREFIX):
-            nodes = env.list("FREESWITCH_NODES", [], delimiter=",")
-            return cls(
-                namespace=env.str("NAMESPACE", defaults.namespace),
-                data_dir=env.path("DATA_DIR", defaults.data_dir),
-                broker_url=env.str("BROKER_URL", None),
-                redis_url=env.str("REDIS_URL", None),
-                result_backend=env.str("RESULT_BACKEND", None),
-                couchdb_url=env.str("COUCHDB_URL", None),
-                freeswitch_nodes=tuple(FreeswitchNode.from_url(n) for n in nodes)
-                or defaults.freeswitch_nodes,
-                esl_command_timeout=env.float("ESL_COMMAND_TIMEOUT", defaults.esl_command_timeout),
-                esl_event_buffer=env.int("ESL_EVENT_BUFFER", defaults.esl_event_buffer),
-                esl_reconnect_max_delay=env.float(
-                    "ESL_RECONNECT_MAX_DELAY", defaults.esl_reconnect_max_delay
-                ),
-                call_ttl=env.int("CALL_TTL", defaults.call_ttl),
-                hangup_grace=env.int("HANGUP_GRACE", defaults.hangup_grace),
-                branch_limit=env.int("BRANCH_LIMIT", defaults.branch_limit),
-                call_lock_ttl=env.float("CALL_LOCK_TTL", defaults.call_lock_ttl),
-                node_run_limit=env.int("NODE_RUN_LIMIT", defaults.node_run_limit),
-                orphan_timeout=env.int("ORPHAN_TIMEOUT", defaults.orphan_timeout),
-                node_down_grace=env.int("NODE_DOWN_GRACE", defaults.node_down_grace),
-                reap_interval=env.float("REAP_INTERVAL", defaults.reap_interval),
-                api_host=env.str("API_HOST", defaults.api_host),
-                api_port=env.int("API_PORT", defaults.api_port),
-                api_secret=env.str("API_SECRET", None),
-                token_ttl=env.int("TOKEN_TTL", defaults.token_ttl),
-                api_auth_rate_limit=env.str("API_AUTH_RATE_LIMIT", defaults.api_auth_rate_limit),
-                emulator_host=env.str("EMULATOR_HOST", defaults.emulator_host),
-                emulator_port=env.int("EMULATOR_PORT", defaults.emulator_port),
-                emulator_password=env.str("EMULATOR_PASSWORD", defaults.emulator_password),
-                log_level=env.str("LOG_LEVEL", defaults.log_level).upper(),
-                changes_lease_ttl=env.float("CHANGES_LEASE_TTL", defaults.changes_lease_ttl),
-                cache_ttl=env.float("CACHE_TTL", defaults.cache_ttl),
-            )
+            for spec in fields(cls):
+                variable = spec.name.upper()
+                if spec.name == "freeswitch_nodes":
+                    urls = env.list(variable, None, delimiter=",")
+                    if urls:
+                        values[spec.name] = tuple(FreeswitchNode.from_url(u) for u in urls)
+                    continue
+                kind = _ENV_PARSERS[hints[spec.name]]
+                value = getattr(env, kind)(variable, None)
+                if value is not None:
+                    values[spec.name] = value
+        if "log_level" in values:
+            values["log_level"] = values["log_level"].upper()
+        return cls(**values)
+
+    def to_env(self) -> dict[str, str]:
+        """The ``KAZOO_*`` variables that make another process read these same settings."""
+        variables: dict[str, str] = {}
+        for spec in fields(self):
+            value = getattr(self, spec.name)
+            if value is None:
+                continue
+            if spec.name == "freeswitch_nodes":
+                value = ",".join(node.url for node in value)
+            variables[ENV_PREFIX + spec.name.upper()] = str(value)
+        return variables
 
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with some fields changed (tests and the local runner use this)."""

@@ -28,6 +28,14 @@ PIPELINE_EVENTS: tuple[str, ...] = (
 PIPELINE_CUSTOM_EVENTS: tuple[str, ...] = ("sofia::register", "sofia::unregister")
 """``CUSTOM`` subclasses the pipeline consumes (registrations)."""
 
+COMMAND_ERROR = "COMMAND_ERROR"
+"""Synthetic event ecallmgr delivers when a command was refused (invalid, ``-ERR`` from
+FreeSWITCH, no reply): ``application_uuid`` is the command id, ``application_response``
+the error, so the node waiting for that command can move on."""
+
+SYNTHETIC_HEADER = "Kazoo-Synthetic"
+"""Header present (holding the reason) in events made by ecallmgr, not FreeSWITCH."""
+
 
 def subscription_command() -> str:
     """The ``event plain ...`` command that subscribes to exactly what the pipeline needs."""
@@ -96,3 +104,28 @@ def call_event_from_plain(event: PlainEvent, node: str, received_at: float) -> C
     if event.body:
         normalized["body"] = event.body
     return normalized  # type: ignore[return-value]
+
+
+def synthetic_event(
+    name: str, call_id: str, node: str, reason: str, now: float, **fields: str
+) -> CallEvent:
+    """An event ecallmgr makes itself (``COMMAND_ERROR``, a hangup for a vanished channel).
+
+    ``fields`` are optional :class:`CallEvent` fields (``application_uuid``,
+    ``hangup_cause``...); ``headers`` hold only the name, the call id and
+    :data:`SYNTHETIC_HEADER` so nobody mistakes it for a FreeSWITCH event.
+    """
+    unknown = set(fields) - {f for f, _ in _OPTIONAL_FIELDS}
+    if unknown:
+        raise ValueError(f"not call event fields: {sorted(unknown)}")
+    event: dict[str, Any] = {
+        "name": name,
+        "call_id": call_id,
+        "node": node,
+        "timestamp": now,
+        "sequence": 0,
+        "received_at": now,
+        "headers": {"Event-Name": name, "Unique-ID": call_id, SYNTHETIC_HEADER: reason},
+        **fields,
+    }
+    return event  # type: ignore[return-value]

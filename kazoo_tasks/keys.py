@@ -3,6 +3,10 @@ all of them land in one Redis Cluster slot (multi-key scripts and transactions w
 
 from __future__ import annotations
 
+import re
+
+_GLOB_SPECIAL = re.compile(r"([*?\[\]\\])")
+
 
 def call_key(namespace: str, call_id: str, part: str) -> str:
     """Key ``part`` (state, inbox, lock, outbox, sent, ...) of one call."""
@@ -12,6 +16,23 @@ def call_key(namespace: str, call_id: str, part: str) -> str:
 def call_key_pattern(namespace: str, call_id: str) -> str:
     """A SCAN pattern matching every key of one call."""
     return f"{namespace}:call:{{{call_id}}}:*"
+
+
+def node_key(namespace: str, node: str, part: str) -> str:
+    """Key ``part`` (lease, alive, controlled, stats...) of one FreeSWITCH node."""
+    return f"{namespace}:node:{node}:{part}"
+
+
+def registration_key(namespace: str, realm: str, user: str) -> str:
+    """Key holding the live SIP registration of ``user@realm``."""
+    return f"{namespace}:registration:{realm}:{user}"
+
+
+def registration_pattern(namespace: str, realm: str = "*") -> str:
+    """A SCAN pattern matching the live registrations of one realm (default: all)."""
+    if realm != "*":
+        realm = _GLOB_SPECIAL.sub(r"\\\1", realm)
+    return f"{namespace}:registration:{realm}:*"
 
 
 def changes_lease_key(namespace: str) -> str:

@@ -10,7 +10,9 @@ bodies are refused with :class:`FrameError`, malformed header lines are skipped 
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from urllib.parse import unquote
@@ -24,6 +26,10 @@ MAX_BODY = 16 * 1024 * 1024
 """Largest body accepted; a plain event is ~6.5 KB, a large api reply some hundred KB."""
 
 _URL_UNSAFE = frozenset(b'\r\n "#%&+:;<=>?@[\\]^`{|}')
+_URL_UNSAFE_TEXT = re.compile("[^\x21-\x7e]|[" + re.escape('"#%&+:;<=>?@[\\]^`{|}') + "]")
+_URL_ESCAPES = {
+    code: f"%{code:02X}" for code in range(128) if code < 0x21 or code > 0x7E or code in _URL_UNSAFE
+}
 
 
 class FrameError(Exception):
@@ -155,10 +161,19 @@ def parse_event_plain(body: bytes) -> PlainEvent:
 
 
 def url_encode(value: str) -> str:
-    """Encode a header value the way FreeSWITCH does in plain events."""
+    """Encode a header value the way FreeSWITCH does in plain events.
+
+    Bytes outside printable ASCII, the space and ``"#%&+:;<=>?@[\\]^`{|}`` become ``%XX``
+    (upper-case hex of each UTF-8 byte); everything else is kept. Most values need no
+    escaping and are returned as they are.
+    """
+    if _URL_UNSAFE_TEXT.search(value) is None:
+        return value
+    if value.isascii():
+        return value.translate(_URL_ESCAPES)
     out = []
     for byte in value.encode("utf-8"):
-        if byte < 0x20 or byte > 0x7E or byte in _URL_UNSAFE:
+        if byte < 0x21 or byte > 0x7E or byte in _URL_UNSAFE:
             out.append(f"%{byte:02X}")
         else:
             out.append(chr(byte))
@@ -186,3 +201,21 @@ def encode_event_plain(headers: Iterable[tuple[str, str]], body: str | None = No
         return (text + "\n").encode("utf-8")
     raw = body.encode("utf-8")
     return (text + f"Content-Length: {len(raw)}\n\n").encode("utf-8") + raw
+
+
+def encode_event_json(headers: Iterable[tuple[str, str]], body: str | None = None) -> bytes:
+    """Serialize a ``text/event-json`` body as FreeSWITCH does: one compact JSON object of
+    strings, the event's own body (if any) under ``_body`` after its ``Content-Length``.
+
+    A header repeated in ``headers`` is written each time, as FreeSWITCH does (``json.loads``
+    then keeps the last one).
+    """
+    dump = _json_string
+    members = [f"{dump(name)}:{dump(value)}" for name, value in headers]
+    if body is not None:
+        members.append(f'"Content-Length":"{len(body.encode("utf-8"))}"')
+        members.append(f'"_body":{dump(body)}')
+    return ("{" + ",".join(members) + "}").encode("utf-8")
+
+
+_json_string = json.JSONEncoder(ensure_ascii=False).encode

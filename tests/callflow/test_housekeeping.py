@@ -3,17 +3,14 @@ events for too long, are closed with a CDR and their keys expire."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 import redis
 
 from kazoo_tasks.callstate import node_alive_key
+from kazoo_tasks.testing import RoleProcess
 from tests.callflow.conftest import ACCOUNT_ID, cdr_of, node, wait_for
-from tests.workers import worker_env
 from workers.housekeeping import REAP_TASK
 
 
@@ -80,14 +77,10 @@ def test_given_kazoo_tasks_beat_running_when_a_node_dies_then_its_calls_are_reap
     call_id = switch.park("7000", account_id=ACCOUNT_ID)
     wait_for(lambda: switch.apps(call_id))
     _heartbeat(settings, alive=False)
-    beat = subprocess.Popen(
-        [str(Path(sys.executable).parent / "kazoo-tasks"), "beat"],
-        env=worker_env(settings, KAZOO_REAP_INTERVAL="0.5"),
-        stdout=(tmp_path / "beat.log").open("wb"),
-        stderr=subprocess.STDOUT,
-    )
+    beat = RoleProcess(
+        ["beat"], settings, tmp_path / "beat.log", env={"KAZOO_REAP_INTERVAL": "0.5"}
+    ).start()
     try:
         assert wait_for(lambda: cdr_of(documents, call_id), 30)["hangup_cause"] == "NODE_DOWN"
     finally:
-        beat.terminate()
-        beat.wait(15)
+        beat.stop()

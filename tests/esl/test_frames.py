@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from kazoo_tasks.esl.frames import (
     FrameError,
     FrameReader,
+    encode_event_json,
     encode_event_plain,
     parse_event_plain,
+    url_encode,
 )
 from tests.conftest import FREESWITCH_FIXTURES
 
@@ -78,3 +82,32 @@ def test_given_a_header_block_over_the_limit_then_the_reader_refuses_it():
 def test_given_an_absurd_content_length_then_the_reader_refuses_it():
     with pytest.raises(FrameError):
         FrameReader().feed(b"Content-Type: api/response\nContent-Length: 99999999999\n\n")
+
+
+@pytest.mark.parametrize(
+    "path", sorted(FREESWITCH_FIXTURES.glob("*.json.txt")), ids=lambda p: p.name
+)
+def test_given_real_json_events_when_decoded_and_encoded_then_bytes_are_identical(path):
+    frames = FrameReader().feed(path.read_bytes())
+    events = [f for f in frames if f.content_type == "text/event-json"]
+    assert events
+    checked = 0
+    for frame in events:
+        pairs = json.loads(frame.body, object_pairs_hook=list)
+        if any(not isinstance(value, str) for _, value in pairs):
+            continue  # FreeSWITCH renders the ARRAY:: variables as JSON arrays
+        body = None
+        if pairs[-1][0] == "_body":
+            body, pairs = pairs[-1][1], pairs[:-2]
+        assert encode_event_json(pairs, body) == frame.body
+        checked += 1
+    assert checked
+
+
+def test_given_values_when_url_encoded_then_freeswitch_escapes_are_used():
+    assert url_encode("fd00::2") == "fd00%3A%3A2"
+    assert url_encode("tone_stream://%(500,0,660);loops=1") == (
+        "tone_stream%3A//%25(500,0,660)%3Bloops%3D1"
+    )
+    assert url_encode("Zoë\n") == "Zo%C3%AB%0A"
+    assert url_encode("plain-value_1.2(3)*!'") == "plain-value_1.2(3)*!'"

@@ -1,0 +1,551 @@
+"""The emulated FreeSWITCH core: configuration, channels, registrations and the event bus.
+
+:class:`Switch` lives on one asyncio loop and is touched only from it. It numbers every
+event it fires (``Event-Sequence`` strictly increases across the whole switch), stamps it,
+and hands it to the ESL listeners subscribed to it; an event nobody listens to is counted
+but never serialized.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+from kazoo_tasks.esl.emulator import sofia
+from kazoo_tasks.esl.emulator.channel import CallerProfile, Channel
+from kazoo_tasks.esl.emulator.events import (
+    CALLING_SITES,
+    Event,
+    EventDates,
+    Pairs,
+    SwitchIdentity,
+    encode_pairs,
+)
+from kazoo_tasks.esl.emulator.media import MediaCatalog
+from kazoo_tasks.esl.emulator.session import LegKind, Message, Session
+
+if TYPE_CHECKING:
+    from kazoo_tasks.esl.emulator.originate import EndpointRules
+
+log = logging.getLogger(__name__)
+
+Extension = list[tuple[str, str]]
+Dialplan = Callable[[str], Extension]
+"""Maps a dialed number to the applications FreeSWITCH's dialplan runs for it."""
+
+
+def park_dialplan(destination: str) -> Extension:
+    """The default dialplan, as a Kazoo FreeSWITCH has it: park every call."""
+    return [("park", "")]
+
+
+NO_VARIABLE_EVENTS = frozenset(
+    {
+        "CHANNEL_STATE",
+        "CHANNEL_CALLSTATE",
+        "CODEC",
+        "CHANNEL_OUTGOING",
+        "DTMF",
+        "COMMAND",
+        "PRIVATE_COMMAND",
+    }
+)
+"""Channel events FreeSWITCH sends without ``variable_*`` headers."""
+
+
+class Listener(Protocol):
+    """What the switch needs from an ESL connection to hand it events."""
+
+    def wants(self, name: str, subclass: str | None) -> bool: ...
+
+    def deliver(self, event: Event) -> None: ...
+
+
+@dataclass
+class SwitchConfig:
+    """Everything that makes one emulated switch differ from another."""
+
+    password: str = "ClueCon"
+    hostname: str = field(default_factory=socket.gethostname)
+    core_uuid: str = field(default_factory=lambda: str(uuid.uuid4()))
+    ipv4: str = "192.0.2.2"
+    ipv6: str = "fd00::2"
+    time_scale: float = 1.0
+    context: str = "default"
+    dialplan: Dialplan = park_dialplan
+    media: MediaCatalog = field(default_factory=MediaCatalog)
+    sofia: sofia.SofiaProfile = field(default_factory=sofia.SofiaProfile)
+    originate_timeout: float = 60.0
+    max_queued_events: int = 100_000
+    max_lost_events: int = 500
+    heartbeat_interval: float = 20.0
+    """Seconds between HEARTBEAT events (real time, not scaled); 0 turns them off."""
+
+
+@dataclass
+class Registration:
+    """A SIP registration the emulator was told about."""
+
+    user: str
+    realm: str
+    contact_ip: str
+    contact_port: int
+    expires: int
+    user_agent: str
+    call_id: str
+    registered_at: float
+
+    @property
+    def contact(self) -> str:
+        return f"sip:{self.user}@{self.contact_ip}:{self.contact_port}"
+
+
+@dataclass
+class SwitchStats:
+    """Counters for the benchmark and for tests."""
+
+    events_fired: int = 0
+    events_serialized: int = 0
+    calls_created: int = 0
+
+
+class Switch:
+    """The emulated core (see module docstring)."""
+
+    def __init__(self, config: SwitchConfig, loop: asyncio.AbstractEventLoop) -> None:
+        from kazoo_tasks.esl.emulator.originate import EndpointRules
+
+        self.config = config
+        self.loop = loop
+        self.identity = SwitchIdentity(config.core_uuid, config.hostname, config.ipv4, config.ipv6)
+        self._identity_text = encode_pairs(self.identity.core_pairs())
+        self._identity_pairs = self.identity.core_pairs()
+        self._dates = EventDates()
+        self.sessions: dict[str, Session] = {}
+        self.listeners: set[Listener] = set()
+        self.registrations: dict[tuple[str, str], Registration] = {}
+        self.endpoints: EndpointRules = EndpointRules()
+        self.globals: dict[str, str] = {"hostname": config.hostname}
+        self.extra_api: dict[str, Callable[[Switch, str], object]] = {}
+        """Private ``api`` commands (``emulator_*``) added by the emulator's front end."""
+        self.sequence = 0
+        self.stats = SwitchStats()
+        self.started_at = time.time()
+        self._session_ids = 0
+        self._rtp_port = 16384
+
+    # -- clock --------------------------------------------------------------------------
+    @staticmethod
+    def now_us() -> int:
+        """Wall-clock time in microseconds (``Event-Date-Timestamp``)."""
+        return time.time_ns() // 1000
+
+    def scaled(self, seconds: float) -> float:
+        """Real seconds for ``seconds`` of emulated time."""
+        return max(0.0, seconds * self.config.time_scale)
+
+    @staticmethod
+    def new_uuid() -> str:
+        return str(uuid.uuid4())
+
+    def next_session_id(self) -> int:
+        self._session_ids += 1
+        return self._session_ids
+
+    def next_rtp_port(self) -> int:
+        self._rtp_port = 16384 if self._rtp_port >= 32766 else self._rtp_port + 2
+        return self._rtp_port
+
+    # -- events -------------------------------------------------------------------------
+    def fire(
+        self,
+        name: str,
+        *,
+        channel: Channel | None = None,
+        pre: Pairs | None = None,
+        post: Pairs | None = None,
+        site: str | None = None,
+        body: str | None = None,
+        subclass: str | None = None,
+        lead: Pairs | None = None,
+    ) -> Event | None:
+        """Number an event and deliver it to the listeners that want it.
+
+        Returns the event, or ``None`` when no listener wanted it (it is then never built).
+        """
+        self.sequence += 1
+        self.stats.events_fired += 1
+        targets = [listener for listener in self.listeners if listener.wants(name, subclass)]
+        if not targets:
+            return None
+        event = self.build_event(
+            name,
+            channel=channel,
+            pre=pre,
+            post=post,
+            site=site,
+            body=body,
+            subclass=subclass,
+            lead=lead,
+            sequence=self.sequence,
+        )
+        self.stats.events_serialized += 1
+        for listener in targets:
+            listener.deliver(event)
+        return event
+
+    def build_event(
+        self,
+        name: str,
+        *,
+        channel: Channel | None = None,
+        pre: Pairs | None = None,
+        post: Pairs | None = None,
+        site: str | None = None,
+        body: str | None = None,
+        subclass: str | None = None,
+        lead: Pairs | None = None,
+        sequence: int,
+    ) -> Event:
+        """Build an event (core headers, channel data) without numbering or sending it."""
+        timestamp = self.now_us()
+        local, gmt = self._dates.at(timestamp)
+        calling_file, function, line = CALLING_SITES.get(
+            site or subclass or name, ("switch_event.c", "switch_event_fire_detailed", 0)
+        )
+        event_name = "CUSTOM" if subclass else name
+        tail: Pairs = [
+            ("Event-Date-Local", local),
+            ("Event-Date-GMT", gmt),
+            ("Event-Date-Timestamp", str(timestamp)),
+            ("Event-Calling-File", calling_file),
+            ("Event-Calling-Function", function),
+            ("Event-Calling-Line-Number", str(line)),
+            ("Event-Sequence", str(sequence)),
+        ]
+        core = [("Event-Name", event_name), *self._identity_pairs, *tail]
+        core_text = f"Event-Name: {event_name}\n" + self._identity_text + encode_pairs(tail)
+        lead_pairs = list(lead or [])
+        if subclass:
+            lead_pairs.insert(0, ("Event-Subclass", subclass))
+        data = None
+        if channel is not None:
+            data = channel.data(with_variables=name not in NO_VARIABLE_EVENTS)
+        return Event(
+            name,
+            subclass=subclass,
+            sequence=sequence,
+            timestamp=timestamp,
+            core=core,
+            core_text=core_text,
+            lead=lead_pairs,
+            pre=pre or [],
+            channel=data,
+            post=post or [],
+            body=body,
+            unique_id=channel.uuid if channel is not None else "",
+        )
+
+    def uptime_text(self) -> str:
+        """``0 years, 0 days, 0 hours, 1 minute, 39 seconds, ...`` as FreeSWITCH words it."""
+        us = int((time.time() - self.started_at) * 1_000_000)
+        days, rest = divmod(us, 86_400_000_000)
+        years, days = divmod(days, 365)
+        hours, rest = divmod(rest, 3_600_000_000)
+        minutes, rest = divmod(rest, 60_000_000)
+        seconds, rest = divmod(rest, 1_000_000)
+        ms, micro = divmod(rest, 1000)
+
+        def unit(value: int, name: str) -> str:
+            return f"{value} {name}{'' if value == 1 else 's'}"
+
+        return ", ".join(
+            [
+                unit(years, "year"),
+                unit(days, "day"),
+                unit(hours, "hour"),
+                unit(minutes, "minute"),
+                unit(seconds, "second"),
+                unit(ms, "millisecond"),
+                unit(micro, "microsecond"),
+            ]
+        )
+
+    def heartbeat(self) -> None:
+        """Fire HEARTBEAT and RE_SCHEDULE, as FreeSWITCH's core does every 20 s."""
+        live = len(self.sessions)
+        self.fire(
+            "HEARTBEAT",
+            post=[
+                ("Event-Info", "System Ready"),
+                ("Up-Time", self.uptime_text()),
+                ("FreeSWITCH-Version", "1.10.12-release~64bit"),
+                ("Uptime-msec", str(int((time.time() - self.started_at) * 1000))),
+                ("Session-Count", str(live)),
+                ("Max-Sessions", "10000"),
+                ("Session-Per-Sec", "1000"),
+                ("Session-Per-Sec-Last", "0"),
+                ("Session-Per-Sec-Max", "0"),
+                ("Session-Per-Sec-FiveMin", "0"),
+                ("Session-Since-Startup", str(self.stats.calls_created)),
+                ("Session-Peak-Max", str(live)),
+                ("Session-Peak-FiveMin", str(live)),
+                ("Idle-CPU", "100.000000"),
+            ],
+        )
+        self.fire(
+            "RE_SCHEDULE",
+            post=[
+                ("Task-ID", "1"),
+                ("Task-Desc", "heartbeat"),
+                ("Task-Group", "core"),
+                ("Task-Runtime", str(int(time.time() + self.config.heartbeat_interval))),
+            ],
+        )
+
+    async def run_heartbeats(self) -> None:
+        """Fire heartbeats until cancelled (when the emulator stops)."""
+        interval = self.config.heartbeat_interval
+        while interval > 0:
+            await asyncio.sleep(interval)
+            self.heartbeat()
+
+    # -- channels -----------------------------------------------------------------------
+    def session(self, uuid_: str) -> Session | None:
+        """The live session with this uuid."""
+        return self.sessions.get(uuid_.strip())
+
+    def forget(self, session: Session) -> None:
+        """Drop a destroyed session."""
+        if self.sessions.get(session.uuid) is session:
+            del self.sessions[session.uuid]
+
+    def route(self, session: Session, destination: str, context: str = "") -> Extension:
+        """Run the dialplan lookup for ``destination`` on ``session`` (sets DP_MATCH)."""
+        channel = session.channel
+        if channel.profile is not None:
+            channel.profile.destination_number = destination
+            if context:
+                channel.profile.context = context
+        channel.set_var("DP_MATCH", f"ARRAY::{destination}|:{destination}")
+        return list(self.config.dialplan(destination))
+
+    def place_inbound(
+        self,
+        destination: str,
+        *,
+        caller_id_number: str,
+        caller_id_name: str,
+        variables: dict[str, str] | None = None,
+        extension: Extension | None = None,
+        uuid_: str | None = None,
+        sip_ip: str = "127.0.0.1",
+        sip_port: int = 5061,
+        user_agent: str = "kazoo-tasks-emulator",
+    ) -> Session:
+        """Create an inbound SIP call to ``destination`` and start its life cycle."""
+        uuid_ = uuid_ or self.new_uuid()
+        profile_cfg = self.config.sofia
+        tag = uuid_.replace("-", "")[:12]
+        caller = sofia.SipCaller(
+            number=caller_id_number,
+            name=caller_id_name,
+            destination=destination,
+            ip=sip_ip,
+            port=sip_port,
+            user_agent=user_agent,
+            call_id=f"{tag}@{sip_ip}",
+            from_tag=f"{tag}Tag001",
+        )
+        name = f"sofia/{profile_cfg.name}/{caller_id_number}@{sip_ip}:{sip_port}"
+        channel = Channel(uuid_, name, "inbound", None, hit_dialplan=True)
+        session = Session(self, channel, LegKind(sip_caller=caller, rtp_port=self.next_rtp_port()))
+        now = session.created_us
+        profile = CallerProfile(
+            direction="inbound",
+            logical_direction="inbound",
+            username=caller_id_number,
+            dialplan="XML",
+            caller_id_name=caller_id_name,
+            caller_id_number=caller_id_number,
+            orig_caller_id_name=caller_id_name,
+            orig_caller_id_number=caller_id_number,
+            network_addr=sip_ip,
+            ani=caller_id_number,
+            destination_number=destination,
+            uuid=uuid_,
+            source="mod_sofia",
+            context=self.config.context,
+            chan_name=name,
+            profile_index="1",
+        )
+        profile.times.profile_created = now
+        profile.times.created = now
+        self.sessions[uuid_] = session
+        self.stats.calls_created += 1
+
+        async def life() -> None:
+            session.set_running_state("CS_NEW")
+            channel.profile = profile
+            session.set_codecs()
+            session.set_running_state("CS_INIT")
+            channel.set_vars(
+                sofia.inbound_created(
+                    uuid_, self.next_session_id(), name, caller, self.config.sofia
+                )
+            )
+            for key, value in (variables or {}).items():
+                channel.set_var(key, value)
+            channel.state = "CS_ROUTING"
+            session.fire("CHANNEL_CREATE")
+            channel.running_state = "CS_ROUTING"
+            session.set_callstate("RINGING")
+            session.fire("CHANNEL_STATE")
+            await asyncio.sleep(0)
+            route = extension if extension is not None else self.route(session, destination)
+            if extension is not None:
+                channel.set_var("DP_MATCH", f"ARRAY::{destination}|:{destination}")
+            channel.set_var("call_uuid", uuid_)
+            session.set_running_state("CS_EXECUTE")
+            await session.run_extension(destination, route)
+
+        session.start(life())
+        return session
+
+    # -- commands received --------------------------------------------------------------
+    def record_command(self, session: Session, message: Message) -> None:
+        """Note a ``sendmsg`` for ``session`` (scripted-call records, ``emulator::command``)."""
+        self._note_command(session, message.command, message.app, message.arg, message.event_uuid)
+
+    def record_api(self, command: str, args: str) -> None:
+        """Note an ``api``/``bgapi`` command that names a channel (``uuid_*``)."""
+        if not command.startswith("uuid_"):
+            return
+        target, _, rest = args.strip().partition(" ")
+        session = self.sessions.get(target)
+        if session is not None:
+            self._note_command(session, "api", command, rest, "")
+
+    def _note_command(
+        self, session: Session, kind: str, app: str, args: str, event_uuid: str
+    ) -> None:
+        for hook in list(session.command_hooks):
+            try:
+                hook(kind, app, args, event_uuid)
+            except Exception:
+                log.exception("command hook failed")
+        self.fire(
+            "CUSTOM",
+            subclass="emulator::command",
+            post=[
+                ("Unique-ID", session.uuid),
+                ("Command-Kind", kind),
+                ("Application", app),
+                ("Application-Data", args),
+                ("Event-UUID", event_uuid),
+            ],
+        )
+
+    # -- registrations ------------------------------------------------------------------
+    def register(
+        self,
+        user: str,
+        realm: str,
+        *,
+        contact_ip: str = "127.0.0.1",
+        contact_port: int = 5062,
+        expires: int = 300,
+        user_agent: str = "kazoo-tasks-emulator",
+    ) -> Registration:
+        """Record a registration and fire ``CUSTOM sofia::register``."""
+        registration = Registration(
+            user=user,
+            realm=realm,
+            contact_ip=contact_ip,
+            contact_port=contact_port,
+            expires=expires,
+            user_agent=user_agent,
+            call_id=f"{uuid.uuid4().hex[:12]}@{contact_ip}",
+            registered_at=time.time(),
+        )
+        self.registrations[(user, realm)] = registration
+        profile = self.config.sofia
+        contact = f'"" <{registration.contact}>'
+        self.fire(
+            "CUSTOM",
+            subclass="sofia::register",
+            post=[
+                ("profile-name", profile.name),
+                ("from-user", user),
+                ("from-host", realm),
+                ("presence-hosts", "n/a"),
+                ("contact", contact),
+                ("call-id", registration.call_id),
+                ("rpid", "unknown"),
+                ("status", "Registered(UDP)"),
+                ("expires", str(expires)),
+                ("to-user", user),
+                ("to-host", realm),
+                ("network-ip", contact_ip),
+                ("network-port", str(contact_port)),
+                ("username", user),
+                ("realm", realm),
+                ("user-agent", user_agent),
+                *_directory_pairs(user, realm),
+            ],
+        )
+        return registration
+
+    def unregister(self, user: str, realm: str) -> bool:
+        """Forget a registration and fire ``CUSTOM sofia::unregister``; False if unknown."""
+        registration = self.registrations.pop((user, realm), None)
+        if registration is None:
+            return False
+        self.fire(
+            "CUSTOM",
+            subclass="sofia::unregister",
+            post=[
+                ("profile-name", self.config.sofia.name),
+                ("username", user),
+                ("from-user", user),
+                ("from-host", realm),
+                ("contact", f'"" <{registration.contact}>'),
+                ("call-id", registration.call_id),
+                ("rpid", "unknown"),
+                ("realm", realm),
+                ("network-ip", registration.contact_ip),
+                ("network-port", str(registration.contact_port)),
+                ("user-agent", registration.user_agent),
+                ("expires", "0"),
+                *_directory_pairs(user, realm),
+            ],
+        )
+        return True
+
+    def find_registration(self, user: str, realm: str = "") -> Registration | None:
+        """A registration of ``user`` (in ``realm`` if given)."""
+        if realm:
+            return self.registrations.get((user, realm))
+        for (reg_user, _), registration in self.registrations.items():
+            if reg_user == user:
+                return registration
+        return None
+
+
+def _directory_pairs(user: str, realm: str) -> Pairs:
+    return [
+        ("sip_number_alias", user),
+        ("sip_auth_username", user),
+        ("sip_auth_realm", realm),
+        ("number_alias", user),
+        ("user_name", user),
+        ("domain_name", realm),
+        ("user_context", "default"),
+        ("effective_caller_id_number", user),
+    ]

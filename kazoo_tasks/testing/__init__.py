@@ -1,0 +1,8 @@
+"""Tools to run kazoo-tasks for real in tests and benchmarks: role processes and a whole
+call pipeline around the FreeSWITCH emulator. Callflow authors can test their modules
+with them (docs/callflows.md)."""
+
+from kazoo_tasks.testing.processes import RoleProcess, wait_for_consumers
+from kazoo_tasks.testing.stack import Stack
+
+__all__ = ["RoleProcess", "Stack", "wait_for_consumers"]

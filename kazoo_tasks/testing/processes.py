@@ -1,0 +1,116 @@
+"""Role processes (``kazoo-tasks <role>``) started with given settings, in their own
+session so that one signal reaches a worker's whole process tree."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from kombu import Connection
+
+from kazoo_tasks.bus import celery_queue_name
+from kazoo_tasks.config import Settings
+from kazoo_tasks.services import broker_url
+
+
+def role_env(settings: Settings, **overrides: str) -> dict[str, str]:
+    """This process's environment with every ``KAZOO_*`` variable taken from ``settings``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KAZOO_")}
+    env.update(settings.to_env(), PYTHONUNBUFFERED="1", **overrides)
+    return env
+
+
+class RoleProcess:
+    """One ``kazoo-tasks`` subprocess (ecallmgr, worker, api, ...) and its log file."""
+
+    def __init__(
+        self,
+        args: Sequence[str],
+        settings: Settings,
+        log_path: Path,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        self.args = list(args)
+        self.settings = settings
+        self.log_path = log_path
+        self.env = dict(env or {})
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> RoleProcess:
+        """Start the process (its output goes to the log file)."""
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("ab") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "kazoo_tasks", *self.args],
+                env=role_env(self.settings, **self.env),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        return self
+
+    @property
+    def pid(self) -> int:
+        """Pid of the process (its session and process group have the same id)."""
+        assert self.proc is not None, "not started"
+        return self.proc.pid
+
+    def alive(self) -> bool:
+        """Whether the process is still running."""
+        return self.proc is not None and self.proc.poll() is None
+
+    def children(self) -> list[int]:
+        """Pids of the process's direct children (a prefork worker's pool)."""
+        if not self.alive():
+            return []
+        path = Path(f"/proc/{self.pid}/task/{self.pid}/children")
+        try:
+            return [int(pid) for pid in path.read_text().split()]
+        except FileNotFoundError:
+            return []
+
+    def log(self) -> str:
+        """What the process printed so far."""
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def kill(self) -> None:
+        """SIGKILL the process and everything it started: no chance to clean up."""
+        if self.alive():
+            os.killpg(self.pid, signal.SIGKILL)
+        if self.proc is not None:
+            self.proc.wait(10)
+
+    def stop(self, timeout: float = 15.0) -> int | None:
+        """SIGTERM the process group, SIGKILL it if it lingers; returns the exit code."""
+        if self.alive():
+            os.killpg(self.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)  # type: ignore[union-attr]
+            except subprocess.TimeoutExpired:
+                self.kill()
+        return self.proc.returncode if self.proc is not None else None
+
+
+def wait_for_consumers(
+    settings: Settings, count: int, role: str = "callflow", timeout: float = 60.0
+) -> None:
+    """Wait until ``count`` consumers listen on the Celery queue of ``role``."""
+    name = celery_queue_name(settings.namespace, role)
+    deadline = time.monotonic() + timeout
+    with Connection(broker_url(settings)) as conn:
+        while time.monotonic() < deadline:
+            try:
+                _, _, consumers = conn.default_channel.queue_declare(name, passive=True)
+            except conn.channel_errors:  # the queue is not declared yet
+                conn.close()
+                conn.connect()
+                consumers = 0
+            if consumers >= count:
+                return
+            time.sleep(0.2)
+    raise TimeoutError(f"{count} consumers did not start on {name} within {timeout}s")

@@ -1,0 +1,107 @@
+"""The call pipeline for real, around the FreeSWITCH emulator: an in-process emulator,
+an ``ecallmgr`` process connected to it, and Celery worker processes.
+
+>>> with Stack(settings, log_dir=tmp_path) as stack:
+...     call = stack.emulator.place_call("1000")
+...     call.wait_hangup()
+
+Documents (accounts, callflows) come from the document store named by ``settings`` (the
+embedded store of ``settings.data_dir`` unless ``couchdb_url`` is set).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from types import TracebackType
+
+from kombu import Connection
+
+from kazoo_tasks.config import FreeswitchNode, Settings
+from kazoo_tasks.esl.emulator import Emulator
+from kazoo_tasks.services import broker_url
+from kazoo_tasks.testing.processes import RoleProcess, wait_for_consumers
+
+NODE_NAME = "fs1"
+READY_TIMEOUT = 60.0
+
+
+class Stack:
+    """Emulator + ecallmgr + ``workers`` worker processes of ``concurrency`` children each."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        log_dir: Path,
+        *,
+        workers: int = 1,
+        concurrency: int = 2,
+        time_scale: float = 0.02,
+        worker_args: tuple[str, ...] = (),
+    ) -> None:
+        self.emulator = Emulator(time_scale=time_scale, hostname="fs1.kazoo-tasks.local")
+        self.base_settings = settings
+        self.settings = settings
+        self.log_dir = log_dir
+        self.worker_count = workers
+        self.concurrency = concurrency
+        self.worker_args = worker_args
+        self.ecallmgr: RoleProcess | None = None
+        self.workers: list[RoleProcess] = []
+
+    def start(self) -> Stack:
+        """Start everything and wait until calls can flow."""
+        self.emulator.start()
+        node = FreeswitchNode(NODE_NAME, "127.0.0.1", self.emulator.port, "ClueCon")
+        self.settings = self.base_settings.with_overrides(freeswitch_nodes=(node,))
+        for index in range(self.worker_count):
+            self.add_worker(index)
+        self.ecallmgr = RoleProcess(
+            ["ecallmgr"], self.settings, self.log_dir / "ecallmgr.log"
+        ).start()
+        self.wait_subscribed()
+        wait_for_consumers(self.settings, self.worker_count, timeout=READY_TIMEOUT)
+        return self
+
+    def add_worker(self, index: int | None = None) -> RoleProcess:
+        """Start one more worker process (e.g. to replace a killed one)."""
+        number = len(self.workers) if index is None else index
+        args = ["worker", "-c", str(self.concurrency), *self.worker_args]
+        worker = RoleProcess(args, self.settings, self.log_dir / f"worker-{number}.log").start()
+        self.workers.append(worker)
+        return worker
+
+    def wait_subscribed(self, timeout: float = READY_TIMEOUT) -> None:
+        """Wait until ecallmgr has connected to the emulator and subscribed to events."""
+        deadline = time.monotonic() + timeout
+        while not self.emulator.switch.listeners:
+            if time.monotonic() > deadline:
+                log = self.ecallmgr.log() if self.ecallmgr else ""
+                raise TimeoutError(f"ecallmgr did not subscribe within {timeout}s:\n{log}")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        """Stop every process, then the emulator; delete the exchanges workers declared."""
+        for process in [*self.workers, *([self.ecallmgr] if self.ecallmgr else [])]:
+            process.stop()
+        self.emulator.stop()
+        drop_worker_exchanges(self.settings)
+
+    def __enter__(self) -> Stack:
+        return self.start()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def drop_worker_exchanges(settings: Settings) -> None:
+    """Delete the remote-control and event exchanges that worker processes declare."""
+    ns = settings.namespace
+    with Connection(broker_url(settings)) as conn:
+        for name in (f"{ns}.celeryev", f"{ns}.control.pidbox", f"reply.{ns}.control.pidbox"):
+            conn.default_channel.exchange_delete(name)

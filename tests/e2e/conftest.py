@@ -1,0 +1,118 @@
+"""The whole pipeline for real: the FreeSWITCH emulator, an ecallmgr process, Celery
+worker processes, RabbitMQ, Redis and the document store, with documents written through
+the same services as the REST API."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+import redis
+
+from api.accounts.service import create_account
+from api.callflows.resource import SPEC as CALLFLOWS
+from api.documents import DocumentService
+from kazoo_tasks import services
+from kazoo_tasks.config import Settings
+from kazoo_tasks.docstore import DocumentStore, account_db
+from kazoo_tasks.keys import call_key_pattern
+from kazoo_tasks.testing import Stack
+
+T = TypeVar("T")
+TONE = "tone_stream://%(200,0,440)"
+SECOND_TONE = "tone_stream://%(100,0,660)"
+
+
+def node(module: str, data: dict[str, Any] | None = None, then: Any = None) -> dict[str, Any]:
+    """One callflow node, with its ``_`` child when ``then`` is given."""
+    built: dict[str, Any] = {"module": module, "data": data or {}}
+    if then is not None:
+        built["children"] = {"_": then}
+    return built
+
+
+def wait_for(predicate: Callable[[], T], timeout: float = 30.0, what: str = "") -> T:
+    """Poll ``predicate`` until it returns something truthy."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what or predicate}")
+
+
+class Account:
+    """A test account and helpers to give it callflows."""
+
+    def __init__(self, store: DocumentStore, name: str) -> None:
+        self.store = store
+        doc, self.api_key = create_account(store, name)
+        self.id: str = doc["_id"]
+        self.callflows = DocumentService(store, CALLFLOWS)
+
+    @property
+    def variables(self) -> dict[str, str]:
+        """Channel variables a call from one of this account's devices carries."""
+        return {"ecallmgr_Account-ID": self.id}
+
+    def callflow(self, numbers: list[str], flow: dict[str, Any], name: str = "") -> str:
+        """Save a callflow through the API's service; returns its id."""
+        data = {"numbers": numbers, "flow": flow, "name": name or f"flow {numbers[0]}"}
+        return self.callflows.create(self.id, data)["_id"]
+
+    def cdr(self, call_id: str) -> dict[str, Any] | None:
+        """The CDR of a call, once written."""
+        found = self.store.find(account_db(self.id), {"pvt_type": "cdr", "call_id": call_id})
+        return found[0] if found else None
+
+
+@pytest.fixture
+def store(settings: Settings) -> Iterator[DocumentStore]:
+    """The document store the worker processes read (embedded, in the data dir)."""
+    documents = services.document_store(settings)
+    yield documents
+    documents.close()
+
+
+@pytest.fixture
+def account(store: DocumentStore) -> Account:
+    return Account(store, "E2E")
+
+
+@pytest.fixture
+def redis_client(settings: Settings) -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(settings.redis_url or "", decode_responses=True)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def stack_factory(settings: Settings, tmp_path: Path) -> Iterator[Callable[..., Stack]]:
+    """Start a Stack (stopped at teardown): ``overrides`` change settings, other keyword
+    arguments go to :class:`Stack`."""
+    started: list[Stack] = []
+
+    def start(overrides: dict[str, Any] | None = None, **options: Any) -> Stack:
+        stack_settings = settings.with_overrides(hangup_grace=1, **(overrides or {}))
+        stack = Stack(stack_settings, tmp_path / "logs", **options)
+        started.append(stack)
+        return stack.start()
+
+    yield start
+    for stack in started:
+        stack.stop()
+
+
+@pytest.fixture
+def stack(stack_factory: Callable[..., Stack]) -> Stack:
+    """One ecallmgr and one worker process of two children, emulator at 50× speed."""
+    return stack_factory()
+
+
+def keys_of(client: redis.Redis, settings: Settings, call_id: str) -> list[str]:
+    """Every Redis key of one call."""
+    return list(client.scan_iter(call_key_pattern(settings.namespace, call_id), count=1000))

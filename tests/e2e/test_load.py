@@ -1,0 +1,100 @@
+"""Many calls at once through a three-level callflow, with worker processes dying.
+
+Three levels: answer → play → a branch into a second callflow (sleep → play → hang up).
+The switch (the emulator) must receive, for every call, exactly the five commands of the
+flow in order: a command applied twice, lost, or out of order fails the test.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import time
+from concurrent.futures import Future
+
+from kazoo_tasks.esl.emulator import Call
+from tests.e2e.conftest import SECOND_TONE, TONE, node, wait_for
+
+CALLS = 200
+
+
+def three_level_flow(account) -> list[tuple[str, str, str]]:
+    """Save the flows; return the commands every call must produce, in order."""
+    inner = account.callflow(
+        ["inner-9000"],
+        node(
+            "sleep",
+            {"duration": 100, "unit": "ms"},
+            then=node("play", {"id": SECOND_TONE}, then=node("hangup")),
+        ),
+    )
+    account.callflow(
+        ["3000"],
+        node("answer", then=node("play", {"id": TONE}, then=node("callflow", {"id": inner}))),
+    )
+    return [
+        ("execute", "answer", ""),
+        ("execute", "playback", TONE),
+        ("execute", "sleep", "100"),
+        ("execute", "playback", SECOND_TONE),
+        ("hangup", "", ""),
+    ]
+
+
+def place(stack, account, count: int) -> Future[list[Call]]:
+    return stack.emulator.place_calls(
+        count, rate=100, destination="3000", variables=account.variables
+    )
+
+
+def assert_every_call_ran_the_flow_once(calls: list[Call], expected) -> None:
+    causes = [call.wait_hangup(timeout=120) for call in calls]
+    assert causes.count("NORMAL_CLEARING") == len(calls), sorted(set(causes))
+    wrong = {
+        call.uuid: [(c.kind, c.app, c.args) for c in call.commands]
+        for call in calls
+        if [(c.kind, c.app, c.args) for c in call.commands] != expected
+    }
+    assert not wrong, f"{len(wrong)} calls got other commands, e.g. {next(iter(wrong.items()))}"
+    ids = [c.event_uuid for call in calls for c in call.commands if c.event_uuid]
+    assert len(ids) == len(set(ids)), "a command reached the switch twice"
+
+
+def test_given_four_worker_processes_when_200_calls_arrive_together_then_each_runs_its_three_level_flow_in_order(  # noqa: E501
+    stack_factory, account
+):
+    expected = three_level_flow(account)
+    stack = stack_factory(workers=2, concurrency=2)
+
+    calls = place(stack, account, CALLS).result(60)
+
+    assert_every_call_ran_the_flow_once(calls, expected)
+    wait_for(lambda: all(account.cdr(call.uuid) for call in calls), 60, "every CDR")
+
+
+def test_given_200_calls_running_when_worker_processes_are_sigkilled_repeatedly_then_every_call_completes_and_no_command_is_sent_twice(  # noqa: E501
+    stack_factory, account
+):
+    expected = three_level_flow(account)
+    stack = stack_factory(workers=2, concurrency=2, time_scale=0.05)
+    rng = random.Random(7)
+
+    placing = place(stack, account, CALLS)
+    kills = []
+    for _ in range(5):
+        time.sleep(0.6)
+        worker = rng.choice([w for w in stack.workers if w.alive()])
+        victim = rng.choice(worker.children() or [None])
+        if victim is not None:
+            os.kill(victim, signal.SIGKILL)
+            kills.append(victim)
+    whole = stack.workers[0]
+    whole.kill()  # a whole worker (parent and pool) dies; a new one replaces it
+    kills.append(whole.pid)
+    stack.add_worker()
+
+    calls = placing.result(60)
+    assert len(kills) >= 4
+    assert_every_call_ran_the_flow_once(calls, expected)
+    wait_for(lambda: all(account.cdr(call.uuid) for call in calls), 90, "every CDR")

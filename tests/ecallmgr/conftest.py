@@ -1,0 +1,149 @@
+"""Fixtures for ecallmgr tests: a transcript-replaying switch, ecallmgr subprocesses, and
+helpers that read what reached Redis and the broker."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from kombu import Connection
+
+from kazoo_tasks.bus import command_exchange, command_queue
+from kazoo_tasks.config import FreeswitchNode, Settings
+from kazoo_tasks.esl.emulator import Emulator
+from kazoo_tasks.inbox import EVENT_FIELD, inbox_key
+from kazoo_tasks.keys import node_key
+from kazoo_tasks.testing import RoleProcess
+from tests.conftest import TEST_REDIS_URL
+from tests.ecallmgr.fs_peer import TranscriptSwitch
+
+NODE = "fs1"
+REPO = Path(__file__).resolve().parents[2]
+
+
+def wait_until(predicate: Callable[[], Any], timeout: float = 15, what: str = "") -> Any:
+    """Poll ``predicate`` until it returns something truthy; fail after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what or predicate}")
+
+
+def new_call_id() -> str:
+    """A fresh channel UUID (36 characters, like FreeSWITCH's)."""
+    return str(uuid.uuid4())
+
+
+@pytest.fixture
+def switch() -> Iterator[TranscriptSwitch]:
+    """A running transcript switch on a free port."""
+    server = TranscriptSwitch().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def emulator() -> Iterator[Emulator]:
+    """The package's FreeSWITCH emulator, parking every call, 50 times faster than real
+    time (a module using it overrides ``esl_port`` with its port)."""
+    with Emulator(time_scale=0.02, originate_timeout=5) as emu:
+        yield emu
+
+
+def subscribed(emulator: Emulator) -> list[Any]:
+    """The emulator's connections that subscribed to events."""
+    return list(emulator.switch.listeners)
+
+
+@pytest.fixture
+def esl_port(switch: TranscriptSwitch) -> int:
+    """Port of the switch ecallmgr connects to (a test module may override this)."""
+    return switch.port
+
+
+@pytest.fixture
+def node_settings(settings: Settings, esl_port: int) -> Settings:
+    """Settings whose only node listens on ``esl_port``, with short delays for tests."""
+    return settings.with_overrides(
+        freeswitch_nodes=(FreeswitchNode(NODE, "127.0.0.1", esl_port, "ClueCon"),),
+        esl_reconnect_max_delay=2.0,
+        esl_lease_ttl=2.0,
+        esl_command_timeout=2.0,
+    )
+
+
+@pytest.fixture
+def spawn_ecallmgr(node_settings: Settings, tmp_path: Path) -> Iterator[Callable[..., RoleProcess]]:
+    """Start ecallmgr subprocesses (killed at teardown); ``overrides`` change settings."""
+    started: list[RoleProcess] = []
+
+    def spawn(**overrides: Any) -> RoleProcess:
+        settings = node_settings.with_overrides(**overrides)
+        log_path = tmp_path / f"ecallmgr-{len(started)}.log"
+        process = RoleProcess(["ecallmgr"], settings, log_path, env={"KAZOO_LOG_LEVEL": "INFO"})
+        started.append(process.start())
+        return process
+
+    yield spawn
+    for process in started:
+        process.kill()
+
+
+@pytest.fixture
+def redis_client() -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(TEST_REDIS_URL, decode_responses=True)
+    yield client
+    client.close()
+
+
+def node_stats(client: redis.Redis, settings: Settings) -> dict[str, float]:
+    """The stats hash the active ecallmgr writes every second."""
+    raw = client.hgetall(node_key(settings.namespace, NODE, "stats"))
+    return {k: (v if k == "owner" else float(v)) for k, v in raw.items()}
+
+
+def inbox(client: redis.Redis, settings: Settings, call_id: str) -> list[dict[str, Any]]:
+    """The events stored in a call's inbox, oldest first."""
+    entries = client.xrange(inbox_key(settings, call_id))
+    return [json.loads(fields[EVENT_FIELD]) for _, fields in entries]
+
+
+def publish_command(settings: Settings, command: Any) -> None:
+    """Publish a call command to the test node the way a callflow worker does."""
+    with Connection(settings.broker_url) as conn:
+        conn.Producer().publish(
+            command,
+            exchange=command_exchange(settings.namespace),
+            routing_key=NODE,
+            declare=[command_queue(settings.namespace, NODE)],
+            serializer="json",
+        )
+
+
+def queued_commands(settings: Settings) -> int:
+    """Messages waiting (not delivered to a consumer) in the node's command queue."""
+    with Connection(settings.broker_url) as conn:
+        queue = command_queue(settings.namespace, NODE)(conn.default_channel)
+        return queue.queue_declare(passive=True).message_count
+
+
+def playback(call_id: str, command_id: str | None = None, **fields: Any) -> dict[str, Any]:
+    """A playback command for ``call_id`` on the test node."""
+    return {
+        "id": command_id or str(uuid.uuid4()),
+        "call_id": call_id,
+        "node": NODE,
+        "kind": "execute",
+        "app": "playback",
+        "args": "tone_stream://%(1000,0,440);loops=2",
+        **fields,
+    }

@@ -1,0 +1,154 @@
+"""Executing one call command: validate, dedupe, write one ESL frame, read its reply.
+
+A command that cannot be executed never leaves the waiting callflow node hanging: if it
+is invalid, if FreeSWITCH answers ``-ERR``, or if the connection goes (or times out)
+after the frame was written, a synthetic ``COMMAND_ERROR`` event (``application_uuid`` =
+the command id, ``application_response`` = the error) is stored in the call's inbox
+before the message is acknowledged.
+
+Deduplication: a command may be published twice (a worker died between publishing and
+committing). Before writing, the command id is claimed in Redis (:mod:`.claims`), so any
+ecallmgr (the active one or a standby that took over) writes it at most once; once
+FreeSWITCH has answered, the claim becomes ``done``. A second copy finding ``done`` is
+acknowledged silently. A copy finding a claim that never completed means an ecallmgr died
+between writing and reading the reply: whether the switch ran it is unknown, so it is not
+written again and a ``COMMAND_ERROR`` tells the node. The claim is dropped again only when
+nothing was written.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import re
+import time
+from typing import Any
+
+import redis
+from greenswitch.esl import NotConnectedError
+from marshmallow import ValidationError
+
+from kazoo_tasks.commands import CALL_ID_PATTERN, render_command, sanitize_text, validate_command
+from kazoo_tasks.config import Settings
+from kazoo_tasks.events import COMMAND_ERROR, synthetic_event
+from workers.ecallmgr.claims import DONE, CommandClaims
+from workers.ecallmgr.connection import CommandTimeout, ConnectionLost, EslConnection
+from workers.ecallmgr.controlled import ControlledCalls
+from workers.ecallmgr.intake import EventIntake
+from workers.ecallmgr.stats import NodeStats
+
+log = logging.getLogger(__name__)
+
+_CALL_ID = re.compile(CALL_ID_PATTERN)
+
+
+class Outcome(enum.Enum):
+    """What to do with the queue message once :meth:`CommandExecutor.execute` returns."""
+
+    ACK = "ack"
+    REQUEUE = "requeue"
+
+
+class CommandExecutor:
+    """Runs commands from a node's queue against its current ESL connection."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        node: str,
+        owner: str,
+        client: redis.Redis,
+        intake: EventIntake,
+        controlled: ControlledCalls,
+        stats: NodeStats,
+    ):
+        self.settings, self.node, self.owner = settings, node, owner
+        self.intake, self.controlled, self.stats = intake, controlled, stats
+        self.claims = CommandClaims(client, settings)
+
+    def execute(self, conn: EslConnection, body: Any) -> Outcome:
+        """Execute one command message body on ``conn``."""
+        self.stats.incr("commands.received")
+        try:
+            command = validate_command(body) if isinstance(body, dict) else None
+        except ValidationError as exc:
+            return self._refuse(body, f"invalid command: {exc.messages}")
+        if command is None:
+            return self._refuse(body, f"a command is a JSON object, not {type(body).__name__}")
+        if command["node"] != self.node:
+            return self._refuse(body, f"command for node {command['node']!r} reached {self.node}")
+        call_id, command_id = command["call_id"], command["id"]
+        if self.controlled.add(call_id):
+            self.controlled.persist(added=[call_id])
+        claim = self.claims.claim(call_id, command_id, self.owner)
+        if claim is not None:
+            return self._duplicate(command, claim)
+        try:
+            reply = conn.send_frame(render_command(command))
+        except NotConnectedError:
+            self.claims.release(call_id, command_id)
+            self.stats.incr("commands.requeued")
+            return Outcome.REQUEUE
+        except (ConnectionLost, CommandTimeout) as exc:
+            self.claims.complete(call_id, command_id)
+            self.stats.incr("commands.lost")
+            return self._fail(command, f"no reply from FreeSWITCH: {exc}")
+        self.claims.complete(call_id, command_id)
+        if reply.reply_text.startswith("-ERR"):
+            self.stats.incr("commands.failed")
+            return self._fail(command, reply.reply_text.strip())
+        self.stats.incr("commands.sent")
+        return Outcome.ACK
+
+    def _duplicate(self, command: dict[str, Any], claim: str) -> Outcome:
+        self.stats.incr("commands.duplicate")
+        if claim == DONE:
+            log.info(
+                "command %s of call %s already written: skipped", command["id"], command["call_id"]
+            )
+            return Outcome.ACK
+        return self._fail(
+            command,
+            f"outcome unknown: ecallmgr {claim} stopped while FreeSWITCH was running it",
+        )
+
+    def _refuse(self, body: Any, error: str) -> Outcome:
+        self.stats.incr("commands.invalid")
+        log.error("node %s: refused command %.500r: %s", self.node, body, error)
+        if isinstance(body, dict):
+            call_id, command_id = body.get("call_id"), body.get("id")
+            if isinstance(call_id, str) and _CALL_ID.match(call_id):
+                app, kind = body.get("app"), body.get("kind")
+                return self._fail(
+                    {
+                        "call_id": call_id,
+                        "id": sanitize_text(command_id) if isinstance(command_id, str) else "",
+                        "app": sanitize_text(app) if isinstance(app, str) else "",
+                        "kind": sanitize_text(kind) if isinstance(kind, str) else "",
+                    },
+                    error,
+                )
+        return Outcome.ACK
+
+    def _fail(self, command: dict[str, Any], error: str) -> Outcome:
+        """Store a COMMAND_ERROR for ``command`` in its call's inbox, then ack."""
+        log.warning(
+            "node %s: command %s (%s) of call %s failed: %s",
+            self.node,
+            command["id"],
+            command.get("app") or command.get("kind"),
+            command["call_id"],
+            error,
+        )
+        event = synthetic_event(
+            COMMAND_ERROR,
+            command["call_id"],
+            self.node,
+            "command failed",
+            time.time(),
+            application_uuid=command["id"],
+            application_name=command.get("app") or command.get("kind") or "",
+            application_response=sanitize_text(error),
+        )
+        self.intake.submit(event).get()
+        return Outcome.ACK

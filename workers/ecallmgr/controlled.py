@@ -1,0 +1,59 @@
+"""The calls a node's ecallmgr controls.
+
+A call becomes controlled at its ``CHANNEL_PARK`` or when a command for it arrives, and
+stops being controlled at its ``CHANNEL_HANGUP_COMPLETE``; only events of controlled
+calls enter the pipeline. The set lives in memory (the ESL reader checks it for every
+event, without I/O) and is mirrored in the Redis set ``<ns>:node:<name>:controlled`` by the
+greenlets that may do I/O, so a restarted or standby process starts with the same set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+import redis
+
+
+class ControlledCalls:
+    """Membership in memory, persistence in Redis (done by the caller, off the reader)."""
+
+    def __init__(self, client: redis.Redis, key: str):
+        self._client = client
+        self.key = key
+        self._calls: set[str] = set()
+
+    def __contains__(self, call_id: object) -> bool:
+        return call_id in self._calls
+
+    def __len__(self) -> int:
+        return len(self._calls)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._calls))
+
+    def add(self, call_id: str) -> bool:
+        """Control ``call_id`` (in memory); True when it was not controlled yet."""
+        if call_id in self._calls:
+            return False
+        self._calls.add(call_id)
+        return True
+
+    def discard(self, call_id: str) -> None:
+        """Stop controlling ``call_id`` (in memory)."""
+        self._calls.discard(call_id)
+
+    def load(self) -> None:
+        """Replace the in-memory set by the one stored in Redis (taking a node over)."""
+        self._calls = set(self._client.smembers(self.key))
+
+    def persist(self, added: Iterable[str] = (), removed: Iterable[str] = ()) -> None:
+        """Mirror additions and removals to Redis in one round trip."""
+        added, removed = list(added), list(removed)
+        if not added and not removed:
+            return
+        pipe = self._client.pipeline(transaction=False)
+        if added:
+            pipe.sadd(self.key, *added)
+        if removed:
+            pipe.srem(self.key, *removed)
+        pipe.execute()

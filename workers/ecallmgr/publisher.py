@@ -1,0 +1,183 @@
+"""Publishers: the greenlets that move hand-off items into Redis and onto the broker.
+
+One greenlet per hand-off shard, so the events of one call are published in order. Each
+takes up to :data:`BATCH` items at a time: call events are decoded, appended to their
+calls' inboxes in one Redis round trip, then one ``handle_events`` task is sent per call
+(:mod:`kazoo_tasks.inbox`); registration events become registration tasks. A failed step
+is retried with back-off until Redis and the broker are back (meanwhile the hand-off fills
+and the reader counts what it has to drop): nothing already taken from the hand-off is
+given up while the process runs. The append and the notify are retried separately, so a
+broker failure never appends an event twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+import gevent
+import redis
+from celery import Celery
+from gevent.queue import Empty, Queue
+from kombu.exceptions import KombuError
+
+from kazoo_tasks import inbox
+from kazoo_tasks.bus import REGISTRATION_TASK, celery_queue_name
+from kazoo_tasks.config import Settings
+from kazoo_tasks.esl.frames import parse_event_plain
+from kazoo_tasks.events import CallEvent, call_event_from_plain
+from workers.ecallmgr.backoff import Backoff
+from workers.ecallmgr.claims import CommandClaims
+from workers.ecallmgr.controlled import ControlledCalls
+from workers.ecallmgr.intake import HANGUP_COMPLETE, PARK, EventIntake, Handoff
+from workers.ecallmgr.stats import NodeStats
+
+log = logging.getLogger(__name__)
+
+BATCH = 32
+"""Most items one publisher takes per round trip."""
+
+YIELD_EVERY = 1
+"""Decode (or notify) this many events, then let other greenlets (the reader first) run."""
+
+RETRYABLE: tuple[type[BaseException], ...] = (redis.RedisError, KombuError, OSError)
+
+T = TypeVar("T")
+
+
+def warm_up(app: Celery) -> None:
+    """Connect to the broker and load the publishing code now, before events flow: the
+    first publish otherwise holds the CPU (imports, pools) for tens of milliseconds in
+    the middle of whatever burst comes first."""
+    try:
+        with app.producer_or_acquire() as producer:
+            producer.connection.ensure_connection(max_retries=1)
+    except RETRYABLE as exc:
+        log.warning("broker not reachable yet (%s); publishers will retry", exc)
+
+
+class Stopped(Exception):
+    """The process is stopping and a publish step still fails: the item is given up."""
+
+
+class Publisher:
+    """Drains an :class:`EventIntake` into the call pipeline."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        node: str,
+        intake: EventIntake,
+        controlled: ControlledCalls,
+        client: redis.Redis,
+        app: Celery,
+        stats: NodeStats,
+    ):
+        self.settings, self.node = settings, node
+        self.intake, self.controlled = intake, controlled
+        self.client, self.app, self.stats = client, app, stats
+        self.claims = CommandClaims(client, settings)
+        self.stopping = False
+        self._greenlets: list[gevent.Greenlet] = []
+
+    def start(self) -> None:
+        """Spawn one publisher greenlet per hand-off shard."""
+        self._greenlets = [gevent.spawn(self._run, queue) for queue in self.intake.queues]
+
+    def stop(self, drain_timeout: float) -> None:
+        """Publish what is queued (for at most ``drain_timeout`` s), then stop."""
+        with gevent.Timeout(drain_timeout, False):
+            while self.intake.depth():
+                gevent.sleep(0.05)
+        left = self.intake.depth()
+        if left:
+            log.error("stopping with %d events not published", left)
+        self.stopping = True
+        gevent.killall(self._greenlets, timeout=drain_timeout)
+
+    def _run(self, queue: Queue) -> None:
+        while True:
+            batch = [queue.get()]
+            while len(batch) < BATCH:
+                try:
+                    batch.append(queue.get_nowait())
+                except Empty:
+                    break
+            try:
+                self._publish(batch)
+            except Stopped:
+                for item in batch:
+                    if item.done is not None and not item.done.ready():
+                        item.done.set_exception(Stopped("ecallmgr stopped"))
+                return
+            self.stats.gauge("handoff.depth", self.intake.depth())
+
+    def _publish(self, batch: list[Handoff]) -> None:
+        events: list[CallEvent] = []
+        registrations: list[tuple[str, dict[str, str]]] = []
+        for index, item in enumerate(batch, 1):
+            if item.kind == "synthetic":
+                events.append(item.payload)
+            elif item.kind == "event":
+                plain = parse_event_plain(item.payload)
+                events.append(call_event_from_plain(plain, self.node, item.received_at))
+            else:
+                registrations.append((item.name, parse_event_plain(item.payload).headers))
+            if index % YIELD_EVERY == 0:
+                gevent.sleep(0)
+        if events:
+            self._publish_events(events)
+        for subclass, headers in registrations:
+            self._retry(
+                "send a registration task",
+                lambda s=subclass, h=headers: self.app.send_task(
+                    REGISTRATION_TASK,
+                    args=[s, self.node, h],
+                    queue=celery_queue_name(self.settings.namespace, "housekeeping"),
+                    ignore_result=True,
+                ),
+            )
+            self.stats.incr("publish.registrations")
+        for item in batch:
+            if item.done is not None:
+                item.done.set(True)
+
+    def _publish_events(self, events: list[CallEvent]) -> None:
+        self._retry(
+            "append events to call inboxes",
+            lambda: inbox.append_many(self.client, self.settings, events),
+        )
+        parked = [e["call_id"] for e in events if e["name"] == PARK]
+        ended = [e["call_id"] for e in events if e["name"] == HANGUP_COMPLETE]
+        if parked or ended:
+            self._retry(
+                "record the controlled calls",
+                lambda: self.controlled.persist(parked, ended),
+            )
+        if ended:
+            self._retry("expire the command claims", lambda: self.claims.end_calls(ended))
+        for index, call_id in enumerate(dict.fromkeys(e["call_id"] for e in events), 1):
+            self._retry(
+                "send the handle_events task",
+                lambda c=call_id: inbox.notify(self.app, self.settings, c),
+            )
+            if index % YIELD_EVERY == 0:
+                gevent.sleep(0)
+        self.stats.incr("publish.events", len(events))
+        self.stats.incr("publish.batches")
+        self.stats.gauge("publish.last_at", time.time())
+
+    def _retry(self, what: str, step: Callable[[], T]) -> T:
+        backoff = Backoff(base=0.1, cap=5.0)
+        while True:
+            try:
+                return step()
+            except RETRYABLE as exc:
+                self.stats.incr("publish.retries")
+                if self.stopping:
+                    raise Stopped(what) from exc
+                delay = backoff.next_delay()
+                log.warning("cannot %s (%s); retrying in %.1f s", what, exc, delay)
+                gevent.sleep(delay)

@@ -1,0 +1,238 @@
+"""A node's life cycle: standby until the lease is ours, then connect, serve, reconnect.
+
+While active (lease held) the supervisor keeps one ESL connection up, reconnecting with
+exponential back-off and jitter (re-authenticating and re-subscribing each time); while
+a connection is up it reconciles the controlled calls, consumes the node's command queue
+and refreshes the node heartbeat ``<ns>:node:<name>:alive``. Losing the lease closes the
+connection at once and goes back to standby.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import gevent
+import redis
+from celery import Celery
+from gevent.event import Event
+from greenswitch.esl import NotConnectedError
+from kombu import Connection
+
+from kazoo_tasks import services
+from kazoo_tasks.bus import command_queue
+from kazoo_tasks.config import FreeswitchNode, Settings
+from kazoo_tasks.keys import node_key
+from workers.ecallmgr.backoff import Backoff
+from workers.ecallmgr.command_consumer import CommandConsumer
+from workers.ecallmgr.command_executor import CommandExecutor
+from workers.ecallmgr.connection import AuthenticationFailed, EslConnection, EslError
+from workers.ecallmgr.controlled import ControlledCalls
+from workers.ecallmgr.intake import EventIntake
+from workers.ecallmgr.lease import NodeLease
+from workers.ecallmgr.publisher import Publisher
+from workers.ecallmgr.reconcile import reconcile
+from workers.ecallmgr.stats import NodeStats, flush_forever
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_TTL = 10
+"""Seconds the node heartbeat key lives; it is refreshed every third of that."""
+
+STABLE_AFTER = 5.0
+"""A connection that lived this long resets the reconnect back-off."""
+
+CONSUMER_DRAIN_INTERVAL = 0.5
+"""How often the command consumer checks whether it must stop, seconds."""
+
+
+class NodeSupervisor:
+    """Runs one FreeSWITCH node in this process (active or standby)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        node: FreeswitchNode,
+        owner: str,
+        client: redis.Redis,
+        app: Celery,
+    ):
+        self.settings, self.node, self.owner = settings, node, owner
+        self.client, self.app = client, app
+        ns, name = settings.namespace, node.name
+        self.stats = NodeStats()
+        self.lease = NodeLease(client, node_key(ns, name, "lease"), owner, settings.esl_lease_ttl)
+        self.controlled = ControlledCalls(client, node_key(ns, name, "controlled"))
+        self.intake = EventIntake(self.controlled, self.stats, settings.esl_event_buffer)
+        self.publisher = Publisher(
+            settings, name, self.intake, self.controlled, client, app, self.stats
+        )
+        self.executor = CommandExecutor(
+            settings, name, owner, client, self.intake, self.controlled, self.stats
+        )
+        self._stopping = Event()
+        self._lease_lost = Event()
+        self._wake = Event()
+        self._conn: EslConnection | None = None
+
+    # -- public ------------------------------------------------------------------------
+
+    def run(self) -> None:
+        """Serve the node until :meth:`stop` (run in a greenlet)."""
+        self.publisher.start()
+        flusher: gevent.Greenlet | None = None
+        try:
+            while not self._stopping.is_set():
+                if not self._wait_for_lease():
+                    break
+                flusher = gevent.spawn(
+                    flush_forever,
+                    self.stats,
+                    self.client,
+                    node_key(self.settings.namespace, self.node.name, "stats"),
+                    self.owner,
+                )
+                try:
+                    self._serve_while_leased()
+                finally:
+                    flusher.kill()
+        finally:
+            self.publisher.stop(drain_timeout=5.0)
+            if self._stopping.is_set():
+                try:
+                    self.lease.release()
+                except redis.RedisError as exc:
+                    log.warning("node %s: cannot release the lease: %s", self.node.name, exc)
+
+    def stop(self) -> None:
+        """Leave gracefully: ``exit`` to FreeSWITCH, requeue unacked commands, release."""
+        self._stopping.set()
+        self._wake.set()
+
+    # -- standby -----------------------------------------------------------------------
+
+    def _wait_for_lease(self) -> bool:
+        poll = self.lease.ttl / 4
+        announced = False
+        while not self._stopping.is_set():
+            try:
+                if self.lease.try_acquire():
+                    log.info("node %s: lease acquired, %s is active", self.node.name, self.owner)
+                    self.stats.gauge("active", 1)
+                    return True
+                if not announced:
+                    log.info(
+                        "node %s: standby (lease held by %s)", self.node.name, self.lease.holder()
+                    )
+                    announced = True
+            except redis.RedisError as exc:
+                log.warning("node %s: cannot reach Redis for the lease: %s", self.node.name, exc)
+            self._stopping.wait(poll)
+        return False
+
+    # -- active ------------------------------------------------------------------------
+
+    def _serve_while_leased(self) -> None:
+        self._lease_lost = Event()
+        self._lease_lost.rawlink(lambda _: self._wake.set())
+        keeper = gevent.spawn(self.lease.keep, self._lease_lost)
+        try:
+            try:
+                self.controlled.load()
+            except redis.RedisError as exc:
+                log.error("node %s: cannot load the controlled calls (%s)", self.node.name, exc)
+                return
+            backoff = Backoff(cap=self.settings.esl_reconnect_max_delay)
+            while self._active():
+                started = time.monotonic()
+                reason = self._connect_and_serve()
+                if not self._active():
+                    break
+                if time.monotonic() - started >= STABLE_AFTER:
+                    backoff.reset()
+                delay = backoff.next_delay()
+                log.warning(
+                    "node %s: %s; reconnecting in %.1f s (attempt %d)",
+                    self.node.name,
+                    reason,
+                    delay,
+                    backoff.attempts,
+                )
+                self._sleep(delay)
+        finally:
+            keeper.kill()
+            self.stats.gauge("active", 0)
+
+    def _active(self) -> bool:
+        return not self._stopping.is_set() and not self._lease_lost.is_set()
+
+    def _sleep(self, seconds: float) -> None:
+        self._wake.clear()
+        if self._active():
+            self._wake.wait(seconds)
+
+    def _connect_and_serve(self) -> str:
+        """One connection's life; returns why it ended."""
+        conn = EslConnection(
+            self.node,
+            self.intake.offer,
+            self.stats,
+            command_timeout=self.settings.esl_command_timeout,
+        )
+        self._conn = conn
+        try:
+            conn.connect()
+        except AuthenticationFailed as exc:
+            self.stats.incr("esl.auth_failures")
+            log.error("node %s: %s", self.node.name, exc)
+            return "authentication failed"
+        except EslError as exc:
+            self.stats.incr("esl.connect_failures")
+            return str(exc)
+        self.stats.incr("esl.connects")
+        self.stats.gauge("connected", 1)
+        log.info("node %s: connected to %s:%s and subscribed", self.node.name, conn.host, conn.port)
+        try:
+            return self._serve(conn)
+        finally:
+            self.stats.gauge("connected", 0)
+            self.stats.incr("esl.disconnects")
+            if not conn.closed.is_set():
+                conn.stop()
+
+    def _serve(self, conn: EslConnection) -> str:
+        conn.closed.rawlink(lambda _: self._wake.set())
+        try:
+            reconcile(conn, self.controlled, self.intake, self.stats)
+        except (EslError, NotConnectedError, redis.RedisError) as exc:
+            return f"reconciliation failed: {exc}"
+        heartbeat = gevent.spawn(self._beat, conn)
+        consumer = CommandConsumer(
+            Connection(services.broker_url(self.settings)),
+            command_queue(self.settings.namespace, self.node.name),
+            self.executor,
+            conn,
+        )
+        consuming = gevent.spawn(consumer.run, safety_interval=CONSUMER_DRAIN_INTERVAL)
+        try:
+            while self._active() and not conn.closed.is_set():
+                self._wake.clear()
+                self._wake.wait(1.0)
+                self.stats.gauge("controlled.calls", len(self.controlled))
+        finally:
+            consumer.stop()
+            consuming.join(timeout=CONSUMER_DRAIN_INTERVAL * 4)
+            consuming.kill()
+            heartbeat.kill()
+            if not conn.closed.is_set():
+                conn.stop()
+        return conn.close_reason or "stopped"
+
+    def _beat(self, conn: EslConnection) -> None:
+        key = node_key(self.settings.namespace, self.node.name, "alive")
+        while not conn.closed.is_set():
+            try:
+                self.client.set(key, self.owner, ex=HEARTBEAT_TTL)
+            except redis.RedisError as exc:
+                log.warning("node %s: cannot write the heartbeat: %s", self.node.name, exc)
+            gevent.sleep(HEARTBEAT_TTL / 3)
