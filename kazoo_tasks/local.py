@@ -19,6 +19,7 @@ import click
 from honcho.environ import parse_procfile
 from honcho.manager import Manager
 
+from callflow.router import is_did
 from kazoo_tasks.config import Settings, get_settings
 from kazoo_tasks.seed import seed_demo
 from kazoo_tasks.services import broker_url, redis_url
@@ -58,6 +59,13 @@ def next_steps(settings: Settings, demo: dict[str, object]) -> str:
     """What a newcomer can do once everything runs."""
     api = f"http://{settings.api_host}:{settings.api_port}"
     numbers = [str(n) for n in demo["numbers"]]  # type: ignore[attr-defined]
+    did = next((n for n in numbers if is_did(n)), None)
+    carrier_call = (
+        f"\nor as a carrier would (a DID: no account variable, the numbers database finds it):"
+        f"\n  .venv/bin/kazoo-tasks emulator call {did} --from +14155550100"
+        if did
+        else ""
+    )
     return f"""
 ================================================================================
 kazoo-tasks is running (data in {settings.data_dir}).
@@ -65,8 +73,10 @@ kazoo-tasks is running (data in {settings.data_dir}).
 Demo account: {demo["account_name"]} ({demo["account_id"]})
   numbers: {", ".join(numbers)}
 
-Place a call through the FreeSWITCH emulator (in another terminal, same directory):
-  .venv/bin/kazoo-tasks emulator call {numbers[0]} --from +14155550100
+Place a call through the FreeSWITCH emulator (in another terminal, same directory), as
+one of the account's phones would (it carries the account):
+  .venv/bin/kazoo-tasks emulator call {numbers[0]} --from +14155550100 \\
+      --var ecallmgr_Account-ID={demo["account_id"]}{carrier_call}
 
 Browse the API: {api}/v2/docs  (Authorize with a token from PUT /v2/api_auth)
   curl -s -X PUT {api}/v2/api_auth -d '{{"data": {{"api_key": "{demo["api_key"]}"}}}}'

@@ -9,7 +9,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from callflow.router import claim_numbers
 from kazoo_tasks import services
 from kazoo_tasks.docstore import DocumentStore, NotFound, account_db
 from kazoo_tasks.esl.emulator import Emulator
@@ -45,7 +44,6 @@ def documents(node_settings) -> Iterator[DocumentStore]:
         },
     }
     store.save(db, {"_id": "cf-1000", "pvt_type": "callflow", "numbers": ["1000"], "flow": flow})
-    claim_numbers(store, ACCOUNT_ID, "cf-1000", ["1000"])
     yield store
     store.close()
 
@@ -76,7 +74,7 @@ def test_given_a_callflow_for_1000_when_the_emulator_calls_it_then_answer_play_h
     spawn_ecallmgr()
     wait_until(lambda: subscribed(emulator), what="ecallmgr to subscribe")
 
-    call = emulator.place_call("1000")
+    call = emulator.place_call("1000", variables={"ecallmgr_Account-ID": ACCOUNT_ID})
     assert call.wait_hangup(timeout=30) == "NORMAL_CLEARING"
 
     assert [(c.kind, c.app, c.args) for c in call.commands] == [

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from kazoo_tasks.config import ENV_PREFIX, Settings
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
+DOC = Path(__file__).resolve().parents[1] / "docs" / "configuration.md"
 
 
 def documented_variables() -> set[str]:
