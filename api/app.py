@@ -20,6 +20,7 @@ from api.crud import register_crud
 from api.documents import DocumentService
 from api.http import KazooApi, error_response
 from api.ratelimit import auth_limit, make_limiter
+from api.registrations import resource as registrations_resource
 from api.swagger import shared_models
 from api.tokens import TokenSigner, signing_secret
 from kazoo_tasks import services
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None, store: DocumentStore | None = N
         if extend is not None:
             extend(routes, context, shared)
     channels_resource.register(api, context, shared)
+    registrations_resource.register(api, context, shared)
     app.register_blueprint(blueprint)
     app.register_error_handler(HTTPException, error_response)
     return app

@@ -1,0 +1,54 @@
+"""A phone registers on the switch; the admin sees it through the API, only in its own
+account, until it unregisters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from api.app import create_app
+from api.server import RunningServer, start_in_thread
+from kazoo_tasks.docstore import account_db
+from tests.crossbar import Crossbar
+from tests.e2e.conftest import Account, wait_for
+
+
+@pytest.fixture
+def api_server(stack, store) -> Iterator[RunningServer]:
+    settings = stack.settings.with_overrides(api_secret="e2e", api_auth_rate_limit="1000/minute")
+    running = start_in_thread(create_app(settings, store))
+    yield running
+    running.stop()
+
+
+def registrations(client: Crossbar, account_id: str) -> list[dict]:
+    answer = client.get(f"/accounts/{account_id}/registrations")
+    assert answer.status_code == 200, answer.text
+    return answer.json()["data"]
+
+
+def test_given_a_phone_registering_on_the_switch_when_the_admin_lists_registrations_then_it_shows_until_it_unregisters(  # noqa: E501
+    stack, account, store, api_server
+):
+    realm = store.get(account_db(account.id), account.id)["realm"]
+    admin = Crossbar(api_server.url)
+    admin.login(account.api_key)
+    other = Account(store, "Someone else")
+    outsider = Crossbar(api_server.url)
+    outsider.login(other.api_key)
+
+    stack.emulator.register("1001", realm=realm, contact_ip="192.0.2.10", contact_port=5070)
+
+    found = wait_for(lambda: registrations(admin, account.id), 30, "the registration")
+    assert [(r["username"], r["realm"], r["media_server"]) for r in found] == [
+        ("1001", realm, "fs1")
+    ]
+    assert "192.0.2.10" in found[0]["contact"]
+    assert found[0]["expires"] > 0
+    assert registrations(outsider, other.id) == []
+    assert outsider.get(f"/accounts/{account.id}/registrations").status_code == 403
+
+    stack.emulator.unregister("1001", realm=realm)
+
+    wait_for(lambda: registrations(admin, account.id) == [], 30, "the unregistration")
