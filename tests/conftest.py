@@ -80,10 +80,9 @@ def couchdb_url(couchdb_server: CouchServer) -> str:
     return couchdb_server.admin_url
 
 
-@pytest.fixture(params=["embedded", "couch"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DocumentStore]:
-    """A document store of each back end: the embedded SQLite store, then CouchDB
-    (pouchdb-server). A test taking it runs once per back end."""
+def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DocumentStore]:
+    """The document store of back end ``request.param`` ("embedded" or "couch"), closed
+    afterwards (the body of every ``store`` fixture)."""
     if request.param == "embedded":
         value: DocumentStore = EmbeddedDocumentStore(tmp_path / "documents.sqlite3")
     else:
@@ -92,3 +91,10 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DocumentSt
         value = CouchDocumentStore(request.getfixturevalue("couchdb_url"))
     yield value
     value.close()
+
+
+@pytest.fixture(params=["embedded", "couch"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DocumentStore]:
+    """A document store of each back end: the embedded SQLite store, then CouchDB
+    (pouchdb-server). A test taking it runs once per back end."""
+    yield from open_store(request, tmp_path)

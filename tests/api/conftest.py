@@ -15,7 +15,7 @@ from api.server import RunningServer, start_in_thread
 from callflow import registry
 from kazoo_tasks.config import Settings
 from kazoo_tasks.docstore import DocumentStore
-from kazoo_tasks.docstore.embedded import EmbeddedDocumentStore
+from tests.conftest import open_store
 from tests.crossbar import Crossbar, LoggedIn, new_account
 
 PLUGINS = Path(__file__).parent / "plugins"
@@ -32,12 +32,11 @@ def test_callflow_modules() -> Iterator[None]:
     registry.refresh()
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[DocumentStore]:
-    """The document store the API runs on."""
-    value = EmbeddedDocumentStore(tmp_path / "documents.sqlite3")
-    yield value
-    value.close()
+@pytest.fixture(params=["embedded"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DocumentStore]:
+    """The document store the API runs on: embedded, unless a test module asks for CouchDB
+    too (``pytest.mark.parametrize("store", ["embedded", "couch"], indirect=True)``)."""
+    yield from open_store(request, tmp_path)
 
 
 @pytest.fixture

@@ -10,6 +10,9 @@ from tests.crossbar import LoggedIn
 
 RESOURCES = sorted(SAMPLES)
 
+# production runs on CouchDB: every resource is exercised on both back ends
+pytestmark = pytest.mark.parametrize("store", ["embedded", "couch"], indirect=True)
+
 
 def _path(root: LoggedIn, resource: str, doc_id: str = "") -> str:
     base = f"/accounts/{root.id}/{resource}"
