@@ -12,14 +12,15 @@ from pathlib import Path
 
 from kazoo_tasks.inbox import inbox_key
 from tests.ecallmgr.burst import NEEDED_PER_CALL, Burst
-from tests.ecallmgr.conftest import REPO, inbox, node_stats, wait_until
+from tests.ecallmgr.conftest import REPO, inbox, node_stats
+from tests.waiting import wait_for
 
 BURST_EVENTS = 50_000
 
 
 def run_burst(switch, client, settings, burst: Burst) -> dict[str, float]:
     """Stream ``burst`` to the subscribed ecallmgr; wait until it is read and published."""
-    switch.wait_for(switch.subscribed)
+    wait_for(switch.subscribed)
     written, seconds = switch.send_stream(burst.chunks()).result(timeout=600)
 
     def settled():
@@ -31,7 +32,7 @@ def run_burst(switch, client, settings, burst: Burst) -> dict[str, float]:
         )
         return done and stats
 
-    stats = wait_until(settled, timeout=300, what="the burst to be read and published")
+    stats = wait_for(settled, timeout=300, what="the burst to be read and published")
     return {
         "events": burst.total,
         "bytes": written,

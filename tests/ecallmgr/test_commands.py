@@ -16,9 +16,9 @@ from tests.ecallmgr.conftest import (
     playback,
     publish_command,
     queued_commands,
-    wait_until,
 )
 from tests.ecallmgr.transcripts import CALL, CALL_UUID, PLAYBACK_COMMAND_UUID, call_events
+from tests.waiting import wait_for
 
 HANDSHAKE = b"auth ClueCon\n\n" + subscription_command().encode() + b"\n\n"
 EVIL_NAME = "Alice\nevent-lock: false\n\napi uuid_kill 00000000-0000-0000-0000-000000000000"
@@ -47,18 +47,18 @@ def test_given_a_playback_command_then_the_switch_receives_the_recorded_clients_
     switch, spawn_ecallmgr, node_settings, redis_client
 ):
     spawn_ecallmgr()
-    switch.wait_for(switch.subscribed)
+    wait_for(switch.subscribed)
     call_id, command_id = new_call_id(), str(uuid.uuid4())
     park(switch, call_id)
     publish_command(node_settings, playback(call_id, command_id))
 
-    switch.wait_for(lambda: switch.commands(b"sendmsg"), what="the sendmsg")
+    wait_for(lambda: switch.commands(b"sendmsg"), what="the sendmsg")
     recorded = next(c for c in CALL.commands if c.startswith(b"sendmsg")) + b"\n\n"
     expected = recorded.replace(CALL_UUID.encode(), call_id.encode()).replace(
         PLAYBACK_COMMAND_UUID.encode(), command_id.encode()
     )
     assert written_after_handshake(switch) == expected
-    wait_until(lambda: node_stats(redis_client, node_settings).get("commands.sent") == 1)
+    wait_for(lambda: node_stats(redis_client, node_settings).get("commands.sent") == 1)
     assert queued_commands(node_settings) == 0
     assert command_errors(redis_client, node_settings, call_id) == []
 
@@ -67,7 +67,7 @@ def test_given_a_caller_id_name_with_a_newline_then_nothing_is_injected(
     switch, spawn_ecallmgr, node_settings, redis_client
 ):
     spawn_ecallmgr()
-    switch.wait_for(switch.subscribed)
+    wait_for(switch.subscribed)
     call_id = new_call_id()
     park(switch, call_id)
     raw = {
@@ -79,14 +79,14 @@ def test_given_a_caller_id_name_with_a_newline_then_nothing_is_injected(
         "args": f"effective_caller_id_name={EVIL_NAME}",
     }
     publish_command(node_settings, raw)
-    errors = wait_until(lambda: command_errors(redis_client, node_settings, call_id))
+    errors = wait_for(lambda: command_errors(redis_client, node_settings, call_id))
     assert errors[0]["application_uuid"] == raw["id"]
     assert "line breaks" in errors[0]["application_response"]
     assert written_after_handshake(switch) == b""  # refused: not a byte reached the switch
 
     sanitized = {**raw, "id": str(uuid.uuid4()), "args": sanitize_text(raw["args"])}
     publish_command(node_settings, sanitized)
-    switch.wait_for(lambda: switch.commands(b"sendmsg"), what="the sanitized command")
+    wait_for(lambda: switch.commands(b"sendmsg"), what="the sanitized command")
     assert (
         written_after_handshake(switch)
         == (
@@ -106,7 +106,7 @@ def test_given_an_api_command_with_a_line_break_or_a_bad_call_id_then_it_is_refu
     switch, spawn_ecallmgr, node_settings, redis_client
 ):
     ecallmgr = spawn_ecallmgr()
-    switch.wait_for(switch.subscribed)
+    wait_for(switch.subscribed)
     call_id = new_call_id()
     park(switch, call_id)
     base = {"node": NODE, "kind": "api", "app": "uuid_break"}
@@ -114,7 +114,7 @@ def test_given_an_api_command_with_a_line_break_or_a_bad_call_id_then_it_is_refu
     publish_command(node_settings, {**base, "id": "a2", "call_id": f"{call_id}\nexit"})
     publish_command(node_settings, {**base, "id": "a3", "call_id": f"{call_id}\n"})
     publish_command(node_settings, ["not", "an", "object"])
-    wait_until(lambda: node_stats(redis_client, node_settings).get("commands.invalid") == 4)
+    wait_for(lambda: node_stats(redis_client, node_settings).get("commands.invalid") == 4)
     errors = command_errors(redis_client, node_settings, call_id)
     assert [e["application_uuid"] for e in errors] == ["a1"]
     assert written_after_handshake(switch) == b""
@@ -126,7 +126,7 @@ def test_given_a_command_published_twice_then_it_is_written_once(
     switch, spawn_ecallmgr, node_settings, redis_client
 ):
     spawn_ecallmgr()
-    switch.wait_for(switch.subscribed)
+    wait_for(switch.subscribed)
     call_id = new_call_id()
     park(switch, call_id)
     command = playback(call_id)
@@ -134,8 +134,8 @@ def test_given_a_command_published_twice_then_it_is_written_once(
     publish_command(node_settings, command)
     publish_command(node_settings, playback(call_id))  # a marker after the duplicate
 
-    switch.wait_for(lambda: len(switch.commands(b"sendmsg")) == 2, what="two sendmsg")
-    stats = wait_until(
+    wait_for(lambda: len(switch.commands(b"sendmsg")) == 2, what="two sendmsg")
+    stats = wait_for(
         lambda: (s := node_stats(redis_client, node_settings)).get("commands.sent") == 2 and s
     )
     assert stats["commands.duplicate"] == 1
@@ -148,14 +148,14 @@ def test_given_freeswitch_answers_err_then_the_call_gets_a_command_error(
     switch, spawn_ecallmgr, node_settings, redis_client
 ):
     spawn_ecallmgr()
-    switch.wait_for(switch.subscribed)
+    wait_for(switch.subscribed)
     gone = new_call_id()  # not a channel on the switch
     command = playback(gone)
     kill = {"id": "k1", "call_id": gone, "node": NODE, "kind": "api", "app": "uuid_kill"}
     publish_command(node_settings, command)
     publish_command(node_settings, kill)
 
-    errors = wait_until(
+    errors = wait_for(
         lambda: len(e := command_errors(redis_client, node_settings, gone)) == 2 and e
     )
     assert [(e["application_uuid"], e["application_response"]) for e in errors] == [
@@ -164,7 +164,7 @@ def test_given_freeswitch_answers_err_then_the_call_gets_a_command_error(
     ]
     assert errors[0]["application_name"] == "playback"
     assert errors[0]["headers"]["Kazoo-Synthetic"] == "command failed"
-    wait_until(lambda: node_stats(redis_client, node_settings).get("commands.failed") == 2)
+    wait_for(lambda: node_stats(redis_client, node_settings).get("commands.failed") == 2)
     assert queued_commands(node_settings) == 0
 
 
@@ -173,7 +173,7 @@ def test_given_the_switch_is_down_then_commands_wait_in_the_queue_until_it_is_ba
 ):
     switch.accepting = False
     spawn_ecallmgr()
-    switch.wait_for(lambda: len(switch.refused_at) >= 2, what="connection attempts")
+    wait_for(lambda: len(switch.refused_at) >= 2, what="connection attempts")
     call_id = new_call_id()
     switch.channels.add(call_id)
     command = playback(call_id)
@@ -183,6 +183,6 @@ def test_given_the_switch_is_down_then_commands_wait_in_the_queue_until_it_is_ba
     assert switch.commands() == []
 
     switch.accepting = True
-    switch.wait_for(lambda: switch.commands(b"sendmsg"), timeout=15, what="the queued command")
+    wait_for(lambda: switch.commands(b"sendmsg"), timeout=15, what="the queued command")
     assert command["id"].encode() in switch.commands(b"sendmsg")[0]
-    wait_until(lambda: queued_commands(node_settings) == 0)
+    wait_for(lambda: queued_commands(node_settings) == 0)
