@@ -21,6 +21,7 @@ from kazoo_tasks.keys import node_key
 from kazoo_tasks.testing import RoleProcess
 from tests.conftest import TEST_REDIS_URL
 from tests.ecallmgr.fs_peer import TranscriptSwitch
+from tests.ecallmgr.transcripts import call_events, park_index
 
 NODE = "fs1"
 REPO = Path(__file__).resolve().parents[2]
@@ -29,6 +30,16 @@ REPO = Path(__file__).resolve().parents[2]
 def new_call_id() -> str:
     """A fresh channel UUID (36 characters, like FreeSWITCH's)."""
     return str(uuid.uuid4())
+
+
+def park_call(switch: TranscriptSwitch, call_id: str) -> tuple[list[bytes], int]:
+    """Make ``call_id`` a channel on the switch and send its recorded events up to its
+    CHANNEL_PARK; returns the call's events and the park's index (to send the rest)."""
+    switch.channels.add(call_id)
+    events = call_events(call_id)
+    park = park_index(events)
+    switch.send(b"".join(events[: park + 1]))
+    return events, park
 
 
 @pytest.fixture

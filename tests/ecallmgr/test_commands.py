@@ -6,31 +6,36 @@ from __future__ import annotations
 import time
 import uuid
 
+import pytest
+
 from kazoo_tasks.commands import sanitize_text
 from kazoo_tasks.events import subscription_command
+from kazoo_tasks.testing import RoleProcess
 from tests.ecallmgr.conftest import (
     NODE,
     inbox,
     new_call_id,
     node_stats,
+    park_call,
     playback,
     publish_command,
     queued_commands,
 )
-from tests.ecallmgr.transcripts import CALL, CALL_UUID, PLAYBACK_COMMAND_UUID, call_events
+from tests.ecallmgr.transcripts import CALL, CALL_UUID, PLAYBACK_COMMAND_UUID
 from tests.waiting import wait_for
 
 HANDSHAKE = b"auth ClueCon\n\n" + subscription_command().encode() + b"\n\n"
 EVIL_NAME = "Alice\nevent-lock: false\n\napi uuid_kill 00000000-0000-0000-0000-000000000000"
 
 
-def park(switch, call_id: str) -> None:
-    """Make ``call_id`` exist on the switch and replay its events up to its park."""
-    switch.channels.add(call_id)
-    events = call_events(call_id)
-    switch.send(
-        b"".join(events[: events.index(next(e for e in events if b"CHANNEL_PARK" in e)) + 1])
-    )
+@pytest.fixture
+def parked(switch, spawn_ecallmgr) -> tuple[RoleProcess, str]:
+    """An ecallmgr subscribed to the switch and a call parked there: (process, call id)."""
+    ecallmgr = spawn_ecallmgr()
+    wait_for(switch.subscribed)
+    call_id = new_call_id()
+    park_call(switch, call_id)
+    return ecallmgr, call_id
 
 
 def command_errors(client, settings, call_id):
@@ -44,12 +49,10 @@ def written_after_handshake(switch) -> bytes:
 
 
 def test_given_a_playback_command_then_the_switch_receives_the_recorded_clients_exact_bytes(
-    switch, spawn_ecallmgr, node_settings, redis_client
+    switch, parked, node_settings, redis_client
 ):
-    spawn_ecallmgr()
-    wait_for(switch.subscribed)
-    call_id, command_id = new_call_id(), str(uuid.uuid4())
-    park(switch, call_id)
+    _, call_id = parked
+    command_id = str(uuid.uuid4())
     publish_command(node_settings, playback(call_id, command_id))
 
     wait_for(lambda: switch.commands(b"sendmsg"), what="the sendmsg")
@@ -64,12 +67,9 @@ def test_given_a_playback_command_then_the_switch_receives_the_recorded_clients_
 
 
 def test_given_a_caller_id_name_with_a_newline_then_nothing_is_injected(
-    switch, spawn_ecallmgr, node_settings, redis_client
+    switch, parked, node_settings, redis_client
 ):
-    spawn_ecallmgr()
-    wait_for(switch.subscribed)
-    call_id = new_call_id()
-    park(switch, call_id)
+    _, call_id = parked
     raw = {
         "id": str(uuid.uuid4()),
         "call_id": call_id,
@@ -103,12 +103,9 @@ def test_given_a_caller_id_name_with_a_newline_then_nothing_is_injected(
 
 
 def test_given_an_api_command_with_a_line_break_or_a_bad_call_id_then_it_is_refused_and_logged(
-    switch, spawn_ecallmgr, node_settings, redis_client
+    switch, parked, node_settings, redis_client
 ):
-    ecallmgr = spawn_ecallmgr()
-    wait_for(switch.subscribed)
-    call_id = new_call_id()
-    park(switch, call_id)
+    ecallmgr, call_id = parked
     base = {"node": NODE, "kind": "api", "app": "uuid_break"}
     publish_command(node_settings, {**base, "id": "a1", "call_id": call_id, "args": "all\n\nexit"})
     publish_command(node_settings, {**base, "id": "a2", "call_id": f"{call_id}\nexit"})
@@ -123,12 +120,9 @@ def test_given_an_api_command_with_a_line_break_or_a_bad_call_id_then_it_is_refu
 
 
 def test_given_a_command_published_twice_then_it_is_written_once(
-    switch, spawn_ecallmgr, node_settings, redis_client
+    switch, parked, node_settings, redis_client
 ):
-    spawn_ecallmgr()
-    wait_for(switch.subscribed)
-    call_id = new_call_id()
-    park(switch, call_id)
+    _, call_id = parked
     command = playback(call_id)
     publish_command(node_settings, command)
     publish_command(node_settings, command)

@@ -10,11 +10,11 @@ from tests.ecallmgr.conftest import (
     NODE,
     inbox,
     new_call_id,
+    park_call,
     playback,
     publish_command,
     queued_commands,
 )
-from tests.ecallmgr.transcripts import call_events, park_index
 from tests.waiting import wait_for
 
 
@@ -37,10 +37,7 @@ def test_given_an_active_and_a_standby_when_the_active_is_killed_then_the_standb
     assert 0 < redis_client.ttl(alive_key) <= 10
 
     call_id = new_call_id()
-    switch.channels.add(call_id)
-    events = call_events(call_id)
-    park = park_index(events)
-    switch.send(b"".join(events[: park + 1]))
+    events, park = park_call(switch, call_id)
     written = playback(call_id)
     publish_command(node_settings, written)
     wait_for(lambda: switch.commands(b"sendmsg"), what="the first process's command")

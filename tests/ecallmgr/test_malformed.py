@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.ecallmgr.conftest import inbox, new_call_id, node_stats
+from tests.ecallmgr.conftest import inbox, new_call_id, node_stats, park_call
 from tests.ecallmgr.test_commands import HANDSHAKE
-from tests.ecallmgr.transcripts import call_events, park_index
+from tests.ecallmgr.transcripts import call_events
 from tests.waiting import wait_for
 
 EVENT_WITHOUT_NAME = b"Core-UUID: 3769e155-1\nX: y\n\n"
@@ -57,10 +57,7 @@ def test_given_a_stream_that_cannot_be_framed_then_ecallmgr_reconnects_and_resub
     ecallmgr = spawn_ecallmgr()
     first = wait_for(switch.subscribed)[0]
     parked = new_call_id()
-    switch.channels.add(parked)
-    events = call_events(parked)
-    park = park_index(events)
-    switch.send(b"".join(events[: park + 1]))
+    events, park = park_call(switch, parked)
     wait_for(lambda: inbox(redis_client, node_settings, parked), what="the park")
 
     switch.send(garbage)

@@ -8,12 +8,12 @@ from tests.ecallmgr.conftest import (
     inbox,
     new_call_id,
     node_stats,
+    park_call,
     playback,
     publish_command,
     queued_commands,
 )
 from tests.ecallmgr.test_commands import HANDSHAKE
-from tests.ecallmgr.transcripts import call_events, park_index
 from tests.waiting import wait_for
 
 AFTER_RECONNECT = [
@@ -35,10 +35,7 @@ def test_given_a_cut_mid_call_then_the_pending_command_fails_cleanly_and_the_cal
     ecallmgr = spawn_ecallmgr()
     first = wait_for(switch.subscribed, what="first connection")[0]
     call_id = new_call_id()
-    switch.channels.add(call_id)
-    events = call_events(call_id)
-    park = park_index(events)
-    switch.send(b"".join(events[: park + 1]))
+    events, park = park_call(switch, call_id)
     wait_for(lambda: names(redis_client, node_settings, call_id) == ["CHANNEL_PARK"])
 
     switch.hold_replies = True  # the switch reads the command and never answers
@@ -145,10 +142,7 @@ def test_given_ecallmgr_is_killed_mid_call_then_a_new_process_carries_the_call_o
     first = spawn_ecallmgr()
     wait_for(switch.subscribed)
     call_id = new_call_id()
-    switch.channels.add(call_id)
-    events = call_events(call_id)
-    park = park_index(events)
-    switch.send(b"".join(events[: park + 1]))
+    events, park = park_call(switch, call_id)
     wait_for(lambda: names(redis_client, node_settings, call_id) == ["CHANNEL_PARK"])
 
     first.kill()  # SIGKILL: no exit, no lease release
