@@ -8,18 +8,8 @@ from kazoo_tasks.bus import EVENTS_TASK, celery_queue_name
 from kazoo_tasks.events import PIPELINE_EVENTS, subscription_command
 from kazoo_tasks.keys import node_key
 from tests.ecallmgr.conftest import NODE, inbox, new_call_id, node_stats
-from tests.ecallmgr.transcripts import call_events, park_index
+from tests.ecallmgr.transcripts import CALL_AFTER_PARK, call_events, park_index
 from tests.waiting import wait_for
-
-NEEDED_AFTER_PARK = [
-    "CHANNEL_PARK",
-    "CHANNEL_ANSWER",
-    "CHANNEL_EXECUTE_COMPLETE",
-    "CHANNEL_EXECUTE_COMPLETE",
-    "CHANNEL_EXECUTE_COMPLETE",
-    "CHANNEL_HANGUP_COMPLETE",
-]
-"""What the recorded call holds, from its park on, among the pipeline's event names."""
 
 
 def expected_names(events: list[bytes]) -> list[str]:
@@ -32,7 +22,7 @@ def expected_names(events: list[bytes]) -> list[str]:
 
 
 def test_given_the_recorded_call_then_six_of_its_events_are_needed():
-    assert expected_names(call_events(new_call_id())) == NEEDED_AFTER_PARK
+    assert expected_names(call_events(new_call_id())) == CALL_AFTER_PARK
 
 
 def test_given_a_connection_then_it_authenticates_and_subscribes_to_pipeline_events_only(
@@ -56,7 +46,7 @@ def test_given_a_parked_call_when_its_events_arrive_then_only_needed_ones_reach_
         lambda: (e := inbox(redis_client, node_settings, call_id)) and len(e) >= 6 and e,
         what="six events in the inbox",
     )
-    assert [e["name"] for e in stored] == NEEDED_AFTER_PARK
+    assert [e["name"] for e in stored] == CALL_AFTER_PARK
     sequences = [e["sequence"] for e in stored]
     assert sequences == sorted(sequences)
     assert all(e["call_id"] == call_id and e["node"] == NODE for e in stored)

@@ -14,15 +14,11 @@ from tests.ecallmgr.conftest import (
     queued_commands,
 )
 from tests.ecallmgr.test_commands import HANDSHAKE
+from tests.ecallmgr.transcripts import CALL_AFTER_PARK
 from tests.waiting import wait_for
 
-AFTER_RECONNECT = [
-    "CHANNEL_ANSWER",
-    "CHANNEL_EXECUTE_COMPLETE",
-    "CHANNEL_EXECUTE_COMPLETE",
-    "CHANNEL_EXECUTE_COMPLETE",
-    "CHANNEL_HANGUP_COMPLETE",
-]
+AFTER_RECONNECT = CALL_AFTER_PARK[1:]
+"""The recorded call's pipeline events after its park (sent once ecallmgr is back)."""
 
 
 def names(client, settings, call_id):
