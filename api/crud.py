@@ -7,6 +7,7 @@ from a :class:`~api.documents.ResourceSpec` (schema + ``pvt_type``), never copie
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +17,7 @@ from flask_restx import Namespace, Resource
 from api.documents import DocumentService, ResourceSpec, public_view, summary_view
 from api.http import expected_revision, ok, request_data
 from api.listing import ListQuery, Page
-from api.swagger import DocModels, SharedModels, document_models
+from api.swagger import DocModels, ErrorDocs, SharedModels, document_models
 from api.tenancy import account_scoped, admin_to_write, authenticated
 
 ACCOUNT_ID_PARAM = {"description": "Account id (32 hex characters)", "pattern": "^[0-9a-f]{32}$"}
@@ -79,17 +80,20 @@ def register_crud(
         description=f"{spec.title} documents of an account",
     )
     models = document_models(api, spec, shared, example)
-    errors = {400: ("Validation error", shared.error), 401: ("Unauthorized", shared.error)}
-    errors |= {403: ("Forbidden", shared.error), 404: ("Not found", shared.error)}
+    errors = ErrorDocs(ns, shared.error)
 
-    def responses(*codes: int) -> Any:
-        def decorate(method: Any) -> Any:
-            for code in codes:
-                description, model = errors[code]
-                method = ns.response(code, description, model)(method)
-            return method
+    def edit(verb: str, apply: Callable[..., Any], body: Any, answer: str) -> Callable[..., Any]:
+        """POST (replace) and PATCH (merge) of one document: ``apply`` does the edit."""
 
-        return decorate
+        @ns.doc(f"{verb}_{spec.name}", params=REVISION_PARAMS)
+        @ns.expect(body, validate=False)
+        @ns.response(200, answer, models.envelope)
+        @errors(400, 401, 403, 404, 409)
+        def method(self: Resource, account_id: str, doc_id: str) -> Any:
+            doc = apply(account_id, doc_id, request_data(), expected_revision())
+            return document_answer(doc)
+
+        return method
 
     @ns.route("")
     @ns.doc(params={"account_id": ACCOUNT_ID_PARAM})
@@ -98,7 +102,7 @@ def register_crud(
 
         @ns.doc(f"list_{spec.name}", params=LIST_PARAMS)
         @ns.response(200, "A page of documents", models.list_envelope)
-        @responses(400, 401, 403)
+        @errors(400, 401, 403)
         def get(self, account_id: str) -> Any:
             page = service.list(account_id, ListQuery.from_args(request.args))
             return list_answer(page, spec.summary)
@@ -108,7 +112,7 @@ def register_crud(
             @ns.doc(f"create_{spec.name}")
             @ns.expect(models.request, validate=False)
             @ns.response(201, "Created", models.envelope)
-            @responses(400, 401, 403)
+            @errors(400, 401, 403)
             def put(self, account_id: str) -> Any:
                 return document_answer(service.create(account_id, request_data()), 201)
 
@@ -119,34 +123,17 @@ def register_crud(
 
         @ns.doc(f"get_{spec.name}")
         @ns.response(200, "The document", models.envelope)
-        @responses(401, 403, 404)
+        @errors(401, 403, 404)
         def get(self, account_id: str, doc_id: str) -> Any:
             return document_answer(service.read(account_id, doc_id))
 
         if not spec.read_only:
-
-            @ns.doc(f"replace_{spec.name}", params=REVISION_PARAMS)
-            @ns.expect(models.request, validate=False)
-            @ns.response(200, "Replaced", models.envelope)
-            @ns.response(409, "Stale revision", shared.error)
-            @responses(400, 401, 403, 404)
-            def post(self, account_id: str, doc_id: str) -> Any:
-                doc = service.replace(account_id, doc_id, request_data(), expected_revision())
-                return document_answer(doc)
-
-            @ns.doc(f"patch_{spec.name}", params=REVISION_PARAMS)
-            @ns.expect(models.patch_request, validate=False)
-            @ns.response(200, "Patched", models.envelope)
-            @ns.response(409, "Stale revision", shared.error)
-            @responses(400, 401, 403, 404)
-            def patch(self, account_id: str, doc_id: str) -> Any:
-                doc = service.patch(account_id, doc_id, request_data(), expected_revision())
-                return document_answer(doc)
+            post = edit("replace", service.replace, models.request, "Replaced")
+            patch = edit("patch", service.patch, models.patch_request, "Patched")
 
             @ns.doc(f"delete_{spec.name}", params=REVISION_PARAMS)
             @ns.response(200, "Deleted (the document as it was)", models.envelope)
-            @ns.response(409, "Stale revision", shared.error)
-            @responses(401, 403, 404)
+            @errors(401, 403, 404, 409)
             def delete(self, account_id: str, doc_id: str) -> Any:
                 return document_answer(service.delete(account_id, doc_id, expected_revision()))
 

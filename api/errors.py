@@ -10,10 +10,23 @@ from typing import Any
 
 
 class ApiError(Exception):
-    """An error answer: HTTP ``code``, Kazoo ``message`` (an error name) and ``data``."""
+    """An error answer: HTTP ``code``, Kazoo ``message`` (an error name) and ``data``.
+
+    A subclass names its own as class arguments:
+    ``class Gone(ApiError, code=410, message="gone")``.
+    """
 
     code = 500
     message = "internal_error"
+
+    def __init_subclass__(
+        cls, *, code: int | None = None, message: str | None = None, **kwargs: Any
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        if code is not None:
+            cls.code = code
+        if message is not None:
+            cls.message = message
 
     def __init__(self, data: Any = None, *, message: str | None = None) -> None:
         self.data = data if data is not None else {"message": self.message.replace("_", " ")}
@@ -22,53 +35,32 @@ class ApiError(Exception):
         super().__init__(f"{self.code} {self.message}: {self.data}")
 
 
-class ValidationFailed(ApiError):
+class ValidationFailed(ApiError, code=400, message="validation error"):
     """400: ``data`` maps each bad field path to ``{rule: {message: ...}}``."""
 
-    code = 400
-    message = "validation error"
 
-
-class InvalidRequest(ApiError):
+class InvalidRequest(ApiError, code=400, message="invalid request"):
     """400: the request itself is malformed (not JSON, no ``data`` envelope...)."""
 
-    code = 400
-    message = "invalid request"
 
-
-class Unauthorized(ApiError):
+class Unauthorized(ApiError, code=401, message="invalid_credentials"):
     """401: no token, a bad or expired token, or wrong credentials."""
 
-    code = 401
-    message = "invalid_credentials"
 
-
-class Forbidden(ApiError):
+class Forbidden(ApiError, code=403, message="forbidden"):
     """403: the token does not reach this account."""
 
-    code = 403
-    message = "forbidden"
 
-
-class NotFoundError(ApiError):
+class NotFoundError(ApiError, code=404, message="bad_identifier"):
     """404: no such document (or it is of another type)."""
 
-    code = 404
-    message = "bad_identifier"
 
-
-class RevisionConflict(ApiError):
+class RevisionConflict(ApiError, code=409, message="datastore_conflict"):
     """409: the revision given is not the current one."""
 
-    code = 409
-    message = "datastore_conflict"
 
-
-class HasDescendants(ApiError):
+class HasDescendants(ApiError, code=409, message="account_has_descendants"):
     """409: an account with sub-accounts cannot be deleted (Kazoo answers 500; we do not)."""
-
-    code = 409
-    message = "account_has_descendants"
 
 
 def field_error(path: str, rule: str, message: str, **extra: Any) -> ValidationFailed:

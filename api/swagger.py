@@ -8,16 +8,28 @@ validation accepts.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from flask_restx import Api
+from flask_restx import Api, Namespace
 from flask_restx.model import SchemaModel
 
 from api.documents import ResourceSpec
 from schemas.jsonschema import FLOW_NODE_DEFINITION, flow_node_schema, object_schema
 
 REF = "#/definitions/"
+
+T = TypeVar("T")
+
+ERROR_ANSWERS: dict[int, str] = {
+    400: "Validation error",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    409: "Stale revision",
+}
+"""The usual description of each error answer in the API docs."""
 
 
 class LinkedSchemaModel(SchemaModel):
@@ -158,3 +170,26 @@ def document_models(
         [summary],
     )
     return DocModels(document, request, patch_request, single, listing)
+
+
+@dataclass(frozen=True)
+class ErrorDocs:
+    """Documents the error answers of one namespace's resources, all with one error model:
+    ``@errors(401, 403, (404, "No such box"))`` on a resource class or method."""
+
+    namespace: Namespace
+    model: SchemaModel
+
+    def __call__(self, *answers: int | tuple[int, str]) -> Callable[[T], T]:
+        """A decorator documenting each answer: a code (with its usual description from
+        :data:`ERROR_ANSWERS`) or a ``(code, description)`` pair."""
+
+        def decorate(target: T) -> T:
+            for answer in answers:
+                code, description = (
+                    answer if isinstance(answer, tuple) else (answer, ERROR_ANSWERS[answer])
+                )
+                target = self.namespace.response(code, description, self.model)(target)
+            return target
+
+        return decorate

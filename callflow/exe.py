@@ -45,6 +45,7 @@ from callflow.outcomes import (
     describe,
 )
 from callflow.registry import load_module
+from kazoo_tasks.bus import WRITE_CDR_TASK as CDR_TASK
 from kazoo_tasks.cache import Cache
 from kazoo_tasks.callstate.record import (
     ACCOUNT_CCV,
@@ -62,7 +63,6 @@ from kazoo_tasks.events import CallEvent
 
 log = logging.getLogger(__name__)
 
-CDR_TASK = "kazoo.housekeeping.write_cdr"
 END_EVENTS = frozenset({"CHANNEL_HANGUP_COMPLETE", "CALL_REAPED"})
 """Events that end a call: the switch's, and the reaper's synthetic one."""
 TRACE_LIMIT = 200

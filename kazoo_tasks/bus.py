@@ -10,6 +10,9 @@ EVENTS_TASK = "kazoo.call.handle_events"
 REGISTRATION_TASK = "kazoo.housekeeping.registration"
 """The task ecallmgr sends for each ``sofia::register`` / ``sofia::unregister`` event."""
 
+WRITE_CDR_TASK = "kazoo.housekeeping.write_cdr"
+"""The task the navigator sends (with the CDR) when a call ends; housekeeping stores it."""
+
 
 def command_exchange(namespace: str) -> Exchange:
     """Direct exchange carrying call commands; the routing key is the FreeSWITCH node name."""

@@ -1,7 +1,9 @@
 """A lease in Redis: one holder at a time, kept alive by renewal, taken over when it lapses.
 
-The changes process uses one so that only one follower publishes notifications while
-standbys wait; any role that needs "one active, others on standby" can use it too.
+The key holds the owner id of the process allowed to act (the changes follower, the
+ecallmgr of one FreeSWITCH node). It is taken with ``SET NX PX`` and renewed or released by
+compare-and-set scripts: only the owner may extend or delete it. Any role that needs "one
+active, others on standby" can use it.
 """
 
 from __future__ import annotations
@@ -27,32 +29,46 @@ return 0
 """
 
 
-class RedisLease:
-    """Hold ``key`` for ``ttl`` seconds at a time; renew well before it lapses."""
+def owner_id() -> str:
+    """A process's id in leases and heartbeats: host, pid and a random suffix."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
-    def __init__(self, client: redis.Redis, key: str, ttl: float, holder: str | None = None):
+
+class RedisLease:
+    """Hold ``key`` for ``ttl`` seconds at a time as ``owner``; renew well before it lapses."""
+
+    def __init__(self, client: redis.Redis, key: str, ttl: float, owner: str | None = None):
+        if ttl <= 0:
+            raise ValueError("the lease TTL must be positive")
         self.client = client
         self.key = key
         self.ttl_ms = max(int(ttl * 1000), 1)
-        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.owner = owner or owner_id()
         self._renew = client.register_script(_RENEW)
         self._release = client.register_script(_RELEASE)
 
+    @property
+    def ttl(self) -> float:
+        """Lifetime of the lease without renewal, seconds."""
+        return self.ttl_ms / 1000
+
+    def try_acquire(self) -> bool:
+        """Take the lease if nobody holds it."""
+        return bool(self.client.set(self.key, self.owner, nx=True, px=self.ttl_ms))
+
     def acquire(self) -> bool:
         """Take the lease if free (or renew it if already ours); True when we hold it."""
-        if self.client.set(self.key, self.holder, nx=True, px=self.ttl_ms):
-            return True
-        return self.renew()
+        return self.try_acquire() or self.renew()
 
     def renew(self) -> bool:
         """Extend the lease; False when it is no longer ours."""
-        return bool(self._renew(keys=[self.key], args=[self.holder, self.ttl_ms]))
+        return bool(self._renew(keys=[self.key], args=[self.owner, self.ttl_ms]))
 
     def release(self) -> None:
-        """Give the lease up (only if we still hold it)."""
-        self._release(keys=[self.key], args=[self.holder])
+        """Give the lease up now, only if we still hold it (a standby may take it at once)."""
+        self._release(keys=[self.key], args=[self.owner])
 
-    def current_holder(self) -> str | None:
-        """Who holds the lease now, if anyone."""
+    def holder(self) -> str | None:
+        """Owner id of the current holder, if any."""
         value = self.client.get(self.key)
         return value.decode() if isinstance(value, bytes) else value

@@ -30,6 +30,16 @@ from kazoo_tasks.docstore.embedded import EmbeddedDocumentStore
 from workers.changes import ChangesFollower
 
 
+def local_settings(data_dir: Path) -> Settings:
+    """Settings of a throwaway namespace on the local RabbitMQ and Redis, data in ``data_dir``."""
+    return Settings(
+        namespace=f"bench{uuid.uuid4().hex[:8]}",
+        data_dir=data_dir,
+        broker_url="amqp://guest:guest@127.0.0.1:5672//",
+        redis_url="redis://127.0.0.1:6379/0",
+    )
+
+
 def _rate(count: int, started: float) -> float:
     return round(count / (time.perf_counter() - started), 1)
 
@@ -95,12 +105,7 @@ def main() -> None:
     args = parser.parse_args()
     result: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(
-            namespace=f"bench{uuid.uuid4().hex[:8]}",
-            data_dir=Path(tmp),
-            broker_url="amqp://guest:guest@127.0.0.1:5672//",
-            redis_url="redis://127.0.0.1:6379/0",
-        )
+        settings = local_settings(Path(tmp))
         embedded = EmbeddedDocumentStore(Path(tmp) / "documents.sqlite3")
         result["embedded"] = {
             **store_figures(embedded, args.docs),

@@ -22,7 +22,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from bench_docstore import _drop_namespace
+from bench_docstore import _drop_namespace, local_settings
 
 from callflow.router import claim_numbers, route
 from kazoo_tasks.cache import Cache, named_cache
@@ -112,12 +112,7 @@ def main() -> None:
     args = parser.parse_args()
     result: dict[str, Any] = {"callflows": args.callflows, "lookups": args.lookups}
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(
-            namespace=f"bench{uuid.uuid4().hex[:8]}",
-            data_dir=Path(tmp),
-            broker_url="amqp://guest:guest@127.0.0.1:5672//",
-            redis_url="redis://127.0.0.1:6379/0",
-        )
+        settings = local_settings(Path(tmp))
         couch_settings = settings.with_overrides(namespace=settings.namespace + "c")
         try:
             embedded = EmbeddedDocumentStore(Path(tmp) / "documents.sqlite3")

@@ -136,7 +136,7 @@ class ChangesFollower:
                     if not self.lease.acquire():
                         stop.wait(self.poll_timeout)
                         continue
-                    log.info("changes follower %s holds the lease", self.lease.holder)
+                    log.info("changes follower %s holds the lease", self.lease.owner)
                     self._follow(stop)
                     backoff = 0.5
                 except (DocumentStoreError, redis.RedisError, OSError, *self._broker_errors) as exc:
@@ -176,7 +176,7 @@ class ChangesFollower:
         """Read db updates, drain the databases they name, until stopped or leaseless."""
         while not stop.is_set():
             if not self.lease.renew():
-                log.warning("changes follower %s lost the lease", self.lease.holder)
+                log.warning("changes follower %s lost the lease", self.lease.owner)
                 return
             page = self.store.db_updates(updates_since, timeout=self.poll_timeout)
             dirty = set()
@@ -190,7 +190,7 @@ class ChangesFollower:
                 next_sweep = time.monotonic() + SWEEP_INTERVAL_S
             for db in sorted(dirty):
                 if not self._drain(db, producer):
-                    log.warning("changes follower %s lost the lease", self.lease.holder)
+                    log.warning("changes follower %s lost the lease", self.lease.owner)
                     return
             updates_since = page.last_seq
             self.checkpoints.save_updates_since(updates_since)

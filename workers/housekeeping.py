@@ -17,6 +17,7 @@ from celery import Task, shared_task
 
 from callflow.cdr import ANONYMOUS_CDRS_DB
 from kazoo_tasks import inbox, services
+from kazoo_tasks.bus import WRITE_CDR_TASK
 from kazoo_tasks.callstate import ActiveCalls
 from kazoo_tasks.callstate.store import now
 from kazoo_tasks.docstore import Conflict, DocumentStoreError, account_db
@@ -24,7 +25,6 @@ from kazoo_tasks.events import CallEvent
 
 log = logging.getLogger(__name__)
 
-WRITE_CDR_TASK = "kazoo.housekeeping.write_cdr"
 REAP_TASK = "kazoo.housekeeping.reap_calls"
 NODE_DOWN_CAUSE = "NODE_DOWN"
 ORPHANED_CAUSE = "ORPHANED"

@@ -4,6 +4,7 @@ and ``api_key`` below each account."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import g, request
@@ -22,8 +23,8 @@ from api.crud import (
 )
 from api.errors import Forbidden
 from api.http import expected_revision, ok, request_data
-from api.listing import ListQuery
-from api.swagger import SharedModels, add_model, document_models, envelope
+from api.listing import ListQuery, Page
+from api.swagger import ErrorDocs, SharedModels, add_model, document_models, envelope
 from api.tenancy import admin_to_write, authenticated
 
 
@@ -53,7 +54,34 @@ def register(api: Any, context: ApiContext, shared: SharedModels) -> None:
         "ApiKeyEnvelope",
         envelope({"type": "object", "properties": {"api_key": {"type": "string"}}}),
     )
-    err = shared.error
+    errors = ErrorDocs(ns, shared.error)
+
+    def edit(verb: str, apply: Callable[..., Any], body: Any, answer: str) -> Callable[..., Any]:
+        """POST (replace) and PATCH (merge) of an account: ``apply`` does the edit."""
+
+        @ns.doc(f"{verb}_account", params=REVISION_PARAMS)
+        @ns.expect(body, validate=False)
+        @ns.response(200, answer, models.envelope)
+        @errors(400, 409)
+        def method(self: Resource, account_id: str) -> Any:
+            data, revision = request_data(), expected_revision()
+            if _is_own(account_id):
+                data = service.keeping_enabled(account_id, data)
+            return document_answer(apply(account_id, account_id, data, revision))
+
+        return method
+
+    def below(operation: str, answer: str, find: Callable[..., Page]) -> Callable[..., Any]:
+        """GET of a list of accounts below one: ``find`` reads the page."""
+
+        @ns.doc(operation)
+        @ns.response(200, answer, models.list_envelope)
+        @errors((400, "Bad list arguments"), 403)
+        def method(self: Resource, account_id: str) -> Any:
+            page = find(account_id, ListQuery.from_args(request.args))
+            return list_answer(page, schema.SUMMARY)
+
+        return method
 
     @ns.route("")
     class Accounts(Resource):
@@ -62,65 +90,36 @@ def register(api: Any, context: ApiContext, shared: SharedModels) -> None:
         @ns.doc("create_account")
         @ns.expect(models.request, validate=False)
         @ns.response(201, "Created below the token's account", models.envelope)
-        @ns.response(400, "Validation error", err)
-        @ns.response(401, "Unauthorized", err)
+        @errors(400, 401)
         def put(self) -> Any:
             created = service.create_account(request_data(), g.auth.account_id)
             return document_answer(created, 201)
 
     @ns.route("/<account_id>")
     @ns.doc(params={"account_id": ACCOUNT_ID_PARAM})
-    @ns.response(401, "Unauthorized", err)
-    @ns.response(403, "Forbidden", err)
+    @errors(401, 403)
     class Account(Resource):
         method_decorators = SCOPED
 
         @ns.doc("get_account")
         @ns.response(200, "The account", models.envelope)
-        @ns.response(404, "Not found", err)
+        @errors(404)
         def get(self, account_id: str) -> Any:
             return document_answer(service.read(account_id))
 
         @ns.doc("create_sub_account")
         @ns.expect(models.request, validate=False)
         @ns.response(201, "Sub-account created", models.envelope)
-        @ns.response(400, "Validation error", err)
+        @errors(400)
         def put(self, account_id: str) -> Any:
             return document_answer(service.create_account(request_data(), account_id), 201)
 
-        @ns.doc("replace_account", params=REVISION_PARAMS)
-        @ns.expect(models.request, validate=False)
-        @ns.response(200, "Replaced", models.envelope)
-        @ns.response(400, "Validation error", err)
-        @ns.response(409, "Stale revision", err)
-        def post(self, account_id: str) -> Any:
-            doc = service.replace(
-                account_id,
-                account_id,
-                request_data(),
-                expected_revision(),
-                keep_enabled=_is_own(account_id),
-            )
-            return document_answer(doc)
-
-        @ns.doc("patch_account", params=REVISION_PARAMS)
-        @ns.expect(models.patch_request, validate=False)
-        @ns.response(200, "Patched", models.envelope)
-        @ns.response(400, "Validation error", err)
-        @ns.response(409, "Stale revision", err)
-        def patch(self, account_id: str) -> Any:
-            doc = service.patch(
-                account_id,
-                account_id,
-                request_data(),
-                expected_revision(),
-                keep_enabled=_is_own(account_id),
-            )
-            return document_answer(doc)
+        post = edit("replace", service.replace, models.request, "Replaced")
+        patch = edit("patch", service.patch, models.patch_request, "Patched")
 
         @ns.doc("delete_account", params=REVISION_PARAMS)
         @ns.response(200, "Deleted (the account as it was)", models.envelope)
-        @ns.response(409, "Stale revision, or the account has sub-accounts", err)
+        @errors((409, "Stale revision, or the account has sub-accounts"))
         def delete(self, account_id: str) -> Any:
             if account_id == g.auth.account_id:
                 raise Forbidden({"message": "an account cannot delete itself"})
@@ -130,27 +129,13 @@ def register(api: Any, context: ApiContext, shared: SharedModels) -> None:
     @ns.doc(params={"account_id": ACCOUNT_ID_PARAM, **LIST_PARAMS})
     class Children(Resource):
         method_decorators = SCOPED
-
-        @ns.doc("account_children")
-        @ns.response(200, "Accounts directly below", models.list_envelope)
-        @ns.response(400, "Bad list arguments", err)
-        @ns.response(403, "Forbidden", err)
-        def get(self, account_id: str) -> Any:
-            page = service.children(account_id, ListQuery.from_args(request.args))
-            return list_answer(page, schema.SUMMARY)
+        get = below("account_children", "Accounts directly below", service.children)
 
     @ns.route("/<account_id>/descendants")
     @ns.doc(params={"account_id": ACCOUNT_ID_PARAM, **LIST_PARAMS})
     class Descendants(Resource):
         method_decorators = SCOPED
-
-        @ns.doc("account_descendants")
-        @ns.response(200, "Every account below", models.list_envelope)
-        @ns.response(400, "Bad list arguments", err)
-        @ns.response(403, "Forbidden", err)
-        def get(self, account_id: str) -> Any:
-            page = service.descendants(account_id, ListQuery.from_args(request.args))
-            return list_answer(page, schema.SUMMARY)
+        get = below("account_descendants", "Every account below", service.descendants)
 
     def ancestors(account_id: str) -> list[dict[str, Any]]:
         return service.ancestors(account_id, visible_from=_visible_from())
@@ -162,7 +147,7 @@ def register(api: Any, context: ApiContext, shared: SharedModels) -> None:
 
         @ns.doc("account_parents")
         @ns.response(200, "Ancestors the token reaches, root first", entries)
-        @ns.response(403, "Forbidden", err)
+        @errors(403)
         def get(self, account_id: str) -> Any:
             found = ancestors(account_id)
             return ok(found, extra={"page_size": len(found)})
@@ -174,7 +159,7 @@ def register(api: Any, context: ApiContext, shared: SharedModels) -> None:
 
         @ns.doc("account_tree")
         @ns.response(200, "Path from the token's account down to this one", entries)
-        @ns.response(403, "Forbidden", err)
+        @errors(403)
         def get(self, account_id: str) -> Any:
             return ok(ancestors(account_id))
 
@@ -185,7 +170,7 @@ def register(api: Any, context: ApiContext, shared: SharedModels) -> None:
 
         @ns.doc("account_api_key")
         @ns.response(200, "The account's api key", api_key)
-        @ns.response(403, "Forbidden", err)
+        @errors(403)
         def get(self, account_id: str) -> Any:
             return ok({"api_key": service.read(account_id)["pvt_api_key"]})
 

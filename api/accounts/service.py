@@ -116,34 +116,10 @@ class AccountService(DocumentService):
         self._mirror(saved)
         return saved
 
-    def replace(
-        self,
-        account_id: str,
-        doc_id: str,
-        data: Any,
-        expected_rev: str | None = None,
-        *,
-        keep_enabled: bool = False,
-    ) -> Document:
-        """Replace the account; ``keep_enabled``: ignore a change of ``enabled`` (an account
-        does not enable or disable itself, only its ancestors do, as in Kazoo)."""
-        data = self._keeping_enabled(account_id, data) if keep_enabled else data
-        return self._mirrored(super().replace(account_id, account_id, data, expected_rev))
-
-    def patch(
-        self,
-        account_id: str,
-        doc_id: str,
-        data: Any,
-        expected_rev: str | None = None,
-        *,
-        keep_enabled: bool = False,
-    ) -> Document:
-        """Merge into the account (``keep_enabled`` as for :meth:`replace`)."""
-        data = self._keeping_enabled(account_id, data) if keep_enabled else data
-        return self._mirrored(super().patch(account_id, account_id, data, expected_rev))
-
-    def _keeping_enabled(self, account_id: str, data: Any) -> Any:
+    def keeping_enabled(self, account_id: str, data: Any) -> Any:
+        """``data`` for a replace or patch of the caller's own account: a change of
+        ``enabled`` is ignored (an account does not enable or disable itself, only its
+        ancestors do, as in Kazoo)."""
         if not isinstance(data, dict):
             return data
         return {**data, "enabled": self.read(account_id).get("enabled", True)}
@@ -165,7 +141,9 @@ class AccountService(DocumentService):
         self.spec.rules.after_delete(self.store, account_id, existing)
         return existing
 
-    def _mirrored(self, saved: Document) -> Document:
+    def _save_over(self, account_id: str, existing: Document, doc: Document) -> Document:
+        """Replace and patch save the primary copy, then mirror it."""
+        saved = super()._save_over(account_id, existing, doc)
         self._mirror(saved)
         return saved
 

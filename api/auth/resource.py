@@ -12,7 +12,7 @@ from api.auth.service import AuthService
 from api.context import ApiContext
 from api.documents import validate
 from api.http import ok, request_data
-from api.swagger import SharedModels, add_model, envelope
+from api.swagger import ErrorDocs, SharedModels, add_model, envelope
 from schemas.jsonschema import object_schema
 
 
@@ -20,6 +20,7 @@ def register(api: Any, context: ApiContext, shared: SharedModels, limit: Any) ->
     """Add the login routes; ``limit`` is the rate-limit decorator."""
     ns = api.namespace("auth", path="/", description="Log in: get a token")
     service = AuthService(context.store, context.tokens)
+    errors = ErrorDocs(ns, shared.error)
 
     def request_model(name: str, body: type, example: dict[str, Any]) -> Any:
         data = add_model(api, name, object_schema(body))
@@ -50,9 +51,7 @@ def register(api: Any, context: ApiContext, shared: SharedModels, limit: Any) ->
         @ns.doc("api_auth", security=[])
         @ns.expect(api_auth_model, validate=False)
         @ns.response(201, "Token issued (auth_token)", token_envelope)
-        @ns.response(400, "Validation error", shared.error)
-        @ns.response(401, "Invalid credentials", shared.error)
-        @ns.response(429, "Too many attempts", shared.error)
+        @errors(400, (401, "Invalid credentials"), (429, "Too many attempts"))
         def put(self) -> Any:
             body = validate(schema.ApiAuthRequest, request_data())
             return issued(*service.api_auth(body["api_key"]))
@@ -64,9 +63,7 @@ def register(api: Any, context: ApiContext, shared: SharedModels, limit: Any) ->
         @ns.doc("user_auth", security=[])
         @ns.expect(user_auth_model, validate=False)
         @ns.response(201, "Token issued (auth_token)", token_envelope)
-        @ns.response(400, "Validation error", shared.error)
-        @ns.response(401, "Invalid credentials", shared.error)
-        @ns.response(429, "Too many attempts", shared.error)
+        @errors(400, (401, "Invalid credentials"), (429, "Too many attempts"))
         def put(self) -> Any:
             body = validate(schema.UserAuthRequest, request_data())
             token, data = service.user_auth(

@@ -11,7 +11,7 @@ from api.channels.service import ChannelService
 from api.context import ApiContext
 from api.crud import ACCOUNT_ID_PARAM, SCOPED
 from api.http import ok
-from api.swagger import REF, SharedModels, add_model, envelope, ref
+from api.swagger import REF, ErrorDocs, SharedModels, add_model, envelope, ref
 from schemas.channels import ChannelSchema
 from schemas.jsonschema import object_schema
 
@@ -32,12 +32,11 @@ def register(api: Any, context: ApiContext, shared: SharedModels) -> None:
         envelope({"type": "array", "items": ref(channel)}, page_size={"type": "integer"}),
         [channel],
     )
-    err = shared.error
+    errors = ErrorDocs(ns, shared.error)
 
     @ns.route("")
     @ns.doc(params={"account_id": ACCOUNT_ID_PARAM})
-    @ns.response(401, "Unauthorized", err)
-    @ns.response(403, "Forbidden", err)
+    @errors(401, 403)
     class Channels(Resource):
         method_decorators = SCOPED
 
@@ -49,9 +48,7 @@ def register(api: Any, context: ApiContext, shared: SharedModels) -> None:
 
     @ns.route("/<call_id>")
     @ns.doc(params={"account_id": ACCOUNT_ID_PARAM, "call_id": "Call-ID of the channel"})
-    @ns.response(401, "Unauthorized", err)
-    @ns.response(403, "Forbidden", err)
-    @ns.response(404, "No such live call in reach", err)
+    @errors(401, 403, (404, "No such live call in reach"))
     class Channel(Resource):
         method_decorators = SCOPED
 

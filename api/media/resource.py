@@ -15,7 +15,7 @@ from api.crud import ACCOUNT_ID_PARAM, SCOPED, CrudRoutes, document_answer
 from api.documents import ResourceSpec
 from api.http import expected_revision
 from api.media import schema, service
-from api.swagger import SharedModels
+from api.swagger import ErrorDocs, SharedModels
 from schemas.media import AUDIO_CONTENT_TYPES
 
 SPEC = ResourceSpec("media", schema.DOCUMENT, schema.SUMMARY, service.RULES)
@@ -33,14 +33,13 @@ def extend(routes: CrudRoutes, context: ApiContext, shared: SharedModels) -> Non
     """Add the ``raw`` route."""
     ns = routes.namespace
     documents = routes.service
+    errors = ErrorDocs(ns, shared.error)
     upload_parser = ns.parser()
     upload_parser.add_argument("file", location="files", type=FileStorage, required=True)
 
     @ns.route("/<doc_id>/raw")
     @ns.doc(params={"account_id": ACCOUNT_ID_PARAM, "doc_id": "Media id"})
-    @ns.response(401, "Unauthorized", shared.error)
-    @ns.response(403, "Forbidden", shared.error)
-    @ns.response(404, "Not found", shared.error)
+    @errors(401, 403, 404)
     class MediaRaw(Resource):
         method_decorators = SCOPED
 
@@ -54,8 +53,7 @@ def extend(routes: CrudRoutes, context: ApiContext, shared: SharedModels) -> Non
         @ns.doc("upload_media_raw")
         @ns.expect(upload_parser, validate=False)
         @ns.response(200, "Uploaded; the updated media document", routes.models.envelope)
-        @ns.response(400, "Unsupported or empty upload", shared.error)
-        @ns.response(409, "Stale revision", shared.error)
+        @errors((400, "Unsupported or empty upload"), 409)
         def post(self, account_id: str, doc_id: str) -> Any:
             data, content_type = _upload()
             doc = service.store_audio(

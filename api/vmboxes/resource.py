@@ -14,7 +14,7 @@ from api.crud import ACCOUNT_ID_PARAM, LIST_PARAMS, REVISION_PARAMS, SCOPED, Cru
 from api.documents import ResourceSpec
 from api.http import expected_revision, ok, request_data
 from api.listing import ListQuery
-from api.swagger import SharedModels, add_model, envelope
+from api.swagger import ErrorDocs, SharedModels, add_model, envelope
 from api.vmboxes import schema, service
 from schemas.jsonschema import object_schema
 from schemas.vmboxes import VmboxMessageMetadata
@@ -63,19 +63,17 @@ def extend(routes: CrudRoutes, context: ApiContext, shared: SharedModels) -> Non
         [change],
     )
     params = {"account_id": ACCOUNT_ID_PARAM, "doc_id": "Voicemail box id"}
-    err = shared.error
+    errors = ErrorDocs(ns, shared.error)
 
     @ns.route("/<doc_id>/messages")
     @ns.doc(params=params)
-    @ns.response(401, "Unauthorized", err)
-    @ns.response(403, "Forbidden", err)
-    @ns.response(404, "No such box", err)
+    @errors(401, 403, (404, "No such box"))
     class MessageList(Resource):
         method_decorators = SCOPED
 
         @ns.doc("list_vmbox_messages", params=LIST_PARAMS)
         @ns.response(200, "The box's messages", many)
-        @ns.response(400, "Bad list arguments", err)
+        @errors((400, "Bad list arguments"))
         def get(self, account_id: str, doc_id: str) -> Any:
             page = messages.list(account_id, doc_id, ListQuery.from_args(request.args))
             data = [service.message_view(doc) for doc in page.docs]
@@ -86,9 +84,7 @@ def extend(routes: CrudRoutes, context: ApiContext, shared: SharedModels) -> Non
 
     @ns.route("/<doc_id>/messages/<message_id>")
     @ns.doc(params={**params, "message_id": "Message id (media_id)"})
-    @ns.response(401, "Unauthorized", err)
-    @ns.response(403, "Forbidden", err)
-    @ns.response(404, "No such box or message", err)
+    @errors(401, 403, (404, "No such box or message"))
     class Message(Resource):
         method_decorators = SCOPED
 
@@ -101,8 +97,7 @@ def extend(routes: CrudRoutes, context: ApiContext, shared: SharedModels) -> Non
         @ns.doc("update_vmbox_message", params=REVISION_PARAMS)
         @ns.expect(change_request, validate=False)
         @ns.response(200, "Updated", one)
-        @ns.response(400, "Validation error", err)
-        @ns.response(409, "Stale revision", err)
+        @errors(400, 409)
         def post(self, account_id: str, doc_id: str, message_id: str) -> Any:
             doc = messages.update(
                 account_id, doc_id, message_id, request_data(), expected_revision()
@@ -111,16 +106,14 @@ def extend(routes: CrudRoutes, context: ApiContext, shared: SharedModels) -> Non
 
         @ns.doc("delete_vmbox_message", params=REVISION_PARAMS)
         @ns.response(200, "Deleted (the message as it was)", one)
-        @ns.response(409, "Stale revision", err)
+        @errors(409)
         def delete(self, account_id: str, doc_id: str, message_id: str) -> Any:
             doc = messages.delete(account_id, doc_id, message_id, expected_revision())
             return ok(service.message_view(doc), revision=doc["_rev"])
 
     @ns.route("/<doc_id>/messages/<message_id>/raw")
     @ns.doc(params={**params, "message_id": "Message id (media_id)"})
-    @ns.response(401, "Unauthorized", err)
-    @ns.response(403, "Forbidden", err)
-    @ns.response(404, "No such box, message or recording", err)
+    @errors(401, 403, (404, "No such box, message or recording"))
     class MessageRaw(Resource):
         method_decorators = SCOPED
 

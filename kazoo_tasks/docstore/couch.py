@@ -45,14 +45,14 @@ from kazoo_tasks.docstore.base import (
     Unavailable,
 )
 from kazoo_tasks.docstore.documents import (
-    check_attachment_name,
     check_doc_id,
     check_limit,
-    check_skip,
+    checked_attachment,
     checked_document,
+    checked_query,
     is_design_doc,
 )
-from kazoo_tasks.docstore.mango import compile_selector, hoist_field_not
+from kazoo_tasks.docstore.mango import hoist_field_not
 from kazoo_tasks.docstore.naming import check_db_name
 from kazoo_tasks.docstore.polled_updates import PolledDbUpdates
 
@@ -320,9 +320,7 @@ class CouchDocumentStore(DocumentStore):
         sort: Sequence[str] | None = None,
     ) -> list[Document]:
         check_db_name(db)
-        compile_selector(selector)
-        check_limit(limit)
-        check_skip(skip)
+        checked_query(selector, limit, skip)
         args: dict[str, Any] = {"limit": _NO_LIMIT if limit is None else limit, "skip": skip}
         query = hoist_field_not(selector)
         if sort:
@@ -345,16 +343,14 @@ class CouchDocumentStore(DocumentStore):
         self, db: str, doc_id: str, name: str, data: bytes, content_type: str, rev: str
     ) -> str:
         check_db_name(db)
-        check_attachment_name(name)
-        if not isinstance(data, bytes | bytearray):
-            raise InvalidRequest("attachment data must be bytes")
+        data = checked_attachment(name, data)
         try:
             result = self._call(
                 "put_attachment",
                 db,
                 check_doc_id(doc_id),
                 name,
-                io.BytesIO(bytes(data)),
+                io.BytesIO(data),
                 content_type,
                 rev=rev,
             )

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kazoo_tasks.docstore.base import Document, InvalidRequest
+from kazoo_tasks.docstore.mango import Matcher, compile_selector
 
 SPECIAL_MEMBERS = frozenset({"_id", "_rev", "_deleted", "_attachments"})
 """The ``_``-prefixed top-level fields a document may carry (CouchDB refuses others)."""
@@ -79,3 +80,19 @@ def check_attachment_name(name: str) -> None:
     """Raise InvalidRequest unless ``name`` is a usable attachment name."""
     if not isinstance(name, str) or not name or name.startswith("_"):
         raise InvalidRequest(f"invalid attachment name {name!r}")
+
+
+def checked_attachment(name: str, data: Any) -> bytes:
+    """The bytes of an attachment to store, after checking its name and data."""
+    check_attachment_name(name)
+    if not isinstance(data, bytes | bytearray):
+        raise InvalidRequest("attachment data must be bytes")
+    return bytes(data)
+
+
+def checked_query(selector: Mapping[str, Any], limit: int | None, skip: int) -> Matcher:
+    """The compiled selector of a ``find``, after checking its limit and skip."""
+    matches = compile_selector(selector)
+    check_limit(limit)
+    check_skip(skip)
+    return matches

@@ -34,18 +34,19 @@ from kazoo_tasks.docstore.base import (
     DbUpdatesPage,
     Document,
     DocumentStore,
+    DocumentStoreError,
     InvalidRequest,
     NotFound,
 )
 from kazoo_tasks.docstore.documents import (
-    check_attachment_name,
     check_doc_id,
     check_limit,
-    check_skip,
+    checked_attachment,
     checked_document,
+    checked_query,
     is_design_doc,
 )
-from kazoo_tasks.docstore.mango import compile_selector, sort_documents
+from kazoo_tasks.docstore.mango import sort_documents
 from kazoo_tasks.docstore.naming import check_db_name
 
 _SCHEMA = """
@@ -404,13 +405,10 @@ class EmbeddedDocumentStore(DocumentStore):
         return copy
 
     def delete(self, db: str, doc_id: str, rev: str) -> str:
+        missing = NotFound(f"document {doc_id!r} not found in {db!r}")
         with self._write() as cur:
             db_id, _ = self._db_row(cur, db)
-            current = self._current(cur, db_id, doc_id)
-            if current is None or current[1]:
-                raise NotFound(f"document {doc_id!r} not found in {db!r}")
-            previous = self._check_rev(current, rev, doc_id)
-            body = self._load_body(cur, db_id, doc_id)
+            previous, body = self._editing(cur, db_id, doc_id, rev, missing)
             tombstone = {"pvt_type": body["pvt_type"]} if "pvt_type" in body else {}
             cur.execute("DELETE FROM attachments WHERE db = ? AND doc = ?", (db_id, doc_id))
             return self._write_revision(cur, db_id, doc_id, previous, tombstone, True)
@@ -449,9 +447,7 @@ class EmbeddedDocumentStore(DocumentStore):
         skip: int = 0,
         sort: Sequence[str] | None = None,
     ) -> list[Document]:
-        matches = compile_selector(selector)
-        check_limit(limit)
-        check_skip(skip)
+        matches = checked_query(selector, limit, skip)
         with self._read() as cur:
             db_id, _ = self._db_row(cur, db)
             rows = cur.execute(
@@ -473,28 +469,30 @@ class EmbeddedDocumentStore(DocumentStore):
     def put_attachment(
         self, db: str, doc_id: str, name: str, data: bytes, content_type: str, rev: str
     ) -> str:
-        check_attachment_name(name)
-        if not isinstance(data, bytes | bytearray):
-            raise InvalidRequest("attachment data must be bytes")
+        data = checked_attachment(name, data)
+        missing = Conflict(f"document {doc_id!r} does not exist at revision {rev}")
         with self._write() as cur:
             db_id, _ = self._db_row(cur, db)
-            current = self._current(cur, db_id, check_doc_id(doc_id))
-            if current is None or current[1]:
-                raise Conflict(f"document {doc_id!r} does not exist at revision {rev}")
-            previous = self._check_rev(current, rev, doc_id)
-            doc = self._load_body(cur, db_id, doc_id)
-            self._store_attachment(cur, db_id, doc_id, name, bytes(data), content_type)
+            previous, doc = self._editing(cur, db_id, check_doc_id(doc_id), rev, missing)
+            self._store_attachment(cur, db_id, doc_id, name, data, content_type)
             stubs = dict(doc.get("_attachments", {}))
-            stubs[name] = attachment_stub(bytes(data), content_type, _generation(rev) + 1)
+            stubs[name] = attachment_stub(data, content_type, _generation(rev) + 1)
             doc["_attachments"] = stubs
             return self._write_revision(cur, db_id, doc_id, previous, doc, False)
 
-    @staticmethod
-    def _load_body(cur: sqlite3.Cursor, db_id: int, doc_id: str) -> dict[str, Any]:
+    def _editing(
+        self, cur: sqlite3.Cursor, db_id: int, doc_id: str, rev: str, missing: DocumentStoreError
+    ) -> tuple[str | None, dict[str, Any]]:
+        """(revision extended, body) of a live document edited at ``rev``; raises
+        ``missing`` when the document does not exist or is deleted."""
+        current = self._current(cur, db_id, doc_id)
+        if current is None or current[1]:
+            raise missing
+        previous = self._check_rev(current, rev, doc_id)
         row = cur.execute(
             "SELECT body FROM docs WHERE db = ? AND id = ?", (db_id, doc_id)
         ).fetchone()
-        return dict(json.loads(row[0]))
+        return previous, dict(json.loads(row[0]))
 
     def get_attachment(self, db: str, doc_id: str, name: str) -> Attachment:
         with self._read() as cur:
@@ -510,13 +508,10 @@ class EmbeddedDocumentStore(DocumentStore):
         return Attachment(data=bytes(row[1]), content_type=row[0])
 
     def delete_attachment(self, db: str, doc_id: str, name: str, rev: str) -> str:
+        missing = NotFound(f"document {doc_id!r} not found in {db!r}")
         with self._write() as cur:
             db_id, _ = self._db_row(cur, db)
-            current = self._current(cur, db_id, doc_id)
-            if current is None or current[1]:
-                raise NotFound(f"document {doc_id!r} not found in {db!r}")
-            previous = self._check_rev(current, rev, doc_id)
-            doc = self._load_body(cur, db_id, doc_id)
+            previous, doc = self._editing(cur, db_id, doc_id, rev, missing)
             stubs = dict(doc.get("_attachments", {}))
             if name not in stubs:
                 raise NotFound(f"attachment {name!r} of {doc_id!r} not found in {db!r}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.samples import SAMPLES
+from tests.api.samples import SAMPLES, Sample
 from tests.crossbar import LoggedIn
 
 RESOURCES = sorted(SAMPLES)
@@ -14,16 +14,26 @@ RESOURCES = sorted(SAMPLES)
 pytestmark = pytest.mark.parametrize("store", ["embedded", "couch"], indirect=True)
 
 
+@pytest.fixture(params=RESOURCES)
+def resource(request: pytest.FixtureRequest) -> str:
+    """Each document resource in turn."""
+    return request.param
+
+
+@pytest.fixture
+def sample(resource: str) -> Sample:
+    """How to make valid documents of ``resource``."""
+    return SAMPLES[resource]
+
+
 def _path(root: LoggedIn, resource: str, doc_id: str = "") -> str:
     base = f"/accounts/{root.id}/{resource}"
     return f"{base}/{doc_id}" if doc_id else base
 
 
-@pytest.mark.parametrize("resource", RESOURCES)
 def test_given_a_valid_document_when_created_then_it_reads_back_in_the_envelope(
-    root: LoggedIn, resource: str
+    root: LoggedIn, resource: str, sample: Sample
 ) -> None:
-    sample = SAMPLES[resource]
     created = root.client.put(_path(root, resource), sample.make(1))
     assert created.status_code == 201, created.text
     body = created.json()
@@ -39,11 +49,9 @@ def test_given_a_valid_document_when_created_then_it_reads_back_in_the_envelope(
     assert read.json()["revision"] == body["revision"]
 
 
-@pytest.mark.parametrize("resource", RESOURCES)
 def test_given_five_documents_when_listed_by_pages_of_two_then_each_comes_once(
-    root: LoggedIn, resource: str
+    root: LoggedIn, resource: str, sample: Sample
 ) -> None:
-    sample = SAMPLES[resource]
     ids = set()
     for n in range(5):
         answer = root.client.put(_path(root, resource), sample.make(n))
@@ -66,11 +74,9 @@ def test_given_five_documents_when_listed_by_pages_of_two_then_each_comes_once(
     assert sorted(seen) == sorted(ids)
 
 
-@pytest.mark.parametrize("resource", RESOURCES)
 def test_given_documents_when_filtered_then_only_matches_are_listed(
-    root: LoggedIn, resource: str
+    root: LoggedIn, resource: str, sample: Sample
 ) -> None:
-    sample = SAMPLES[resource]
     made = [root.client.put(_path(root, resource), sample.make(n)).json()["data"] for n in (1, 2)]
     wanted = made[0][sample.field]
 
@@ -80,11 +86,9 @@ def test_given_documents_when_filtered_then_only_matches_are_listed(
     assert [d["id"] for d in others.json()["data"]] == [made[1]["id"]]
 
 
-@pytest.mark.parametrize("resource", RESOURCES)
 def test_given_a_document_when_replaced_patched_and_deleted_then_each_step_shows(
-    root: LoggedIn, resource: str
+    root: LoggedIn, resource: str, sample: Sample
 ) -> None:
-    sample = SAMPLES[resource]
     doc = root.client.put(_path(root, resource), sample.make(1)).json()["data"]
     path = _path(root, resource, doc["id"])
 
@@ -104,11 +108,9 @@ def test_given_a_document_when_replaced_patched_and_deleted_then_each_step_shows
     assert root.client.get(path).status_code == 404
 
 
-@pytest.mark.parametrize("resource", RESOURCES)
 def test_given_a_stale_revision_when_writing_then_409_and_nothing_changes(
-    root: LoggedIn, resource: str
+    root: LoggedIn, resource: str, sample: Sample
 ) -> None:
-    sample = SAMPLES[resource]
     first = root.client.put(_path(root, resource), sample.make(1))
     doc, stale = first.json()["data"], first.json()["revision"]
     path = _path(root, resource, doc["id"])

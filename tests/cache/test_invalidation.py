@@ -45,6 +45,16 @@ def _seen_within(settings: Settings, store: DocumentStore, db: str, wanted: Any)
     raise AssertionError(f"cache still stale after 5 s (wanted {wanted!r})")
 
 
+def _embedded_callflow(settings: Settings, number: str) -> tuple[EmbeddedDocumentStore, str]:
+    """The embedded store and a new account database in it holding callflow ``cf1`` for
+    ``number``."""
+    store = EmbeddedDocumentStore(settings.data_dir / "documents.sqlite3")
+    db = account_db(uuid.uuid4().hex)
+    store.ensure_db(db)
+    store.save(db, {"_id": "cf1", "pvt_type": "callflow", "numbers": [number]})
+    return store, db
+
+
 @pytest.fixture
 def changes_running(settings: Settings, tmp_path: Path) -> Iterator[None]:
     """The changes process over the embedded store."""
@@ -81,10 +91,7 @@ def test_given_a_cached_callflow_when_edited_directly_in_couch_then_the_next_loo
 def test_given_a_cached_doc_when_another_process_edits_the_embedded_store_then_it_is_seen(
     settings: Settings, changes_running: None
 ) -> None:
-    store = EmbeddedDocumentStore(settings.data_dir / "documents.sqlite3")
-    db = account_db(uuid.uuid4().hex)
-    store.ensure_db(db)
-    store.save(db, {"_id": "cf1", "pvt_type": "callflow", "numbers": ["1000"]})
+    store, db = _embedded_callflow(settings, "1000")
     assert _lookup(settings, store, db, []) == ["1000"]
 
     process = multiprocessing.get_context("spawn").Process(
@@ -126,10 +133,7 @@ def _child_lookup(
 def test_given_a_forked_child_when_it_uses_the_cache_then_it_gets_its_own_invalidation(
     settings: Settings, changes_running: None
 ) -> None:
-    store = EmbeddedDocumentStore(settings.data_dir / "documents.sqlite3")
-    db = account_db(uuid.uuid4().hex)
-    store.ensure_db(db)
-    store.save(db, {"_id": "cf1", "pvt_type": "callflow", "numbers": ["4000"]})
+    store, db = _embedded_callflow(settings, "4000")
     assert _lookup(settings, store, db, []) == ["4000"]
     assert len(named_cache(settings)) == 1
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 import redis
@@ -17,6 +15,7 @@ from kazoo_tasks.config import Settings
 from kazoo_tasks.doc_changes import DOC_EDITED, DocChange
 from kazoo_tasks.keys import changes_lease_key
 from tests.tcp_proxy import TcpProxy
+from tests.waiting import wait_for
 
 DB = "account/12/34/567890abcdef0123456789abcdef"
 
@@ -34,15 +33,6 @@ def proxied(settings: Settings) -> Iterator[tuple[Settings, TcpProxy]]:
     yield value, proxy
     listener_for(value).stop()
     proxy.close()
-
-
-def _wait(predicate: Any, timeout: float = 15.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_given_a_live_listener_when_its_connection_drops_then_caches_flush_and_it_resubscribes(
@@ -67,7 +57,7 @@ def test_given_a_live_listener_when_its_connection_drops_then_caches_flush_and_i
 
     proxy.cut()
 
-    assert _wait(lambda: erased == [FLUSHED]), erased
+    wait_for(lambda: erased == [FLUSHED], what="the caches to flush")
     assert "cf1" not in cache
     assert listener.wait_live(20)
     lookup()
@@ -82,5 +72,5 @@ def test_given_a_live_listener_when_its_connection_drops_then_caches_flush_and_i
             declare=[docs_exchange(settings.namespace)],
         )
 
-    assert _wait(lambda: "cf1" not in cache), "notification after reconnect not applied"
+    wait_for(lambda: "cf1" not in cache, what="the notification after reconnect to apply")
     assert erased == [FLUSHED, "changed"]

@@ -4,7 +4,6 @@ lookups read the store."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,6 +14,7 @@ from kazoo_tasks.cache import FLUSHED, named_cache, origins
 from kazoo_tasks.cache.listener import listener_for
 from kazoo_tasks.config import Settings
 from kazoo_tasks.keys import changes_lease_key
+from tests.waiting import wait_for
 
 DB = "account/ab/cd/ef0123456789abcdef0123456789"
 
@@ -53,9 +53,7 @@ def test_given_no_changes_process_when_looking_up_then_nothing_is_kept_until_one
     assert len(builds) == 3 and "cf1" in cache
 
     client.delete(changes_lease_key(settings.namespace))
-    deadline = time.monotonic() + 5
-    while "cf1" in cache and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_for(lambda: "cf1" not in cache, timeout=5, what="the caches to flush")
     assert erased == [FLUSHED]
     lookup()
     assert "cf1" not in cache

@@ -4,7 +4,6 @@ store (for flows written through the API)."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -109,17 +108,6 @@ def call_store(settings) -> Iterator[CallStore]:
     client = redis.Redis.from_url(settings.redis_url, decode_responses=True)
     yield CallStore(client, settings)
     client.close()
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float = 15.0) -> Any:
-    """Poll ``predicate`` until it returns something truthy; fail after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout}s waiting for {predicate}")
 
 
 def cdr_of(

@@ -4,7 +4,8 @@ finds its account, and an edit or a deletion moves or frees the number."""
 
 from __future__ import annotations
 
-from tests.callflow.conftest import cdr_of, node, wait_for
+from tests.callflow.conftest import cdr_of, node
+from tests.waiting import wait_for
 
 TONE = "tone_stream://%(200,0,440)"
 PLAYED = ["answer", f"playback {TONE}", "hangup NORMAL_CLEARING"]

@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 from kazoo_tasks.clock import now_gregorian
-from tests.callflow.conftest import cdr_of, node, wait_for
+from tests.callflow.conftest import cdr_of, node
+from tests.waiting import wait_for
 
 
 def test_given_a_call_that_ended_when_cdrs_are_listed_by_a_created_window_then_its_cdr_is_in_it_and_not_outside(  # noqa: E501

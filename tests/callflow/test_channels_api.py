@@ -4,8 +4,9 @@ callflow each call is; a call that hangs up is gone from the list."""
 
 from __future__ import annotations
 
-from tests.callflow.conftest import node, wait_for
+from tests.callflow.conftest import node
 from tests.crossbar import LoggedIn, new_account
+from tests.waiting import wait_for
 
 TONE = "tone_stream://%(1000,0,440)"
 

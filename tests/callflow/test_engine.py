@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import time
 
-from tests.callflow.conftest import ACCOUNT_ID, cdr_of, node, wait_for
+from tests.callflow.conftest import ACCOUNT_ID, cdr_of, node
+from tests.waiting import wait_for
 
 TONE = "tone_stream://%(200,0,440)"
 

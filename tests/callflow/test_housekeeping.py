@@ -10,7 +10,8 @@ import redis
 
 from kazoo_tasks.callstate import node_alive_key
 from kazoo_tasks.testing import RoleProcess
-from tests.callflow.conftest import ACCOUNT_ID, cdr_of, node, wait_for
+from tests.callflow.conftest import ACCOUNT_ID, cdr_of, node
+from tests.waiting import wait_for
 from workers.housekeeping import REAP_TASK
 
 

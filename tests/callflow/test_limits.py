@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.callflow.conftest import ACCOUNT_ID, cdr_of, node, wait_for
+from tests.callflow.conftest import ACCOUNT_ID, cdr_of, node
+from tests.waiting import wait_for
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ from collections import Counter
 
 import pytest
 
-from tests.callflow.conftest import ACCOUNT_ID, cdr_of, node, wait_for
+from tests.callflow.conftest import ACCOUNT_ID, cdr_of, node
+from tests.waiting import wait_for
 from tests.workers import WorkerProcess, drop_worker_exchanges, wait_for_consumers
 
 CALLS = 200

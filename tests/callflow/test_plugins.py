@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from callflow import registry
-from tests.callflow.conftest import ACCOUNT_ID, cdr_of, node, wait_for
+from tests.callflow.conftest import ACCOUNT_ID, cdr_of, node
 from tests.module_dist import installed_modules
+from tests.waiting import wait_for
 
 PLUGIN = """
 from callflow.module import CallflowModule

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,6 +13,7 @@ import redis
 
 from kazoo_tasks.cache.listener import listener_for
 from kazoo_tasks.config import Settings
+from tests.waiting import wait_for
 
 KAZOO_TASKS = Path(sys.executable).parent / "kazoo-tasks"
 
@@ -54,11 +54,11 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 def wait_primed(client: redis.Redis, settings: Settings, timeout: float = 20) -> None:
     """Wait until a changes process has set its starting checkpoints (from then on every
     write is published)."""
-    deadline = time.monotonic() + timeout
-    while not client.exists(f"{settings.namespace}:changes:db_updates_since"):
-        if time.monotonic() > deadline:
-            raise AssertionError("no changes process primed its checkpoints")
-        time.sleep(0.05)
+    wait_for(
+        lambda: client.exists(f"{settings.namespace}:changes:db_updates_since"),
+        timeout,
+        "a changes process to prime its checkpoints",
+    )
 
 
 @contextmanager

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
 from kazoo_tasks.config import Settings
 from kazoo_tasks.doc_changes import DOC_CREATED, DOC_DELETED, DOC_EDITED, binding_key
 from kazoo_tasks.docstore import DocumentStore, account_db
-from tests.changes.helpers import collecting, following
+from tests.changes.helpers import Collector, collecting, following
 
 
 @pytest.fixture
@@ -24,12 +25,20 @@ def account(store: DocumentStore) -> Iterator[tuple[str, str]]:
         store.delete_db(db)
 
 
+@contextmanager
+def notifications(settings: Settings, store: DocumentStore) -> Iterator[Collector]:
+    """Every notification published while a follower runs; it follows the feeds when the
+    block starts."""
+    with collecting(settings) as seen, following(settings, store) as follower:
+        assert follower.following.wait(15)
+        yield seen
+
+
 def test_given_a_running_follower_when_a_doc_is_created_edited_deleted_then_three_notifications(
     settings: Settings, store: DocumentStore, account: tuple[str, str]
 ) -> None:
     account_id, db = account
-    with collecting(settings) as seen, following(settings, store) as follower:
-        assert follower.following.wait(15)
+    with notifications(settings, store) as seen:
         doc = store.save(db, {"_id": "cf1", "pvt_type": "callflow", "numbers": ["1000"]})
         key, created = seen.wait_for(lambda c: c.doc_id == "cf1" and c.name == DOC_CREATED)
         doc = store.save(db, {**doc, "numbers": ["1001"]})
@@ -71,8 +80,7 @@ def test_given_a_database_created_after_start_when_written_then_its_changes_are_
     settings: Settings, store: DocumentStore
 ) -> None:
     db = account_db(uuid.uuid4().hex)
-    with collecting(settings) as seen, following(settings, store) as follower:
-        assert follower.following.wait(15)
+    with notifications(settings, store) as seen:
         store.ensure_db(db)
         store.save(db, {"_id": "first", "pvt_type": "device"})
         _, change = seen.wait_for(lambda c: c.db == db)
@@ -85,15 +93,14 @@ def test_given_a_stopped_follower_when_docs_change_meanwhile_then_a_restart_publ
     settings: Settings, store: DocumentStore, account: tuple[str, str]
 ) -> None:
     _, db = account
-    with collecting(settings) as seen, following(settings, store) as follower:
-        assert follower.following.wait(15)
+    with notifications(settings, store) as seen:
         store.save(db, {"_id": "before", "pvt_type": "user"})
         seen.wait_for(lambda c: c.doc_id == "before")
 
     store.save(db, {"_id": "while-down-1", "pvt_type": "user"})
     store.save(db, {"_id": "while-down-2", "pvt_type": "user"})
 
-    with collecting(settings) as seen, following(settings, store) as follower:
+    with collecting(settings) as seen, following(settings, store):
         seen.wait_for(lambda c: c.doc_id == "while-down-2")
         published = [c.doc_id for _, c in seen.drain() if c.db == db]
 

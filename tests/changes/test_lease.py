@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 import uuid
 from pathlib import Path
 
@@ -16,16 +15,16 @@ from kazoo_tasks.docstore.embedded import EmbeddedDocumentStore
 from kazoo_tasks.lease import RedisLease
 from tests.changes.helpers import collecting
 from tests.changes.processes import changes_process, stop, wait_primed
+from tests.waiting import wait_for
 
 
 def _holder_pid(client: redis.Redis, settings: Settings, timeout: float = 20) -> int:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        holder = client.get(f"{settings.namespace}:changes:lease")
-        if holder:
-            return int(holder.decode().split(":")[1])
-        time.sleep(0.1)
-    raise AssertionError("no changes process took the lease")
+    holder = wait_for(
+        lambda: client.get(f"{settings.namespace}:changes:lease"),
+        timeout,
+        "a changes process to take the lease",
+    )
+    return int(holder.decode().split(":")[1])
 
 
 def test_given_two_changes_processes_when_the_holder_is_killed_then_the_standby_takes_over(

@@ -12,6 +12,14 @@ from kazoo_tasks.docstore import Conflict, DocumentStore, NotFound
 ALL_BYTES = bytes(range(256)) * 64
 
 
+def _with_attachment(store: DocumentStore, db: str, data: bytes) -> str:
+    """Save document ``media1`` and attach ``a.bin`` (``data``) to it; the new revision."""
+    doc = store.save(db, {"_id": "media1"})
+    return store.put_attachment(
+        db, "media1", "a.bin", data, "application/octet-stream", doc["_rev"]
+    )
+
+
 def test_given_binary_data_when_attached_then_it_round_trips_with_a_stub(
     store: DocumentStore, db: str
 ) -> None:
@@ -35,10 +43,7 @@ def test_given_binary_data_when_attached_then_it_round_trips_with_a_stub(
 def test_given_an_attachment_when_the_doc_is_saved_with_its_stubs_then_it_is_kept(
     store: DocumentStore, db: str
 ) -> None:
-    doc = store.save(db, {"_id": "media1"})
-    store.put_attachment(
-        db, "media1", "a.bin", b"\x00\xff", "application/octet-stream", doc["_rev"]
-    )
+    _with_attachment(store, db, b"\x00\xff")
 
     current = store.get(db, "media1")
     store.save(db, {**current, "name": "renamed"})
@@ -50,10 +55,7 @@ def test_given_an_attachment_when_the_doc_is_saved_with_its_stubs_then_it_is_kep
 def test_given_an_attachment_when_the_doc_is_saved_without_stubs_then_it_is_dropped(
     store: DocumentStore, db: str
 ) -> None:
-    doc = store.save(db, {"_id": "media1"})
-    rev = store.put_attachment(
-        db, "media1", "a.bin", b"abc", "application/octet-stream", doc["_rev"]
-    )
+    rev = _with_attachment(store, db, b"abc")
 
     store.save(db, {"_id": "media1", "_rev": rev, "name": "bare"})
 
@@ -75,10 +77,7 @@ def test_given_inline_base64_data_when_saved_then_it_is_stored_as_an_attachment(
 def test_given_an_attachment_when_deleted_then_it_is_gone_and_the_rev_moves(
     store: DocumentStore, db: str
 ) -> None:
-    doc = store.save(db, {"_id": "media1"})
-    rev = store.put_attachment(
-        db, "media1", "a.bin", b"abc", "application/octet-stream", doc["_rev"]
-    )
+    rev = _with_attachment(store, db, b"abc")
 
     new_rev = store.delete_attachment(db, "media1", "a.bin", rev)
 

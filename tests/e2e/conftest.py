@@ -4,10 +4,9 @@ the same services as the REST API."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 import redis
@@ -21,7 +20,6 @@ from kazoo_tasks.docstore import DocumentStore, account_db
 from kazoo_tasks.keys import call_key_pattern
 from kazoo_tasks.testing import Stack
 
-T = TypeVar("T")
 TONE = "tone_stream://%(200,0,440)"
 SECOND_TONE = "tone_stream://%(100,0,660)"
 
@@ -32,17 +30,6 @@ def node(module: str, data: dict[str, Any] | None = None, then: Any = None) -> d
     if then is not None:
         built["children"] = {"_": then}
     return built
-
-
-def wait_for(predicate: Callable[[], T], timeout: float = 30.0, what: str = "") -> T:
-    """Poll ``predicate`` until it returns something truthy."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what or predicate}")
 
 
 class Account:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tests.e2e.conftest import TONE, node, wait_for
+from tests.e2e.conftest import TONE, node
+from tests.waiting import wait_for
 
 LONG_TONE = "tone_stream://%(20000,0,440)"  # 20 s of tone: 1 s at the emulator's speed here
 
@@ -74,7 +75,7 @@ def test_given_a_callflow_that_branches_into_itself_when_called_then_the_branch_
 
     assert call.wait_hangup(timeout=30) == "NORMAL_CLEARING"
     assert [(c.kind, c.app) for c in call.commands] == [("execute", "answer"), ("hangup", "")]
-    cdr = wait_for(lambda: account.cdr(call.uuid), what="the CDR")
+    cdr = wait_for(lambda: account.cdr(call.uuid), timeout=30.0, what="the CDR")
     outcomes = [entry.get("outcome", "") for entry in cdr["trace"]]
     branches = [o for o in outcomes if o.startswith(f"branch:{loop_id}")]
     assert len(branches) == stack.settings.branch_limit + 1

@@ -14,7 +14,8 @@ import time
 from concurrent.futures import Future
 
 from kazoo_tasks.esl.emulator import Call
-from tests.e2e.conftest import SECOND_TONE, TONE, node, wait_for
+from tests.e2e.conftest import SECOND_TONE, TONE, node
+from tests.waiting import wait_for
 
 CALLS = 200
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 
-from tests.e2e.conftest import TONE, keys_of, node, wait_for
+from tests.e2e.conftest import TONE, keys_of, node
+from tests.waiting import wait_for
 
 
 def test_given_a_callflow_for_1000_when_a_device_calls_it_then_the_switch_gets_answer_play_hangup_a_cdr_is_written_and_no_key_is_left(  # noqa: E501
@@ -22,7 +23,7 @@ def test_given_a_callflow_for_1000_when_a_device_calls_it_then_the_switch_gets_a
         ("execute", "playback", TONE),
         ("hangup", "", ""),
     ]
-    cdr = wait_for(lambda: account.cdr(call.uuid), what="the CDR")
+    cdr = wait_for(lambda: account.cdr(call.uuid), timeout=30.0, what="the CDR")
     assert cdr["callflow_id"] == callflow_id
     assert cdr["hangup_cause"] == "NORMAL_CLEARING"
     time.sleep(stack.settings.hangup_grace + 1)

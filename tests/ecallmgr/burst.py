@@ -13,17 +13,9 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from tests.ecallmgr.transcripts import CALL, call_events, park_index
+from tests.ecallmgr.transcripts import CALL, CALL_AFTER_PARK, call_events, park_index
 
 EVENTS_PER_CALL = len(CALL.events())
-NEEDED_PER_CALL = [
-    "CHANNEL_PARK",
-    "CHANNEL_ANSWER",
-    "CHANNEL_EXECUTE_COMPLETE",
-    "CHANNEL_EXECUTE_COMPLETE",
-    "CHANNEL_EXECUTE_COMPLETE",
-    "CHANNEL_HANGUP_COMPLETE",
-]
 
 
 @dataclass
@@ -56,7 +48,7 @@ class Burst:
     @property
     def needed(self) -> int:
         """How many events the pipeline must receive."""
-        return len(self.controlled) * len(NEEDED_PER_CALL)
+        return len(self.controlled) * len(CALL_AFTER_PARK)
 
     def call_events(self, call_id: str) -> list[bytes]:
         """One call's frames (without its park if it is uncontrolled)."""

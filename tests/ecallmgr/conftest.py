@@ -4,7 +4,6 @@ helpers that read what reached Redis and the broker."""
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,25 +21,25 @@ from kazoo_tasks.keys import node_key
 from kazoo_tasks.testing import RoleProcess
 from tests.conftest import TEST_REDIS_URL
 from tests.ecallmgr.fs_peer import TranscriptSwitch
+from tests.ecallmgr.transcripts import call_events, park_index
 
 NODE = "fs1"
 REPO = Path(__file__).resolve().parents[2]
 
 
-def wait_until(predicate: Callable[[], Any], timeout: float = 15, what: str = "") -> Any:
-    """Poll ``predicate`` until it returns something truthy; fail after ``timeout`` s."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what or predicate}")
-
-
 def new_call_id() -> str:
     """A fresh channel UUID (36 characters, like FreeSWITCH's)."""
     return str(uuid.uuid4())
+
+
+def park_call(switch: TranscriptSwitch, call_id: str) -> tuple[list[bytes], int]:
+    """Make ``call_id`` a channel on the switch and send its recorded events up to its
+    CHANNEL_PARK; returns the call's events and the park's index (to send the rest)."""
+    switch.channels.add(call_id)
+    events = call_events(call_id)
+    park = park_index(events)
+    switch.send(b"".join(events[: park + 1]))
+    return events, park
 
 
 @pytest.fixture

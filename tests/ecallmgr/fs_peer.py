@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
@@ -109,16 +109,6 @@ class TranscriptSwitch:
         """Every command received so far (all connections), optionally filtered."""
         with self._lock:
             return [c for conn in self.connections for c in conn.commands if c.startswith(prefix)]
-
-    def wait_for(self, predicate: Callable[[], Any], timeout: float = 10, what: str = "") -> Any:
-        """Poll ``predicate`` until it returns something truthy."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            value = predicate()
-            if value:
-                return value
-            time.sleep(0.02)
-        raise AssertionError(f"timed out after {timeout} s waiting for {what or predicate}")
 
     # -- acting ------------------------------------------------------------------------
 

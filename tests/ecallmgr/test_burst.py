@@ -11,15 +11,17 @@ import json
 from pathlib import Path
 
 from kazoo_tasks.inbox import inbox_key
-from tests.ecallmgr.burst import NEEDED_PER_CALL, Burst
-from tests.ecallmgr.conftest import REPO, inbox, node_stats, wait_until
+from tests.ecallmgr.burst import Burst
+from tests.ecallmgr.conftest import REPO, inbox, node_stats
+from tests.ecallmgr.transcripts import CALL_AFTER_PARK
+from tests.waiting import wait_for
 
 BURST_EVENTS = 50_000
 
 
 def run_burst(switch, client, settings, burst: Burst) -> dict[str, float]:
     """Stream ``burst`` to the subscribed ecallmgr; wait until it is read and published."""
-    switch.wait_for(switch.subscribed)
+    wait_for(switch.subscribed)
     written, seconds = switch.send_stream(burst.chunks()).result(timeout=600)
 
     def settled():
@@ -31,7 +33,7 @@ def run_burst(switch, client, settings, burst: Burst) -> dict[str, float]:
         )
         return done and stats
 
-    stats = wait_until(settled, timeout=300, what="the burst to be read and published")
+    stats = wait_for(settled, timeout=300, what="the burst to be read and published")
     return {
         "events": burst.total,
         "bytes": written,
@@ -72,7 +74,7 @@ def test_given_a_burst_of_50000_events_then_exactly_the_needed_events_of_control
     expected_keys = {inbox_key(node_settings, c) for c in burst.controlled}
     assert inbox_keys(redis_client, node_settings) == expected_keys
     for call_id in burst.controlled:
-        assert [e["name"] for e in inbox(redis_client, node_settings, call_id)] == NEEDED_PER_CALL
+        assert [e["name"] for e in inbox(redis_client, node_settings, call_id)] == CALL_AFTER_PARK
 
 
 def test_given_a_burst_through_a_tiny_hand_off_then_the_reader_reads_on_and_counts_the_loss(
@@ -93,6 +95,6 @@ def test_given_a_burst_through_a_tiny_hand_off_then_the_reader_reads_on_and_coun
             assert names == [], call_id  # never parked, or its park was dropped: not ours
             continue
         assert names[0] == "CHANNEL_PARK"
-        remaining = iter(NEEDED_PER_CALL)  # what arrived is an ordered subsequence
+        remaining = iter(CALL_AFTER_PARK)  # what arrived is an ordered subsequence
         assert all(name in remaining for name in names), names
     assert published == figures["published"]

@@ -6,31 +6,36 @@ from __future__ import annotations
 import time
 import uuid
 
+import pytest
+
 from kazoo_tasks.commands import sanitize_text
 from kazoo_tasks.events import subscription_command
+from kazoo_tasks.testing import RoleProcess
 from tests.ecallmgr.conftest import (
     NODE,
     inbox,
     new_call_id,
     node_stats,
+    park_call,
     playback,
     publish_command,
     queued_commands,
-    wait_until,
 )
-from tests.ecallmgr.transcripts import CALL, CALL_UUID, PLAYBACK_COMMAND_UUID, call_events
+from tests.ecallmgr.transcripts import CALL, CALL_UUID, PLAYBACK_COMMAND_UUID
+from tests.waiting import wait_for
 
 HANDSHAKE = b"auth ClueCon\n\n" + subscription_command().encode() + b"\n\n"
 EVIL_NAME = "Alice\nevent-lock: false\n\napi uuid_kill 00000000-0000-0000-0000-000000000000"
 
 
-def park(switch, call_id: str) -> None:
-    """Make ``call_id`` exist on the switch and replay its events up to its park."""
-    switch.channels.add(call_id)
-    events = call_events(call_id)
-    switch.send(
-        b"".join(events[: events.index(next(e for e in events if b"CHANNEL_PARK" in e)) + 1])
-    )
+@pytest.fixture
+def parked(switch, spawn_ecallmgr) -> tuple[RoleProcess, str]:
+    """An ecallmgr subscribed to the switch and a call parked there: (process, call id)."""
+    ecallmgr = spawn_ecallmgr()
+    wait_for(switch.subscribed)
+    call_id = new_call_id()
+    park_call(switch, call_id)
+    return ecallmgr, call_id
 
 
 def command_errors(client, settings, call_id):
@@ -44,32 +49,27 @@ def written_after_handshake(switch) -> bytes:
 
 
 def test_given_a_playback_command_then_the_switch_receives_the_recorded_clients_exact_bytes(
-    switch, spawn_ecallmgr, node_settings, redis_client
+    switch, parked, node_settings, redis_client
 ):
-    spawn_ecallmgr()
-    switch.wait_for(switch.subscribed)
-    call_id, command_id = new_call_id(), str(uuid.uuid4())
-    park(switch, call_id)
+    _, call_id = parked
+    command_id = str(uuid.uuid4())
     publish_command(node_settings, playback(call_id, command_id))
 
-    switch.wait_for(lambda: switch.commands(b"sendmsg"), what="the sendmsg")
+    wait_for(lambda: switch.commands(b"sendmsg"), what="the sendmsg")
     recorded = next(c for c in CALL.commands if c.startswith(b"sendmsg")) + b"\n\n"
     expected = recorded.replace(CALL_UUID.encode(), call_id.encode()).replace(
         PLAYBACK_COMMAND_UUID.encode(), command_id.encode()
     )
     assert written_after_handshake(switch) == expected
-    wait_until(lambda: node_stats(redis_client, node_settings).get("commands.sent") == 1)
+    wait_for(lambda: node_stats(redis_client, node_settings).get("commands.sent") == 1)
     assert queued_commands(node_settings) == 0
     assert command_errors(redis_client, node_settings, call_id) == []
 
 
 def test_given_a_caller_id_name_with_a_newline_then_nothing_is_injected(
-    switch, spawn_ecallmgr, node_settings, redis_client
+    switch, parked, node_settings, redis_client
 ):
-    spawn_ecallmgr()
-    switch.wait_for(switch.subscribed)
-    call_id = new_call_id()
-    park(switch, call_id)
+    _, call_id = parked
     raw = {
         "id": str(uuid.uuid4()),
         "call_id": call_id,
@@ -79,14 +79,14 @@ def test_given_a_caller_id_name_with_a_newline_then_nothing_is_injected(
         "args": f"effective_caller_id_name={EVIL_NAME}",
     }
     publish_command(node_settings, raw)
-    errors = wait_until(lambda: command_errors(redis_client, node_settings, call_id))
+    errors = wait_for(lambda: command_errors(redis_client, node_settings, call_id))
     assert errors[0]["application_uuid"] == raw["id"]
     assert "line breaks" in errors[0]["application_response"]
     assert written_after_handshake(switch) == b""  # refused: not a byte reached the switch
 
     sanitized = {**raw, "id": str(uuid.uuid4()), "args": sanitize_text(raw["args"])}
     publish_command(node_settings, sanitized)
-    switch.wait_for(lambda: switch.commands(b"sendmsg"), what="the sanitized command")
+    wait_for(lambda: switch.commands(b"sendmsg"), what="the sanitized command")
     assert (
         written_after_handshake(switch)
         == (
@@ -103,18 +103,15 @@ def test_given_a_caller_id_name_with_a_newline_then_nothing_is_injected(
 
 
 def test_given_an_api_command_with_a_line_break_or_a_bad_call_id_then_it_is_refused_and_logged(
-    switch, spawn_ecallmgr, node_settings, redis_client
+    switch, parked, node_settings, redis_client
 ):
-    ecallmgr = spawn_ecallmgr()
-    switch.wait_for(switch.subscribed)
-    call_id = new_call_id()
-    park(switch, call_id)
+    ecallmgr, call_id = parked
     base = {"node": NODE, "kind": "api", "app": "uuid_break"}
     publish_command(node_settings, {**base, "id": "a1", "call_id": call_id, "args": "all\n\nexit"})
     publish_command(node_settings, {**base, "id": "a2", "call_id": f"{call_id}\nexit"})
     publish_command(node_settings, {**base, "id": "a3", "call_id": f"{call_id}\n"})
     publish_command(node_settings, ["not", "an", "object"])
-    wait_until(lambda: node_stats(redis_client, node_settings).get("commands.invalid") == 4)
+    wait_for(lambda: node_stats(redis_client, node_settings).get("commands.invalid") == 4)
     errors = command_errors(redis_client, node_settings, call_id)
     assert [e["application_uuid"] for e in errors] == ["a1"]
     assert written_after_handshake(switch) == b""
@@ -123,19 +120,16 @@ def test_given_an_api_command_with_a_line_break_or_a_bad_call_id_then_it_is_refu
 
 
 def test_given_a_command_published_twice_then_it_is_written_once(
-    switch, spawn_ecallmgr, node_settings, redis_client
+    switch, parked, node_settings, redis_client
 ):
-    spawn_ecallmgr()
-    switch.wait_for(switch.subscribed)
-    call_id = new_call_id()
-    park(switch, call_id)
+    _, call_id = parked
     command = playback(call_id)
     publish_command(node_settings, command)
     publish_command(node_settings, command)
     publish_command(node_settings, playback(call_id))  # a marker after the duplicate
 
-    switch.wait_for(lambda: len(switch.commands(b"sendmsg")) == 2, what="two sendmsg")
-    stats = wait_until(
+    wait_for(lambda: len(switch.commands(b"sendmsg")) == 2, what="two sendmsg")
+    stats = wait_for(
         lambda: (s := node_stats(redis_client, node_settings)).get("commands.sent") == 2 and s
     )
     assert stats["commands.duplicate"] == 1
@@ -148,14 +142,14 @@ def test_given_freeswitch_answers_err_then_the_call_gets_a_command_error(
     switch, spawn_ecallmgr, node_settings, redis_client
 ):
     spawn_ecallmgr()
-    switch.wait_for(switch.subscribed)
+    wait_for(switch.subscribed)
     gone = new_call_id()  # not a channel on the switch
     command = playback(gone)
     kill = {"id": "k1", "call_id": gone, "node": NODE, "kind": "api", "app": "uuid_kill"}
     publish_command(node_settings, command)
     publish_command(node_settings, kill)
 
-    errors = wait_until(
+    errors = wait_for(
         lambda: len(e := command_errors(redis_client, node_settings, gone)) == 2 and e
     )
     assert [(e["application_uuid"], e["application_response"]) for e in errors] == [
@@ -164,7 +158,7 @@ def test_given_freeswitch_answers_err_then_the_call_gets_a_command_error(
     ]
     assert errors[0]["application_name"] == "playback"
     assert errors[0]["headers"]["Kazoo-Synthetic"] == "command failed"
-    wait_until(lambda: node_stats(redis_client, node_settings).get("commands.failed") == 2)
+    wait_for(lambda: node_stats(redis_client, node_settings).get("commands.failed") == 2)
     assert queued_commands(node_settings) == 0
 
 
@@ -173,7 +167,7 @@ def test_given_the_switch_is_down_then_commands_wait_in_the_queue_until_it_is_ba
 ):
     switch.accepting = False
     spawn_ecallmgr()
-    switch.wait_for(lambda: len(switch.refused_at) >= 2, what="connection attempts")
+    wait_for(lambda: len(switch.refused_at) >= 2, what="connection attempts")
     call_id = new_call_id()
     switch.channels.add(call_id)
     command = playback(call_id)
@@ -183,6 +177,6 @@ def test_given_the_switch_is_down_then_commands_wait_in_the_queue_until_it_is_ba
     assert switch.commands() == []
 
     switch.accepting = True
-    switch.wait_for(lambda: switch.commands(b"sendmsg"), timeout=15, what="the queued command")
+    wait_for(lambda: switch.commands(b"sendmsg"), timeout=15, what="the queued command")
     assert command["id"].encode() in switch.commands(b"sendmsg")[0]
-    wait_until(lambda: queued_commands(node_settings) == 0)
+    wait_for(lambda: queued_commands(node_settings) == 0)

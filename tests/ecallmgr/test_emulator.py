@@ -16,8 +16,8 @@ from tests.ecallmgr.conftest import (
     playback,
     publish_command,
     subscribed,
-    wait_until,
 )
+from tests.waiting import wait_for
 from workers.ecallmgr.claims import DONE, claims_key
 
 
@@ -33,7 +33,7 @@ def command(call_id: str, kind: str, app: str | None = None) -> dict:
 
 def completion(client, settings, call_id: str, command_id: str) -> dict:
     """Wait for the CHANNEL_EXECUTE_COMPLETE of one command, as a callflow node does."""
-    return wait_until(
+    return wait_for(
         lambda: next(
             (
                 e
@@ -51,12 +51,12 @@ def test_given_a_call_to_1000_when_answered_played_and_hung_up_then_the_switch_r
     emulator, spawn_ecallmgr, node_settings, redis_client
 ):
     spawn_ecallmgr()
-    wait_until(lambda: subscribed(emulator), what="ecallmgr to subscribe")
+    wait_for(lambda: subscribed(emulator), what="ecallmgr to subscribe")
     call = emulator.place_call("1000")
     call.wait_parked()
-    wait_until(lambda: inbox(redis_client, node_settings, call.uuid), what="the park")
+    wait_for(lambda: inbox(redis_client, node_settings, call.uuid), what="the park")
     controlled = node_key(node_settings.namespace, NODE, "controlled")
-    wait_until(lambda: redis_client.sismember(controlled, call.uuid), what="control")
+    wait_for(lambda: redis_client.sismember(controlled, call.uuid), what="control")
 
     answer = command(call.uuid, "execute", "answer")
     publish_command(node_settings, answer)
@@ -74,7 +74,7 @@ def test_given_a_call_to_1000_when_answered_played_and_hung_up_then_the_switch_r
         ("execute", "playback", tone["args"]),
         ("hangup", "", ""),  # the cause is the emulator's hangup_cause
     ]
-    names = wait_until(
+    names = wait_for(
         lambda: (
             (n := [e["name"] for e in inbox(redis_client, node_settings, call.uuid)])
             and n[-1] == "CHANNEL_HANGUP_COMPLETE"
@@ -88,7 +88,7 @@ def test_given_a_call_to_1000_when_answered_played_and_hung_up_then_the_switch_r
         "CHANNEL_EXECUTE_COMPLETE",
         "CHANNEL_HANGUP_COMPLETE",
     }
-    wait_until(lambda: not redis_client.sismember(controlled, call.uuid), what="release")
+    wait_for(lambda: not redis_client.sismember(controlled, call.uuid), what="release")
     claims = claims_key(node_settings.namespace, call.uuid)
     assert redis_client.hgetall(claims) == {
         answer["id"]: DONE,
@@ -102,33 +102,33 @@ def test_given_the_switch_cuts_the_connection_mid_call_then_the_call_goes_on_aft
     emulator, spawn_ecallmgr, node_settings, redis_client
 ):
     spawn_ecallmgr()
-    wait_until(lambda: subscribed(emulator), what="ecallmgr to subscribe")
+    wait_for(lambda: subscribed(emulator), what="ecallmgr to subscribe")
     call = emulator.place_call("1000")
-    wait_until(lambda: inbox(redis_client, node_settings, call.uuid), what="the park")
+    wait_for(lambda: inbox(redis_client, node_settings, call.uuid), what="the park")
 
     assert emulator.cut_connections(refuse_for=0.5) == 1
-    wait_until(lambda: subscribed(emulator), what="ecallmgr to subscribe again")
+    wait_for(lambda: subscribed(emulator), what="ecallmgr to subscribe again")
     publish_command(node_settings, command(call.uuid, "hangup"))
     assert call.wait_hangup() == "NORMAL_CLEARING"
-    wait_until(
+    wait_for(
         lambda: (
             [e["name"] for e in inbox(redis_client, node_settings, call.uuid)][-1:]
             == ["CHANNEL_HANGUP_COMPLETE"]
         )
     )
-    wait_until(lambda: node_stats(redis_client, node_settings).get("esl.connects") == 2)
+    wait_for(lambda: node_stats(redis_client, node_settings).get("esl.connects") == 2)
 
 
 def test_given_an_emulator_flood_then_ecallmgr_is_not_dropped_and_publishes_nothing_uncontrolled(
     emulator, spawn_ecallmgr, node_settings, redis_client
 ):
     spawn_ecallmgr()
-    wait_until(lambda: subscribed(emulator), what="ecallmgr to subscribe")
+    wait_for(lambda: subscribed(emulator), what="ecallmgr to subscribe")
     listener = subscribed(emulator)[0]
     report = emulator.flood(50_000, pipeline_share=0.5)
     print(f"emulator flood: {report.events_per_second:.0f} events/s, {report.bytes} bytes")
 
-    stats = wait_until(
+    stats = wait_for(
         lambda: (
             (s := node_stats(redis_client, node_settings)).get("reader.events", 0)
             >= report.pipeline_events

@@ -13,7 +13,8 @@ from kazoo_tasks import services
 from kazoo_tasks.docstore import DocumentStore, NotFound, account_db
 from kazoo_tasks.esl.emulator import Emulator
 from kazoo_tasks.keys import call_key_pattern, node_key
-from tests.ecallmgr.conftest import NODE, subscribed, wait_until
+from tests.ecallmgr.conftest import NODE, subscribed
+from tests.waiting import wait_for
 from tests.workers import WorkerProcess, drop_worker_exchanges, wait_for_consumers
 
 ACCOUNT_ID = "a1b2c3d4e5f60718293a4b5c6d7e8f90"
@@ -72,7 +73,7 @@ def test_given_a_callflow_for_1000_when_the_emulator_calls_it_then_answer_play_h
     emulator, spawn_ecallmgr, node_settings, redis_client, documents, worker
 ):
     spawn_ecallmgr()
-    wait_until(lambda: subscribed(emulator), what="ecallmgr to subscribe")
+    wait_for(lambda: subscribed(emulator), what="ecallmgr to subscribe")
 
     call = emulator.place_call("1000", variables={"ecallmgr_Account-ID": ACCOUNT_ID})
     assert call.wait_hangup(timeout=30) == "NORMAL_CLEARING"
@@ -82,10 +83,10 @@ def test_given_a_callflow_for_1000_when_the_emulator_calls_it_then_answer_play_h
         ("execute", "playback", TONE),
         ("hangup", "", ""),
     ]
-    cdr = wait_until(lambda: cdr_of(documents, call.uuid), what="the CDR")
+    cdr = wait_for(lambda: cdr_of(documents, call.uuid), what="the CDR")
     assert cdr["callflow_id"] == "cf-1000" and cdr["hangup_cause"] == "NORMAL_CLEARING"
     controlled = node_key(node_settings.namespace, NODE, "controlled")
-    wait_until(lambda: not redis_client.sismember(controlled, call.uuid), what="release")
+    wait_for(lambda: not redis_client.sismember(controlled, call.uuid), what="release")
     time.sleep(node_settings.hangup_grace + 1)
     pattern = call_key_pattern(node_settings.namespace, call.uuid)
     assert list(redis_client.scan_iter(pattern, count=1000)) == []

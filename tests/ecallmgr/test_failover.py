@@ -10,12 +10,12 @@ from tests.ecallmgr.conftest import (
     NODE,
     inbox,
     new_call_id,
+    park_call,
     playback,
     publish_command,
     queued_commands,
-    wait_until,
 )
-from tests.ecallmgr.transcripts import call_events, park_index
+from tests.waiting import wait_for
 
 
 def owner_pid(owner: str | None) -> int | None:
@@ -28,26 +28,23 @@ def test_given_an_active_and_a_standby_when_the_active_is_killed_then_the_standb
     lease_key = node_key(node_settings.namespace, NODE, "lease")
     alive_key = node_key(node_settings.namespace, NODE, "alive")
     first = spawn_ecallmgr()
-    switch.wait_for(switch.subscribed, what="the first process to connect")
+    wait_for(switch.subscribed, what="the first process to connect")
     assert owner_pid(redis_client.get(lease_key)) == first.proc.pid
     second = spawn_ecallmgr()
-    wait_until(lambda: "standby (lease held by" in second.log(), what="the standby")
+    wait_for(lambda: "standby (lease held by" in second.log(), what="the standby")
     assert len(switch.connections) == 1
     assert owner_pid(redis_client.get(alive_key)) == first.proc.pid
     assert 0 < redis_client.ttl(alive_key) <= 10
 
     call_id = new_call_id()
-    switch.channels.add(call_id)
-    events = call_events(call_id)
-    park = park_index(events)
-    switch.send(b"".join(events[: park + 1]))
+    events, park = park_call(switch, call_id)
     written = playback(call_id)
     publish_command(node_settings, written)
-    switch.wait_for(lambda: switch.commands(b"sendmsg"), what="the first process's command")
+    wait_for(lambda: switch.commands(b"sendmsg"), what="the first process's command")
 
     first.kill()
     killed_at = time.monotonic()
-    new_conn = switch.wait_for(
+    new_conn = wait_for(
         lambda: [c for c in switch.subscribed() if c.opened_at > killed_at],
         timeout=10,
         what="the standby to connect",
@@ -60,17 +57,17 @@ def test_given_an_active_and_a_standby_when_the_active_is_killed_then_the_standb
     fresh = playback(call_id)
     publish_command(node_settings, written)
     publish_command(node_settings, fresh)
-    switch.wait_for(lambda: len(switch.commands(b"sendmsg")) == 2, what="the new command")
+    wait_for(lambda: len(switch.commands(b"sendmsg")) == 2, what="the new command")
     sent = switch.commands(b"sendmsg")
     assert written["id"].encode() in sent[0] and fresh["id"].encode() in sent[1]
-    wait_until(lambda: queued_commands(node_settings) == 0)
+    wait_for(lambda: queued_commands(node_settings) == 0)
 
     switch.send(b"".join(events[park + 1 :]))
-    wait_until(lambda: len(inbox(redis_client, node_settings, call_id)) == 6, what="the call")
+    wait_for(lambda: len(inbox(redis_client, node_settings, call_id)) == 6, what="the call")
     assert [e["name"] for e in inbox(redis_client, node_settings, call_id)][-1] == (
         "CHANNEL_HANGUP_COMPLETE"
     )
-    wait_until(lambda: owner_pid(redis_client.get(alive_key)) == second.proc.pid)
+    wait_for(lambda: owner_pid(redis_client.get(alive_key)) == second.proc.pid)
     time.sleep(0.5)
     assert len(switch.commands(b"sendmsg")) == 2
 

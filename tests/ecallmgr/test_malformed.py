@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.ecallmgr.conftest import inbox, new_call_id, node_stats, wait_until
+from tests.ecallmgr.conftest import inbox, new_call_id, node_stats, park_call
 from tests.ecallmgr.test_commands import HANDSHAKE
-from tests.ecallmgr.transcripts import call_events, park_index
+from tests.ecallmgr.transcripts import call_events
+from tests.waiting import wait_for
 
 EVENT_WITHOUT_NAME = b"Core-UUID: 3769e155-1\nX: y\n\n"
 GARBAGE_HEADER_LINE = (
@@ -22,13 +23,13 @@ def test_given_malformed_lines_odd_frames_and_orphan_replies_then_the_connection
     switch, spawn_ecallmgr, node_settings, redis_client
 ):
     ecallmgr = spawn_ecallmgr()
-    conn = switch.wait_for(switch.subscribed)[0]
+    conn = wait_for(switch.subscribed)[0]
     switch.send(GARBAGE_HEADER_LINE + EVENT_WITHOUT_NAME + UNKNOWN_FRAME + ORPHAN_REPLY)
     call_id = new_call_id()
     switch.send(b"".join(call_events(call_id)))
 
-    wait_until(lambda: len(inbox(redis_client, node_settings, call_id)) == 6, what="the call")
-    stats = wait_until(
+    wait_for(lambda: len(inbox(redis_client, node_settings, call_id)) == 6, what="the call")
+    stats = wait_for(
         lambda: (s := node_stats(redis_client, node_settings)).get("publish.events") == 6 and s
     )
     assert stats["events.malformed"] == 1
@@ -54,22 +55,19 @@ def test_given_a_stream_that_cannot_be_framed_then_ecallmgr_reconnects_and_resub
     switch, spawn_ecallmgr, node_settings, redis_client, garbage, reason
 ):
     ecallmgr = spawn_ecallmgr()
-    first = switch.wait_for(switch.subscribed)[0]
+    first = wait_for(switch.subscribed)[0]
     parked = new_call_id()
-    switch.channels.add(parked)
-    events = call_events(parked)
-    park = park_index(events)
-    switch.send(b"".join(events[: park + 1]))
-    wait_until(lambda: inbox(redis_client, node_settings, parked), what="the park")
+    events, park = park_call(switch, parked)
+    wait_for(lambda: inbox(redis_client, node_settings, parked), what="the park")
 
     switch.send(garbage)
-    second = switch.wait_for(
+    second = wait_for(
         lambda: [c for c in switch.subscribed() if c is not first], what="a new subscription"
     )[0]
     assert first.closed
-    wait_until(lambda: bytes(second.received).count(b"\n\n") >= 3, what="reconciliation")
+    wait_for(lambda: bytes(second.received).count(b"\n\n") >= 3, what="reconciliation")
     assert bytes(second.received) == HANDSHAKE + f"api uuid_exists {parked}\n\n".encode()
     switch.send(b"".join(events[park + 1 :]))
-    wait_until(lambda: len(inbox(redis_client, node_settings, parked)) == 6, what="the call")
+    wait_for(lambda: len(inbox(redis_client, node_settings, parked)) == 6, what="the call")
     assert f"unframeable bytes from FreeSWITCH ({reason}" in ecallmgr.log()
-    wait_until(lambda: node_stats(redis_client, node_settings).get("esl.frame_errors") == 1)
+    wait_for(lambda: node_stats(redis_client, node_settings).get("esl.frame_errors") == 1)

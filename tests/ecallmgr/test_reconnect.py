@@ -8,21 +8,17 @@ from tests.ecallmgr.conftest import (
     inbox,
     new_call_id,
     node_stats,
+    park_call,
     playback,
     publish_command,
     queued_commands,
-    wait_until,
 )
 from tests.ecallmgr.test_commands import HANDSHAKE
-from tests.ecallmgr.transcripts import call_events, park_index
+from tests.ecallmgr.transcripts import CALL_AFTER_PARK
+from tests.waiting import wait_for
 
-AFTER_RECONNECT = [
-    "CHANNEL_ANSWER",
-    "CHANNEL_EXECUTE_COMPLETE",
-    "CHANNEL_EXECUTE_COMPLETE",
-    "CHANNEL_EXECUTE_COMPLETE",
-    "CHANNEL_HANGUP_COMPLETE",
-]
+AFTER_RECONNECT = CALL_AFTER_PARK[1:]
+"""The recorded call's pipeline events after its park (sent once ecallmgr is back)."""
 
 
 def names(client, settings, call_id):
@@ -33,23 +29,20 @@ def test_given_a_cut_mid_call_then_the_pending_command_fails_cleanly_and_the_cal
     switch, spawn_ecallmgr, node_settings, redis_client
 ):
     ecallmgr = spawn_ecallmgr()
-    first = switch.wait_for(switch.subscribed, what="first connection")[0]
+    first = wait_for(switch.subscribed, what="first connection")[0]
     call_id = new_call_id()
-    switch.channels.add(call_id)
-    events = call_events(call_id)
-    park = park_index(events)
-    switch.send(b"".join(events[: park + 1]))
-    wait_until(lambda: names(redis_client, node_settings, call_id) == ["CHANNEL_PARK"])
+    events, park = park_call(switch, call_id)
+    wait_for(lambda: names(redis_client, node_settings, call_id) == ["CHANNEL_PARK"])
 
     switch.hold_replies = True  # the switch reads the command and never answers
     command = playback(call_id)
     publish_command(node_settings, command)
-    switch.wait_for(lambda: switch.commands(b"sendmsg"), what="the command in flight")
+    wait_for(lambda: switch.commands(b"sendmsg"), what="the command in flight")
     switch.hold_replies = False
     cut_at = time.monotonic()
     switch.cut()
 
-    errors = wait_until(
+    errors = wait_for(
         lambda: [
             e for e in inbox(redis_client, node_settings, call_id) if e["name"] != "CHANNEL_PARK"
         ]
@@ -58,22 +51,22 @@ def test_given_a_cut_mid_call_then_the_pending_command_fails_cleanly_and_the_cal
     assert errors[0]["application_uuid"] == command["id"]
     assert errors[0]["application_response"].startswith("no reply from FreeSWITCH: connection")
 
-    second = switch.wait_for(
+    second = wait_for(
         lambda: [c for c in switch.subscribed() if c is not first], what="a new subscription"
     )[0]
     assert second.opened_at > cut_at
     # re-authenticated, re-subscribed, then asked whether the controlled call survived
-    wait_until(lambda: bytes(second.received).count(b"\n\n") >= 3, what="reconciliation")
+    wait_for(lambda: bytes(second.received).count(b"\n\n") >= 3, what="reconciliation")
     assert bytes(second.received) == HANDSHAKE + f"api uuid_exists {call_id}\n\n".encode()
 
     switch.send(b"".join(events[park + 1 :]))
-    wait_until(lambda: len(names(redis_client, node_settings, call_id)) == 7)
+    wait_for(lambda: len(names(redis_client, node_settings, call_id)) == 7)
     assert names(redis_client, node_settings, call_id) == [
         "CHANNEL_PARK",
         "COMMAND_ERROR",
         *AFTER_RECONNECT,
     ]
-    stats = wait_until(
+    stats = wait_for(
         lambda: (s := node_stats(redis_client, node_settings)).get("esl.connects") == 2 and s
     )
     assert stats["commands.lost"] == 1
@@ -87,7 +80,7 @@ def test_given_a_switch_that_keeps_refusing_then_reconnect_delays_grow_up_to_the
 ):
     switch.accepting = False
     spawn_ecallmgr()  # back-off from 0.2 s doubling, capped at 2 s (node_settings)
-    first = switch.wait_for(lambda: switch.refused_at, what="a first attempt")[0]
+    first = wait_for(lambda: switch.refused_at, what="a first attempt")[0]
     time.sleep(6 - (time.monotonic() - first))
     attempts = [t for t in switch.refused_at if t - first <= 6]
     gaps = [b - a for a, b in zip(attempts, attempts[1:], strict=False)]
@@ -102,7 +95,7 @@ def test_given_a_wrong_password_then_a_clear_error_and_retries_with_backoff_not_
 ):
     switch.password = "NotClueCon"
     ecallmgr = spawn_ecallmgr()
-    first = switch.wait_for(lambda: switch.connections, what="a first attempt")[0].opened_at
+    first = wait_for(lambda: switch.connections, what="a first attempt")[0].opened_at
     time.sleep(5 - (time.monotonic() - first))
     attempts = switch.commands(b"auth ")
     assert 4 <= len(attempts) <= 8  # the same back-off: no crash loop
@@ -111,52 +104,49 @@ def test_given_a_wrong_password_then_a_clear_error_and_retries_with_backoff_not_
     log = ecallmgr.log()
     assert "refused the password (-ERR invalid); check KAZOO_FREESWITCH_NODES" in log
     assert "Traceback" not in log
-    wait_until(
+    wait_for(
         lambda: node_stats(redis_client, node_settings).get("esl.auth_failures", 0) >= len(attempts)
     )
 
     switch.password = "ClueCon"
-    switch.wait_for(switch.subscribed, timeout=10, what="a subscription once the password is right")
+    wait_for(switch.subscribed, timeout=10, what="a subscription once the password is right")
 
 
 def test_given_a_hung_switch_then_the_command_times_out_and_the_connection_is_renewed(
     switch, spawn_ecallmgr, node_settings, redis_client
 ):
     spawn_ecallmgr(esl_command_timeout=1.0)
-    first = switch.wait_for(switch.subscribed)[0]
+    first = wait_for(switch.subscribed)[0]
     call_id = new_call_id()
     switch.channels.add(call_id)
     switch.hold_replies = True
     command = playback(call_id)
     publish_command(node_settings, command)
 
-    errors = wait_until(lambda: inbox(redis_client, node_settings, call_id))
+    errors = wait_for(lambda: inbox(redis_client, node_settings, call_id))
     assert errors[0]["name"] == "COMMAND_ERROR"
     assert "no reply within 1 s" in errors[0]["application_response"]
     switch.hold_replies = False
-    switch.wait_for(lambda: [c for c in switch.subscribed() if c is not first])
+    wait_for(lambda: [c for c in switch.subscribed() if c is not first])
     assert first.closed
-    wait_until(lambda: node_stats(redis_client, node_settings).get("esl.command_timeouts") == 1)
+    wait_for(lambda: node_stats(redis_client, node_settings).get("esl.command_timeouts") == 1)
 
 
 def test_given_ecallmgr_is_killed_mid_call_then_a_new_process_carries_the_call_on(
     switch, spawn_ecallmgr, node_settings, redis_client
 ):
     first = spawn_ecallmgr()
-    switch.wait_for(switch.subscribed)
+    wait_for(switch.subscribed)
     call_id = new_call_id()
-    switch.channels.add(call_id)
-    events = call_events(call_id)
-    park = park_index(events)
-    switch.send(b"".join(events[: park + 1]))
-    wait_until(lambda: names(redis_client, node_settings, call_id) == ["CHANNEL_PARK"])
+    events, park = park_call(switch, call_id)
+    wait_for(lambda: names(redis_client, node_settings, call_id) == ["CHANNEL_PARK"])
 
     first.kill()  # SIGKILL: no exit, no lease release
-    switch.wait_for(lambda: not switch.live, what="the switch to see the socket close")
+    wait_for(lambda: not switch.live, what="the switch to see the socket close")
     spawn_ecallmgr()
-    switch.wait_for(switch.subscribed, timeout=15, what="the new process (after the lease expired)")
+    wait_for(switch.subscribed, timeout=15, what="the new process (after the lease expired)")
     # the new process knows the call from Redis: its events flow without any command
-    switch.wait_for(lambda: switch.commands(f"api uuid_exists {call_id}".encode()))
+    wait_for(lambda: switch.commands(f"api uuid_exists {call_id}".encode()))
     switch.send(b"".join(events[park + 1 :]))
-    wait_until(lambda: len(names(redis_client, node_settings, call_id)) == 6)
+    wait_for(lambda: len(names(redis_client, node_settings, call_id)) == 6)
     assert names(redis_client, node_settings, call_id) == ["CHANNEL_PARK", *AFTER_RECONNECT]

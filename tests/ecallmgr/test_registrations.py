@@ -13,8 +13,9 @@ from kazoo_tasks.bus import celery_queue_name
 from kazoo_tasks.celery_app import make_app
 from kazoo_tasks.esl.frames import FrameReader, parse_event_plain
 from kazoo_tasks.keys import registration_key, registration_pattern
-from tests.ecallmgr.conftest import NODE, node_stats, wait_until
+from tests.ecallmgr.conftest import NODE, node_stats
 from tests.ecallmgr.transcripts import REGISTER
+from tests.waiting import wait_for
 from workers.registrations import apply_registration, registration_record, tombstone_key
 
 
@@ -49,11 +50,11 @@ def test_given_register_then_unregister_events_then_the_registration_lives_then_
     switch, spawn_ecallmgr, node_settings, redis_client, housekeeping_worker
 ):
     spawn_ecallmgr()
-    switch.wait_for(switch.subscribed)
+    wait_for(switch.subscribed)
     key = registration_key(node_settings.namespace, "127.0.0.1", "1001")
     switch.send(b"".join(f for f in REGISTER.events() if subclass(f) != "sofia::unregister"))
 
-    stored = json.loads(wait_until(lambda: redis_client.get(key), what="the registration"))
+    stored = json.loads(wait_for(lambda: redis_client.get(key), what="the registration"))
     assert stored["contact"] == '"" <sip:1001@127.0.0.1:5062>'
     assert (stored["realm"], stored["user"], stored["node"]) == ("127.0.0.1", "1001", NODE)
     assert (stored["network_ip"], stored["network_port"]) == ("127.0.0.1", "5062")
@@ -62,8 +63,8 @@ def test_given_register_then_unregister_events_then_the_registration_lives_then_
     assert list(redis_client.scan_iter(registration_pattern(node_settings.namespace, "127.0.0.1")))
 
     switch.send(recorded("sofia::unregister"))
-    wait_until(lambda: redis_client.get(key) is None, what="the unregistration")
-    stats = wait_until(
+    wait_for(lambda: redis_client.get(key) is None, what="the unregistration")
+    stats = wait_for(
         lambda: (
             (s := node_stats(redis_client, node_settings)).get("reader.events")
             == len(REGISTER.events())

@@ -65,6 +65,16 @@ CALL_UUID = "e1068212-4fcf-4a0d-a64b-dbfd5a0cbd2e"
 PLAYBACK_COMMAND_UUID = "a266559c-66f1-41ab-b326-32e55691ed38"
 """The ``Event-UUID`` the recorded client gave its playback ``sendmsg``."""
 
+CALL_AFTER_PARK = [
+    "CHANNEL_PARK",
+    "CHANNEL_ANSWER",
+    "CHANNEL_EXECUTE_COMPLETE",
+    "CHANNEL_EXECUTE_COMPLETE",
+    "CHANNEL_EXECUTE_COMPLETE",
+    "CHANNEL_HANGUP_COMPLETE",
+]
+"""What the recorded call holds, from its park on, among the pipeline's event names."""
+
 API = Transcript.load("api_replies")
 REGISTER = Transcript.load("register.plain")
 AUTH_FAILURE = split_frames((FREESWITCH_FIXTURES / "api_auth_failure.txt").read_bytes())

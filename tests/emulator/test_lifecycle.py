@@ -4,21 +4,32 @@ from __future__ import annotations
 
 import json
 import wave
+from typing import Any
 
-from kazoo_tasks.esl.emulator import Emulator, on_answer, on_app, on_first_playback_press, script
-from kazoo_tasks.esl.emulator.client import EslClient
-
-PIPELINE = (
-    "CHANNEL_PARK",
-    "CHANNEL_ANSWER",
-    "CHANNEL_EXECUTE_COMPLETE",
-    "CHANNEL_BRIDGE",
-    "CHANNEL_UNBRIDGE",
-    "DTMF",
-    "RECORD_STOP",
-    "CHANNEL_HANGUP_COMPLETE",
-    "BACKGROUND_JOB",
+from kazoo_tasks.esl.emulator import (
+    Call,
+    Emulator,
+    on_answer,
+    on_app,
+    on_first_playback_press,
+    script,
 )
+from kazoo_tasks.esl.emulator.client import EslClient
+from kazoo_tasks.esl.frames import PlainEvent
+from kazoo_tasks.events import PIPELINE_EVENTS
+
+
+def parked_call(emulator: Emulator, destination: str, **options: Any) -> Call:
+    """A call placed to ``destination`` and parked (the default dialplan parks every call)."""
+    call = emulator.place_call(destination, **options)
+    call.wait_parked()
+    return call
+
+
+def execute_until(client: EslClient, call: Call, app: str, arg: str, event: str) -> PlainEvent:
+    """Execute ``app`` on the call and wait for its ``event`` (named like FreeSWITCH's)."""
+    client.execute(call.uuid, app, arg)
+    return client.wait_event(event, uuid_=call.uuid)
 
 
 def events_until_hangup(client: EslClient, uuid_: str) -> list:
@@ -35,7 +46,7 @@ def events_until_hangup(client: EslClient, uuid_: str) -> list:
 def test_given_a_parked_call_when_answered_played_and_killed_then_events_follow_freeswitch_order(
     park_emulator: Emulator, esl
 ):
-    client = esl(*PIPELINE)
+    client = esl(*PIPELINE_EVENTS)
     call = park_emulator.place_call("1000", caller_id_number="+14155550100")
 
     park = client.wait_event("CHANNEL_PARK", uuid_=call.uuid)
@@ -87,8 +98,7 @@ def test_given_a_playing_call_when_it_hangs_up_then_execute_complete_comes_betwe
     client = esl(
         "CHANNEL_HANGUP", "CHANNEL_EXECUTE_COMPLETE", "PLAYBACK_STOP", "CHANNEL_HANGUP_COMPLETE"
     )
-    call = park_emulator.place_call("1000")
-    call.wait_parked()
+    call = parked_call(park_emulator, "1000")
     client.api(f"uuid_answer {call.uuid}")
     client.execute(call.uuid, "playback", "silence_stream://-1", event_uuid="forever")
     call.wait_for_event("PLAYBACK_START")
@@ -114,8 +124,7 @@ def test_given_queued_commands_when_parked_then_they_run_one_after_the_other_in_
     park_emulator: Emulator, esl
 ):
     client = esl("CHANNEL_EXECUTE", "CHANNEL_EXECUTE_COMPLETE")
-    call = park_emulator.place_call("1000")
-    call.wait_parked()
+    call = parked_call(park_emulator, "1000")
     for index, (app, arg) in enumerate(
         [("answer", ""), ("playback", "/a.wav"), ("set", "color=blue"), ("playback", "/b.wav")]
     ):
@@ -143,8 +152,7 @@ def test_given_set_export_and_unset_then_variables_show_in_later_events(
     park_emulator: Emulator, esl
 ):
     client = esl("CHANNEL_EXECUTE_COMPLETE")
-    call = park_emulator.place_call("1000", variables={"ecallmgr_Account-ID": "acc-1"})
-    call.wait_parked()
+    call = parked_call(park_emulator, "1000", variables={"ecallmgr_Account-ID": "acc-1"})
     client.execute(call.uuid, "set", "ecallmgr_Call-Flow=${destination_number}x")
     client.execute(call.uuid, "export", "fs_shared=yes")
     client.execute(call.uuid, "multiset", "a=1 b=2")
@@ -165,8 +173,7 @@ def test_given_a_caller_script_when_the_first_prompt_plays_then_the_digit_arrive
     park_emulator: Emulator, esl
 ):
     client = esl("DTMF")
-    call = park_emulator.place_call("1000", script=[on_first_playback_press("1")])
-    call.wait_parked()
+    call = parked_call(park_emulator, "1000", script=[on_first_playback_press("1")])
     client.api(f"uuid_answer {call.uuid}")
     client.execute(call.uuid, "playback", "/prompts/menu.wav")
 
@@ -182,8 +189,7 @@ def test_given_play_and_get_digits_when_the_caller_keys_in_digits_then_the_varia
 ):
     client = esl("CHANNEL_EXECUTE_COMPLETE")
     caller = [on_app("play_and_get_digits").wait(0.5).press("1234#", interval=0.2)]
-    call = park_emulator.place_call("1000", script=caller)
-    call.wait_parked()
+    call = parked_call(park_emulator, "1000", script=caller)
     client.api(f"uuid_answer {call.uuid}")
     client.execute(
         call.uuid,
@@ -203,8 +209,7 @@ def test_given_a_terminator_pressed_during_playback_then_playback_breaks(
     park_emulator: Emulator, esl
 ):
     client = esl("PLAYBACK_STOP", "CHANNEL_EXECUTE_COMPLETE")
-    call = park_emulator.place_call("1000", script=[script.on_playback(1).wait(0.2).press("*")])
-    call.wait_parked()
+    call = parked_call(park_emulator, "1000", script=[script.on_playback(1).wait(0.2).press("*")])
     client.api(f"uuid_answer {call.uuid}")
     client.execute(call.uuid, "playback", "local_stream://moh")
 
@@ -219,8 +224,7 @@ def test_given_a_terminator_pressed_during_playback_then_playback_breaks(
 
 def test_given_uuid_break_when_playing_then_playback_stops_with_break(park_emulator: Emulator, esl):
     client = esl("PLAYBACK_STOP")
-    call = park_emulator.place_call("1000")
-    call.wait_parked()
+    call = parked_call(park_emulator, "1000")
     client.execute(call.uuid, "playback", "silence_stream://-1")
     call.wait_for_event("PLAYBACK_START")
 
@@ -234,9 +238,8 @@ def test_given_a_bridge_to_an_endpoint_answering_later_then_both_legs_bridge_and
 ):
     park_emulator.set_endpoint("user/1001", answer_after=2.0, hangup_after=3.0)
     park_emulator.register("1001", realm="demo.local")
-    client = esl(*PIPELINE)
-    call = park_emulator.place_call("1000")
-    call.wait_parked()
+    client = esl(*PIPELINE_EVENTS)
+    call = parked_call(park_emulator, "1000")
 
     client.execute(
         call.uuid,
@@ -268,11 +271,11 @@ def test_given_a_busy_endpoint_when_bridging_then_the_caller_is_released_with_us
 ):
     park_emulator.set_endpoint("sofia/*/busy@*", busy=True)
     client = esl("CHANNEL_EXECUTE_COMPLETE", "CHANNEL_HANGUP_COMPLETE")
-    call = park_emulator.place_call("1000")
-    call.wait_parked()
+    call = parked_call(park_emulator, "1000")
 
-    client.execute(call.uuid, "bridge", "sofia/sipinterface_1/busy@10.0.0.9")
-    done = client.wait_event("CHANNEL_EXECUTE_COMPLETE", uuid_=call.uuid)
+    done = execute_until(
+        client, call, "bridge", "sofia/sipinterface_1/busy@10.0.0.9", "CHANNEL_EXECUTE_COMPLETE"
+    )
 
     assert done.headers["variable_originate_disposition"] == "USER_BUSY"
     assert done.headers["variable_DIALSTATUS"] == "BUSY"
@@ -283,11 +286,11 @@ def test_given_continue_on_fail_when_an_unregistered_user_is_dialled_then_the_ca
     park_emulator: Emulator, esl
 ):
     client = esl("CHANNEL_EXECUTE_COMPLETE")
-    call = park_emulator.place_call("1000", variables={"continue_on_fail": "true"})
-    call.wait_parked()
+    call = parked_call(park_emulator, "1000", variables={"continue_on_fail": "true"})
 
-    client.execute(call.uuid, "bridge", "user/nobody@demo.local")
-    done = client.wait_event("CHANNEL_EXECUTE_COMPLETE", uuid_=call.uuid)
+    done = execute_until(
+        client, call, "bridge", "user/nobody@demo.local", "CHANNEL_EXECUTE_COMPLETE"
+    )
 
     assert done.headers["variable_originate_failed_cause"] == "USER_NOT_REGISTERED"
     assert call.is_up
@@ -299,11 +302,9 @@ def test_given_two_endpoints_ringing_at_once_then_the_first_to_answer_wins(
     park_emulator.set_endpoint("user/slow", answer_after=3)
     park_emulator.set_endpoint("user/fast", answer_after=1)
     client = esl("CHANNEL_BRIDGE")
-    call = park_emulator.place_call("1000")
-    call.wait_parked()
+    call = parked_call(park_emulator, "1000")
 
-    client.execute(call.uuid, "bridge", "user/slow@d,user/fast@d")
-    bridge = client.wait_event("CHANNEL_BRIDGE", uuid_=call.uuid)
+    bridge = execute_until(client, call, "bridge", "user/slow@d,user/fast@d", "CHANNEL_BRIDGE")
 
     assert bridge.headers["Other-Leg-Destination-Number"] == "fast"
     legs = call.legs
@@ -318,13 +319,11 @@ def test_given_record_when_the_caller_presses_hash_then_recording_stops_and_a_wa
 ):
     path = tmp_path / "vm.wav"
     client = esl("RECORD_STOP", "CHANNEL_EXECUTE_COMPLETE")
-    call = park_emulator.place_call("1000", script=[on_app("record").wait(4).press("#")])
-    call.wait_parked()
+    call = parked_call(park_emulator, "1000", script=[on_app("record").wait(4).press("#")])
     client.api(f"uuid_answer {call.uuid}")
 
     client.execute(call.uuid, "set", "playback_terminators=#")
-    client.execute(call.uuid, "record", f"{path} 120 200 50")
-    stop = client.wait_event("RECORD_STOP", uuid_=call.uuid)
+    stop = execute_until(client, call, "record", f"{path} 120 200 50", "RECORD_STOP")
     done = client.wait_event("CHANNEL_EXECUTE_COMPLETE", uuid_=call.uuid)
     while done.headers["Application"] != "record":
         done = client.wait_event("CHANNEL_EXECUTE_COMPLETE", uuid_=call.uuid)
@@ -341,13 +340,10 @@ def test_given_record_session_then_record_start_and_stop_frame_the_recording(
 ):
     path = str(tmp_path / "call.wav")
     client = esl("RECORD_START", "RECORD_STOP", "MEDIA_BUG_START", "MEDIA_BUG_STOP")
-    call = park_emulator.place_call("1000")
-    call.wait_parked()
+    call = parked_call(park_emulator, "1000")
 
-    client.execute(call.uuid, "record_session", path)
-    start = client.wait_event("RECORD_START", uuid_=call.uuid)
-    client.execute(call.uuid, "stop_record_session", path)
-    stop = client.wait_event("RECORD_STOP", uuid_=call.uuid)
+    start = execute_until(client, call, "record_session", path, "RECORD_START")
+    stop = execute_until(client, call, "stop_record_session", path, "RECORD_STOP")
 
     assert start.headers["Record-File-Path"] == path
     assert stop.headers["Record-Completion-Cause"] == "success-maxtime"
@@ -415,11 +411,9 @@ def test_given_an_unknown_application_then_the_channel_is_hung_up_as_freeswitch_
     park_emulator: Emulator, esl
 ):
     client = esl("CHANNEL_EXECUTE", "CHANNEL_HANGUP_COMPLETE")
-    call = park_emulator.place_call("1000")
-    call.wait_parked()
+    call = parked_call(park_emulator, "1000")
 
-    client.execute(call.uuid, "no_such_app", "x")
-    hangup = client.wait_event("CHANNEL_HANGUP_COMPLETE", uuid_=call.uuid)
+    hangup = execute_until(client, call, "no_such_app", "x", "CHANNEL_HANGUP_COMPLETE")
 
     assert hangup.headers["Hangup-Cause"] == "DESTINATION_OUT_OF_ORDER"
     assert "no_such_app" not in [a for _, a in call.event_headers("CHANNEL_EXECUTE")]
@@ -431,10 +425,8 @@ def test_given_a_filter_then_only_matching_events_are_delivered(park_emulator: E
     assert client.command(f"filter Unique-ID {first.uuid}").reply_text.startswith(
         "+OK filter added."
     )
-    second = park_emulator.place_call("1001")
-    second.wait_parked()
-    third = park_emulator.place_call("1002", uuid=first.uuid + "-x")
-    third.wait_parked()
+    parked_call(park_emulator, "1001")
+    parked_call(park_emulator, "1002", uuid=first.uuid + "-x")
 
     park = client.wait_event("CHANNEL_PARK")
 
@@ -478,8 +470,7 @@ def test_given_answered_call_when_the_caller_hangs_up_then_the_cause_reaches_the
     park_emulator: Emulator, esl
 ):
     client = esl("CHANNEL_HANGUP_COMPLETE")
-    call = park_emulator.place_call("1000", script=[on_answer().wait(1).hangup()])
-    call.wait_parked()
+    call = parked_call(park_emulator, "1000", script=[on_answer().wait(1).hangup()])
     client.api(f"uuid_answer {call.uuid}")
 
     hangup = client.wait_event("CHANNEL_HANGUP_COMPLETE", uuid_=call.uuid)

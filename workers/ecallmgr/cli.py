@@ -7,10 +7,7 @@ monkey.patch_all()
 # ruff: noqa: E402 (gevent must patch the standard library before anything else loads)
 import gc
 import logging
-import os
 import signal
-import socket
-import uuid
 
 import click
 import gevent
@@ -18,15 +15,11 @@ import gevent
 from kazoo_tasks import services
 from kazoo_tasks.celery_app import make_app
 from kazoo_tasks.config import get_settings
+from kazoo_tasks.lease import owner_id
 from workers.ecallmgr.publisher import warm_up
 from workers.ecallmgr.supervisor import NodeSupervisor
 
 log = logging.getLogger(__name__)
-
-
-def owner_id() -> str:
-    """This process's id in leases and heartbeats: host, pid and a random suffix."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 @click.command()

@@ -23,13 +23,14 @@ from kazoo_tasks import services
 from kazoo_tasks.bus import command_queue
 from kazoo_tasks.config import FreeswitchNode, Settings
 from kazoo_tasks.keys import node_key
+from kazoo_tasks.lease import RedisLease
 from workers.ecallmgr.backoff import Backoff
 from workers.ecallmgr.command_consumer import CommandConsumer
 from workers.ecallmgr.command_executor import CommandExecutor
 from workers.ecallmgr.connection import AuthenticationFailed, EslConnection, EslError
 from workers.ecallmgr.controlled import ControlledCalls
 from workers.ecallmgr.intake import EventIntake
-from workers.ecallmgr.lease import NodeLease
+from workers.ecallmgr.lease_keeper import keep_lease
 from workers.ecallmgr.publisher import Publisher
 from workers.ecallmgr.reconcile import reconcile
 from workers.ecallmgr.stats import NodeStats, flush_forever
@@ -61,7 +62,7 @@ class NodeSupervisor:
         self.client, self.app = client, app
         ns, name = settings.namespace, node.name
         self.stats = NodeStats()
-        self.lease = NodeLease(client, node_key(ns, name, "lease"), owner, settings.esl_lease_ttl)
+        self.lease = RedisLease(client, node_key(ns, name, "lease"), settings.esl_lease_ttl, owner)
         self.controlled = ControlledCalls(client, node_key(ns, name, "controlled"))
         self.intake = EventIntake(self.controlled, self.stats, settings.esl_event_buffer)
         self.publisher = Publisher(
@@ -135,7 +136,7 @@ class NodeSupervisor:
     def _serve_while_leased(self) -> None:
         self._lease_lost = Event()
         self._lease_lost.rawlink(lambda _: self._wake.set())
-        keeper = gevent.spawn(self.lease.keep, self._lease_lost)
+        keeper = gevent.spawn(keep_lease, self.lease, self._lease_lost)
         try:
             try:
                 self.controlled.load()

@@ -24,6 +24,7 @@ ApiResult = str | Awaitable[str]
 ApiCommand = Callable[["Switch", str], ApiResult]
 
 NO_SUCH_CHANNEL = "-ERR No such channel!\n"
+NO_SESSION = "-ERR Cannot locate session!\n"
 ORIGINATE_USAGE = (
     "-USAGE: <call url> <exten>|&<application_name>(<app_args>) [<dialplan>] [<context>] "
     "[<cid_name>] [<cid_num>] [<timeout_sec>]\n"
@@ -54,8 +55,35 @@ def split_args(text: str) -> list[str]:
     return out
 
 
+class Refusal(Exception):
+    """Ends a command early with ``reply`` (a usage line or an error), as FreeSWITCH does."""
+
+    def __init__(self, reply: str) -> None:
+        super().__init__(reply)
+        self.reply = reply
+
+
 def _session(switch: Switch, uuid_: str) -> Session | None:
     return switch.session(uuid_) if uuid_ else None
+
+
+def _words(
+    args: str, least: int, usage: str, sep: str | None = None, maxsplit: int = -1
+) -> list[str]:
+    """The arguments split as the command reads them; refused with ``usage`` when fewer
+    than ``least``."""
+    words = args.split(sep, maxsplit)
+    if len(words) < least:
+        raise Refusal(usage)
+    return words
+
+
+def _channel(switch: Switch, uuid_: str, missing: str = NO_SUCH_CHANNEL) -> Session:
+    """The session ``uuid_`` names; refused with ``missing`` when there is none."""
+    session = _session(switch, uuid_)
+    if session is None:
+        raise Refusal(missing)
+    return session
 
 
 # -- core ------------------------------------------------------------------------------
@@ -244,23 +272,17 @@ def uuid_pre_answer(switch: Switch, args: str) -> str:
 
 
 def uuid_kill(switch: Switch, args: str) -> str:
-    words = args.split()
-    if not words:
-        return "-USAGE: <uuid> [cause]\n"
-    session = _session(switch, words[0])
-    if session is None or not session.up:
+    words = _words(args, 1, "-USAGE: <uuid> [cause]\n")
+    session = _channel(switch, words[0])
+    if not session.up:
         return NO_SUCH_CHANNEL
     session.hangup(words[1] if len(words) > 1 else "NORMAL_CLEARING")
     return "+OK\n"
 
 
 def uuid_break(switch: Switch, args: str) -> str:
-    words = args.split()
-    if not words:
-        return "-USAGE: <uuid> [all]\n"
-    session = _session(switch, words[0])
-    if session is None:
-        return NO_SUCH_CHANNEL
+    words = _words(args, 1, "-USAGE: <uuid> [all]\n")
+    session = _channel(switch, words[0])
     flags = " ".join(words[1:])
     session.break_media(flush="all" in flags)
     if "both" in flags and session.partner is not None:
@@ -274,22 +296,14 @@ def uuid_exists(switch: Switch, args: str) -> str:
 
 
 def uuid_getvar(switch: Switch, args: str) -> str:
-    words = args.split()
-    if len(words) < 2:
-        return "-USAGE: <uuid> <var>\n"
-    session = _session(switch, words[0])
-    if session is None:
-        return NO_SUCH_CHANNEL
+    words = _words(args, 2, "-USAGE: <uuid> <var>\n")
+    session = _channel(switch, words[0])
     return session.channel.variables.get(words[1], "_undef_")
 
 
 def uuid_setvar(switch: Switch, args: str) -> str:
-    words = args.split(" ", 2)
-    if len(words) < 2:
-        return "-USAGE: <uuid> <var> [value]\n"
-    session = _session(switch, words[0])
-    if session is None:
-        return NO_SUCH_CHANNEL
+    words = _words(args, 2, "-USAGE: <uuid> <var> [value]\n", sep=" ", maxsplit=2)
+    session = _channel(switch, words[0])
     if not words[1]:
         return "-ERR No variable specified\n"
     session.channel.set_var(words[1], words[2] if len(words) > 2 else None)
@@ -298,9 +312,7 @@ def uuid_setvar(switch: Switch, args: str) -> str:
 
 def uuid_setvar_multi(switch: Switch, args: str) -> str:
     uuid_, _, assignments = args.partition(" ")
-    session = _session(switch, uuid_)
-    if session is None:
-        return NO_SUCH_CHANNEL
+    session = _channel(switch, uuid_)
     for item in assignments.split(";"):
         name, _, value = item.partition("=")
         if name.strip():
@@ -309,12 +321,8 @@ def uuid_setvar_multi(switch: Switch, args: str) -> str:
 
 
 def uuid_dump(switch: Switch, args: str) -> str:
-    words = args.split()
-    if not words:
-        return "-USAGE: <uuid> [format]\n"
-    session = _session(switch, words[0])
-    if session is None:
-        return NO_SUCH_CHANNEL
+    words = _words(args, 1, "-USAGE: <uuid> [format]\n")
+    session = _channel(switch, words[0])
     switch.sequence += 1
     event = switch.build_event("CHANNEL_DATA", channel=session.channel, sequence=switch.sequence)
     pairs = event.pairs()
@@ -326,26 +334,23 @@ def uuid_dump(switch: Switch, args: str) -> str:
     return "".join(f"{name}: {value}\n" for name, value in pairs)
 
 
+_TRANSFER_USAGE = "-USAGE: <uuid> [-bleg|-both] <dest-exten> [<dialplan>] [<context>]\n"
+
+
 def uuid_transfer(switch: Switch, args: str) -> str:
-    words = args.split()
-    if len(words) < 2:
-        return "-USAGE: <uuid> [-bleg|-both] <dest-exten> [<dialplan>] [<context>]\n"
-    session = _session(switch, words[0])
-    if session is None:
-        return NO_SUCH_CHANNEL
+    words = _words(args, 2, _TRANSFER_USAGE)
+    session = _channel(switch, words[0])
     rest = words[1:]
     if rest[0] in ("-bleg", "-both"):
         rest = rest[1:]
     if not rest:
-        return "-USAGE: <uuid> [-bleg|-both] <dest-exten> [<dialplan>] [<context>]\n"
+        return _TRANSFER_USAGE
     session.transfer(rest[0], rest[2] if len(rest) > 2 else "")
     return "+OK\n"
 
 
 def uuid_park(switch: Switch, args: str) -> str:
-    session = _session(switch, args.strip())
-    if session is None:
-        return "-ERR No such channel!\n"
+    session = _channel(switch, args.strip())
     if not session.parked:
         session.transfer_to = None
         session.redirect = session.park
@@ -354,12 +359,8 @@ def uuid_park(switch: Switch, args: str) -> str:
 
 
 def uuid_broadcast(switch: Switch, args: str) -> str:
-    words = args.split(" ")
-    if len(words) < 2:
-        return "-USAGE: <uuid> <path> [aleg|bleg|holdb|both]\n"
-    session = _session(switch, words[0])
-    if session is None:
-        return "-ERR invalid uuid\n"
+    words = _words(args, 2, "-USAGE: <uuid> <path> [aleg|bleg|holdb|both]\n", sep=" ")
+    session = _channel(switch, words[0], "-ERR invalid uuid\n")
     legs = words[2] if len(words) > 2 else "aleg"
     targets = []
     if legs in ("aleg", "both", "holdb"):
@@ -390,12 +391,10 @@ def uuid_broadcast(switch: Switch, args: str) -> str:
 
 
 def uuid_record(switch: Switch, args: str) -> str:
-    words = args.split()
-    if len(words) < 3:
-        return "-USAGE: <uuid> [start|stop|mask|unmask] <path> [<limit>] [<recording_vars>]\n"
-    session = _session(switch, words[0])
-    if session is None:
-        return "-ERR Cannot locate session!\n"
+    words = _words(
+        args, 3, "-USAGE: <uuid> [start|stop|mask|unmask] <path> [<limit>] [<recording_vars>]\n"
+    )
+    session = _channel(switch, words[0], NO_SESSION)
     action, path = words[1], words[2]
     if action == "start":
         limit = float(words[3]) if len(words) > 3 and words[3].isdigit() else 0
@@ -411,13 +410,12 @@ def uuid_record(switch: Switch, args: str) -> str:
     return "+OK Success\n"
 
 
+_DTMF_USAGE = "-USAGE: <uuid> <dtmf_data>\n"
+
+
 def uuid_recv_dtmf(switch: Switch, args: str) -> str:
-    words = args.split()
-    if len(words) < 2:
-        return "-USAGE: <uuid> <dtmf_data>\n"
-    session = _session(switch, words[0])
-    if session is None:
-        return "-ERR Cannot locate session!\n"
+    words = _words(args, 2, _DTMF_USAGE)
+    session = _channel(switch, words[0], NO_SESSION)
     digits = words[1].split("@", 1)[0]
     for digit in digits:
         if digit in "0123456789*#ABCDabcd":
@@ -426,20 +424,14 @@ def uuid_recv_dtmf(switch: Switch, args: str) -> str:
 
 
 def uuid_send_dtmf(switch: Switch, args: str) -> str:
-    words = args.split()
-    if len(words) < 2:
-        return "-USAGE: <uuid> <dtmf_data>\n"
-    session = _session(switch, words[0])
-    if session is None:
-        return "-ERR Cannot locate session!\n"
+    words = _words(args, 2, _DTMF_USAGE)
+    session = _channel(switch, words[0], NO_SESSION)
     apps.note_sent_dtmf(session, words[1])
     return f"+OK {session.uuid} sent DTMF {words[1]}.\n"
 
 
 def uuid_bridge(switch: Switch, args: str) -> str:
-    words = args.split()
-    if len(words) < 2:
-        return "-USAGE: <uuid> <other_uuid>\n"
+    words = _words(args, 2, "-USAGE: <uuid> <other_uuid>\n")
     a, b = _session(switch, words[0]), _session(switch, words[1])
     if a is None or b is None or not a.up or not b.up:
         return "-ERR Invalid uuid\n"
@@ -575,7 +567,10 @@ def execute(switch: Switch, command: str, args: str) -> ApiResult:
     handler = COMMANDS.get(command) or switch.extra_api.get(command)
     if handler is None:
         return f"-ERR {command} Command not found!\n"
-    return handler(switch, args)
+    try:
+        return handler(switch, args)
+    except Refusal as refusal:
+        return refusal.reply
 
 
 async def run(switch: Switch, command: str, args: str) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass, field
 
 from kazoo_tasks.esl.frames import encode_event_json, url_encode
 
@@ -125,58 +125,26 @@ class ChannelData:
     variables_text: str = ""
 
 
+@dataclass(slots=True, eq=False, repr=False)
 class Event:
     """One fired event with its sequence number, serialized lazily and once per format."""
 
-    __slots__ = (
-        "name",
-        "subclass",
-        "sequence",
-        "timestamp",
-        "lead",
-        "core",
-        "core_text",
-        "pre",
-        "channel",
-        "post",
-        "body",
-        "unique_id",
-        "_plain",
-        "_json",
-        "_lookup",
-    )
-
-    def __init__(
-        self,
-        name: str,
-        *,
-        subclass: str | None,
-        sequence: int,
-        timestamp: int,
-        core: Pairs,
-        core_text: str,
-        lead: Pairs,
-        pre: Pairs,
-        channel: ChannelData | None,
-        post: Pairs,
-        body: str | None,
-        unique_id: str,
-    ) -> None:
-        self.name = name
-        self.subclass = subclass
-        self.sequence = sequence
-        self.timestamp = timestamp
-        self.core = core
-        self.core_text = core_text
-        self.lead = lead
-        self.pre = pre
-        self.channel = channel
-        self.post = post
-        self.body = body
-        self.unique_id = unique_id
-        self._plain: bytes | None = None
-        self._json: bytes | None = None
-        self._lookup: dict[str, str] | None = None
+    name: str
+    _: KW_ONLY
+    subclass: str | None
+    sequence: int
+    timestamp: int
+    core: Pairs
+    core_text: str
+    lead: Pairs
+    pre: Pairs
+    channel: ChannelData | None
+    post: Pairs
+    body: str | None
+    unique_id: str
+    _plain: bytes | None = field(default=None, init=False)
+    _json: bytes | None = field(default=None, init=False)
+    _lookup: dict[str, str] | None = field(default=None, init=False)
 
     def pairs(self) -> Pairs:
         """Every header in wire order (repeated names kept)."""

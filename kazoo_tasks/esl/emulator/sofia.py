@@ -85,14 +85,38 @@ def _tag() -> str:
     )
 
 
+def _from_uri(caller: SipCaller) -> str:
+    return f"{caller.number}@{caller.ip}:{caller.port}"
+
+
+def _to_uri(caller: SipCaller, profile: SofiaProfile) -> str:
+    return f"{caller.destination}@{profile.ip}:{profile.port}"
+
+
+def _dialog(caller: SipCaller, profile: SofiaProfile, via_branch: int, to_tag: str = "") -> Pairs:
+    """``sip_full_via`` to ``sip_full_to`` of an inbound leg; ``via_branch`` numbers the
+    caller's request (0: INVITE, 5: ACK), ``to_tag`` is ours once we answered."""
+    display = f'"{caller.name}" ' if caller.name else ""
+    to_suffix = f";tag={to_tag}" if to_tag else ""
+    return [
+        (
+            "sip_full_via",
+            f"SIP/2.0/UDP {caller.ip}:{caller.port};branch=z9hG4bK-{caller.from_tag}-{via_branch}",
+        ),
+        ("sip_from_display", caller.name),
+        ("sip_full_from", f"{display}<sip:{_from_uri(caller)}>;tag={caller.from_tag}"),
+        ("sip_full_to", f"<sip:{_to_uri(caller, profile)}>{to_suffix}"),
+    ]
+
+
 def inbound_created(
     uuid: str, session_id: int, channel_name: str, caller: SipCaller, profile: SofiaProfile
 ) -> Pairs:
     """Variables of an inbound SIP leg when CHANNEL_CREATE fires."""
     number = caller.number
     stripped = number.lstrip("+")
-    from_uri = f"{number}@{caller.ip}:{caller.port}"
-    to_uri = f"{caller.destination}@{profile.ip}:{profile.port}"
+    from_uri = _from_uri(caller)
+    to_uri = _to_uri(caller, profile)
     remote_sdp = _sdp(
         "sipp 53655765 2353687637",
         caller.ip,
@@ -100,7 +124,6 @@ def inbound_created(
         "0 101",
         "a=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\n",
     )
-    display = f'"{caller.name}" ' if caller.name else ""
     return [
         ("direction", "inbound"),
         ("uuid", uuid),
@@ -126,13 +149,7 @@ def inbound_created(
         ("sofia_profile_name", profile.name),
         ("sofia_profile_url", profile.url),
         ("recovery_profile_name", profile.name),
-        (
-            "sip_full_via",
-            f"SIP/2.0/UDP {caller.ip}:{caller.port};branch=z9hG4bK-{caller.from_tag}-0",
-        ),
-        ("sip_from_display", caller.name),
-        ("sip_full_from", f"{display}<sip:{from_uri}>;tag={caller.from_tag}"),
-        ("sip_full_to", f"<sip:{to_uri}>"),
+        *_dialog(caller, profile, via_branch=0),
         ("sip_req_user", caller.destination),
         ("sip_req_port", str(profile.port)),
         ("sip_req_uri", to_uri),
@@ -149,18 +166,25 @@ def inbound_created(
         ("sip_via_host", caller.ip),
         ("sip_via_port", str(caller.port)),
         ("max_forwards", "70"),
-        ("switch_r_sdp", remote_sdp),
-        ("ep_codec_string", "CORE_PCM_MODULE.PCMU@8000h@20i@64000b"),
-        ("rtp_use_codec_string", "PCMU,PCMA"),
-        ("remote_video_media_flow", "inactive"),
-        ("remote_text_media_flow", "inactive"),
-        ("remote_audio_media_flow", "sendrecv"),
+        *_remote_sdp(remote_sdp),
         ("audio_media_flow", "sendrecv"),
         ("remote_media_ip", caller.ip),
         ("remote_media_port", str(caller.rtp_port)),
         *_negotiated_codec(),
         ("dtmf_type", "rfc2833"),
         ("endpoint_disposition", "RECEIVED"),
+    ]
+
+
+def _remote_sdp(sdp: str) -> Pairs:
+    """What a leg sets as the far end's SDP arrives (offer or answer)."""
+    return [
+        ("switch_r_sdp", sdp),
+        ("ep_codec_string", "CORE_PCM_MODULE.PCMU@8000h@20i@64000b"),
+        ("rtp_use_codec_string", "PCMU,PCMA"),
+        ("remote_video_media_flow", "inactive"),
+        ("remote_text_media_flow", "inactive"),
+        ("remote_audio_media_flow", "sendrecv"),
     ]
 
 
@@ -218,21 +242,12 @@ def inbound_answer_media(profile: SofiaProfile, rtp_port: int, remote: Pairs) ->
 def inbound_answer_ack(caller: SipCaller, profile: SofiaProfile) -> Pairs:
     """Variables an inbound leg sets when the caller's ACK to 200 OK arrives."""
     to_tag = _tag()
-    display = f'"{caller.name}" ' if caller.name else ""
-    from_uri = f"{caller.number}@{caller.ip}:{caller.port}"
-    to_uri = f"{caller.destination}@{profile.ip}:{profile.port}"
     return [
         ("sip_to_tag", to_tag),
         ("sip_from_tag", caller.from_tag),
         ("sip_cseq", "1"),
         ("sip_call_id", caller.call_id),
-        (
-            "sip_full_via",
-            f"SIP/2.0/UDP {caller.ip}:{caller.port};branch=z9hG4bK-{caller.from_tag}-5",
-        ),
-        ("sip_from_display", caller.name),
-        ("sip_full_from", f"{display}<sip:{from_uri}>;tag={caller.from_tag}"),
-        ("sip_full_to", f"<sip:{to_uri}>;tag={to_tag}"),
+        *_dialog(caller, profile, via_branch=5, to_tag=to_tag),
     ]
 
 
@@ -327,12 +342,7 @@ def outbound_answer(profile: SofiaProfile, rtp_port: int, remote_ip: str) -> Pai
         "a=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n",
     )
     return [
-        ("switch_r_sdp", remote_sdp),
-        ("ep_codec_string", "CORE_PCM_MODULE.PCMU@8000h@20i@64000b"),
-        ("rtp_use_codec_string", "PCMU,PCMA"),
-        ("remote_video_media_flow", "inactive"),
-        ("remote_text_media_flow", "inactive"),
-        ("remote_audio_media_flow", "sendrecv"),
+        *_remote_sdp(remote_sdp),
         *_negotiated_codec(),
         ("dtmf_type", "info"),
         *_local_media(profile, rtp_port)[1:],

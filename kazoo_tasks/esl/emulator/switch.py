@@ -15,7 +15,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TypedDict, Unpack
 
 from kazoo_tasks.esl.emulator import sofia
 from kazoo_tasks.esl.emulator.channel import CallerProfile, Channel
@@ -57,6 +57,18 @@ NO_VARIABLE_EVENTS = frozenset(
     }
 )
 """Channel events FreeSWITCH sends without ``variable_*`` headers."""
+
+
+class EventParts(TypedDict, total=False):
+    """What an event is built from besides its name and number (see ``Switch.build_event``)."""
+
+    channel: Channel | None
+    pre: Pairs | None
+    post: Pairs | None
+    site: str | None
+    body: str | None
+    subclass: str | None
+    lead: Pairs | None
 
 
 class Listener(Protocol):
@@ -163,38 +175,19 @@ class Switch:
         return self._rtp_port
 
     # -- events -------------------------------------------------------------------------
-    def fire(
-        self,
-        name: str,
-        *,
-        channel: Channel | None = None,
-        pre: Pairs | None = None,
-        post: Pairs | None = None,
-        site: str | None = None,
-        body: str | None = None,
-        subclass: str | None = None,
-        lead: Pairs | None = None,
-    ) -> Event | None:
-        """Number an event and deliver it to the listeners that want it.
+    def fire(self, name: str, **parts: Unpack[EventParts]) -> Event | None:
+        """Number an event (built from ``parts`` as :meth:`build_event` does) and deliver
+        it to the listeners that want it.
 
         Returns the event, or ``None`` when no listener wanted it (it is then never built).
         """
         self.sequence += 1
         self.stats.events_fired += 1
+        subclass = parts.get("subclass")
         targets = [listener for listener in self.listeners if listener.wants(name, subclass)]
         if not targets:
             return None
-        event = self.build_event(
-            name,
-            channel=channel,
-            pre=pre,
-            post=post,
-            site=site,
-            body=body,
-            subclass=subclass,
-            lead=lead,
-            sequence=self.sequence,
-        )
+        event = self.build_event(name, sequence=self.sequence, **parts)
         self.stats.events_serialized += 1
         for listener in targets:
             listener.deliver(event)
