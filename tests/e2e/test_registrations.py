@@ -11,7 +11,8 @@ from api.app import create_app
 from api.server import RunningServer, start_in_thread
 from kazoo_tasks.docstore import account_db
 from tests.crossbar import Crossbar
-from tests.e2e.conftest import Account, wait_for
+from tests.e2e.conftest import Account
+from tests.waiting import wait_for
 
 
 @pytest.fixture
