@@ -56,6 +56,7 @@ from kazoo_tasks.commands import validate_command
 from kazoo_tasks.config import Settings
 from kazoo_tasks.docstore.base import DocumentStore
 from kazoo_tasks.events import CallEvent
+from kazoo_tasks.stages import stamp
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +136,7 @@ class Navigator:
         found = router.route(
             self.env.documents(), record["ccvs"].get(ACCOUNT_CCV), record["request_user"]
         )
+        stamp("routed", record["call_id"])
         if isinstance(found, router.NoRoute):
             log.warning("call %s: not routed: %s", record["call_id"], found.reason)
             self._trace(step="route", outcome="no_route", note=found.reason)

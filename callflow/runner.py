@@ -20,6 +20,7 @@ from callflow.exe import Environment, Navigator
 from kazoo_tasks.bus import command_exchange, command_queue
 from kazoo_tasks.callstate import STATUS_ENDED, ActiveCalls, CallStore
 from kazoo_tasks.callstate.store import now
+from kazoo_tasks.stages import stamp
 
 log = logging.getLogger(__name__)
 
@@ -132,8 +133,10 @@ class CallRunner:
         if not self.store.commit(call_id, token, record, cursor, navigator.outbox, expire_at):
             log.warning("call %s: lock lost before commit, step discarded", call_id)
             return False
+        stamp("committed", call_id)
         if navigator.outbox:
             self.publisher.publish(navigator.outbox)
+            stamp("published", call_id)
             if not self.store.trim_outbox(call_id, len(navigator.outbox), token):
                 return False
         if record is not None:

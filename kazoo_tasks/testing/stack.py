@@ -20,6 +20,7 @@ from kombu import Connection
 from kazoo_tasks.config import FreeswitchNode, Settings
 from kazoo_tasks.esl.emulator import Emulator
 from kazoo_tasks.services import broker_url
+from kazoo_tasks.testing.namespace import worker_exchanges
 from kazoo_tasks.testing.processes import RoleProcess, wait_for_consumers
 
 NODE_NAME = "fs1"
@@ -101,7 +102,6 @@ class Stack:
 
 def drop_worker_exchanges(settings: Settings) -> None:
     """Delete the remote-control and event exchanges that worker processes declare."""
-    ns = settings.namespace
     with Connection(broker_url(settings)) as conn:
-        for name in (f"{ns}.celeryev", f"{ns}.control.pidbox", f"reply.{ns}.control.pidbox"):
+        for name in worker_exchanges(settings.namespace):
             conn.default_channel.exchange_delete(name)

@@ -28,6 +28,7 @@ from kazoo_tasks.bus import REGISTRATION_TASK, celery_queue_name
 from kazoo_tasks.config import Settings
 from kazoo_tasks.esl.frames import parse_event_plain
 from kazoo_tasks.events import CallEvent, call_event_from_plain
+from kazoo_tasks.stages import stamp
 from workers.ecallmgr.backoff import Backoff
 from workers.ecallmgr.claims import CommandClaims
 from workers.ecallmgr.controlled import ControlledCalls
@@ -150,6 +151,8 @@ class Publisher:
             lambda: inbox.append_many(self.client, self.settings, events),
         )
         parked = [e["call_id"] for e in events if e["name"] == PARK]
+        for call_id in parked:
+            stamp("appended", call_id)
         ended = [e["call_id"] for e in events if e["name"] == HANGUP_COMPLETE]
         if parked or ended:
             self._retry(
@@ -163,6 +166,7 @@ class Publisher:
                 "send the handle_events task",
                 lambda c=call_id: inbox.notify(self.app, self.settings, c),
             )
+            stamp("notified", call_id)
             if index % YIELD_EVERY == 0:
                 gevent.sleep(0)
         self.stats.incr("publish.events", len(events))
