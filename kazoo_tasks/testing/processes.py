@@ -46,7 +46,9 @@ class RoleProcess:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "kazoo_tasks", *self.args],
+                # -P: import kazoo_tasks from where this process does, never from the
+                # working directory (another checkout there would run other code)
+                [sys.executable, "-P", "-m", "kazoo_tasks", *self.args],
                 env=role_env(self.settings, **self.env),
                 stdout=log,
                 stderr=subprocess.STDOUT,
