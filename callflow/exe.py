@@ -45,6 +45,7 @@ from callflow.outcomes import (
     describe,
 )
 from callflow.registry import load_module
+from kazoo_tasks.cache import Cache
 from kazoo_tasks.callstate.record import (
     ACCOUNT_CCV,
     STATUS_ACTIVE,
@@ -76,11 +77,13 @@ def command_id(call_id: str, seq: int) -> str:
 
 @dataclass(frozen=True)
 class Environment:
-    """What the navigator needs from the worker around it."""
+    """What the navigator needs from the worker around it (``cache``: where routing keeps
+    what it read from the store; None reads the store every time)."""
 
     settings: Settings
     documents: Callable[[], DocumentStore]
     now: Callable[[], float]
+    cache: Cache | None = None
 
 
 class Navigator:
@@ -134,7 +137,10 @@ class Navigator:
         record = self.record = new_call_record(event)
         record["last_event"]["sequence"] = event.get("sequence", 0)
         found = router.route(
-            self.env.documents(), record["ccvs"].get(ACCOUNT_CCV), record["request_user"]
+            self.env.documents(),
+            record["ccvs"].get(ACCOUNT_CCV),
+            record["request_user"],
+            self.env.cache,
         )
         stamp("routed", record["call_id"])
         if isinstance(found, router.NoRoute):
@@ -217,7 +223,9 @@ class Navigator:
             self._trace(step="branch", outcome="branch_limit", note=callflow_id)
             return HardStop()
         if callflow_id not in record["flows"]:
-            doc = router.load_callflow(self.env.documents(), record["account_id"], callflow_id)
+            doc = router.load_callflow(
+                self.env.documents(), record["account_id"], callflow_id, self.env.cache
+            )
             if doc is None:
                 log.warning("call %s: callflow %s not found", record["call_id"], callflow_id)
                 self._trace(step="branch", outcome="missing", note=callflow_id)

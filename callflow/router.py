@@ -7,8 +7,12 @@ match with the longest capture wins, ties going to the first pattern in key orde
 the capture groups are kept), then the account's ``no_match`` callflow (only for numbers
 made of digits, optionally after a ``+``).
 
-Every read goes through :func:`route_table` / :func:`load_callflow`, the one place
-where a cache plugs in.
+Every read goes through :func:`route_table`, :func:`number_owner` and
+:func:`load_callflow`. Given a :class:`~kazoo_tasks.cache.Cache` (a worker passes its
+process's document cache), they keep what they read there, bound to the documents it came
+from, so a doc-change notification erases it: a worker routes a call without reading the
+store (a route table is rebuilt when any callflow of the account changes). Cached values
+are shared between calls: read them, never change them.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import Any
 
 import regex
 
+from kazoo_tasks.cache import Cache, origins
 from kazoo_tasks.docstore import NUMBERS_DB, Conflict, DocumentStore, NotFound, account_db
 from kazoo_tasks.docstore.base import Document
 
@@ -83,27 +88,54 @@ def _build_table(docs: list[Document]) -> RouteTable:
     return RouteTable({d["_id"]: d for d in docs}, by_number, tuple(patterns))
 
 
-def route_table(store: DocumentStore, account_id: str) -> RouteTable:
+def route_table(store: DocumentStore, account_id: str, cache: Cache | None = None) -> RouteTable:
     """The routing table of an account (numbers, patterns and callflow docs)."""
-    docs = store.find(account_db(account_id), {"pvt_type": CALLFLOW_TYPE})
-    return _build_table(docs)
+    db = account_db(account_id)
+
+    def build() -> RouteTable:
+        return _build_table(store.find(db, {"pvt_type": CALLFLOW_TYPE}))
+
+    if cache is None:
+        return build()
+    return cache.get_or_build(
+        ("route-table", db), build, origins=[origins.doc_type(db, CALLFLOW_TYPE)]
+    )
 
 
-def load_callflow(store: DocumentStore, account_id: str, callflow_id: str) -> Document | None:
+def load_callflow(
+    store: DocumentStore, account_id: str, callflow_id: str, cache: Cache | None = None
+) -> Document | None:
     """A callflow document of the account, or None when it does not exist."""
-    try:
-        doc = store.get(account_db(account_id), callflow_id)
-    except NotFound:
-        return None
-    return doc if doc.get("pvt_type") == CALLFLOW_TYPE else None
+    db = account_db(account_id)
+
+    def build() -> Document | None:
+        try:
+            doc = store.get(db, callflow_id)
+        except NotFound:
+            return None
+        return doc if doc.get("pvt_type") == CALLFLOW_TYPE else None
+
+    if cache is None:
+        return build()
+    return cache.get_or_build(
+        ("callflow", db, callflow_id), build, origins=[origins.doc(db, callflow_id)]
+    )
 
 
-def number_owner(store: DocumentStore, number: str) -> str | None:
+def number_owner(store: DocumentStore, number: str, cache: Cache | None = None) -> str | None:
     """The account that claimed ``number`` in the system numbers database."""
-    try:
-        return store.get(NUMBERS_DB, number).get("account_id")
-    except NotFound:
-        return None
+
+    def build() -> str | None:
+        try:
+            return store.get(NUMBERS_DB, number).get("account_id")
+        except NotFound:
+            return None
+
+    if cache is None:
+        return build()
+    return cache.get_or_build(
+        ("number-owner", number), build, origins=[origins.doc(NUMBERS_DB, number)]
+    )
 
 
 def _match_pattern(table: RouteTable, number: str) -> tuple[Pattern, str, dict[str, str]] | None:
@@ -125,15 +157,17 @@ def _all_digits(number: str) -> bool:
     return digits.isdigit()
 
 
-def route(store: DocumentStore, account_id: str | None, number: str) -> Route | NoRoute:
+def route(
+    store: DocumentStore, account_id: str | None, number: str, cache: Cache | None = None
+) -> Route | NoRoute:
     """Find the callflow for ``number`` dialed by a call of ``account_id`` (None: unknown)."""
     if not number:
         return NoRoute("no dialed number")
-    account_id = account_id or number_owner(store, number)
+    account_id = account_id or number_owner(store, number, cache)
     if not account_id:
         return NoRoute(f"number {number!r} belongs to no account")
     try:
-        table = route_table(store, account_id)
+        table = route_table(store, account_id, cache)
     except (NotFound, ValueError) as exc:
         return NoRoute(f"account {account_id!r} has no callflows: {exc}")
     if number in table.by_number and number != NO_MATCH:

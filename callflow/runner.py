@@ -152,6 +152,7 @@ def runner_for(app: Celery) -> CallRunner:
     runner = getattr(app, "_kazoo_call_runner", None)
     if runner is None:
         from kazoo_tasks import services
+        from kazoo_tasks.cache import named_cache
 
         settings = app.kazoo_settings  # type: ignore[attr-defined]
         stores: list = []
@@ -161,7 +162,9 @@ def runner_for(app: Celery) -> CallRunner:
                 stores.append(services.document_store(settings))
             return stores[0]
 
-        env = Environment(settings=settings, documents=documents, now=now)
+        env = Environment(
+            settings=settings, documents=documents, now=now, cache=named_cache(settings)
+        )
         runner = CallRunner(services.redis_client(settings), app, env, Publisher(app))
         app._kazoo_call_runner = runner  # type: ignore[attr-defined]
     return runner

@@ -105,15 +105,17 @@ def place_and_wait(
 
 def _process_pids(stack: Stack) -> dict[str, list[int]]:
     workers = [pid for w in stack.workers for pid in (w.pid, *w.children())]
-    return {"ecallmgr": [stack.ecallmgr.pid] if stack.ecallmgr else [], "workers": workers}
+    return {
+        "ecallmgr": [stack.ecallmgr.pid] if stack.ecallmgr else [],
+        "workers": workers,
+        "changes": [stack.changes.pid] if stack.changes else [],
+    }
 
 
 def _cpu(stack: Stack) -> dict[str, float]:
-    pids = _process_pids(stack)
     return {
         "emulator": own_cpu_seconds(),
-        "ecallmgr": cpu_seconds(pids["ecallmgr"]),
-        "workers": cpu_seconds(pids["workers"]),
+        **{role: cpu_seconds(pids) for role, pids in _process_pids(stack).items()},
     }
 
 
@@ -156,6 +158,10 @@ def summarize(
         "time_scale": options.time_scale,
         "play_ms": options.play_ms,
         "cpu_pct": {k: round(v / wall * 100, 1) if wall > 0 else None for k, v in cpu_used.items()},
+        "cpu_ms_per_call": {
+            k: round(v * 1000 / len(completed), 2) if completed else None
+            for k, v in cpu_used.items()
+        },
         "cpus": os.cpu_count(),
         "loadavg_before": loadavg[0],
         "loadavg_after": loadavg[1],
@@ -178,6 +184,7 @@ def run(base: Settings, options: Options) -> dict[str, Any]:
         workers=options.workers,
         concurrency=options.worker_concurrency,
         time_scale=options.time_scale,
+        changes=True,
     )
     try:
         stack.start()

@@ -28,7 +28,9 @@ READY_TIMEOUT = 60.0
 
 
 class Stack:
-    """Emulator + ecallmgr + ``workers`` worker processes of ``concurrency`` children each."""
+    """Emulator + ecallmgr + ``workers`` worker processes of ``concurrency`` children each,
+    and with ``changes`` the changes process (its doc-change notifications keep the
+    workers' document caches fresh, as in production)."""
 
     def __init__(
         self,
@@ -39,6 +41,7 @@ class Stack:
         concurrency: int = 2,
         time_scale: float = 0.02,
         worker_args: tuple[str, ...] = (),
+        changes: bool = False,
     ) -> None:
         self.emulator = Emulator(time_scale=time_scale, hostname="fs1.kazoo-tasks.local")
         self.base_settings = settings
@@ -47,7 +50,9 @@ class Stack:
         self.worker_count = workers
         self.concurrency = concurrency
         self.worker_args = worker_args
+        self.run_changes = changes
         self.ecallmgr: RoleProcess | None = None
+        self.changes: RoleProcess | None = None
         self.workers: list[RoleProcess] = []
 
     def start(self) -> Stack:
@@ -60,6 +65,10 @@ class Stack:
         self.ecallmgr = RoleProcess(
             ["ecallmgr"], self.settings, self.log_dir / "ecallmgr.log"
         ).start()
+        if self.run_changes:
+            self.changes = RoleProcess(
+                ["changes"], self.settings, self.log_dir / "changes.log"
+            ).start()
         self.wait_subscribed()
         wait_for_consumers(self.settings, self.worker_count, timeout=READY_TIMEOUT)
         return self
@@ -83,7 +92,8 @@ class Stack:
 
     def stop(self) -> None:
         """Stop every process, then the emulator; delete the exchanges workers declared."""
-        for process in [*self.workers, *([self.ecallmgr] if self.ecallmgr else [])]:
+        others = [p for p in (self.ecallmgr, self.changes) if p is not None]
+        for process in [*self.workers, *others]:
             process.stop()
         self.emulator.stop()
         drop_worker_exchanges(self.settings)
