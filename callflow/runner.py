@@ -4,7 +4,9 @@ One worker at a time works on a call (the call's lock). It publishes what a dead
 predecessor left in the outbox, applies the unread inbox entries in stream order through
 the navigator, commits record + cursor + outbox in one fenced step, publishes the outbox,
 trims it, releases the lock, and looks at the inbox tail again (an event may have arrived
-while it held the lock, and that event's task found the lock taken).
+while it held the lock, and that event's task found the lock taken). The trim rides on
+the next commit or on the release, so a one-event step costs three Redis round trips
+(:mod:`kazoo_tasks.callstate.store`).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from celery import Celery
 
 from callflow.exe import Environment, Navigator
 from kazoo_tasks.bus import command_exchange, command_queue
-from kazoo_tasks.callstate import STATUS_ENDED, ActiveCalls, CallStore
+from kazoo_tasks.callstate import STATUS_ENDED, ActiveCalls, CallStore, InboxEntry, Locked
 from kazoo_tasks.callstate.store import now
 from kazoo_tasks.stages import stamp
 
@@ -79,6 +81,7 @@ class CallRunner:
     def __init__(
         self, client: redis.Redis, app: Celery, env: Environment, publisher: Publisher
     ) -> None:
+        self.client = client
         self.store = CallStore(client, env.settings)
         self.active = ActiveCalls(client, env.settings)
         self.env = env
@@ -88,36 +91,59 @@ class CallRunner:
         """Apply every unread event of the call, or report why this worker cannot."""
         applied = 0
         while True:
-            token = self.store.acquire(call_id)
-            if token is None:
+            held = self.store.begin(call_id, BATCH)
+            if isinstance(held, Locked):
                 if applied:  # the holder took over after our release: it re-checks the tail
                     return Done(applied)
-                return Busy(self.store.lock_remaining(call_id) + 0.05)
+                return Busy(held.remaining + 0.05)
+            record, entries = held.state, held.entries
+            untrimmed = 0  # outbox entries published and not removed yet
+            pipe = self.client.pipeline(transaction=False)
             try:
-                if not self._flush_outbox(call_id, token):
-                    return Fenced()
-                while entries := self.store.read_inbox(call_id, self._cursor(call_id), BATCH):
-                    if not self._apply(call_id, token, entries):
+                if held.outbox:
+                    log.info(
+                        "call %s: publishing %d entries a previous worker left",
+                        call_id,
+                        len(held.outbox),
+                    )
+                    self.publisher.publish(held.outbox)
+                    untrimmed = len(held.outbox)
+                stepped = False
+                while entries:
+                    step = self._step(call_id, held.token, record, entries, untrimmed)
+                    if step is None:
                         return Fenced()
+                    untrimmed = 0  # the commit removed them
                     applied += len(entries)
+                    stepped = True
+                    record, entries, outbox = step
+                    if outbox:
+                        self.publisher.publish(outbox)
+                        stamp("published", call_id)
+                        untrimmed = len(outbox)
+                if stepped and record is not None:  # the reaper's index, under our lock
+                    if record["status"] == STATUS_ENDED:
+                        self.active.forget(call_id, record["node"], pipe)
+                    else:
+                        self.active.touch(call_id, record["node"], self.env.now(), pipe)
             finally:
-                self.store.release(call_id, token)
-            if not self.store.has_unread(call_id):
+                finished = self.store.finish(call_id, held.token, untrimmed, pipe)
+            if not finished.held:
+                return Fenced()
+            if not finished.unread:
                 return Done(applied)
 
-    def _cursor(self, call_id: str) -> str:
-        return self.store.load(call_id)[1]
-
-    def _flush_outbox(self, call_id: str, token: str) -> bool:
-        pending = self.store.outbox(call_id)
-        if not pending:
-            return True
-        log.info("call %s: publishing %d entries a previous worker left", call_id, len(pending))
-        self.publisher.publish(pending)
-        return self.store.trim_outbox(call_id, len(pending), token)
-
-    def _apply(self, call_id: str, token: str, entries: list) -> bool:
-        record, _ = self.store.load(call_id)
+    def _step(
+        self,
+        call_id: str,
+        token: str,
+        record: dict[str, Any] | None,
+        entries: list[InboxEntry],
+        untrimmed: int,
+    ) -> tuple[dict[str, Any] | None, list[InboxEntry], list[dict[str, Any]]] | None:
+        """Apply ``entries`` and commit (removing the ``untrimmed`` published outbox
+        entries first): the new record, the next unread entries and the outbox entries to
+        publish now; None when the lock was lost (nothing written)."""
         navigator = Navigator(record, self.env)
         for entry in entries:
             navigator.apply(entry.event)
@@ -129,22 +155,21 @@ class CallRunner:
             expire_at = record["expire_at"]
         else:
             expire_at = current + self.env.settings.call_ttl
-        cursor = entries[-1].entry_id
-        if not self.store.commit(call_id, token, record, cursor, navigator.outbox, expire_at):
+        following = self.store.commit(
+            call_id,
+            token,
+            record,
+            entries[-1].entry_id,
+            navigator.outbox,
+            expire_at,
+            trim=untrimmed,
+            next_count=BATCH,
+        )
+        if following is None:
             log.warning("call %s: lock lost before commit, step discarded", call_id)
-            return False
+            return None
         stamp("committed", call_id)
-        if navigator.outbox:
-            self.publisher.publish(navigator.outbox)
-            stamp("published", call_id)
-            if not self.store.trim_outbox(call_id, len(navigator.outbox), token):
-                return False
-        if record is not None:
-            if record["status"] == STATUS_ENDED:
-                self.active.forget(call_id, record["node"])
-            else:
-                self.active.touch(call_id, record["node"], current)
-        return True
+        return record, following, navigator.outbox
 
 
 def runner_for(app: Celery) -> CallRunner:
