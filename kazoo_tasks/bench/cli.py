@@ -18,6 +18,13 @@ from kazoo_tasks.config import get_settings
     "--worker-concurrency", "-c", default=2, show_default=True, help="Pool size of each worker."
 )
 @click.option(
+    "--pool",
+    type=click.Choice(["prefork", "threads", "solo", "gevent"]),
+    default="prefork",
+    show_default=True,
+    help="Celery pool of the workers.",
+)
+@click.option(
     "--time-scale",
     default=0.05,
     show_default=True,

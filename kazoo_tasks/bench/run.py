@@ -44,6 +44,7 @@ class Options:
     concurrency: int = 200
     workers: int = 1
     worker_concurrency: int = 2
+    pool: str = "prefork"
     time_scale: float = 0.05
     play_ms: int = 2000
     warm_up: int = 20
@@ -155,6 +156,7 @@ def summarize(
         "documents": "couchdb" if settings.couchdb_url else "embedded",
         "workers": options.workers,
         "worker_concurrency": options.worker_concurrency,
+        "pool": options.pool,
         "time_scale": options.time_scale,
         "play_ms": options.play_ms,
         "cpu_pct": {k: round(v / wall * 100, 1) if wall > 0 else None for k, v in cpu_used.items()},
@@ -183,6 +185,7 @@ def run(base: Settings, options: Options) -> dict[str, Any]:
         data_dir / "logs",
         workers=options.workers,
         concurrency=options.worker_concurrency,
+        worker_args=("--pool", options.pool),
         time_scale=options.time_scale,
         changes=True,
     )
