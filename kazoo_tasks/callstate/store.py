@@ -27,6 +27,7 @@ from typing import Any
 
 import redis
 from redis.client import Pipeline
+from redis.exceptions import NoScriptError
 
 from kazoo_tasks.config import Settings
 from kazoo_tasks.inbox import EVENT_FIELD, inbox_key
@@ -228,9 +229,17 @@ class CallStore:
         """Remove the ``trim`` oldest outbox entries and release the lock if ``token``
         still holds it; then look for unread inbox entries. ``pipe`` (non-transactional)
         may hold other commands to run first, in the same round trip."""
-        pipe = pipe if pipe is not None else self._client.pipeline(transaction=False)
-        self._finish(keys=self._step_keys(call_id), args=[token, trim], client=pipe)
-        held, unread = pipe.execute()[-1]
+        keys, args = self._step_keys(call_id), [token, trim]
+        if pipe is None:
+            held, unread = self._finish(keys=keys, args=args)
+            return Finished(bool(held), bool(unread))
+        # A plain EVALSHA: redis-py precedes a pipeline holding a Script object with a
+        # SCRIPT EXISTS round trip, on every execute.
+        pipe.evalsha(self._finish.sha, len(keys), *keys, *args)
+        try:
+            held, unread = pipe.execute()[-1]
+        except NoScriptError:  # not loaded yet (or Redis restarted); the rest of pipe ran
+            held, unread = self._finish(keys=keys, args=args)
         return Finished(bool(held), bool(unread))
 
     # -- reading (operators, tests) -------------------------------------------------------
