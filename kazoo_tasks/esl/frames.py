@@ -70,9 +70,11 @@ class PlainEvent:
     headers: dict[str, str] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.headers = {}
-        for name, value in self.pairs:
-            self.headers.setdefault(name, value)
+        self.headers = dict(self.pairs)
+        if len(self.headers) < len(self.pairs):  # a repeated name: keep its first value
+            self.headers = {}
+            for name, value in self.pairs:
+                self.headers.setdefault(name, value)
 
     @property
     def name(self) -> str:
@@ -81,16 +83,17 @@ class PlainEvent:
 
 
 def _parse_header_lines(block: bytes, *, decode_values: bool) -> list[tuple[str, str]]:
+    # One decode for the whole block (a line feed is never inside a UTF-8 sequence, so
+    # this is the same as decoding line by line); most values have nothing to unquote.
     pairs: list[tuple[str, str]] = []
-    for raw_line in block.split(b"\n"):
-        if not raw_line:
+    for line in block.decode("utf-8", "replace").split("\n"):
+        if not line:
             continue
-        line = raw_line.decode("utf-8", "replace")
         name, sep, value = line.partition(": ")
         if not sep or not name:
             log.warning("skipping malformed ESL header line: %.200r", line)
             continue
-        pairs.append((name, unquote(value) if decode_values else value))
+        pairs.append((name, unquote(value) if decode_values and "%" in value else value))
     return pairs
 
 
