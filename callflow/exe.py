@@ -21,13 +21,14 @@ Semantics, as in cf_exe:
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from marshmallow import EXCLUDE, ValidationError
+from marshmallow import EXCLUDE, Schema, ValidationError
 
 from callflow import router
 from callflow.cdr import build_cdr
@@ -68,6 +69,12 @@ TRACE_LIMIT = 200
 """Trace entries kept per call (the oldest are dropped and counted beyond that)."""
 _COMMAND_NAMESPACE = uuid.UUID("5d2d3c4e-6f1a-4d0e-9a43-4b7f0e6c2a11")
 _OUTCOMES = (Wait, Continue, Stop, HardStop, Attempt, Branch)
+
+
+@functools.cache
+def _schema(schema_class: type[Schema]) -> Schema:
+    """One instance per data schema class (building one costs more than a load)."""
+    return schema_class()
 
 
 def command_id(call_id: str, seq: int) -> str:
@@ -281,7 +288,7 @@ class Navigator:
         name = str(node.get("module"))
         event_name = event["name"] if event else None
         try:
-            data = module.data_schema().load(node.get("data") or {}, unknown=EXCLUDE)
+            data = _schema(module.data_schema).load(node.get("data") or {}, unknown=EXCLUDE)
             ctx = NodeContext(record, node, data, self._path(), self, self.env.documents)
             outcome = module.start(ctx) if event is None else module.on_event(ctx, event)
             if not isinstance(outcome, _OUTCOMES):

@@ -11,12 +11,15 @@ the next commit or on the release, so a one-event step costs three Redis round t
 
 from __future__ import annotations
 
+import functools
 import logging
+import threading
 from dataclasses import dataclass
 from typing import Any
 
 import redis
 from celery import Celery
+from kombu import Producer, Queue
 
 from callflow.exe import Environment, Navigator
 from kazoo_tasks.bus import command_exchange, command_queue
@@ -50,29 +53,49 @@ class Fenced:
 
 
 class Publisher:
-    """Sends outbox entries: call commands to the node's queue, tasks to Celery."""
+    """Sends outbox entries: call commands to the node's queue, tasks to Celery.
+
+    Each thread keeps one producer, on a broker connection of its own, for its whole
+    life: taking one from Celery's pool for every step cost a quarter of the publish. (Not
+    from that pool: it is shared by every app of the process and would run dry where
+    threads come and go.) A lost connection is re-established by the producer's retry.
+    """
 
     def __init__(self, app: Celery) -> None:
         self._app = app
         self._ns = app.kazoo_settings.namespace  # type: ignore[attr-defined]
+        self._exchange = command_exchange(self._ns)
+        self._local = threading.local()
+
+    def _producer(self) -> Producer:
+        producer = getattr(self._local, "producer", None)
+        if producer is None:
+            connection = self._app.connection_for_write()
+            producer = self._local.producer = Producer(connection)
+        return producer
 
     def publish(self, entries: list[dict[str, Any]]) -> None:
         """Publish ``entries`` in order (raises if the broker refuses)."""
-        with self._app.producer_or_acquire() as producer:
-            for entry in entries:
-                if entry["type"] == "command":
-                    command = entry["command"]
-                    producer.publish(
-                        command,
-                        exchange=command_exchange(self._ns),
-                        routing_key=command["node"],
-                        declare=[command_queue(self._ns, command["node"])],
-                        serializer="json",
-                        delivery_mode=1,
-                        retry=True,
-                    )
-                else:
-                    self._app.send_task(entry["name"], args=entry["args"], producer=producer)
+        producer = self._producer()
+        for entry in entries:
+            if entry["type"] == "command":
+                command = entry["command"]
+                producer.publish(
+                    command,
+                    exchange=self._exchange,
+                    routing_key=command["node"],
+                    declare=[_command_queue(self._ns, command["node"])],
+                    serializer="json",
+                    delivery_mode=1,
+                    retry=True,
+                )
+            else:
+                self._app.send_task(entry["name"], args=entry["args"], producer=producer)
+
+
+@functools.cache
+def _command_queue(namespace: str, node: str) -> Queue:
+    return command_queue(namespace, node)
 
 
 class CallRunner:
