@@ -26,6 +26,7 @@ from kazoo_tasks.bus import command_exchange, command_queue
 from kazoo_tasks.callstate import STATUS_ENDED, ActiveCalls, CallStore, InboxEntry, Locked
 from kazoo_tasks.callstate.store import now
 from kazoo_tasks.stages import stamp
+from kazoo_tasks.task_sender import TaskSender
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,7 @@ class Publisher:
         self._ns = app.kazoo_settings.namespace  # type: ignore[attr-defined]
         self._exchange = command_exchange(self._ns)
         self._local = threading.local()
+        self._senders: dict[str, TaskSender] = {}
 
     def _producer(self) -> Producer:
         producer = getattr(self._local, "producer", None)
@@ -90,7 +92,10 @@ class Publisher:
                     retry=True,
                 )
             else:
-                self._app.send_task(entry["name"], args=entry["args"], producer=producer)
+                sender = self._senders.get(entry["name"])
+                if sender is None:
+                    sender = self._senders[entry["name"]] = TaskSender(self._app, entry["name"])
+                sender.send(producer, *entry["args"])
 
 
 @functools.cache

@@ -26,11 +26,12 @@ from kombu import Producer
 from kombu.exceptions import KombuError
 
 from kazoo_tasks import inbox
-from kazoo_tasks.bus import REGISTRATION_TASK, celery_queue_name
+from kazoo_tasks.bus import EVENTS_TASK, REGISTRATION_TASK, celery_queue_name
 from kazoo_tasks.config import Settings
 from kazoo_tasks.esl.frames import parse_event_plain
 from kazoo_tasks.events import CallEvent, call_event_from_plain
 from kazoo_tasks.stages import stamp
+from kazoo_tasks.task_sender import TaskSender
 from workers.ecallmgr.backoff import Backoff
 from workers.ecallmgr.claims import CommandClaims
 from workers.ecallmgr.controlled import ControlledCalls
@@ -82,6 +83,9 @@ class Publisher:
         self.intake, self.controlled = intake, controlled
         self.client, self.app, self.stats = client, app, stats
         self.claims = CommandClaims(client, settings)
+        self.notifier = TaskSender(
+            app, EVENTS_TASK, celery_queue_name(settings.namespace, "callflow")
+        )
         self.stopping = False
         self._greenlets: list[gevent.Greenlet] = []
 
@@ -162,7 +166,7 @@ class Publisher:
         for index, call_id in enumerate(dict.fromkeys(e["call_id"] for e in events), 1):
             self._retry(
                 "send the handle_events task",
-                lambda c=call_id: inbox.notify(self.app, self.settings, c, producer=producer),
+                lambda c=call_id: self.notifier.send(producer, c),
             )
             stamp("notified", call_id)
             if index % YIELD_EVERY == 0:
