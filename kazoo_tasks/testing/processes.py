@@ -98,6 +98,22 @@ class RoleProcess:
         return self.proc.returncode if self.proc is not None else None
 
 
+def wait_for_workers(settings: Settings, count: int, timeout: float = 60.0) -> None:
+    """Wait until ``count`` Celery workers of ``settings``' namespace answer a remote-control
+    ping: works on every broker (the embedded Redis transport reports no consumer counts)."""
+    from kazoo_tasks.celery_app import make_app
+
+    app = make_app(settings, name="readiness")
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            if len(app.control.ping(timeout=0.5)) >= count:
+                return
+    finally:
+        app.close()
+    raise TimeoutError(f"{count} workers did not answer a ping within {timeout}s")
+
+
 def wait_for_consumers(
     settings: Settings, count: int, role: str = "callflow", timeout: float = 60.0
 ) -> None:

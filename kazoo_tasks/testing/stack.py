@@ -21,7 +21,7 @@ from kazoo_tasks.config import FreeswitchNode, Settings
 from kazoo_tasks.esl.emulator import Emulator
 from kazoo_tasks.services import broker_url
 from kazoo_tasks.testing.namespace import worker_exchanges
-from kazoo_tasks.testing.processes import RoleProcess, wait_for_consumers
+from kazoo_tasks.testing.processes import RoleProcess, wait_for_workers
 
 NODE_NAME = "fs1"
 READY_TIMEOUT = 60.0
@@ -70,7 +70,7 @@ class Stack:
                 ["changes"], self.settings, self.log_dir / "changes.log"
             ).start()
         self.wait_subscribed()
-        wait_for_consumers(self.settings, self.worker_count, timeout=READY_TIMEOUT)
+        wait_for_workers(self.settings, self.worker_count, timeout=READY_TIMEOUT)
         return self
 
     def add_worker(self, index: int | None = None) -> RoleProcess:
