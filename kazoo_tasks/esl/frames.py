@@ -82,10 +82,15 @@ class PlainEvent:
         return self.headers.get("Event-Name", "")
 
 
+_JOIN = "\n\x00\n"
+"""Joins a block's values so that one ``unquote`` call decodes them all."""
+
+
 def _parse_header_lines(block: bytes, *, decode_values: bool) -> list[tuple[str, str]]:
     # One decode for the whole block (a line feed is never inside a UTF-8 sequence, so
-    # this is the same as decoding line by line); most values have nothing to unquote.
-    pairs: list[tuple[str, str]] = []
+    # this is the same as decoding line by line).
+    names: list[str] = []
+    values: list[str] = []
     for line in block.decode("utf-8", "replace").split("\n"):
         if not line:
             continue
@@ -93,8 +98,14 @@ def _parse_header_lines(block: bytes, *, decode_values: bool) -> list[tuple[str,
         if not sep or not name:
             log.warning("skipping malformed ESL header line: %.200r", line)
             continue
-        pairs.append((name, unquote(value) if decode_values and "%" in value else value))
-    return pairs
+        names.append(name)
+        values.append(value)
+    if decode_values:
+        # One unquote for every value (half the cost of ~30 calls for a real event); a
+        # value that decodes to the joint itself changes the count: then one by one.
+        decoded = unquote(_JOIN.join(values)).split(_JOIN)
+        values = decoded if len(decoded) == len(values) else [unquote(v) for v in values]
+    return list(zip(names, values, strict=True))
 
 
 class FrameReader:
