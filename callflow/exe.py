@@ -21,13 +21,14 @@ Semantics, as in cf_exe:
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from marshmallow import EXCLUDE, ValidationError
+from marshmallow import EXCLUDE, Schema, ValidationError
 
 from callflow import router
 from callflow.cdr import build_cdr
@@ -60,6 +61,7 @@ from kazoo_tasks.commands import validate_command
 from kazoo_tasks.config import Settings
 from kazoo_tasks.docstore.base import DocumentStore
 from kazoo_tasks.events import CallEvent
+from kazoo_tasks.stages import stamp
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +73,12 @@ _COMMAND_NAMESPACE = uuid.UUID("5d2d3c4e-6f1a-4d0e-9a43-4b7f0e6c2a11")
 _OUTCOMES = (Wait, Continue, Stop, HardStop, Attempt, Branch)
 
 
+@functools.cache
+def _schema(schema_class: type[Schema]) -> Schema:
+    """One instance per data schema class (building one costs more than a load)."""
+    return schema_class()
+
+
 def command_id(call_id: str, seq: int) -> str:
     """The id of the call's ``seq``-th command: the same however often the step re-runs."""
     return str(uuid.uuid5(_COMMAND_NAMESPACE, f"{call_id}#{seq}"))
@@ -78,13 +86,13 @@ def command_id(call_id: str, seq: int) -> str:
 
 @dataclass(frozen=True)
 class Environment:
-    """What the navigator needs from the worker around it."""
+    """What the navigator needs from the worker around it (``cache``: where routing keeps
+    what it read from the store; None reads the store every time)."""
 
     settings: Settings
     documents: Callable[[], DocumentStore]
     now: Callable[[], float]
     cache: Cache | None = None
-    """Where routing keeps what it reads (None: read the store every time)."""
 
 
 class Navigator:
@@ -143,6 +151,7 @@ class Navigator:
             record["request_user"],
             self.env.cache,
         )
+        stamp("routed", record["call_id"])
         if isinstance(found, router.NoRoute):
             log.warning("call %s: not routed: %s", record["call_id"], found.reason)
             self._trace(step="route", outcome="no_route", note=found.reason)
@@ -281,7 +290,7 @@ class Navigator:
         name = str(node.get("module"))
         event_name = event["name"] if event else None
         try:
-            data = module.data_schema().load(node.get("data") or {}, unknown=EXCLUDE)
+            data = _schema(module.data_schema).load(node.get("data") or {}, unknown=EXCLUDE)
             ctx = NodeContext(record, node, data, self._path(), self, self.env.documents)
             outcome = module.start(ctx) if event is None else module.on_event(ctx, event)
             if not isinstance(outcome, _OUTCOMES):

@@ -4,22 +4,29 @@ One worker at a time works on a call (the call's lock). It publishes what a dead
 predecessor left in the outbox, applies the unread inbox entries in stream order through
 the navigator, commits record + cursor + outbox in one fenced step, publishes the outbox,
 trims it, releases the lock, and looks at the inbox tail again (an event may have arrived
-while it held the lock, and that event's task found the lock taken).
+while it held the lock, and that event's task found the lock taken). The trim rides on
+the next commit or on the release, so a one-event step costs three Redis round trips
+(:mod:`kazoo_tasks.callstate.store`).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+import threading
 from dataclasses import dataclass
 from typing import Any
 
 import redis
 from celery import Celery
+from kombu import Producer, Queue
 
 from callflow.exe import Environment, Navigator
 from kazoo_tasks.bus import command_exchange, command_queue
-from kazoo_tasks.callstate import STATUS_ENDED, ActiveCalls, CallStore
+from kazoo_tasks.callstate import STATUS_ENDED, ActiveCalls, CallStore, InboxEntry, Locked
 from kazoo_tasks.callstate.store import now
+from kazoo_tasks.stages import stamp
+from kazoo_tasks.task_sender import TaskSender
 
 log = logging.getLogger(__name__)
 
@@ -47,29 +54,53 @@ class Fenced:
 
 
 class Publisher:
-    """Sends outbox entries: call commands to the node's queue, tasks to Celery."""
+    """Sends outbox entries: call commands to the node's queue, tasks to Celery.
+
+    Each thread keeps one producer, on a broker connection of its own, for its whole
+    life: taking one from Celery's pool for every step cost a quarter of the publish. (Not
+    from that pool: it is shared by every app of the process and would run dry where
+    threads come and go.) A lost connection is re-established by the producer's retry.
+    """
 
     def __init__(self, app: Celery) -> None:
         self._app = app
         self._ns = app.kazoo_settings.namespace  # type: ignore[attr-defined]
+        self._exchange = command_exchange(self._ns)
+        self._local = threading.local()
+        self._senders: dict[str, TaskSender] = {}
+
+    def _producer(self) -> Producer:
+        producer = getattr(self._local, "producer", None)
+        if producer is None:
+            connection = self._app.connection_for_write()
+            producer = self._local.producer = Producer(connection)
+        return producer
 
     def publish(self, entries: list[dict[str, Any]]) -> None:
         """Publish ``entries`` in order (raises if the broker refuses)."""
-        with self._app.producer_or_acquire() as producer:
-            for entry in entries:
-                if entry["type"] == "command":
-                    command = entry["command"]
-                    producer.publish(
-                        command,
-                        exchange=command_exchange(self._ns),
-                        routing_key=command["node"],
-                        declare=[command_queue(self._ns, command["node"])],
-                        serializer="json",
-                        delivery_mode=1,
-                        retry=True,
-                    )
-                else:
-                    self._app.send_task(entry["name"], args=entry["args"], producer=producer)
+        producer = self._producer()
+        for entry in entries:
+            if entry["type"] == "command":
+                command = entry["command"]
+                producer.publish(
+                    command,
+                    exchange=self._exchange,
+                    routing_key=command["node"],
+                    declare=[_command_queue(self._ns, command["node"])],
+                    serializer="json",
+                    delivery_mode=1,
+                    retry=True,
+                )
+            else:
+                sender = self._senders.get(entry["name"])
+                if sender is None:
+                    sender = self._senders[entry["name"]] = TaskSender(self._app, entry["name"])
+                sender.send(producer, *entry["args"])
+
+
+@functools.cache
+def _command_queue(namespace: str, node: str) -> Queue:
+    return command_queue(namespace, node)
 
 
 class CallRunner:
@@ -78,6 +109,7 @@ class CallRunner:
     def __init__(
         self, client: redis.Redis, app: Celery, env: Environment, publisher: Publisher
     ) -> None:
+        self.client = client
         self.store = CallStore(client, env.settings)
         self.active = ActiveCalls(client, env.settings)
         self.env = env
@@ -87,36 +119,59 @@ class CallRunner:
         """Apply every unread event of the call, or report why this worker cannot."""
         applied = 0
         while True:
-            token = self.store.acquire(call_id)
-            if token is None:
+            held = self.store.begin(call_id, BATCH)
+            if isinstance(held, Locked):
                 if applied:  # the holder took over after our release: it re-checks the tail
                     return Done(applied)
-                return Busy(self.store.lock_remaining(call_id) + 0.05)
+                return Busy(held.remaining + 0.05)
+            record, entries = held.state, held.entries
+            untrimmed = 0  # outbox entries published and not removed yet
+            pipe = self.client.pipeline(transaction=False)
             try:
-                if not self._flush_outbox(call_id, token):
-                    return Fenced()
-                while entries := self.store.read_inbox(call_id, self._cursor(call_id), BATCH):
-                    if not self._apply(call_id, token, entries):
+                if held.outbox:
+                    log.info(
+                        "call %s: publishing %d entries a previous worker left",
+                        call_id,
+                        len(held.outbox),
+                    )
+                    self.publisher.publish(held.outbox)
+                    untrimmed = len(held.outbox)
+                stepped = False
+                while entries:
+                    step = self._step(call_id, held.token, record, entries, untrimmed)
+                    if step is None:
                         return Fenced()
+                    untrimmed = 0  # the commit removed them
                     applied += len(entries)
+                    stepped = True
+                    record, entries, outbox = step
+                    if outbox:
+                        self.publisher.publish(outbox)
+                        stamp("published", call_id)
+                        untrimmed = len(outbox)
+                if stepped and record is not None:  # the reaper's index, under our lock
+                    if record["status"] == STATUS_ENDED:
+                        self.active.forget(call_id, record["node"], pipe)
+                    else:
+                        self.active.touch(call_id, record["node"], self.env.now(), pipe)
             finally:
-                self.store.release(call_id, token)
-            if not self.store.has_unread(call_id):
+                finished = self.store.finish(call_id, held.token, untrimmed, pipe)
+            if not finished.held:
+                return Fenced()
+            if not finished.unread:
                 return Done(applied)
 
-    def _cursor(self, call_id: str) -> str:
-        return self.store.load(call_id)[1]
-
-    def _flush_outbox(self, call_id: str, token: str) -> bool:
-        pending = self.store.outbox(call_id)
-        if not pending:
-            return True
-        log.info("call %s: publishing %d entries a previous worker left", call_id, len(pending))
-        self.publisher.publish(pending)
-        return self.store.trim_outbox(call_id, len(pending), token)
-
-    def _apply(self, call_id: str, token: str, entries: list) -> bool:
-        record, _ = self.store.load(call_id)
+    def _step(
+        self,
+        call_id: str,
+        token: str,
+        record: dict[str, Any] | None,
+        entries: list[InboxEntry],
+        untrimmed: int,
+    ) -> tuple[dict[str, Any] | None, list[InboxEntry], list[dict[str, Any]]] | None:
+        """Apply ``entries`` and commit (removing the ``untrimmed`` published outbox
+        entries first): the new record, the next unread entries and the outbox entries to
+        publish now; None when the lock was lost (nothing written)."""
         navigator = Navigator(record, self.env)
         for entry in entries:
             navigator.apply(entry.event)
@@ -128,20 +183,21 @@ class CallRunner:
             expire_at = record["expire_at"]
         else:
             expire_at = current + self.env.settings.call_ttl
-        cursor = entries[-1].entry_id
-        if not self.store.commit(call_id, token, record, cursor, navigator.outbox, expire_at):
+        following = self.store.commit(
+            call_id,
+            token,
+            record,
+            entries[-1].entry_id,
+            navigator.outbox,
+            expire_at,
+            trim=untrimmed,
+            next_count=BATCH,
+        )
+        if following is None:
             log.warning("call %s: lock lost before commit, step discarded", call_id)
-            return False
-        if navigator.outbox:
-            self.publisher.publish(navigator.outbox)
-            if not self.store.trim_outbox(call_id, len(navigator.outbox), token):
-                return False
-        if record is not None:
-            if record["status"] == STATUS_ENDED:
-                self.active.forget(call_id, record["node"])
-            else:
-                self.active.touch(call_id, record["node"], current)
-        return True
+            return None
+        stamp("committed", call_id)
+        return record, following, navigator.outbox
 
 
 def runner_for(app: Celery) -> CallRunner:

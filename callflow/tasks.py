@@ -19,6 +19,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from callflow.runner import Busy, Fenced, runner_for
 from kazoo_tasks.bus import EVENTS_TASK
 from kazoo_tasks.docstore import DocumentStoreError
+from kazoo_tasks.stages import stamp
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,7 @@ expires after ``Settings.call_lock_ttl``; a live one re-checks the inbox on rele
 )
 def handle_events(self: Task, call_id: str) -> int:
     """Apply every unread event of ``call_id``; returns how many this run applied."""
+    stamp("task", call_id)
     result = runner_for(self.app).drain(call_id)
     if isinstance(result, Busy):
         raise self.retry(countdown=result.retry_in)

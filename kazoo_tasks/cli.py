@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "run": "kazoo_tasks.local:command",
     "emulator": "kazoo_tasks.esl.emulator.cli:emulator",
     "ecallmgr": "workers.ecallmgr.cli:command",
+    "bench": "kazoo_tasks.bench:command",
 }
 
 

@@ -82,14 +82,19 @@ class CommandSchema(Schema):
 _schema = CommandSchema()
 
 
-def validate_command(command: dict[str, Any]) -> dict[str, Any]:
+class ValidCommand(dict[str, Any]):
+    """A command as :func:`validate_command` returned it (a plain dict otherwise)."""
+
+
+def validate_command(command: dict[str, Any]) -> ValidCommand:
     """Validate a command dict; raises marshmallow.ValidationError with field errors."""
-    return _schema.load(command)
+    return ValidCommand(_schema.load(command))
 
 
 def render_command(command: dict[str, Any]) -> bytes:
-    """Validate ``command`` and return the single ESL frame that carries it."""
-    cmd = validate_command(command)
+    """Validate ``command`` (unless :func:`validate_command` made it) and return the single
+    ESL frame that carries it."""
+    cmd = command if isinstance(command, ValidCommand) else validate_command(command)
     if cmd["kind"] == "api":
         line = " ".join(filter(None, ["api", cmd["app"], cmd["call_id"], cmd["args"]]))
         return (line + "\n\n").encode("utf-8")

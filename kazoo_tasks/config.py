@@ -51,7 +51,14 @@ class FreeswitchNode:
         return f"esl://:{quote(self.password, safe='')}@{self.host}:{self.port}/{self.name}"
 
 
-_ENV_PARSERS = {str: "str", str | None: "str", int: "int", float: "float", Path: "path"}
+_ENV_PARSERS = {
+    str: "str",
+    str | None: "str",
+    int: "int",
+    float: "float",
+    Path: "path",
+    Path | None: "path",
+}
 """The environs parser of each field type of :class:`Settings`."""
 
 
@@ -97,6 +104,7 @@ class Settings:
     log_level: str = "INFO"
     changes_lease_ttl: float = 10.0
     cache_ttl: float = 300.0
+    stage_log_dir: Path | None = None
 
     @classmethod
     def from_env(cls) -> Settings:

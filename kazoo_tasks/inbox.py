@@ -15,6 +15,7 @@ from typing import Any
 
 import redis
 from celery import Celery
+from redis.client import Pipeline
 
 from kazoo_tasks.bus import EVENTS_TASK, celery_queue_name
 from kazoo_tasks.config import Settings
@@ -35,13 +36,19 @@ def append(client: redis.Redis, settings: Settings, event: CallEvent) -> str:
     return append_many(client, settings, [event])[0]
 
 
-def append_many(client: redis.Redis, settings: Settings, events: Sequence[CallEvent]) -> list[str]:
-    """Append ``events`` (in the given order) in one round trip; returns their entry ids."""
-    pipe = client.pipeline(transaction=False)
+def queue_append(pipe: Pipeline, settings: Settings, events: Sequence[CallEvent]) -> None:
+    """Queue the appends of ``events`` (in the given order) on a non-transactional
+    pipeline: two replies per event, the entry id first."""
     for event in events:
         key = inbox_key(settings, event["call_id"])
         pipe.xadd(key, {EVENT_FIELD: json.dumps(event, separators=(",", ":"))})
         pipe.expire(key, settings.call_ttl)
+
+
+def append_many(client: redis.Redis, settings: Settings, events: Sequence[CallEvent]) -> list[str]:
+    """Append ``events`` (in the given order) in one round trip; returns their entry ids."""
+    pipe = client.pipeline(transaction=False)
+    queue_append(pipe, settings, events)
     replies = pipe.execute()
     return [r.decode() if isinstance(r, bytes) else r for r in replies[::2]]
 

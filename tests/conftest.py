@@ -9,15 +9,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import redis
-from kombu import Connection
 
-from kazoo_tasks.bus import celery_queue_name, command_exchange, command_queue, docs_exchange
 from kazoo_tasks.cache.listener import close_namespace
-from kazoo_tasks.celery_app import CELERY_ROLES
 from kazoo_tasks.config import FreeswitchNode, Settings
 from kazoo_tasks.docstore import DocumentStore
 from kazoo_tasks.docstore.embedded import EmbeddedDocumentStore
+from kazoo_tasks.testing import drop_namespace
 from tests.couchdb_server import CouchServer, remove_workdir, start_pouchdb_server
 
 # pytest-celery 1.x is disabled in pyproject (-p no:celery): its fixtures need Docker.
@@ -28,24 +25,6 @@ FREESWITCH_FIXTURES = FIXTURES / "freeswitch"
 
 TEST_BROKER_URL = os.environ.get("KAZOO_TEST_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
 TEST_REDIS_URL = os.environ.get("KAZOO_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-def _drop_namespace(settings: Settings) -> None:
-    client = redis.Redis.from_url(TEST_REDIS_URL)
-    keys = list(client.scan_iter(f"{settings.namespace}:*", count=1000))
-    if keys:
-        client.delete(*keys)
-    client.close()
-    with Connection(TEST_BROKER_URL) as conn:
-        channel = conn.default_channel
-        queues = [celery_queue_name(settings.namespace, role) for role in CELERY_ROLES]
-        queues += [
-            command_queue(settings.namespace, n.name).name for n in settings.freeswitch_nodes
-        ]
-        for name in queues:
-            channel.queue_delete(name)
-        for exchange in (command_exchange(settings.namespace), docs_exchange(settings.namespace)):
-            channel.exchange_delete(exchange.name)
 
 
 @pytest.fixture
@@ -62,7 +41,7 @@ def settings(tmp_path: Path) -> Iterator[Settings]:
     )
     yield value
     close_namespace(value.namespace)  # the cache listener this test may have started
-    _drop_namespace(value)
+    drop_namespace(value)
 
 
 @pytest.fixture(scope="session")

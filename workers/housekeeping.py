@@ -1,4 +1,4 @@
-"""Housekeeping tasks: writing CDRs and reaping calls nobody will ever finish.
+"""Housekeeping tasks: writing CDRs, reaping calls nobody will ever finish, and a ping.
 
 ``write_cdr`` stores a CDR built by the navigator; its id is deterministic, so a second
 delivery finds the document there and stops. ``reap_calls`` runs from Celery beat: a call
@@ -26,6 +26,7 @@ from kazoo_tasks.events import CallEvent
 log = logging.getLogger(__name__)
 
 REAP_TASK = "kazoo.housekeeping.reap_calls"
+PING_TASK = "kazoo.housekeeping.ping"
 NODE_DOWN_CAUSE = "NODE_DOWN"
 ORPHANED_CAUSE = "ORPHANED"
 
@@ -54,6 +55,13 @@ def write_cdr(self: Task, cdr: dict[str, Any]) -> bool:
         return False
     finally:
         store.close()
+
+
+@shared_task(name=PING_TASK, ignore_result=False)
+def ping() -> str:
+    """A task that does nothing: its round trip (publish, run, result) is the floor of this
+    deployment's Celery, which ``kazoo-tasks bench`` measures beside the calls."""
+    return "pong"
 
 
 def reaped_event(call_id: str, node: str, cause: str) -> CallEvent:

@@ -3,12 +3,14 @@
 The worker runs the prefork pool (short CPU-light tasks: prefork beats gevent on our
 measurements, see docs/celery.md), serves the queues of the roles it is given, takes a
 node name unique on its host (``<namespace>-<pid>@host``: two workers on one host must
-not share a remote-control queue) and skips gossip/mingle (cluster chatter the call
-workload does not use). Extra arguments after ``--`` go to Celery unchanged.
+not share a remote-control queue), skips gossip/mingle (cluster chatter the call
+workload does not use) and keeps Celery's per-task log lines for DEBUG. Extra arguments
+after ``--`` go to Celery unchanged.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 
 import click
@@ -16,6 +18,11 @@ import click
 from kazoo_tasks.bus import celery_queue_name
 from kazoo_tasks.celery_app import CELERY_ROLES
 from kazoo_tasks.config import get_settings
+
+PER_TASK_LOGGERS = ("celery.worker.strategy", "celery.app.trace")
+"""Celery's two INFO lines per task ("received", "succeeded"): at a call's five tasks they
+cost about 5% of a worker's CPU and bury everything else in the log. They are shown at
+KAZOO_LOG_LEVEL=DEBUG; failures are logged at ERROR whatever the level."""
 
 
 def _roles(value: str) -> list[str]:
@@ -41,6 +48,9 @@ def command(roles: str, concurrency: int | None, pool: str, celery_args: tuple[s
     from kazoo_tasks.celery_app import app
 
     settings = get_settings()
+    if settings.log_level != "DEBUG":
+        for name in PER_TASK_LOGGERS:
+            logging.getLogger(name).setLevel(logging.WARNING)
     queues = ",".join(celery_queue_name(settings.namespace, role) for role in _roles(roles))
     argv = [
         "worker",

@@ -193,18 +193,20 @@ class DocChangeListener(ConsumerMixin):
 
 # -- one listener per process ------------------------------------------------------------
 
-_listeners: dict[tuple[str, str], DocChangeListener] = {}
+_listeners: dict[Settings, DocChangeListener] = {}
 _listeners_lock = threading.Lock()
 _all_caches: weakref.WeakSet[Cache] = weakref.WeakSet()
 
 
 def listener_for(settings: Settings) -> DocChangeListener:
-    """This process's listener for ``settings``' namespace and broker."""
-    key = (settings.namespace, services.broker_url(settings))
+    """This process's listener for ``settings``' namespace and broker.
+
+    Keyed by the settings themselves: resolving the broker URL on every lookup (each
+    cache read) would ping the embedded Redis each time."""
     with _listeners_lock:
-        found = _listeners.get(key)
+        found = _listeners.get(settings)
         if found is None:
-            found = _listeners[key] = DocChangeListener(settings)
+            found = _listeners[settings] = DocChangeListener(settings)
         return found
 
 
@@ -245,7 +247,7 @@ def close_namespace(namespace: str) -> None:
     processes that are done with a namespace: tests, tools). The consumer thread ends
     within a second, closing its connection."""
     with _listeners_lock:
-        listeners = [_listeners.pop(key) for key in list(_listeners) if key[0] == namespace]
+        listeners = [_listeners.pop(s) for s in list(_listeners) if s.namespace == namespace]
         for key in [key for key in _named if key[0] == namespace]:
             del _named[key]
     for listener in listeners:

@@ -7,7 +7,7 @@ from kazoo_tasks.callstate.record import (
     STATUS_ENDING,
     new_call_record,
 )
-from kazoo_tasks.callstate.store import CALL_PARTS, CallStore, InboxEntry
+from kazoo_tasks.callstate.store import CALL_PARTS, CallStore, Finished, Held, InboxEntry, Locked
 
 __all__ = [
     "CALL_PARTS",
@@ -16,7 +16,10 @@ __all__ = [
     "STATUS_ENDING",
     "ActiveCalls",
     "CallStore",
+    "Finished",
+    "Held",
     "InboxEntry",
+    "Locked",
     "new_call_record",
     "node_alive_key",
 ]

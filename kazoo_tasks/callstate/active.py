@@ -8,6 +8,7 @@ has just ended, and the reaper treats that as harmless.
 from __future__ import annotations
 
 import redis
+from redis.client import Pipeline
 
 from kazoo_tasks.config import Settings
 
@@ -33,16 +34,17 @@ class ActiveCalls:
     def _down_key(self, node: str) -> str:
         return f"{self._ns}:node:{node}:down_since"
 
-    def touch(self, call_id: str, node: str, at: float) -> None:
-        """Record activity on a live call."""
-        pipe = self._client.pipeline(transaction=False)
-        pipe.zadd(self._calls_key(node), {call_id: at})
-        pipe.sadd(self._nodes_key(), node)
-        pipe.execute()
+    def touch(self, call_id: str, node: str, at: float, pipe: Pipeline | None = None) -> None:
+        """Record activity on a live call (queued on ``pipe`` when given)."""
+        target = pipe if pipe is not None else self._client.pipeline(transaction=False)
+        target.zadd(self._calls_key(node), {call_id: at})
+        target.sadd(self._nodes_key(), node)
+        if pipe is None:
+            target.execute()
 
-    def forget(self, call_id: str, node: str) -> None:
-        """Drop an ended call from the index."""
-        self._client.zrem(self._calls_key(node), call_id)
+    def forget(self, call_id: str, node: str, pipe: Pipeline | None = None) -> None:
+        """Drop an ended call from the index (queued on ``pipe`` when given)."""
+        (pipe if pipe is not None else self._client).zrem(self._calls_key(node), call_id)
 
     def nodes(self) -> list[str]:
         """Every node that has had a call."""

@@ -9,6 +9,12 @@ so the Lua scripts below touch one Redis Cluster slot. The rules:
   pause, a partition) cannot commit, so nothing it computed takes effect (fencing);
 * outbox entries are published after the commit and removed (again under the token)
   once published; whoever takes the lock next publishes what a dead worker left there.
+
+A drain costs three round trips: :meth:`CallStore.begin` takes the lock and reads
+everything the step needs (state, cursor, leftover outbox, unread inbox entries);
+:meth:`CallStore.commit` writes the step, trims what the previous step published and
+returns the next unread entries; :meth:`CallStore.finish` trims what this step
+published, releases the lock and says whether events arrived meanwhile.
 """
 
 from __future__ import annotations
@@ -20,6 +26,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import redis
+from redis.client import Pipeline
+from redis.exceptions import NoScriptError
 
 from kazoo_tasks.config import Settings
 from kazoo_tasks.inbox import EVENT_FIELD, inbox_key
@@ -28,28 +36,60 @@ from kazoo_tasks.keys import call_key
 CALL_PARTS = ("state", "cursor", "lock", "outbox", "inbox")
 """Every key of a call's family (``inbox`` is written by ecallmgr, the rest by workers)."""
 
-_COMMIT = """
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+_STEP_KEYS = ("lock", "state", "cursor", "outbox", "inbox")
+"""The keys every script below takes, in this order (KEYS[1] .. KEYS[5])."""
+
+_AFTER_CURSOR = """
+local function after(cursor, count)
+  if count < 1 then return {} end
+  local start = '-'
+  if cursor ~= '0' then start = '(' .. cursor end
+  return redis.call('XRANGE', KEYS[5], start, '+', 'COUNT', count)
+end
+"""
+
+_BEGIN = (
+    _AFTER_CURSOR
+    + """
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  return {0, redis.call('PTTL', KEYS[1])}
+end
+local cursor = redis.call('GET', KEYS[3]) or '0'
+return {1, redis.call('GET', KEYS[2]) or '', cursor, redis.call('LRANGE', KEYS[4], 0, -1),
+        after(cursor, tonumber(ARGV[3]))}
+"""
+)
+
+_COMMIT = (
+    _AFTER_CURSOR
+    + """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {0} end
+local trim = tonumber(ARGV[5])
+if trim > 0 then redis.call('LTRIM', KEYS[4], trim, -1) end
 local expire_at = tonumber(ARGV[4])
 if ARGV[2] ~= '' then redis.call('SET', KEYS[2], ARGV[2]) end
 redis.call('SET', KEYS[3], ARGV[3])
-for i = 5, #ARGV do redis.call('RPUSH', KEYS[4], ARGV[i]) end
+for i = 7, #ARGV do redis.call('RPUSH', KEYS[4], ARGV[i]) end
 for i = 2, 5 do
   if redis.call('EXISTS', KEYS[i]) == 1 then redis.call('PEXPIREAT', KEYS[i], expire_at) end
 end
-return 1
+return {1, after(ARGV[3], tonumber(ARGV[6]))}
 """
+)
 
-_TRIM_OUTBOX = """
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('LTRIM', KEYS[2], tonumber(ARGV[2]), -1)
-return 1
+_FINISH = (
+    _AFTER_CURSOR
+    + """
+local held = 0
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  held = 1
+  local trim = tonumber(ARGV[2])
+  if trim > 0 then redis.call('LTRIM', KEYS[4], trim, -1) end
+  redis.call('DEL', KEYS[1])
+end
+return {held, #after(redis.call('GET', KEYS[3]) or '0', 1)}
 """
-
-_RELEASE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-"""
+)
 
 _EXPIRE_ALL = """
 for i = 1, #KEYS do redis.call('PEXPIREAT', KEYS[i], tonumber(ARGV[1])) end
@@ -65,15 +105,58 @@ class InboxEntry:
     event: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class Held:
+    """The call's lock is ours (``token``), with what the step needs."""
+
+    token: str
+    state: dict[str, Any] | None
+    """The call record (None before routing)."""
+    cursor: str
+    """Id of the last inbox entry applied ("0" at first)."""
+    outbox: list[dict[str, Any]]
+    """Entries a previous holder committed but did not get to remove (publish them first)."""
+    entries: list[InboxEntry]
+    """Unread inbox entries, oldest first."""
+
+
+@dataclass(frozen=True)
+class Locked:
+    """Another worker holds the call for ``remaining`` more seconds at most."""
+
+    remaining: float
+
+
+@dataclass(frozen=True)
+class Finished:
+    """What :meth:`CallStore.finish` found: whether the lock was still ours (``held``; if
+    not, nothing was trimmed), and whether unread events wait in the inbox."""
+
+    held: bool
+    unread: bool
+
+
+def _entries(rows: list[Any]) -> list[InboxEntry]:
+    """Stream entries as a script returns them: ``[id, [field, value, ...]]``."""
+    found = []
+    for entry_id, fields in rows:
+        values = dict(zip(fields[::2], fields[1::2], strict=True))
+        found.append(InboxEntry(entry_id, json.loads(values[EVENT_FIELD])))
+    return found
+
+
 class CallStore:
-    """Lock, load, commit and outbox operations on the calls of one namespace."""
+    """Lock, load, commit and outbox operations on the calls of one namespace.
+
+    The client must decode responses (``decode_responses=True``).
+    """
 
     def __init__(self, client: redis.Redis, settings: Settings) -> None:
         self._client = client
         self._settings = settings
+        self._begin = client.register_script(_BEGIN)
         self._commit = client.register_script(_COMMIT)
-        self._trim = client.register_script(_TRIM_OUTBOX)
-        self._release = client.register_script(_RELEASE)
+        self._finish = client.register_script(_FINISH)
         self._expire_all = client.register_script(_EXPIRE_ALL)
 
     def key(self, call_id: str, part: str) -> str:
@@ -86,34 +169,27 @@ class CallStore:
         """Every key of the call's family."""
         return [self.key(call_id, part) for part in CALL_PARTS]
 
-    # -- lock --------------------------------------------------------------------------
+    def _step_keys(self, call_id: str) -> list[str]:
+        return [self.key(call_id, part) for part in _STEP_KEYS]
 
-    def acquire(self, call_id: str) -> str | None:
-        """Take the call's lock; returns the token, or None when another worker holds it."""
+    # -- a step ----------------------------------------------------------------------------
+
+    def begin(self, call_id: str, count: int) -> Held | Locked:
+        """Take the call's lock and read the state, cursor, outbox and up to ``count``
+        unread inbox entries, in one round trip; or say how long another holder has."""
         token = secrets.token_hex(16)
         ttl_ms = int(self._settings.call_lock_ttl * 1000)
-        if self._client.set(self.key(call_id, "lock"), token, nx=True, px=ttl_ms):
-            return token
-        return None
-
-    def lock_remaining(self, call_id: str) -> float:
-        """Seconds left on the lock (0 when free)."""
-        pttl = self._client.pttl(self.key(call_id, "lock"))
-        return max(pttl, 0) / 1000
-
-    def release(self, call_id: str, token: str) -> bool:
-        """Drop the lock if it still holds ``token``."""
-        return bool(self._release(keys=[self.key(call_id, "lock")], args=[token]))
-
-    # -- reading -------------------------------------------------------------------------
-
-    def load(self, call_id: str) -> tuple[dict[str, Any] | None, str]:
-        """The call's state (None before routing) and its inbox cursor ("0" at first)."""
-        raw_state, cursor = self._client.mget(
-            self.key(call_id, "state"), self.key(call_id, "cursor")
+        reply = self._begin(keys=self._step_keys(call_id), args=[token, ttl_ms, count])
+        if not reply[0]:
+            return Locked(max(reply[1], 0) / 1000)
+        _, raw_state, cursor, outbox, rows = reply
+        return Held(
+            token=token,
+            state=json.loads(raw_state) if raw_state else None,
+            cursor=cursor,
+            outbox=[json.loads(raw) for raw in outbox],
+            entries=_entries(rows),
         )
-        state = json.loads(raw_state) if raw_state else None
-        return state, cursor or "0"
 
     def records(self, call_ids: list[str]) -> dict[str, dict[str, Any]]:
         """The records of the calls that have one (one round trip, read-only)."""
@@ -123,23 +199,6 @@ class CallStore:
         raw = pipe.execute()
         return {c: json.loads(state) for c, state in zip(call_ids, raw, strict=True) if state}
 
-    def read_inbox(self, call_id: str, after: str, count: int) -> list[InboxEntry]:
-        """Up to ``count`` inbox entries strictly after ``after``, in stream order."""
-        start = "-" if after == "0" else f"({after}"
-        rows = self._client.xrange(self.key(call_id, "inbox"), min=start, count=count)
-        return [InboxEntry(entry_id, json.loads(fields[EVENT_FIELD])) for entry_id, fields in rows]
-
-    def has_unread(self, call_id: str) -> bool:
-        """Whether the inbox holds an entry after the cursor."""
-        _, cursor = self.load(call_id)
-        return bool(self.read_inbox(call_id, cursor, 1))
-
-    def outbox(self, call_id: str) -> list[dict[str, Any]]:
-        """Entries committed but not yet published."""
-        return [json.loads(raw) for raw in self._client.lrange(self.key(call_id, "outbox"), 0, -1)]
-
-    # -- writing -------------------------------------------------------------------------
-
     def commit(
         self,
         call_id: str,
@@ -148,26 +207,64 @@ class CallStore:
         cursor: str,
         outbox: list[dict[str, Any]],
         expire_at: float,
-    ) -> bool:
+        *,
+        trim: int = 0,
+        next_count: int = 0,
+    ) -> list[InboxEntry] | None:
         """Write state, cursor and outbox atomically if ``token`` still holds the lock.
 
-        Every key of the call then expires at ``expire_at`` (epoch seconds). ``state``
-        None keeps whatever state there is (an event for a call we do not run).
+        First the ``trim`` oldest outbox entries (published since) are removed. Every key
+        of the call then expires at ``expire_at`` (epoch seconds). ``state`` None keeps
+        whatever state there is (an event for a call we do not run). Returns up to
+        ``next_count`` inbox entries after ``cursor``, or None when the lock was lost
+        (nothing written).
         """
         args: list[str | int] = [
             token,
             json.dumps(state, separators=(",", ":")) if state is not None else "",
             cursor,
             int(expire_at * 1000),
+            trim,
+            next_count,
             *(json.dumps(entry, separators=(",", ":")) for entry in outbox),
         ]
-        keys = [self.key(call_id, part) for part in ("lock", "state", "cursor", "outbox", "inbox")]
-        return bool(self._commit(keys=keys, args=args))
+        reply = self._commit(keys=self._step_keys(call_id), args=args)
+        return _entries(reply[1]) if reply[0] else None
 
-    def trim_outbox(self, call_id: str, published: int, token: str) -> bool:
-        """Remove the first ``published`` outbox entries if ``token`` still holds the lock."""
-        keys = [self.key(call_id, "lock"), self.key(call_id, "outbox")]
-        return bool(self._trim(keys=keys, args=[token, published]))
+    def finish(
+        self, call_id: str, token: str, trim: int = 0, pipe: Pipeline | None = None
+    ) -> Finished:
+        """Remove the ``trim`` oldest outbox entries and release the lock if ``token``
+        still holds it; then look for unread inbox entries. ``pipe`` (non-transactional)
+        may hold other commands to run first, in the same round trip."""
+        keys, args = self._step_keys(call_id), [token, trim]
+        if pipe is None:
+            held, unread = self._finish(keys=keys, args=args)
+            return Finished(bool(held), bool(unread))
+        # A plain EVALSHA: redis-py precedes a pipeline holding a Script object with a
+        # SCRIPT EXISTS round trip, on every execute.
+        pipe.evalsha(self._finish.sha, len(keys), *keys, *args)
+        try:
+            held, unread = pipe.execute()[-1]
+        except NoScriptError:  # not loaded yet (or Redis restarted); the rest of pipe ran
+            held, unread = self._finish(keys=keys, args=args)
+        return Finished(bool(held), bool(unread))
+
+    # -- reading (operators, tests) -------------------------------------------------------
+
+    def load(self, call_id: str) -> tuple[dict[str, Any] | None, str]:
+        """The call's state (None before routing) and its inbox cursor ("0" at first)."""
+        raw_state, cursor = self._client.mget(
+            self.key(call_id, "state"), self.key(call_id, "cursor")
+        )
+        state = json.loads(raw_state) if raw_state else None
+        return state, cursor or "0"
+
+    def outbox(self, call_id: str) -> list[dict[str, Any]]:
+        """Entries committed but not yet published."""
+        return [json.loads(raw) for raw in self._client.lrange(self.key(call_id, "outbox"), 0, -1)]
+
+    # -- expiry ------------------------------------------------------------------------
 
     def expire_at(self, call_id: str, when: float) -> None:
         """Make every key of the call expire at ``when`` (epoch seconds)."""

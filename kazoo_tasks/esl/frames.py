@@ -70,9 +70,11 @@ class PlainEvent:
     headers: dict[str, str] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.headers = {}
-        for name, value in self.pairs:
-            self.headers.setdefault(name, value)
+        self.headers = dict(self.pairs)
+        if len(self.headers) < len(self.pairs):  # a repeated name: keep its first value
+            self.headers = {}
+            for name, value in self.pairs:
+                self.headers.setdefault(name, value)
 
     @property
     def name(self) -> str:
@@ -80,18 +82,30 @@ class PlainEvent:
         return self.headers.get("Event-Name", "")
 
 
+_JOIN = "\n\x00\n"
+"""Joins a block's values so that one ``unquote`` call decodes them all."""
+
+
 def _parse_header_lines(block: bytes, *, decode_values: bool) -> list[tuple[str, str]]:
-    pairs: list[tuple[str, str]] = []
-    for raw_line in block.split(b"\n"):
-        if not raw_line:
+    # One decode for the whole block (a line feed is never inside a UTF-8 sequence, so
+    # this is the same as decoding line by line).
+    names: list[str] = []
+    values: list[str] = []
+    for line in block.decode("utf-8", "replace").split("\n"):
+        if not line:
             continue
-        line = raw_line.decode("utf-8", "replace")
         name, sep, value = line.partition(": ")
         if not sep or not name:
             log.warning("skipping malformed ESL header line: %.200r", line)
             continue
-        pairs.append((name, unquote(value) if decode_values else value))
-    return pairs
+        names.append(name)
+        values.append(value)
+    if decode_values:
+        # One unquote for every value (half the cost of ~30 calls for a real event); a
+        # value that decodes to the joint itself changes the count: then one by one.
+        decoded = unquote(_JOIN.join(values)).split(_JOIN)
+        values = decoded if len(decoded) == len(values) else [unquote(v) for v in values]
+    return list(zip(names, values, strict=True))
 
 
 class FrameReader:

@@ -2,7 +2,8 @@
 call pipeline around the FreeSWITCH emulator. Callflow authors can test their modules
 with them (docs/callflows.md)."""
 
-from kazoo_tasks.testing.processes import RoleProcess, wait_for_consumers
+from kazoo_tasks.testing.namespace import drop_namespace
+from kazoo_tasks.testing.processes import RoleProcess, wait_for_consumers, wait_for_workers
 from kazoo_tasks.testing.stack import Stack
 
-__all__ = ["RoleProcess", "Stack", "wait_for_consumers"]
+__all__ = ["RoleProcess", "Stack", "drop_namespace", "wait_for_consumers", "wait_for_workers"]

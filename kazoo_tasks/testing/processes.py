@@ -46,7 +46,9 @@ class RoleProcess:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "kazoo_tasks", *self.args],
+                # -P: import kazoo_tasks from where this process does, never from the
+                # working directory (another checkout there would run other code)
+                [sys.executable, "-P", "-m", "kazoo_tasks", *self.args],
                 env=role_env(self.settings, **self.env),
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -94,6 +96,22 @@ class RoleProcess:
             except subprocess.TimeoutExpired:
                 self.kill()
         return self.proc.returncode if self.proc is not None else None
+
+
+def wait_for_workers(settings: Settings, count: int, timeout: float = 60.0) -> None:
+    """Wait until ``count`` Celery workers of ``settings``' namespace answer a remote-control
+    ping: works on every broker (the embedded Redis transport reports no consumer counts)."""
+    from kazoo_tasks.celery_app import make_app
+
+    app = make_app(settings, name="readiness")
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            if len(app.control.ping(timeout=0.5)) >= count:
+                return
+    finally:
+        app.close()
+    raise TimeoutError(f"{count} workers did not answer a ping within {timeout}s")
 
 
 def wait_for_consumers(

@@ -20,14 +20,17 @@ from kombu import Connection
 from kazoo_tasks.config import FreeswitchNode, Settings
 from kazoo_tasks.esl.emulator import Emulator
 from kazoo_tasks.services import broker_url
-from kazoo_tasks.testing.processes import RoleProcess, wait_for_consumers
+from kazoo_tasks.testing.namespace import worker_exchanges
+from kazoo_tasks.testing.processes import RoleProcess, wait_for_workers
 
 NODE_NAME = "fs1"
 READY_TIMEOUT = 60.0
 
 
 class Stack:
-    """Emulator + ecallmgr + ``workers`` worker processes of ``concurrency`` children each."""
+    """Emulator + ecallmgr + ``workers`` worker processes of ``concurrency`` children each,
+    and with ``changes`` the changes process (its doc-change notifications keep the
+    workers' document caches fresh, as in production)."""
 
     def __init__(
         self,
@@ -38,6 +41,7 @@ class Stack:
         concurrency: int = 2,
         time_scale: float = 0.02,
         worker_args: tuple[str, ...] = (),
+        changes: bool = False,
     ) -> None:
         self.emulator = Emulator(time_scale=time_scale, hostname="fs1.kazoo-tasks.local")
         self.base_settings = settings
@@ -46,7 +50,9 @@ class Stack:
         self.worker_count = workers
         self.concurrency = concurrency
         self.worker_args = worker_args
+        self.run_changes = changes
         self.ecallmgr: RoleProcess | None = None
+        self.changes: RoleProcess | None = None
         self.workers: list[RoleProcess] = []
 
     def start(self) -> Stack:
@@ -59,8 +65,12 @@ class Stack:
         self.ecallmgr = RoleProcess(
             ["ecallmgr"], self.settings, self.log_dir / "ecallmgr.log"
         ).start()
+        if self.run_changes:
+            self.changes = RoleProcess(
+                ["changes"], self.settings, self.log_dir / "changes.log"
+            ).start()
         self.wait_subscribed()
-        wait_for_consumers(self.settings, self.worker_count, timeout=READY_TIMEOUT)
+        wait_for_workers(self.settings, self.worker_count, timeout=READY_TIMEOUT)
         return self
 
     def add_worker(self, index: int | None = None) -> RoleProcess:
@@ -82,7 +92,8 @@ class Stack:
 
     def stop(self) -> None:
         """Stop every process, then the emulator; delete the exchanges workers declared."""
-        for process in [*self.workers, *([self.ecallmgr] if self.ecallmgr else [])]:
+        others = [p for p in (self.ecallmgr, self.changes) if p is not None]
+        for process in [*self.workers, *others]:
             process.stop()
         self.emulator.stop()
         drop_worker_exchanges(self.settings)
@@ -101,7 +112,6 @@ class Stack:
 
 def drop_worker_exchanges(settings: Settings) -> None:
     """Delete the remote-control and event exchanges that worker processes declare."""
-    ns = settings.namespace
     with Connection(broker_url(settings)) as conn:
-        for name in (f"{ns}.celeryev", f"{ns}.control.pidbox", f"reply.{ns}.control.pidbox"):
+        for name in worker_exchanges(settings.namespace):
             conn.default_channel.exchange_delete(name)

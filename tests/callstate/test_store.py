@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -11,7 +12,7 @@ from kombu import Connection
 from callflow.exe import command_id
 from callflow.runner import Busy, Done, runner_for
 from kazoo_tasks.bus import command_queue
-from kazoo_tasks.callstate import CallStore
+from kazoo_tasks.callstate import CallStore, Finished, Held, Locked
 from kazoo_tasks.celery_app import make_app
 from tests.conftest import TEST_BROKER_URL
 
@@ -60,45 +61,85 @@ def _drain_queue(settings, expected: int, timeout: float = 10.0) -> list[dict]:
     return got
 
 
+def _event(client, store, call_id: str, name: str) -> str:
+    payload = json.dumps({"name": name, "call_id": call_id})
+    return client.xadd(store.key(call_id, "inbox"), {"event": payload})
+
+
 def test_given_a_lock_that_expired_when_its_old_holder_commits_then_nothing_is_written(
     store, client, settings
 ):
-    token = store.acquire("call-a")
-    assert token
+    held = store.begin("call-a", 10)
+    assert isinstance(held, Held)
     client.delete(store.key("call-a", "lock"))  # the lock expires under a paused worker
-    newcomer = store.acquire("call-a")
-    assert newcomer and newcomer != token
+    newcomer = store.begin("call-a", 10)
+    assert isinstance(newcomer, Held) and newcomer.token != held.token
 
-    stale = store.commit("call-a", token, {"v": "stale"}, "1-0", [_command("call-a", 0)], 2e9)
+    stale = store.commit("call-a", held.token, {"v": "stale"}, "1-0", [_command("call-a", 0)], 2e9)
 
-    assert stale is False
+    assert stale is None
     assert store.load("call-a") == (None, "0")
     assert store.outbox("call-a") == []
-    assert store.commit("call-a", newcomer, {"v": "fresh"}, "1-0", [], time.time() + 60)
+    assert store.commit("call-a", newcomer.token, {"v": "fresh"}, "1-0", [], time.time() + 60) == []
     assert store.load("call-a") == ({"v": "fresh"}, "1-0")
 
 
-def test_given_a_held_lock_when_another_worker_tries_then_it_is_told_how_long_to_wait(store):
-    assert store.acquire("call-b")
-    assert store.acquire("call-b") is None
-    assert 0 < store.lock_remaining("call-b") <= 5.0
+def test_given_a_held_lock_when_another_worker_begins_then_it_is_told_how_long_to_wait(store):
+    assert isinstance(store.begin("call-b", 10), Held)
+    locked = store.begin("call-b", 10)
+    assert isinstance(locked, Locked)
+    assert 0 < locked.remaining <= 5.0
 
 
-def test_given_a_release_with_a_foreign_token_when_released_then_the_lock_stays(store):
-    token = store.acquire("call-c")
-    assert store.release("call-c", "not-my-token") is False
-    assert store.acquire("call-c") is None
-    assert store.release("call-c", token) is True
-    assert store.acquire("call-c")
+def test_given_a_finish_with_a_foreign_token_when_finished_then_the_lock_stays(store):
+    held = store.begin("call-c", 10)
+    assert store.finish("call-c", "not-my-token").held is False
+    assert isinstance(store.begin("call-c", 10), Locked)
+    assert store.finish("call-c", held.token).held is True
+    assert isinstance(store.begin("call-c", 10), Held)
+
+
+def test_given_unread_events_when_a_worker_begins_and_commits_then_it_reads_them_in_order_batch_by_batch(  # noqa: E501
+    store, client
+):
+    ids = [_event(client, store, "call-g", name) for name in ("PARK", "ANSWER", "COMPLETE")]
+    held = store.begin("call-g", 2)
+    assert [e.entry_id for e in held.entries] == ids[:2]
+    assert [e.event["name"] for e in held.entries] == ["PARK", "ANSWER"]
+    assert (held.state, held.cursor, held.outbox) == (None, "0", [])
+
+    following = store.commit("call-g", held.token, {"v": 1}, ids[1], [], 2e9, next_count=10)
+
+    assert [e.entry_id for e in following] == ids[2:]
+    assert store.commit("call-g", held.token, {"v": 2}, ids[2], [], 2e9, next_count=10) == []
+    late = _event(client, store, "call-g", "HANGUP")
+    assert store.finish("call-g", held.token) == Finished(held=True, unread=True)
+    again = store.begin("call-g", 10)
+    assert (again.state, again.cursor) == ({"v": 2}, ids[2])
+    assert [e.entry_id for e in again.entries] == [late]
+
+
+def test_given_published_outbox_entries_when_the_next_commit_or_the_finish_trims_them_then_only_unpublished_ones_stay(  # noqa: E501
+    store,
+):
+    held = store.begin("call-h", 10)
+    first, second, third = (_command("call-h", seq) for seq in range(3))
+    store.commit("call-h", held.token, {"v": 1}, "1-0", [first, second], 2e9)
+
+    store.commit("call-h", held.token, {"v": 2}, "2-0", [third], 2e9, trim=2)
+
+    assert store.outbox("call-h") == [third]
+    assert store.finish("call-h", held.token, trim=1) == Finished(held=True, unread=False)
+    assert store.outbox("call-h") == []
 
 
 def test_given_commands_left_in_the_outbox_by_a_dead_worker_when_the_call_is_drained_then_they_are_published_once_in_order(  # noqa: E501
     store, client, settings
 ):
     app = make_app(settings)
-    token = store.acquire("call-d")
+    held = store.begin("call-d", 10)
     entries = [_command("call-d", 0), _command("call-d", 1)]
-    assert store.commit("call-d", token, None, "0", entries, time.time() + 60)
+    assert store.commit("call-d", held.token, None, "0", entries, time.time() + 60) == []
     client.delete(store.key("call-d", "lock"))  # the worker died; its lock expired
 
     result = runner_for(app).drain("call-d")
@@ -114,17 +155,17 @@ def test_given_a_call_locked_by_another_worker_when_drained_then_busy_with_the_l
     store, settings
 ):
     app = make_app(settings)
-    store.acquire("call-e")
+    store.begin("call-e", 10)
     result = runner_for(app).drain("call-e")
     assert isinstance(result, Busy)
     assert 0 < result.retry_in <= settings.call_lock_ttl + 0.1
 
 
 def test_given_expire_at_when_set_then_every_key_of_the_call_expires_then(store, client):
-    token = store.acquire("call-f")
-    store.commit("call-f", token, {"v": 1}, "1-0", [_command("call-f", 0)], time.time() + 60)
+    held = store.begin("call-f", 10)
+    store.commit("call-f", held.token, {"v": 1}, "1-0", [_command("call-f", 0)], time.time() + 60)
     client.xadd(store.key("call-f", "inbox"), {"event": "{}"})
-    store.release("call-f", token)
+    store.finish("call-f", held.token)
     store.expire_at("call-f", time.time() + 1)
     assert set(store.existing_keys("call-f")) == {
         store.key("call-f", p) for p in ("state", "cursor", "outbox", "inbox")

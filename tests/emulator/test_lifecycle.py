@@ -9,6 +9,7 @@ from typing import Any
 from kazoo_tasks.esl.emulator import (
     Call,
     Emulator,
+    hangup_after,
     on_answer,
     on_app,
     on_first_playback_press,
@@ -505,3 +506,29 @@ def test_given_a_heartbeat_interval_then_heartbeats_come_with_freeswitch_headers
     assert heartbeat.headers["Event-Info"] == "System Ready"
     assert heartbeat.headers["FreeSWITCH-Version"] == "1.10.12-release~64bit"
     assert heartbeat.headers["Up-Time"].startswith("0 years, 0 days, 0 hours, 0 minutes")
+
+
+def test_given_a_concurrency_cap_when_placing_many_calls_then_no_more_than_the_cap_are_up_at_once(
+    park_emulator: Emulator, esl
+):
+    client = esl("CHANNEL_PARK")
+    placed: list = []
+
+    calls = park_emulator.place_calls(
+        12,
+        rate=1000,
+        concurrency=3,
+        variables={"ecallmgr_Account-ID": "acc-1"},
+        script=[hangup_after(5)],
+        on_placed=placed.append,
+    ).result(timeout=10)
+
+    for call in calls:
+        assert call.wait_hangup(5) == "NORMAL_CLEARING"
+    up_at_each_start = [
+        sum(1 for o in calls if o.created_at <= c.created_at < o.hungup_at) for c in calls
+    ]
+    assert max(up_at_each_start) == 3
+    assert placed == calls
+    park = client.wait_event("CHANNEL_PARK", uuid_=calls[0].uuid)
+    assert park.headers["variable_ecallmgr_Account-ID"] == "acc-1"

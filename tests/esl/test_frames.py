@@ -67,6 +67,21 @@ def test_given_repeated_header_names_then_the_first_value_wins_and_all_are_kept(
     assert event.pairs == [("Event-Name", "X"), ("Hangup-Cause", "A"), ("Hangup-Cause", "B")]
 
 
+def test_given_escaped_line_breaks_nul_and_utf8_then_each_value_decodes_on_its_own():
+    body = (
+        b"Event-Name: CUSTOM\nA: 1%0A%00%0A2\nB: x%0A\nC: %C3%A9t%C3%A9\nD: 50%25\nE: %0A%00%0A\n\n"
+    )
+    event = parse_event_plain(body)
+    assert event.pairs == [
+        ("Event-Name", "CUSTOM"),
+        ("A", "1\n\x00\n2"),
+        ("B", "x\n"),
+        ("C", "\u00e9t\u00e9"),
+        ("D", "50%"),
+        ("E", "\n\x00\n"),
+    ]
+
+
 def test_given_a_malformed_header_line_then_it_is_skipped_and_the_rest_is_kept(caplog):
     frames = FrameReader().feed(b"Content-Type: command/reply\ngarbage line\nReply-Text: +OK\n\n")
     assert frames[0].headers == {"Content-Type": "command/reply", "Reply-Text": "+OK"}

@@ -17,6 +17,7 @@ import redis
 from kombu import Connection, Consumer, Message, Queue
 from kombu.mixins import ConsumerMixin
 
+from kazoo_tasks.stages import stamp
 from workers.ecallmgr.command_executor import CommandExecutor, Outcome
 from workers.ecallmgr.connection import EslConnection
 from workers.ecallmgr.publisher import Stopped
@@ -58,6 +59,8 @@ class CommandConsumer(ConsumerMixin):
 
     def on_command(self, body: Any, message: Message) -> None:
         """Execute one command; ack, or requeue when it could not be written."""
+        if isinstance(body, dict):
+            stamp("consumed", str(body.get("call_id")))
         try:
             outcome = self.executor.execute(self.esl, body)
         except (redis.RedisError, Stopped) as exc:

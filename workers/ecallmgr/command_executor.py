@@ -31,6 +31,7 @@ from marshmallow import ValidationError
 from kazoo_tasks.commands import CALL_ID_PATTERN, render_command, sanitize_text, validate_command
 from kazoo_tasks.config import Settings
 from kazoo_tasks.events import COMMAND_ERROR, synthetic_event
+from kazoo_tasks.stages import stamp
 from workers.ecallmgr.claims import DONE, CommandClaims
 from workers.ecallmgr.connection import CommandTimeout, ConnectionLost, EslConnection
 from workers.ecallmgr.controlled import ControlledCalls
@@ -83,6 +84,7 @@ class CommandExecutor:
         claim = self.claims.claim(call_id, command_id, self.owner)
         if claim is not None:
             return self._duplicate(command, claim)
+        stamp("writing", call_id)
         try:
             reply = conn.send_frame(render_command(command))
         except NotConnectedError:

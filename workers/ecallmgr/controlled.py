@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 import redis
+from redis.client import Pipeline
 
 
 class ControlledCalls:
@@ -46,14 +47,18 @@ class ControlledCalls:
         """Replace the in-memory set by the one stored in Redis (taking a node over)."""
         self._calls = set(self._client.smembers(self.key))
 
-    def persist(self, added: Iterable[str] = (), removed: Iterable[str] = ()) -> None:
-        """Mirror additions and removals to Redis in one round trip."""
+    def persist(
+        self, added: Iterable[str] = (), removed: Iterable[str] = (), pipe: Pipeline | None = None
+    ) -> None:
+        """Mirror additions and removals to Redis in one round trip (queued on ``pipe``,
+        a non-transactional pipeline, when given: its owner executes it)."""
         added, removed = list(added), list(removed)
         if not added and not removed:
             return
-        pipe = self._client.pipeline(transaction=False)
+        target = pipe if pipe is not None else self._client.pipeline(transaction=False)
         if added:
-            pipe.sadd(self.key, *added)
+            target.sadd(self.key, *added)
         if removed:
-            pipe.srem(self.key, *removed)
-        pipe.execute()
+            target.srem(self.key, *removed)
+        if pipe is None:
+            target.execute()

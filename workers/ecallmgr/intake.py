@@ -25,6 +25,7 @@ from gevent.event import AsyncResult
 from gevent.queue import Full, Queue
 
 from kazoo_tasks.events import PIPELINE_CUSTOM_EVENTS, PIPELINE_EVENTS, CallEvent
+from kazoo_tasks.stages import stamp
 from workers.ecallmgr.controlled import ControlledCalls
 from workers.ecallmgr.stats import NodeStats
 
@@ -121,6 +122,7 @@ class EventIntake:
             stats.incr("events.uncontrolled")
             return
         if name == PARK:
+            stamp("read", call_id)
             if self._put(Handoff("event", name, call_id, body, received_at), call_id):
                 self.controlled.add(call_id)
             return

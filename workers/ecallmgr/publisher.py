@@ -2,8 +2,9 @@
 
 One greenlet per hand-off shard, so the events of one call are published in order. Each
 takes up to :data:`BATCH` items at a time: call events are decoded, appended to their
-calls' inboxes in one Redis round trip, then one ``handle_events`` task is sent per call
-(:mod:`kazoo_tasks.inbox`); registration events become registration tasks. A failed step
+calls' inboxes in one Redis round trip (with the controlled-set updates they imply),
+then one ``handle_events`` task is sent per call (:mod:`kazoo_tasks.inbox`);
+registration events become registration tasks. A failed step
 is retried with back-off until Redis and the broker are back (meanwhile the hand-off fills
 and the reader counts what it has to drop): nothing already taken from the hand-off is
 given up while the process runs. The append and the notify are retried separately, so a
@@ -21,13 +22,16 @@ import gevent
 import redis
 from celery import Celery
 from gevent.queue import Empty, Queue
+from kombu import Producer
 from kombu.exceptions import KombuError
 
 from kazoo_tasks import inbox
-from kazoo_tasks.bus import REGISTRATION_TASK, celery_queue_name
+from kazoo_tasks.bus import EVENTS_TASK, REGISTRATION_TASK, celery_queue_name
 from kazoo_tasks.config import Settings
 from kazoo_tasks.esl.frames import parse_event_plain
 from kazoo_tasks.events import CallEvent, call_event_from_plain
+from kazoo_tasks.stages import stamp
+from kazoo_tasks.task_sender import TaskSender
 from workers.ecallmgr.backoff import Backoff
 from workers.ecallmgr.claims import CommandClaims
 from workers.ecallmgr.controlled import ControlledCalls
@@ -79,6 +83,9 @@ class Publisher:
         self.intake, self.controlled = intake, controlled
         self.client, self.app, self.stats = client, app, stats
         self.claims = CommandClaims(client, settings)
+        self.notifier = TaskSender(
+            app, EVENTS_TASK, celery_queue_name(settings.namespace, "callflow")
+        )
         self.stopping = False
         self._greenlets: list[gevent.Greenlet] = []
 
@@ -98,23 +105,26 @@ class Publisher:
         gevent.killall(self._greenlets, timeout=drain_timeout)
 
     def _run(self, queue: Queue) -> None:
-        while True:
-            batch = [queue.get()]
-            while len(batch) < BATCH:
+        # One producer (broker connection) per greenlet for its whole life: acquiring one
+        # from the pool for every task costs as much as a third of the send.
+        with self.app.producer_or_acquire() as producer:
+            while True:
+                batch = [queue.get()]
+                while len(batch) < BATCH:
+                    try:
+                        batch.append(queue.get_nowait())
+                    except Empty:
+                        break
                 try:
-                    batch.append(queue.get_nowait())
-                except Empty:
-                    break
-            try:
-                self._publish(batch)
-            except Stopped:
-                for item in batch:
-                    if item.done is not None and not item.done.ready():
-                        item.done.set_exception(Stopped("ecallmgr stopped"))
-                return
-            self.stats.gauge("handoff.depth", self.intake.depth())
+                    self._publish(batch, producer)
+                except Stopped:
+                    for item in batch:
+                        if item.done is not None and not item.done.ready():
+                            item.done.set_exception(Stopped("ecallmgr stopped"))
+                    return
+                self.stats.gauge("handoff.depth", self.intake.depth())
 
-    def _publish(self, batch: list[Handoff]) -> None:
+    def _publish(self, batch: list[Handoff], producer: Producer) -> None:
         events: list[CallEvent] = []
         registrations: list[tuple[str, dict[str, str]]] = []
         for index, item in enumerate(batch, 1):
@@ -128,7 +138,7 @@ class Publisher:
             if index % YIELD_EVERY == 0:
                 gevent.sleep(0)
         if events:
-            self._publish_events(events)
+            self._publish_events(events, producer)
         for subclass, headers in registrations:
             self._retry(
                 "send a registration task",
@@ -137,6 +147,7 @@ class Publisher:
                     args=[s, self.node, h],
                     queue=celery_queue_name(self.settings.namespace, "housekeeping"),
                     ignore_result=True,
+                    producer=producer,
                 ),
             )
             self.stats.incr("publish.registrations")
@@ -144,30 +155,34 @@ class Publisher:
             if item.done is not None:
                 item.done.set(True)
 
-    def _publish_events(self, events: list[CallEvent]) -> None:
-        self._retry(
-            "append events to call inboxes",
-            lambda: inbox.append_many(self.client, self.settings, events),
-        )
+    def _publish_events(self, events: list[CallEvent], producer: Producer) -> None:
         parked = [e["call_id"] for e in events if e["name"] == PARK]
         ended = [e["call_id"] for e in events if e["name"] == HANGUP_COMPLETE]
-        if parked or ended:
-            self._retry(
-                "record the controlled calls",
-                lambda: self.controlled.persist(parked, ended),
-            )
+        self._retry("store events and controlled calls", lambda: self._store(events, parked, ended))
+        for call_id in parked:
+            stamp("appended", call_id)
         if ended:
             self._retry("expire the command claims", lambda: self.claims.end_calls(ended))
         for index, call_id in enumerate(dict.fromkeys(e["call_id"] for e in events), 1):
             self._retry(
                 "send the handle_events task",
-                lambda c=call_id: inbox.notify(self.app, self.settings, c),
+                lambda c=call_id: self.notifier.send(producer, c),
             )
+            stamp("notified", call_id)
             if index % YIELD_EVERY == 0:
                 gevent.sleep(0)
         self.stats.incr("publish.events", len(events))
         self.stats.incr("publish.batches")
         self.stats.gauge("publish.last_at", time.time())
+
+    def _store(self, events: list[CallEvent], parked: list[str], ended: list[str]) -> None:
+        """One round trip: the inbox appends and the controlled set. Repeated after a
+        failure (an append whose reply was lost then appears twice; events carry
+        FreeSWITCH's Event-Sequence for that case)."""
+        pipe = self.client.pipeline(transaction=False)
+        inbox.queue_append(pipe, self.settings, events)
+        self.controlled.persist(parked, ended, pipe)
+        pipe.execute()
 
     def _retry(self, what: str, step: Callable[[], T]) -> T:
         backoff = Backoff(base=0.1, cap=5.0)

@@ -404,31 +404,45 @@ class Emulator:
         count: int,
         *,
         rate: float | None = None,
+        concurrency: int | None = None,
         destination: str = "1000",
         caller_id_number: str = "+14155550100",
         caller_id_name: str = "Alice Example",
         variables: dict[str, str] | None = None,
         script: Sequence[Step] = (),
+        on_placed: Callable[[Call], None] | None = None,
     ) -> concurrent.futures.Future[list[Call]]:
-        """Place ``count`` calls at ``rate`` calls/s (``None``: as fast as possible).
+        """Place ``count`` calls at ``rate`` calls/s (``None``: as fast as possible), with at
+        most ``concurrency`` of them up at once (``None``: no cap).
 
         The calls are created on the emulator's loop (no thread hop per call), which is what
-        load tests and the benchmark need; the future resolves once all are placed.
+        load tests and the benchmark need; ``on_placed`` is called (on that loop) with each
+        call as it is placed; the future resolves once all are placed. When the cap holds a
+        call back, the schedule restarts from the moment it is placed (no catch-up burst).
         """
         steps = list(script)
         assert self._loop is not None
+        if concurrency is not None and concurrency < 1:
+            raise ValueError(f"concurrency must be at least 1, not {concurrency}")
 
         async def generate() -> list[Call]:
             assert self.switch is not None
             switch = self.switch
             loop = asyncio.get_running_loop()
+            slots = asyncio.Semaphore(concurrency) if concurrency else None
             calls: list[Call] = []
-            started = loop.time()
+            next_at = loop.time()
             for index in range(count):
+                if slots is not None:
+                    held_back = slots.locked()
+                    await slots.acquire()
+                    if held_back:
+                        next_at = max(next_at, loop.time())
                 if rate:
-                    delay = started + index / rate - loop.time()
+                    delay = next_at - loop.time()
                     if delay > 0:
                         await asyncio.sleep(delay)
+                    next_at += 1 / rate
                 elif index % 50 == 49:
                     await asyncio.sleep(0)
                 session = switch.place_inbound(
@@ -437,9 +451,14 @@ class Emulator:
                     caller_id_name=caller_id_name,
                     variables=variables,
                 )
-                calls.append(self._track(session, destination))
+                if slots is not None:
+                    session.done.add_done_callback(lambda _f, s=slots: s.release())
+                call = self._track(session, destination)
+                calls.append(call)
                 if steps:
                     attach(session, steps)
+                if on_placed is not None:
+                    on_placed(call)
             return calls
 
         return asyncio.run_coroutine_threadsafe(generate(), self._loop)

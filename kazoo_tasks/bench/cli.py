@@ -1,0 +1,55 @@
+"""The ``kazoo-tasks bench`` command."""
+
+from __future__ import annotations
+
+import click
+
+from kazoo_tasks.config import get_settings
+
+
+@click.command()
+@click.option("--calls", "-n", default=1000, show_default=True, help="Calls to measure.")
+@click.option("--rate", default=150.0, show_default=True, help="Calls placed per second.")
+@click.option(
+    "--concurrency", default=200, show_default=True, help="Most calls up at once (a cap)."
+)
+@click.option("--workers", default=1, show_default=True, help="Worker processes (prefork).")
+@click.option(
+    "--worker-concurrency", "-c", default=2, show_default=True, help="Pool size of each worker."
+)
+@click.option(
+    "--pool",
+    type=click.Choice(["prefork", "threads", "solo", "gevent"]),
+    default="prefork",
+    show_default=True,
+    help="Celery pool of the workers.",
+)
+@click.option(
+    "--time-scale",
+    default=0.05,
+    show_default=True,
+    help="The emulator's clock: 0.05 plays the 2 s tone in 100 ms.",
+)
+@click.option("--play-ms", default=2000, show_default=True, help="Tone length (emulated ms).")
+@click.option("--warm-up", default=20, show_default=True, help="Unmeasured calls first.")
+@click.option("--floor-samples", default=200, show_default=True, help="Celery ping round trips.")
+@click.option(
+    "--drain-timeout",
+    default=60.0,
+    show_default=True,
+    help="Seconds to wait for calls still up after the last was placed.",
+)
+@click.option(
+    "--stages", is_flag=True, help="Add a per-stage breakdown of setup (stamps every process)."
+)
+@click.option("--keep", is_flag=True, help="Keep the data directory (logs) of the run.")
+def command(**values: object) -> None:
+    """Place calls (answer, play, hang up) from the FreeSWITCH emulator through the real
+    pipeline; print one JSON line (progress goes to stderr).
+
+    Services come from KAZOO_* (embedded Redis when unset); each run uses a namespace and a
+    data directory of its own and removes them at the end.
+    """
+    from kazoo_tasks.bench.run import Options, run, to_line
+
+    click.echo(to_line(run(get_settings(), Options(**values))))  # type: ignore[arg-type]

@@ -1,0 +1,257 @@
+"""One benchmark run: a fresh namespace and data directory, the real stack around the
+emulator, Celery's floor, warm-up calls, the measured calls, then a clean slate."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kazoo_tasks import services
+from kazoo_tasks.bench import floor, scenario
+from kazoo_tasks.bench.metrics import (
+    cpu_seconds,
+    ms,
+    own_cpu_seconds,
+    percentile,
+    service_label,
+    stage_breakdown,
+)
+from kazoo_tasks.celery_app import make_app
+from kazoo_tasks.config import Settings
+from kazoo_tasks.embedded.redis_server import stop_redis
+from kazoo_tasks.esl.emulator import Call
+from kazoo_tasks.stages import read_stages
+from kazoo_tasks.testing import Stack, drop_namespace
+
+PROGRESS_EVERY = 1.0
+WARM_UP_RATE = 20.0
+
+
+@dataclass(frozen=True)
+class Options:
+    """What to run (``kazoo-tasks bench --help`` describes each)."""
+
+    calls: int = 1000
+    rate: float = 150.0
+    concurrency: int = 200
+    workers: int = 1
+    worker_concurrency: int = 2
+    pool: str = "prefork"
+    time_scale: float = 0.05
+    play_ms: int = 2000
+    warm_up: int = 20
+    floor_samples: int = 200
+    drain_timeout: float = 60.0
+    stages: bool = False
+    keep: bool = False
+
+
+def progress(message: str) -> None:
+    """One line on stderr (stdout is for the result)."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def _ended(calls: list[Call]) -> int:
+    return sum(1 for call in calls if call.hungup_at is not None)
+
+
+def _is_completed(call: Call) -> bool:
+    commands = [(c.kind, c.app) for c in call.commands]
+    return scenario.completed(commands, call.hangup_cause)
+
+
+def place_and_wait(
+    stack: Stack, target: scenario.Scenario, count: int, rate: float, concurrency: int,
+    timeout: float, label: str,
+) -> list[Call]:  # fmt: skip
+    """Place ``count`` calls and wait until every one hung up (or ``timeout`` s after the
+    last was placed); reports progress on stderr every second."""
+    placed: list[Call] = []
+    future = stack.emulator.place_calls(
+        count,
+        rate=rate,
+        concurrency=concurrency,
+        destination=scenario.NUMBER,
+        variables=target.channel_variables,
+        on_placed=placed.append,
+    )
+    deadline = None
+    next_report = time.monotonic() + PROGRESS_EVERY
+    while True:
+        now = time.monotonic()
+        if deadline is None and future.done():
+            future.result()
+            deadline = now + timeout
+        ended = _ended(placed)
+        if future.done() and ended == count:
+            break
+        if deadline is not None and now > deadline:
+            progress(f"{label}: {count - ended} calls still up {timeout:g} s after the last")
+            break
+        if now >= next_report:
+            up = len(placed) - ended
+            progress(f"{label}: placed {len(placed)}/{count}, up {up}, ended {ended}")
+            next_report = now + PROGRESS_EVERY
+        time.sleep(0.05)
+    return list(placed)
+
+
+def _process_pids(stack: Stack) -> dict[str, list[int]]:
+    workers = [pid for w in stack.workers for pid in (w.pid, *w.children())]
+    return {
+        "ecallmgr": [stack.ecallmgr.pid] if stack.ecallmgr else [],
+        "workers": workers,
+        "changes": [stack.changes.pid] if stack.changes else [],
+    }
+
+
+def _cpu(stack: Stack) -> dict[str, float]:
+    return {
+        "emulator": own_cpu_seconds(),
+        **{role: cpu_seconds(pids) for role, pids in _process_pids(stack).items()},
+    }
+
+
+def summarize(
+    options: Options, settings: Settings, calls: list[Call], floor_samples: list[float],
+    cpu_used: dict[str, float], loadavg: tuple[float, float],
+) -> dict[str, Any]:  # fmt: skip
+    """The result line."""
+    completed = [c for c in calls if _is_completed(c)]
+    setups = [
+        c.first_command_at - c.park_emitted_at
+        for c in calls
+        if c.first_command_at is not None and c.park_emitted_at is not None
+    ]
+    started = min((c.created_at for c in calls), default=0.0)
+    finished = max((c.hungup_at for c in completed if c.hungup_at), default=started)
+    wall = finished - started
+    floor_ms = ms(percentile(floor_samples, 50))
+    setup_p50 = ms(percentile(setups, 50))
+    return {
+        "calls": options.calls,
+        "completed": len(completed),
+        "failed": options.calls - len(completed),
+        "setup_ms_p50": setup_p50,
+        "setup_ms_p90": ms(percentile(setups, 90)),
+        "setup_ms_p99": ms(percentile(setups, 99)),
+        "setup_ms_max": ms(max(setups, default=None)),
+        "calls_per_s": round(len(completed) / wall, 1) if wall > 0 else 0.0,
+        "floor_ms": floor_ms,
+        "floor_ms_p99": ms(percentile(floor_samples, 99)),
+        "ratio_p50": round(setup_p50 / floor_ms, 2) if setup_p50 and floor_ms else None,
+        "rate_asked": options.rate,
+        "concurrency": options.concurrency,
+        "wall_s": round(wall, 2),
+        "broker": service_label(services.broker_url(settings)),
+        "redis": service_label(services.redis_url(settings)),
+        "documents": "couchdb" if settings.couchdb_url else "embedded",
+        "workers": options.workers,
+        "worker_concurrency": options.worker_concurrency,
+        "pool": options.pool,
+        "time_scale": options.time_scale,
+        "play_ms": options.play_ms,
+        "cpu_pct": {k: round(v / wall * 100, 1) if wall > 0 else None for k, v in cpu_used.items()},
+        "cpu_ms_per_call": {
+            k: round(v * 1000 / len(completed), 2) if completed else None
+            for k, v in cpu_used.items()
+        },
+        "cpus": os.cpu_count(),
+        "loadavg_before": loadavg[0],
+        "loadavg_after": loadavg[1],
+    }
+
+
+def run(base: Settings, options: Options) -> dict[str, Any]:
+    """Run the benchmark with the services of ``base``; returns the result line."""
+    data_dir = Path(tempfile.mkdtemp(prefix="kazoo-bench-"))
+    stage_dir = data_dir / "stages" if options.stages else None
+    settings = base.with_overrides(
+        namespace=f"bench{uuid.uuid4().hex[:10]}", data_dir=data_dir, stage_log_dir=stage_dir
+    )
+    progress(f"bench: namespace {settings.namespace}, data and logs in {data_dir}")
+    store = services.document_store(settings)
+    target = scenario.seed(store, options.play_ms)
+    stack = Stack(
+        settings,
+        data_dir / "logs",
+        workers=options.workers,
+        concurrency=options.worker_concurrency,
+        worker_args=("--pool", options.pool),
+        time_scale=options.time_scale,
+        changes=True,
+    )
+    try:
+        stack.start()
+        app = make_app(settings, name="bench")
+        progress(f"bench: stack up; measuring the Celery floor ({options.floor_samples} pings)")
+        floor_samples = floor.round_trips(app, options.floor_samples)
+        if options.warm_up:
+            place_and_wait(
+                stack, target, options.warm_up, WARM_UP_RATE, options.concurrency,
+                options.drain_timeout, "warm-up",
+            )  # fmt: skip
+        load_before = os.getloadavg()[0]
+        cpu_before = _cpu(stack)
+        calls = place_and_wait(
+            stack, target, options.calls, options.rate, options.concurrency,
+            options.drain_timeout, "calls",
+        )  # fmt: skip
+        cpu_after = _cpu(stack)
+        result = summarize(
+            options,
+            settings,
+            calls,
+            floor_samples,
+            {k: cpu_after[k] - cpu_before[k] for k in cpu_before},
+            (load_before, os.getloadavg()[0]),
+        )
+        if stage_dir is not None:
+            result["stages_ms"] = _stages(stage_dir, calls)
+        return result
+    finally:
+        _clean_up(stack, store, target, settings, data_dir, options.keep)
+
+
+def _stages(stage_dir: Path, calls: list[Call]) -> dict[str, dict[str, float | None]]:
+    stamps = read_stages(stage_dir) if stage_dir.exists() else {}
+    timelines = []
+    for call in calls:
+        timeline = dict(stamps.get(call.uuid, {}))
+        if call.park_emitted_at is not None:
+            timeline["park"] = call.park_emitted_at
+        if call.first_command_at is not None:
+            timeline["command"] = call.first_command_at
+        timelines.append(timeline)
+    return stage_breakdown(timelines)
+
+
+def _clean_up(
+    stack: Stack, store: Any, target: scenario.Scenario, settings: Settings, data_dir: Path,
+    keep: bool,
+) -> None:  # fmt: skip
+    progress("bench: stopping the stack and removing what the run left")
+    stack.stop()
+    try:
+        scenario.remove(store, target)
+    finally:
+        store.close()
+        drop_namespace(settings)
+        stop_redis(data_dir)  # the run's own embedded Redis, if it started one
+        if keep:
+            progress(f"bench: kept {data_dir}")
+        else:
+            shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def to_line(result: dict[str, Any]) -> str:
+    """The result as one JSON line."""
+    return json.dumps(result, separators=(", ", ": "))

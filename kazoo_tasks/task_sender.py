@@ -1,0 +1,42 @@
+"""Sending one Celery task many times, cheaply: ``send_task`` for the hot paths.
+
+``Celery.send_task`` routes the task, builds its whole message and resolves every option
+on each call (about 160 us of CPU here); ecallmgr sends ``handle_events`` for every batch
+of events and a worker sends ``write_cdr`` for every call. A :class:`TaskSender` asks
+Celery once for the task's route and message (``app.amqp.as_task_v2``); each send copies
+that message with a new task id and its arguments and hands it to Celery's own
+``send_task_message`` (about 90 us): the same protocol, queue, publish options, retry
+policy and signals as ``send_task``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery
+from celery.utils import uuid
+from celery.utils.saferepr import saferepr
+from kombu import Producer
+
+
+class TaskSender:
+    """Sends task ``name`` (to ``queue``, else where the app routes it), result ignored."""
+
+    def __init__(self, app: Celery, name: str, queue: str | None = None) -> None:
+        self.name = name
+        self._app = app
+        options = {"queue": queue} if queue else {}
+        self._queue = app.amqp.router.route(options, name, args=(), kwargs={})["queue"]
+        self._template = app.amqp.as_task_v2(uuid(), name, args=(), kwargs={}, ignore_result=True)
+
+    def send(self, producer: Producer, *args: Any) -> str:
+        """Publish one task with positional ``args`` (JSON-serializable); returns its id."""
+        task_id = uuid()
+        headers, properties, body, _ = self._template
+        message = self._template._replace(
+            headers={**headers, "id": task_id, "root_id": task_id, "argsrepr": saferepr(args)},
+            properties={**properties, "correlation_id": task_id},
+            body=(list(args), {}, body[2]),
+        )
+        self._app.amqp.send_task_message(producer, self.name, message, queue=self._queue)
+        return task_id
