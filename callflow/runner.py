@@ -208,15 +208,11 @@ def runner_for(app: Celery) -> CallRunner:
         from kazoo_tasks.cache import named_cache
 
         settings = app.kazoo_settings  # type: ignore[attr-defined]
-        stores: list = []
-
-        def documents():
-            if not stores:
-                stores.append(services.document_store(settings))
-            return stores[0]
-
         env = Environment(
-            settings=settings, documents=documents, now=now, cache=named_cache(settings)
+            settings=settings,
+            documents=functools.partial(services.process_document_store, settings),
+            now=now,
+            cache=named_cache(settings),
         )
         runner = CallRunner(services.redis_client(settings), app, env, Publisher(app))
         app._kazoo_call_runner = runner  # type: ignore[attr-defined]

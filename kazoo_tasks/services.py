@@ -7,6 +7,8 @@ everything else asks it for a URL or a client and runs the same code either way.
 from __future__ import annotations
 
 import functools
+import os
+import threading
 
 import redis
 
@@ -53,3 +55,19 @@ def document_store(settings: Settings) -> DocumentStore:
     from kazoo_tasks.docstore.embedded import EmbeddedDocumentStore
 
     return EmbeddedDocumentStore(settings.data_dir / "documents.sqlite3")
+
+
+_process_stores: dict[tuple[Settings, int], DocumentStore] = {}
+_process_stores_lock = threading.Lock()
+
+
+def process_document_store(settings: Settings) -> DocumentStore:
+    """This process's long-lived document store for ``settings`` (made on first use; a
+    forked child makes its own). Both back ends are safe to share between threads; use it
+    where a store per call or per task would reconnect every time (workers)."""
+    key = (settings, os.getpid())
+    with _process_stores_lock:
+        store = _process_stores.get(key)
+        if store is None:
+            store = _process_stores[key] = document_store(settings)
+        return store

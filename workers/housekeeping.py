@@ -44,17 +44,15 @@ ORPHANED_CAUSE = "ORPHANED"
 )
 def write_cdr(self: Task, cdr: dict[str, Any]) -> bool:
     """Save ``cdr`` in its account's database; False when it was already there."""
-    store = services.document_store(self.app.kazoo_settings)
+    store = services.process_document_store(self.app.kazoo_settings)
+    account_id = cdr.get("account_id")
+    db = account_db(account_id) if account_id else ANONYMOUS_CDRS_DB
     try:
-        account_id = cdr.get("account_id")
-        db = account_db(account_id) if account_id else ANONYMOUS_CDRS_DB
         store.ensure_db(db)
         store.save(db, cdr)
         return True
     except Conflict:
         return False
-    finally:
-        store.close()
 
 
 @shared_task(name=PING_TASK, ignore_result=False)

@@ -3,6 +3,7 @@ emulator, Celery's floor, warm-up calls, the measured calls, then a clean slate.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import shutil
@@ -194,6 +195,8 @@ def run(base: Settings, options: Options) -> dict[str, Any]:
         app = make_app(settings, name="bench")
         progress(f"bench: stack up; measuring the Celery floor ({options.floor_samples} pings)")
         floor_samples = floor.round_trips(app, options.floor_samples)
+        gc.freeze()  # the emulator runs in this process: no full collection of start-up
+        # objects in the middle of the calls (a real switch has no garbage collector)
         if options.warm_up:
             place_and_wait(
                 stack, target, options.warm_up, WARM_UP_RATE, options.concurrency,

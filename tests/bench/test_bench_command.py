@@ -1,0 +1,60 @@
+"""``kazoo-tasks bench`` end to end (a few calls, no timing asserted): one JSON line with
+the documented fields, every call completed, and nothing left behind."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import redis
+from kombu import Connection
+
+from kazoo_tasks.bus import celery_queue_name
+from tests.conftest import TEST_BROKER_URL, TEST_REDIS_URL
+
+KAZOO_TASKS = str(Path(sys.executable).with_name("kazoo-tasks"))
+FIELDS = {
+    "calls", "completed", "failed", "setup_ms_p50", "setup_ms_p99", "calls_per_s",
+    "floor_ms", "ratio_p50", "cpu_ms_per_call", "loadavg_before",
+}  # fmt: skip
+
+
+def test_given_rabbitmq_and_redis_when_the_bench_places_calls_then_it_prints_one_json_line_and_leaves_nothing(  # noqa: E501
+    tmp_path,
+):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KAZOO_")}
+    env.update(KAZOO_BROKER_URL=TEST_BROKER_URL, KAZOO_REDIS_URL=TEST_REDIS_URL)
+    args = ["--calls", "20", "--rate", "20", "--warm-up", "2", "--floor-samples", "5", "--stages"]
+
+    done = subprocess.run(
+        [KAZOO_TASKS, "bench", *args], env=env, capture_output=True, text=True, timeout=240
+    )
+
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.strip().splitlines()
+    assert len(lines) == 1
+    result = json.loads(lines[0])
+    assert FIELDS <= set(result)
+    assert (result["calls"], result["completed"], result["failed"]) == (20, 20, 0)
+    assert result["setup_ms_p50"] > 0 and result["floor_ms"] > 0
+    assert "task>routed" in result["stages_ms"]
+    namespace, data_dir = re.search(
+        r"namespace (\S+), data and logs in (\S+)", done.stderr
+    ).groups()
+    assert not Path(data_dir).exists()
+    client = redis.Redis.from_url(TEST_REDIS_URL)
+    assert list(client.scan_iter(f"{namespace}:*")) == []
+    client.close()
+    with Connection(TEST_BROKER_URL) as conn:
+        for role in ("callflow", "housekeeping"):
+            channel = conn.channel()
+            try:
+                channel.queue_declare(celery_queue_name(namespace, role), passive=True)
+                left = True
+            except conn.channel_errors:
+                left = False
+            assert not left, f"queue {role} left"
