@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask
+from waitress import wasyncore
 from waitress.server import create_server
 
 log = logging.getLogger(__name__)
 
 DEFAULT_THREADS = 8
+WORKER_SHUTDOWN_TIMEOUT = 10.0
 
 
 @dataclass
@@ -32,17 +34,34 @@ class RunningServer:
         return f"http://{self.host}:{self.port}"
 
     def stop(self) -> None:
-        """Close every socket from inside the serving loop (so it ends cleanly), then wait
-        for the thread and the worker threads."""
+        """Stop serving without ever writing to, or leaving in use, a closed descriptor.
+
+        waitress' worker threads wake the serving loop by writing to its trigger, a pipe
+        addressed by bare file-descriptor numbers, and ``pull_trigger(thunk)`` queues the
+        thunk before it writes. A thunk that closes the trigger can therefore run before
+        that write, which then lands on a closed number, or on whatever socket the process
+        opened next under it (a broker or Redis connection: we saw both). So: close the
+        listener and the connections from inside the loop, wait for the workers, take the
+        trigger out of the loop's map (the loop ends once its map is empty), and close the
+        trigger's pipe here, once nothing else can touch it."""
         server: Any = self.server
+        trigger = server.trigger
 
-        def close_all() -> None:
+        def close_connections() -> None:
             for dispatcher in list(server._map.values()):
-                dispatcher.close()
+                if dispatcher is server:  # the listener: its own close() would take the trigger
+                    wasyncore.dispatcher.close(server)
+                elif dispatcher is not trigger:
+                    dispatcher.handle_close()  # also releases workers waiting to write
 
-        server.trigger.pull_trigger(close_all)
-        self.thread.join(timeout=10)
-        server.task_dispatcher.shutdown()
+        trigger.pull_trigger(close_connections)
+        server.task_dispatcher.shutdown(timeout=WORKER_SHUTDOWN_TIMEOUT)
+        trigger.pull_trigger(trigger.del_channel)
+        self.thread.join(timeout=WORKER_SHUTDOWN_TIMEOUT)
+        if self.thread.is_alive():
+            log.warning("API server thread still running after %ss", WORKER_SHUTDOWN_TIMEOUT)
+        else:
+            trigger.close()
 
 
 def serve(app: Flask, host: str, port: int, threads: int = DEFAULT_THREADS) -> None:
