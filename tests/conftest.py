@@ -3,11 +3,14 @@ test by a unique namespace (queue, exchange and key prefix), cleaned up afterwar
 
 from __future__ import annotations
 
+import multiprocessing
+import multiprocessing.context
 import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import kombu.pools
 import pytest
 
 from kazoo_tasks.cache.listener import close_namespace
@@ -77,3 +80,15 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DocumentSt
     """A document store of each back end: the embedded SQLite store, then CouchDB
     (pouchdb-server). A test taking it runs once per back end."""
     yield from open_store(request, tmp_path)
+
+
+@pytest.fixture
+def fork_context() -> Iterator[multiprocessing.context.BaseContext]:
+    """:mod:`multiprocessing`'s fork context, for tests that fork this process.
+
+    A forked child runs kombu's after-fork reset, which closes every connection of kombu's
+    process-wide pools, and those are the parent's connections too (same sockets): the
+    parent's pooled connections are dead once a child has started. So, after the test,
+    the parent drops its pools as well and the next test connects afresh."""
+    yield multiprocessing.get_context("fork")
+    kombu.pools.reset()

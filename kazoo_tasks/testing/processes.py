@@ -100,15 +100,20 @@ class RoleProcess:
 
 def wait_for_workers(settings: Settings, count: int, timeout: float = 60.0) -> None:
     """Wait until ``count`` Celery workers of ``settings``' namespace answer a remote-control
-    ping: works on every broker (the embedded Redis transport reports no consumer counts)."""
+    ping: works on every broker (the embedded Redis transport reports no consumer counts).
+
+    The probe opens its own connection rather than borrowing from kombu's process-wide
+    pool: a child forked with :mod:`multiprocessing` closes the pooled connections it
+    inherits (kombu's after-fork reset), which leaves the parent's pooled ones dead."""
     from kazoo_tasks.celery_app import make_app
 
     app = make_app(settings, name="readiness")
     deadline = time.monotonic() + timeout
     try:
-        while time.monotonic() < deadline:
-            if len(app.control.ping(timeout=0.5)) >= count:
-                return
+        with app.connection_for_write() as conn:
+            while time.monotonic() < deadline:
+                if len(app.control.ping(timeout=0.5, connection=conn)) >= count:
+                    return
     finally:
         app.close()
     raise TimeoutError(f"{count} workers did not answer a ping within {timeout}s")

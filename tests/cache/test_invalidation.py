@@ -131,15 +131,16 @@ def _child_lookup(
 
 
 def test_given_a_forked_child_when_it_uses_the_cache_then_it_gets_its_own_invalidation(
-    settings: Settings, changes_running: None
+    settings: Settings, changes_running: None, fork_context: multiprocessing.context.BaseContext
 ) -> None:
     store, db = _embedded_callflow(settings, "4000")
     assert _lookup(settings, store, db, []) == ["4000"]
     assert len(named_cache(settings)) == 1
 
-    context = multiprocessing.get_context("fork")
-    results: multiprocessing.Queue[Any] = context.Queue()
-    child = context.Process(target=_child_lookup, args=(settings, str(store.path), db, results))
+    results: multiprocessing.Queue[Any] = fork_context.Queue()
+    child = fork_context.Process(
+        target=_child_lookup, args=(settings, str(store.path), db, results)
+    )
     child.start()
     got = dict(results.get(timeout=30) for _ in range(4))
     child.join(30)

@@ -62,17 +62,16 @@ def test_given_threads_racing_on_one_doc_when_all_finish_then_no_increment_is_lo
 
 
 def test_given_processes_racing_on_one_file_when_all_finish_then_no_increment_is_lost(
-    tmp_path: Path,
+    tmp_path: Path, fork_context: multiprocessing.context.BaseContext
 ) -> None:
     store = _fresh_store(tmp_path)
-    context = multiprocessing.get_context("fork")
-    queue: multiprocessing.Queue[int] = context.Queue()
+    queue: multiprocessing.Queue[int] = fork_context.Queue()
     workers = [
-        context.Process(target=_process_writer, args=(str(store.path), INCREMENTS, queue))
+        fork_context.Process(target=_process_writer, args=(str(store.path), INCREMENTS, queue))
         for _ in range(WRITERS // 2)
     ] + [
         # these inherit the parent's store object (and its open connection) through fork
-        context.Process(target=_forked_writer, args=(store, INCREMENTS, queue))
+        fork_context.Process(target=_forked_writer, args=(store, INCREMENTS, queue))
         for _ in range(WRITERS // 2)
     ]
     for worker in workers:
@@ -85,13 +84,12 @@ def test_given_processes_racing_on_one_file_when_all_finish_then_no_increment_is
 
 
 def test_given_a_long_poll_in_one_process_when_another_process_writes_then_it_wakes(
-    tmp_path: Path,
+    tmp_path: Path, fork_context: multiprocessing.context.BaseContext
 ) -> None:
     store = _fresh_store(tmp_path)
     since = store.changes(DB, "now").last_seq
-    context = multiprocessing.get_context("fork")
-    queue: multiprocessing.Queue[int] = context.Queue()
-    writer = context.Process(target=_process_writer, args=(str(store.path), 1, queue))
+    queue: multiprocessing.Queue[int] = fork_context.Queue()
+    writer = fork_context.Process(target=_process_writer, args=(str(store.path), 1, queue))
     writer.start()
 
     page = store.changes(DB, since, timeout=30)
