@@ -173,6 +173,27 @@ def document_models(
 
 
 @dataclass(frozen=True)
+class ViewModels:
+    """The models of a read-only view of live data (never stored): one entry, and the
+    list envelope that carries them."""
+
+    item: SchemaModel
+    listing: SchemaModel
+
+
+def view_models(api: Api, title: str, schema: type) -> ViewModels:
+    """Register the models of a live view from the marshmallow schema of its entries."""
+    item = add_model(api, title, object_schema(schema, ref_prefix=REF))
+    listing = add_model(
+        api,
+        f"{title}ListEnvelope",
+        envelope({"type": "array", "items": ref(item)}, page_size={"type": "integer"}),
+        [item],
+    )
+    return ViewModels(item, listing)
+
+
+@dataclass(frozen=True)
 class ErrorDocs:
     """Documents the error answers of one namespace's resources, all with one error model:
     ``@errors(401, 403, (404, "No such box"))`` on a resource class or method."""

@@ -11,9 +11,8 @@ from api.channels.service import ChannelService
 from api.context import ApiContext
 from api.crud import ACCOUNT_ID_PARAM, SCOPED
 from api.http import ok
-from api.swagger import REF, ErrorDocs, SharedModels, add_model, envelope, ref
+from api.swagger import ErrorDocs, SharedModels, add_model, envelope, ref, view_models
 from schemas.channels import ChannelSchema
-from schemas.jsonschema import object_schema
 
 
 def register(api: Any, context: ApiContext, shared: SharedModels) -> None:
@@ -24,14 +23,8 @@ def register(api: Any, context: ApiContext, shared: SharedModels) -> None:
         description="Live calls of an account and its descendants",
     )
     service = ChannelService(context.redis, context.settings, context.store)
-    channel = add_model(api, "Channel", object_schema(ChannelSchema, ref_prefix=REF))
-    one = add_model(api, "ChannelEnvelope", envelope(ref(channel)), [channel])
-    listing = add_model(
-        api,
-        "ChannelListEnvelope",
-        envelope({"type": "array", "items": ref(channel)}, page_size={"type": "integer"}),
-        [channel],
-    )
+    models = view_models(api, "Channel", ChannelSchema)
+    one = add_model(api, "ChannelEnvelope", envelope(ref(models.item)), [models.item])
     errors = ErrorDocs(ns, shared.error)
 
     @ns.route("")
@@ -41,7 +34,7 @@ def register(api: Any, context: ApiContext, shared: SharedModels) -> None:
         method_decorators = SCOPED
 
         @ns.doc("list_channels")
-        @ns.response(200, "The live calls, oldest first", listing)
+        @ns.response(200, "The live calls, oldest first", models.listing)
         def get(self, account_id: str) -> Any:
             channels = service.list(account_id)
             return ok(channels, extra={"page_size": len(channels)})

@@ -10,8 +10,7 @@ from api.context import ApiContext
 from api.crud import ACCOUNT_ID_PARAM, SCOPED
 from api.http import ok
 from api.registrations.service import RegistrationService
-from api.swagger import REF, SharedModels, add_model, envelope, ref
-from schemas.jsonschema import object_schema
+from api.swagger import ErrorDocs, SharedModels, view_models
 from schemas.registrations import RegistrationSchema
 
 
@@ -23,23 +22,17 @@ def register(api: Any, context: ApiContext, shared: SharedModels) -> None:
         description="Live SIP registrations in an account's realm",
     )
     service = RegistrationService(context.redis, context.settings, context.store)
-    registration = add_model(api, "Registration", object_schema(RegistrationSchema, ref_prefix=REF))
-    listing = add_model(
-        api,
-        "RegistrationListEnvelope",
-        envelope({"type": "array", "items": ref(registration)}, page_size={"type": "integer"}),
-        [registration],
-    )
+    models = view_models(api, "Registration", RegistrationSchema)
+    errors = ErrorDocs(ns, shared.error)
 
     @ns.route("")
     @ns.doc(params={"account_id": ACCOUNT_ID_PARAM})
-    @ns.response(401, "Unauthorized", shared.error)
-    @ns.response(403, "Forbidden", shared.error)
+    @errors(401, 403)
     class Registrations(Resource):
         method_decorators = SCOPED
 
         @ns.doc("list_registrations")
-        @ns.response(200, "The live registrations, by username", listing)
+        @ns.response(200, "The live registrations, by username", models.listing)
         def get(self, account_id: str) -> Any:
             registrations = service.list(account_id)
             return ok(registrations, extra={"page_size": len(registrations)})
