@@ -60,7 +60,7 @@ from kazoo_tasks.callstate.record import (
 from kazoo_tasks.commands import validate_command
 from kazoo_tasks.config import Settings
 from kazoo_tasks.docstore.base import DocumentStore
-from kazoo_tasks.events import CallEvent
+from kazoo_tasks.events import RESYNC_HEADER, SYNTHETIC_HEADER, CallEvent
 from kazoo_tasks.stages import stamp
 
 log = logging.getLogger(__name__)
@@ -116,6 +116,7 @@ class Navigator:
             return
         if self._seen(event) or record["status"] == STATUS_ENDED:
             return
+        self._trace_synthetic(event)
         name = event["name"]
         if name in END_EVENTS:
             self._ended(event)
@@ -142,9 +143,20 @@ class Navigator:
         self.record["last_event"] = {"node": event["node"], "sequence": sequence}  # type: ignore[index]
         return False
 
+    def _trace_synthetic(self, event: CallEvent) -> None:
+        """Trace an event ecallmgr made or marked, with its reason: a refused command, or
+        what an ESL gap re-sync found (a recovered completion, a hangup or park, the
+        re-sync probe's completion)."""
+        headers = event.get("headers") or {}
+        note = headers.get(SYNTHETIC_HEADER) or headers.get(RESYNC_HEADER)
+        if note:
+            command = event.get("application_uuid")
+            self._trace(step="ecallmgr", event=event["name"], command=command, note=note)
+
     def _start(self, event: CallEvent) -> None:
         record = self.record = new_call_record(event)
         record["last_event"]["sequence"] = event.get("sequence", 0)
+        self._trace_synthetic(event)
         found = router.route(
             self.env.documents(),
             record["ccvs"].get(ACCOUNT_CCV),
@@ -153,6 +165,7 @@ class Navigator:
         )
         stamp("routed", record["call_id"])
         if isinstance(found, router.NoRoute):
+            record["account_id"] = found.account_id
             log.warning("call %s: not routed: %s", record["call_id"], found.reason)
             self._trace(step="route", outcome="no_route", note=found.reason)
             self._end_flow(found.cause)
