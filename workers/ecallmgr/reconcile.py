@@ -54,7 +54,13 @@ from greenswitch.esl import NotConnectedError
 
 from kazoo_tasks.commands import CALL_ID_PATTERN, render_command
 from kazoo_tasks.esl.frames import Frame, PlainEvent
-from kazoo_tasks.events import SYNTHETIC_HEADER, CallEvent, call_event_from_plain, synthetic_event
+from kazoo_tasks.events import (
+    STATE_CHECK,
+    SYNTHETIC_HEADER,
+    CallEvent,
+    call_event_from_plain,
+    synthetic_event,
+)
 from workers.ecallmgr.connection import EslConnection, EslError
 from workers.ecallmgr.controlled import ControlledCalls
 from workers.ecallmgr.intake import HANGUP_COMPLETE, PARK, EventIntake
@@ -288,7 +294,38 @@ class Resync:
             self.intake.submit(park)
             report.adopted.append(call_id)
 
+    def check_states(self, conn: EslConnection) -> int:
+        """Redis lost its data: every controlled call gets a ``STATE_CHECK`` event carrying
+        its channel's data (``uuid_dump``), for the engine to see whether it still runs the
+        call (it ignores the check then), to route it (parked, never answered: its park was
+        lost) or to end it (its state is gone). A call the switch no longer has is ended.
+        Returns how many checks were sent."""
+        calls = sorted(self.controlled)
+        frames = [f"api uuid_dump {call_id} json\n\n".encode() for call_id in calls]
+        reason = "Redis lost its data; the engine checks that it still runs the call"
+        sent = 0
+        for call_id, reply in zip(calls, _send_all(conn, frames), strict=True):
+            if reply is None:  # the connection went: the next re-sync sees to the call
+                continue
+            event = self._event_from_dump(call_id, reply, STATE_CHECK, reason)
+            if event is None:
+                self._vanished(call_id, "channel gone when Redis lost its data")
+                continue
+            self.intake.submit(event)
+            sent += 1
+        self.stats.incr("resync.state_checks", sent)
+        log.warning("node %s: %s: %d calls checked", self.node, reason, sent)
+        return sent
+
     def _park_from_dump(self, call_id: str, reply: Frame | None, gap: Gap) -> CallEvent | None:
+        reason = f"parked during an {gap.describe()}; routed at re-sync"
+        return self._event_from_dump(call_id, reply, PARK, reason)
+
+    def _event_from_dump(
+        self, call_id: str, reply: Frame | None, name: str, reason: str
+    ) -> CallEvent | None:
+        """Event ``name`` of ``call_id`` made of its ``uuid_dump ... json`` reply (None
+        when the channel is gone or hanging up)."""
         if reply is None:
             return None
         text = reply.body.decode("utf-8", "replace")
@@ -299,14 +336,8 @@ class Resync:
             return None
         if not isinstance(data, dict) or data.get("Channel-State") in ENDED_STATES:
             return None
-        headers = {name: _header_value(value) for name, value in data.items()}
-        headers.update(
-            {
-                "Event-Name": PARK,
-                "Unique-ID": call_id,
-                SYNTHETIC_HEADER: f"parked during an {gap.describe()}; routed at re-sync",
-            }
-        )
+        headers = {header: _header_value(value) for header, value in data.items()}
+        headers.update({"Event-Name": name, "Unique-ID": call_id, SYNTHETIC_HEADER: reason})
         headers.pop("Event-Sequence", None)
         event = call_event_from_plain(PlainEvent(list(headers.items())), self.node, time.time())
         event["sequence"] = 0
