@@ -12,16 +12,13 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
 
 from kazoo_tasks.esl.emulator import apps, originate
 from kazoo_tasks.esl.emulator.session import Message, Session
-
-if TYPE_CHECKING:
-    from kazoo_tasks.esl.emulator.switch import Switch
+from kazoo_tasks.esl.emulator.switch import Switch
 
 ApiResult = str | Awaitable[str]
-ApiCommand = Callable[["Switch", str], ApiResult]
+ApiCommand = Callable[[Switch, str], ApiResult]
 
 NO_SUCH_CHANNEL = "-ERR No such channel!\n"
 NO_SESSION = "-ERR Cannot locate session!\n"
@@ -446,7 +443,7 @@ def _after_answer(text: str, context: str) -> Callable[[Session], list[tuple[str
         name, _, rest = body.partition("(")
         arg = rest[:-1] if rest.endswith(")") else rest
         return lambda _session: [(name.strip(), arg)]
-    return lambda session: session.switch.route(session, text, context)
+    return lambda session: session.switch.route(session.channel, text, context)
 
 
 async def _originate(switch: Switch, args: str) -> str:

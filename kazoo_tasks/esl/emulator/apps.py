@@ -18,15 +18,13 @@ import logging
 import os
 import re
 import wave
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
-from kazoo_tasks.esl.emulator import originate
 from kazoo_tasks.esl.emulator.media import MediaNotFound, tone_stream_seconds
-from kazoo_tasks.esl.emulator.session import Session
+from kazoo_tasks.esl.emulator.session import Application, Recording, Session
 
 log = logging.getLogger(__name__)
 
-Application = Callable[[Session, str], Awaitable[None]]
 RESPONSE = "current_application_response"
 SAMPLE_RATE = 8000
 MAX_WRITTEN_RECORDING_SECONDS = 120
@@ -540,7 +538,9 @@ def start_recording_session(session: Session, path: str, limit: float = 0) -> bo
     if path in session.recordings or not session.up:
         return False
     switch = session.switch
-    session.recordings[path] = switch.loop.time()
+    session.recordings[path] = Recording(
+        switch.loop.time(), lambda cause: stop_recording_session(session, path, cause)
+    )
     session.fire("RECORD_START", post=[("Record-File-Path", path)])
     session.fire(
         "MEDIA_BUG_START",
@@ -555,11 +555,11 @@ def start_recording_session(session: Session, path: str, limit: float = 0) -> bo
 
 def stop_recording_session(session: Session, path: str, cause: str = "success-maxtime") -> bool:
     """Stop a ``record_session`` media bug (RECORD_STOP, MEDIA_BUG_STOP)."""
-    started = session.recordings.pop(path, None)
-    if started is None:
+    recording = session.recordings.pop(path, None)
+    if recording is None:
         return False
     switch = session.switch
-    seconds = (switch.loop.time() - started) / (switch.config.time_scale or 1.0)
+    seconds = (switch.loop.time() - recording.started) / (switch.config.time_scale or 1.0)
     size = _write_silence(path, seconds)
     channel = session.channel
     channel.set_var("record_file_size", str(size))
@@ -587,10 +587,6 @@ async def stop_record_session(session: Session, data: str) -> None:
     paths = list(session.recordings) if target in ("", "all") else [target]
     for path in paths:
         stop_recording_session(session, path)
-
-
-async def bridge(session: Session, data: str) -> None:
-    await originate.bridge_app(session, data)
 
 
 async def _instant(session: Session, data: str) -> None:
@@ -652,10 +648,10 @@ APPLICATIONS: dict[str, Application] = {
     "record": record,
     "record_session": record_session,
     "stop_record_session": stop_record_session,
-    "bridge": bridge,
     **dict.fromkeys(INSTANT_APPLICATIONS, _instant),
 }
-"""Every application name the emulator accepts."""
+"""The applications of this module (mod_dptools' and the core's; ``bridge`` is in
+:mod:`.originate`)."""
 
 ZOMBIE_APPLICATIONS = frozenset({"set", "export", "unset", "multiset", "log", "info", "event"})
 """Applications FreeSWITCH still runs on a hung-up channel (``SAF_ZOMBIE_EXEC``)."""

@@ -18,11 +18,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from kazoo_tasks.esl.emulator import sofia
+from kazoo_tasks.esl.emulator import apps, originate, sofia
 from kazoo_tasks.esl.emulator.channel import CallerProfile, Channel
+from kazoo_tasks.esl.emulator.core import Dialplan, Extension, SwitchConfig
+from kazoo_tasks.esl.emulator.endpoints import EndpointRule
 from kazoo_tasks.esl.emulator.listener import EslConnection
 from kazoo_tasks.esl.emulator.media import MediaCatalog
-from kazoo_tasks.esl.emulator.originate import EndpointRule
 from kazoo_tasks.esl.emulator.script import (
     Step,
     after,
@@ -31,7 +32,7 @@ from kazoo_tasks.esl.emulator.script import (
     on_playback,
 )
 from kazoo_tasks.esl.emulator.session import Session
-from kazoo_tasks.esl.emulator.switch import Dialplan, Extension, Switch, SwitchConfig
+from kazoo_tasks.esl.emulator.switch import Switch
 
 log = logging.getLogger(__name__)
 
@@ -302,6 +303,8 @@ class Emulator:
 
     async def _open(self) -> None:
         self.switch = Switch(self.config, asyncio.get_running_loop())
+        self.switch.applications.load(apps.APPLICATIONS, zombie=apps.ZOMBIE_APPLICATIONS)
+        self.switch.applications.load(originate.APPLICATIONS)
         self._register_private_api()
         await self._listen()
         asyncio.get_running_loop().create_task(self.switch.run_heartbeats())

@@ -23,10 +23,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from kazoo_tasks.esl.emulator.session import Session
+from kazoo_tasks.esl.emulator.session import Session
 
 log = logging.getLogger(__name__)
 

@@ -15,16 +15,14 @@ import asyncio
 import logging
 import re
 from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kazoo_tasks.esl.emulator import sofia
 from kazoo_tasks.esl.emulator.channel import CALL_STATE_NUMBERS, Channel
+from kazoo_tasks.esl.emulator.core import Core
 from kazoo_tasks.esl.emulator.events import Pairs
-
-if TYPE_CHECKING:
-    from kazoo_tasks.esl.emulator.switch import Switch
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +34,33 @@ SessionObserver = Callable[["Session", str, dict[str, str]], None]
 CommandHook = Callable[[str, str, str, str], None]
 """Called on the loop for each command the switch receives about a session:
 (kind, application or api command, arguments, Event-UUID)."""
+
+
+Application = Callable[["Session", str], Awaitable[None]]
+"""A dialplan application: ``app(session, data)`` runs it on the session."""
+
+
+@dataclass
+class ApplicationTable:
+    """The applications a switch knows, filled by its modules as FreeSWITCH's are."""
+
+    runs: dict[str, Application] = field(default_factory=dict)
+    zombie: set[str] = field(default_factory=set)
+    """Applications that still run on a hung-up channel (``SAF_ZOMBIE_EXEC``)."""
+
+    def load(self, applications: Mapping[str, Application], zombie: Iterable[str] = ()) -> None:
+        """Register a module's applications (and those of them that run when hung up)."""
+        self.runs.update(applications)
+        self.zombie.update(zombie)
+
+
+@dataclass
+class Recording:
+    """A ``record_session`` media bug: when it started (loop time) and how to stop it."""
+
+    started: float
+    stop: Callable[[str], object]
+    """Called with the completion cause (``hangup`` when the channel goes)."""
 
 
 @dataclass
@@ -64,8 +89,11 @@ class LegKind:
 class Session:
     """The behaviour of one channel (see module docstring)."""
 
-    def __init__(self, switch: Switch, channel: Channel, leg: LegKind) -> None:
+    def __init__(
+        self, switch: Core, channel: Channel, leg: LegKind, applications: ApplicationTable
+    ) -> None:
         self.switch = switch
+        self.applications = applications
         self.channel = channel
         self.uuid = channel.uuid
         self.leg = leg
@@ -84,7 +112,9 @@ class Session:
         self.leg_hooks: list[Callable[[Session], None]] = []
         """Called with each outbound leg this channel's bridges create."""
         self.dtmf_listener: Callable[[str], None] | None = None
-        self.recordings: dict[str, float] = {}
+        self.recordings: dict[str, Recording] = {}
+        self.on_destroy: list[Callable[[Session], None]] = []
+        """Called once the channel is destroyed (the switch forgets it)."""
         self.created_us = switch.now_us()
         self.done: asyncio.Future[str] = switch.loop.create_future()
         self.task: asyncio.Task[None] | None = None
@@ -346,16 +376,14 @@ class Session:
         self, app: str, arg: str = "", *, app_uuid: str = "", via_sendmsg: bool = False
     ) -> None:
         """Run one application the way ``switch_core_session_exec`` does, with its events."""
-        from kazoo_tasks.esl.emulator import apps
-
         if not app_uuid:
             app_uuid = self.switch.new_uuid()
-        run = apps.APPLICATIONS.get(app)
+        run = self.applications.runs.get(app)
         if run is None:
             log.error("Invalid Application %s on %s", app, self.uuid)
             self.hangup("DESTINATION_OUT_OF_ORDER")
             return
-        if self.channel.hungup and app not in apps.ZOMBIE_APPLICATIONS:
+        if self.channel.hungup and app not in self.applications.zombie:
             return
         channel = self.channel
         data = self.expand(arg)
@@ -450,7 +478,7 @@ class Session:
             if self.channel.profile is not None:
                 self.channel.profile.times.transferred = self.switch.now_us()
             self.set_running_state("CS_ROUTING")
-            extension = self.switch.route(self, destination, context)
+            extension = self.switch.route(self.channel, destination, context)
             self.set_running_state("CS_EXECUTE")
 
     # -- the end ------------------------------------------------------------------------
@@ -459,10 +487,8 @@ class Session:
         channel = self.channel
         if not channel.hungup:
             self.hangup("NORMAL_CLEARING")
-        for path in list(self.recordings):
-            from kazoo_tasks.esl.emulator import apps
-
-            apps.stop_recording_session(self, path, cause="hangup")
+        for recording in list(self.recordings.values()):
+            recording.stop("hangup")
         self.set_running_state("CS_HANGUP")
         self.set_callstate("HANGUP")
         self.set_running_state("CS_REPORTING")
@@ -504,7 +530,8 @@ class Session:
         self.fire("CHANNEL_DESTROY")
         channel.running_state = "CS_DESTROY"
         self.fire("CHANNEL_STATE")
-        self.switch.forget(self)
+        for hook in list(self.on_destroy):
+            hook(self)
         if not self.done.done():
             self.done.set_result(channel.hangup_cause)
 
