@@ -200,12 +200,9 @@ async def play_file(
 
     channel.set_var("playback_terminator_used", None)
     session.fire("PLAYBACK_START", post=headers)
-    previous, session.dtmf_listener = session.dtmf_listener, listen
     started = switch.loop.time()
-    try:
+    with session.listening(listen):
         reason = await session.media_wait(seconds)
-    finally:
-        session.dtmf_listener = previous
     if reason == "done" and seconds is not None:
         played = seconds
     else:
@@ -259,11 +256,8 @@ async def _timed_media(session: Session, seconds: float | None) -> str:
         if digit in terminators:
             session.interrupt("dtmf")
 
-    previous, session.dtmf_listener = session.dtmf_listener, listen
-    try:
+    with session.listening(listen):
         return await session.media_wait(seconds)
-    finally:
-        session.dtmf_listener = previous
 
 
 async def speak(session: Session, data: str) -> None:
@@ -279,11 +273,31 @@ async def say(session: Session, data: str) -> None:
 
 
 async def sleep(session: Session, data: str) -> None:
-    try:
-        ms = int(data.strip() or "0")
-    except ValueError:
-        ms = 0
-    await session.media_wait(ms / 1000)
+    """``sleep <ms>``, as mod_dptools: any digit ends it early and stays queued (the park
+    loop takes it after the application returned); with ``sleep_eat_digits`` it takes the
+    digits itself and only ``playback_terminators`` (``*`` unless set) end it, setting
+    ``playback_terminator_used``. Without media (not answered) digits cannot come."""
+    seconds = _int(data.strip(), 0) / 1000
+    if seconds <= 0:
+        return
+    channel = session.channel
+    if not (channel.answered or channel.early_media):
+        await session.media_wait(seconds)
+    elif channel.is_true("sleep_eat_digits"):
+        channel.set_var("playback_terminator_used", None)
+        terminators = _terminators(session)
+
+        def listen(digit: str) -> None:
+            if digit in terminators:
+                channel.set_var("playback_terminator_used", digit)
+                session.interrupt("dtmf")
+
+        with session.listening(listen):
+            await session.media_wait(seconds)
+    else:
+        with session.breaking_on_dtmf():
+            if not session.dtmf_queue:
+                await session.media_wait(seconds)
 
 
 async def echo(session: Session, data: str) -> None:
@@ -349,7 +363,6 @@ async def read_digits(
         channel.set_var(var_name, None)
     session.pre_answer()
     collector = _Collector(session, max_digits, terminators)
-    previous = session.dtmf_listener
     if prompt and prompt.lower() != "silence":
 
         def stop_prompt(digit: str) -> bool:
@@ -360,8 +373,7 @@ async def read_digits(
         if reason == "hangup":
             return "failure", ""
     timed_out = False
-    session.dtmf_listener = collector
-    try:
+    with session.listening(collector):
         while not collector.complete and session.up:
             wait = digit_timeout_ms if collector.digits else timeout_ms
             reason = await session.media_wait(wait / 1000)
@@ -370,8 +382,6 @@ async def read_digits(
                 break
             if reason not in ("digit", "break"):
                 break
-    finally:
-        session.dtmf_listener = previous
     digits = collector.digits
     if collector.terminator:
         channel.set_var("read_terminator_used", collector.terminator)
@@ -520,11 +530,8 @@ async def record(session: Session, data: str) -> None:
             channel.set_var("playback_terminator_used", digit)
             session.interrupt("dtmf")
 
-    previous, session.dtmf_listener = session.dtmf_listener, listen
-    try:
+    with session.listening(listen):
         reason = await session.media_wait(duration)
-    finally:
-        session.dtmf_listener = previous
     elapsed = (switch.loop.time() - started) / (switch.config.time_scale or 1.0)
     if reason == "done" and duration is not None:
         elapsed = duration

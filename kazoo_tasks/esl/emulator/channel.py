@@ -56,6 +56,14 @@ WRITE_CODEC_PAIRS: Pairs = [
 ]
 
 
+def is_true(value: str) -> bool:
+    """FreeSWITCH's ``switch_true``."""
+    text = value.strip().lower()
+    if text in ("yes", "on", "true", "t", "enabled", "active", "allow"):
+        return True
+    return text.lstrip("-").isdigit() and int(text) != 0
+
+
 @dataclass
 class ProfileTimes:
     """The caller profile's time table, in microseconds since the epoch (0 = not yet)."""
@@ -212,6 +220,11 @@ class Channel:
     def get_var(self, name: str, default: str = "") -> str:
         """A variable's value (``default`` when unset)."""
         return self.variables.get(name, default)
+
+    def is_true(self, name: str) -> bool:
+        """Whether a variable is true as ``switch_true`` reads it (yes, on, true, t,
+        enabled, active, allow, or a non-zero number)."""
+        return is_true(self.variables.get(name, ""))
 
     def _variables(self) -> tuple[Pairs, str]:
         if self._variables_pairs is None:

@@ -15,7 +15,8 @@ import asyncio
 import logging
 import re
 from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,6 +53,20 @@ class ApplicationTable:
         """Register a module's applications (and those of them that run when hung up)."""
         self.runs.update(applications)
         self.zombie.update(zombie)
+
+
+DtmfListener = Callable[[str], None]
+"""Takes each digit the caller presses while an application reads them."""
+
+
+@dataclass(frozen=True)
+class Dtmf:
+    """A digit in the channel's DTMF queue: ``duration`` in samples at 8 kHz, ``source``
+    ``RTP`` (RFC 2833), ``ENDPOINT`` (SIP INFO), ``INBAND`` or ``APP``."""
+
+    digit: str
+    duration: int
+    source: str
 
 
 @dataclass
@@ -111,7 +126,9 @@ class Session:
         self.command_hooks: list[CommandHook] = []
         self.leg_hooks: list[Callable[[Session], None]] = []
         """Called with each outbound leg this channel's bridges create."""
-        self.dtmf_listener: Callable[[str], None] | None = None
+        self.dtmf_queue: deque[Dtmf] = deque()
+        self._dtmf_listener: DtmfListener | None = None
+        self._dtmf_breaks = False
         self.recordings: dict[str, Recording] = {}
         self.on_destroy: list[Callable[[Session], None]] = []
         """Called once the channel is destroyed (the switch forgets it)."""
@@ -262,23 +279,70 @@ class Session:
         self.interrupt("break")
 
     def receive_dtmf(self, digit: str, *, duration: int = 2000, source: str = "APP") -> None:
-        """A DTMF digit from the caller: fire DTMF and hand the digit to whoever listens.
+        """A DTMF digit from the caller joins the channel's queue and is taken at once.
 
-        ``duration`` is in samples at 8 kHz (2000 = 250 ms, FreeSWITCH's default);
-        ``source`` is ``RTP`` (RFC 2833), ``ENDPOINT`` (SIP INFO), ``INBAND`` or ``APP``.
+        Taking a digit fires DTMF (FreeSWITCH fires it as ``switch_channel_dequeue_dtmf``
+        takes the digit) and hands it to the application listening (:meth:`listening`); a
+        parked channel takes and drops it. While a wait only breaks on DTMF
+        (:meth:`breaking_on_dtmf`, ``sleep``) the digit breaks it and stays queued, to be
+        taken by whatever reads next (the park loop, once the application returned).
+        ``duration`` is in samples at 8 kHz (2000 = 250 ms, FreeSWITCH's default).
         """
         if self.channel.hungup:
             return
-        self.fire(
-            "DTMF",
-            post=[
-                ("DTMF-Digit", digit),
-                ("DTMF-Duration", str(duration)),
-                ("DTMF-Source", source),
-            ],
-        )
-        if self.dtmf_listener is not None:
-            self.dtmf_listener(digit)
+        self.dtmf_queue.append(Dtmf(digit, duration, source))
+        if self._dtmf_breaks:
+            self.interrupt("dtmf")
+            return
+        self.take_dtmf()
+
+    def take_dtmf(self) -> None:
+        """Take every queued digit: fire DTMF for each and hand it to the listener."""
+        while self.dtmf_queue and not self._dtmf_breaks and not self.channel.hungup:
+            dtmf = self.dtmf_queue.popleft()
+            self.fire(
+                "DTMF",
+                post=[
+                    ("DTMF-Digit", dtmf.digit),
+                    ("DTMF-Duration", str(dtmf.duration)),
+                    ("DTMF-Source", dtmf.source),
+                ],
+            )
+            if self._dtmf_listener is not None:
+                self._dtmf_listener(dtmf.digit)
+
+    @contextmanager
+    def listening(self, listener: DtmfListener) -> Iterator[None]:
+        """Hand the caller's digits to ``listener`` while the block runs.
+
+        Digits already queued are handed over as soon as the application waits.
+        """
+        previous = self._dtmf_listener, self._dtmf_breaks
+        self._dtmf_listener, self._dtmf_breaks = listener, False
+        if self.dtmf_queue:
+            self.switch.loop.call_soon(self._take_for, listener)
+        try:
+            yield
+        finally:
+            self._dtmf_listener, self._dtmf_breaks = previous
+
+    def _take_for(self, listener: DtmfListener) -> None:
+        if self._dtmf_listener is listener:
+            self.take_dtmf()
+
+    @contextmanager
+    def breaking_on_dtmf(self) -> Iterator[None]:
+        """While the block runs, a digit breaks the media wait and stays queued.
+
+        This is a FreeSWITCH media loop with no input callback (``sleep``): it sees that a
+        digit is queued, stops, and leaves it to be taken later.
+        """
+        previous = self._dtmf_listener, self._dtmf_breaks
+        self._dtmf_listener, self._dtmf_breaks = None, True
+        try:
+            yield
+        finally:
+            self._dtmf_listener, self._dtmf_breaks = previous
 
     def transfer(self, destination: str, context: str = "") -> None:
         """``uuid_transfer``: leave the current extension for ``destination``."""
@@ -446,6 +510,7 @@ class Session:
             if self.messages:
                 await self.process_message(self.messages.popleft())
                 continue
+            self.take_dtmf()
             waiter: asyncio.Future[None] = loop.create_future()
             self._message_waiter = waiter
             try:
