@@ -20,6 +20,7 @@ import re
 import wave
 from collections.abc import Callable
 
+from kazoo_tasks.esl.emulator.channel import L16
 from kazoo_tasks.esl.emulator.media import MediaNotFound, tone_stream_seconds
 from kazoo_tasks.esl.emulator.session import Application, Recording, Session
 
@@ -504,9 +505,11 @@ async def record(session: Session, data: str) -> None:
     """``record <path> [<limit_secs>] [<silence_thresh>] [<silence_hits>]``.
 
     The emulated caller speaks for ``MediaCatalog.caller_speech_seconds`` then is silent: with
-    silence detection (``silence_hits``) the recording ends that many seconds later; it also
-    ends at the time limit, on a terminator digit (``playback_terminators``), on break or
-    on hangup.
+    silence detection (``silence_hits``) the recording ends that many seconds later
+    (``silence_hits_exhausted``); it also ends at the time limit, on a terminator digit
+    (``playback_terminators``), on break or on hangup. As ``switch_ivr_record_file``, it
+    reads linear PCM meanwhile (a CODEC event each way) and its RECORD_STOP has no
+    ``Record-Completion-Cause`` (that is ``record_session``'s).
     """
     args = data.split()
     if not args:
@@ -516,11 +519,17 @@ async def record(session: Session, data: str) -> None:
     limit = _int(args[1], 0) if len(args) > 1 else 0
     silence_hits = _int(args[3], 0) if len(args) > 3 else 0
     duration: float | None = float(limit) if limit > 0 else None
+    silence_ends = False
     if silence_hits > 0:
         ends = switch.config.media.caller_speech_seconds + silence_hits
+        silence_ends = duration is None or ends < duration
         duration = ends if duration is None else min(duration, ends)
     channel = session.channel
     channel.set_var("playback_terminator_used", None)
+    channel.set_var("silence_hits_exhausted", "false")
+    codec = channel.read_codec
+    if codec is not None:
+        session.set_read_codec(L16)
     session.fire("RECORD_START", site="RECORD_FILE_START", post=[("Record-File-Path", path)])
     started = switch.loop.time()
     terminators = _terminators(session)
@@ -535,9 +544,23 @@ async def record(session: Session, data: str) -> None:
     elapsed = (switch.loop.time() - started) / (switch.config.time_scale or 1.0)
     if reason == "done" and duration is not None:
         elapsed = duration
-    _write_silence(path, elapsed)
-    _record_vars(session, elapsed)
+        if silence_ends:
+            channel.set_var("silence_hits_exhausted", "true")
+    size = str(_write_silence(path, elapsed))
+    samples = int(elapsed * SAMPLE_RATE)
+    channel.set_vars(
+        [
+            ("record_record_file_size", size),
+            ("record_file_size", size),
+            ("record_seconds", str(samples // SAMPLE_RATE)),
+            ("record_ms", str(samples // 8)),
+            ("record_samples", str(samples)),
+        ]
+    )
+    channel.read_codec = codec
     session.fire("RECORD_STOP", site="RECORD_FILE_STOP", post=[("Record-File-Path", path)])
+    if codec is not None:
+        session.set_read_codec(codec)
 
 
 def start_recording_session(session: Session, path: str, limit: float = 0) -> bool:

@@ -18,8 +18,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from kazoo_tasks.esl.emulator import apps, originate, sofia
-from kazoo_tasks.esl.emulator.channel import CallerProfile, Channel
+from kazoo_tasks.esl.emulator import apps, bridging, sofia
+from kazoo_tasks.esl.emulator.channel import PCMU, CallerProfile, Channel
 from kazoo_tasks.esl.emulator.core import Dialplan, Extension, SwitchConfig
 from kazoo_tasks.esl.emulator.endpoints import EndpointRule
 from kazoo_tasks.esl.emulator.listener import EslConnection
@@ -304,7 +304,7 @@ class Emulator:
     async def _open(self) -> None:
         self.switch = Switch(self.config, asyncio.get_running_loop())
         self.switch.applications.load(apps.APPLICATIONS, zombie=apps.ZOMBIE_APPLICATIONS)
-        self.switch.applications.load(originate.APPLICATIONS)
+        self.switch.applications.load(bridging.APPLICATIONS)
         self._register_private_api()
         await self._listen()
         asyncio.get_running_loop().create_task(self.switch.run_heartbeats())
@@ -771,6 +771,7 @@ def _phantom_channel(switch: Switch) -> Channel:
     channel = Channel(uuid_, name, "inbound", profile, hit_dialplan=True)
     channel.running_state = channel.state = "CS_EXECUTE"
     channel.callstate = "ACTIVE"
-    channel.answered = channel.read_codec = channel.write_codec = True
+    channel.answered = True
+    channel.read_codec = channel.write_codec = PCMU
     channel.set_vars(sofia.inbound_created(uuid_, 0, name, caller, switch.config.sofia))
     return channel

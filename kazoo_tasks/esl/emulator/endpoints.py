@@ -20,17 +20,34 @@ from kazoo_tasks.esl.emulator.script import Step
 class EndpointRule:
     """What the far end of an outbound leg does.
 
-    ``answer_after`` seconds of ringing then answer (``None``: never answers, the leg ends
-    with NO_ANSWER when the originate times out); ``reject`` a hangup cause (``USER_BUSY``,
-    ``CALL_REJECTED`` ...) given after ``reject_after`` seconds; ``hangup_after`` seconds
-    after answering the far end hangs up; ``script`` steps run on the leg (press digits ...).
+    It rings (180 Ringing; with ``early_media``, 183 Session Progress with media), then
+    answers after ``answer_after`` seconds: a number, a ``(low, high)`` range to draw from
+    uniformly (a ring group's phones), or ``None`` to ring until the originate gives up.
+    With ``reject`` it refuses instead, with a SIP status (``486``, ``"603"``) or a hangup
+    cause (``"USER_BUSY"``: 486 Busy Here), at once (no 180) or after ``reject_after``
+    seconds of ringing. ``hangup_after`` seconds after answering it hangs up; ``script``
+    steps run on the leg (press digits ...).
     """
 
-    answer_after: float | None = 0.0
-    reject: str | None = None
+    answer_after: float | tuple[float, float] | None = 0.0
+    reject: str | int | None = None
     reject_after: float = 0.0
     hangup_after: float | None = None
+    early_media: bool = False
     script: Sequence[Step] = ()
+
+    def __post_init__(self) -> None:
+        if isinstance(self.answer_after, tuple):
+            low, high = self.answer_after
+            if not 0 <= low <= high:
+                raise ValueError(f"answer_after range must be 0 <= low <= high: {low}, {high}")
+
+    def answer_delay(self, draw: float) -> float | None:
+        """Seconds of ringing before the answer (``None``: never), ``draw`` in [0, 1)."""
+        if isinstance(self.answer_after, tuple):
+            low, high = self.answer_after
+            return low + (high - low) * draw
+        return self.answer_after
 
 
 @dataclass

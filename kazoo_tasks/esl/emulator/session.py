@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kazoo_tasks.esl.emulator import sofia
-from kazoo_tasks.esl.emulator.channel import CALL_STATE_NUMBERS, Channel
+from kazoo_tasks.esl.emulator.channel import CALL_STATE_NUMBERS, PCMU, Channel, Codec
 from kazoo_tasks.esl.emulator.core import Core
 from kazoo_tasks.esl.emulator.events import Pairs
 
@@ -121,6 +121,10 @@ class Session:
         self.last_app = ""
         self.last_arg = ""
         self.partner: Session | None = None
+        """The session this one is bridged to."""
+        self.bond: Session | None = None
+        """The signalling partner (``signal_bond``, or ``originate_signal_bond`` while an
+        originate rings): the session a SIP leg tells about its failures and its hangup."""
         self.bridge_originator = False
         self.observers: list[SessionObserver] = []
         self.command_hooks: list[CommandHook] = []
@@ -133,7 +137,10 @@ class Session:
         self.on_destroy: list[Callable[[Session], None]] = []
         """Called once the channel is destroyed (the switch forgets it)."""
         self.created_us = switch.now_us()
+        self.ended: asyncio.Future[str] = switch.loop.create_future()
+        """Resolved with the hangup cause as the channel hangs up."""
         self.done: asyncio.Future[str] = switch.loop.create_future()
+        """Resolved with the hangup cause once the channel is destroyed."""
         self.task: asyncio.Task[None] | None = None
         self._message_waiter: asyncio.Future[None] | None = None
         self._media_waiter: asyncio.Future[str] | None = None
@@ -185,25 +192,33 @@ class Session:
 
     def set_codecs(self) -> None:
         """Set the read and write codecs (PCMU), firing a CODEC event for each."""
-        self.channel.read_codec = True
-        self.channel.write_codec = True
-        self.fire(
-            "CODEC",
-            post=[
-                ("channel-read-codec-name", "PCMU"),
-                ("channel-read-codec-rate", "8000"),
-                ("channel-read-codec-bit-rate", "64000"),
-            ],
-        )
+        self.channel.write_codec = PCMU
+        self.set_read_codec(PCMU, site="CODEC_REAL_READ")
         self.fire(
             "CODEC",
             site="CODEC_WRITE",
             post=[
-                ("Channel-Write-Codec-Name", "PCMU"),
-                ("Channel-Write-Codec-Rate", "8000"),
-                ("Channel-Write-codec-bit-rate", "64000"),
+                ("Channel-Write-Codec-Name", PCMU.name),
+                ("Channel-Write-Codec-Rate", PCMU.rate),
+                ("Channel-Write-codec-bit-rate", PCMU.bit_rate),
             ],
         )
+
+    def set_read_codec(self, codec: Codec, *, site: str = "CODEC") -> None:
+        """Read with ``codec`` (``switch_core_session_set_read_codec``): a CODEC event and,
+        once the channel has them, ``read_codec``/``read_rate``."""
+        self.channel.read_codec = codec
+        self.fire(
+            "CODEC",
+            site=site,
+            post=[
+                ("channel-read-codec-name", codec.name),
+                ("channel-read-codec-rate", codec.rate),
+                ("channel-read-codec-bit-rate", codec.bit_rate),
+            ],
+        )
+        if "read_codec" in self.channel.variables:
+            self.channel.set_vars([("read_codec", codec.name), ("read_rate", codec.rate)])
 
     # -- variables ----------------------------------------------------------------------
     def expand(self, text: str) -> str:
@@ -406,8 +421,20 @@ class Session:
             self.fire("CHANNEL_PROGRESS")
         return True
 
+    def set_partner_vars(self, pairs: Pairs) -> None:
+        """Set variables on the signalling partner if it is still up (FreeSWITCH's
+        ``switch_channel_set_variable_partner``); ``None`` deletes."""
+        bond = self.bond
+        if bond is not None and bond.up:
+            bond.channel.set_vars(pairs)
+
     def hangup(self, cause: str = "NORMAL_CLEARING") -> bool:
-        """Hang up now: fire CHANNEL_HANGUP and interrupt the running application."""
+        """Hang up now: fire CHANNEL_HANGUP and interrupt the running application.
+
+        The signalling partner learns the cause (``last_bridge_hangup_cause``, and the SIP
+        one as ``last_bridge_proto_specific_hangup_cause``), as ``switch_channel_hangup``
+        does.
+        """
         channel = self.channel
         if channel.hungup:
             return False
@@ -420,11 +447,17 @@ class Session:
         if channel.profile is not None:
             channel.profile.times.hungup = self.switch.now_us()
         partner = self.partner
-        if partner is not None and partner.up:
-            partner.channel.set_var("last_bridge_hangup_cause", cause)
-            if self.bridge_originator:
-                channel.set_var("last_bridge_role", "originator")
+        self.set_partner_vars([("last_bridge_hangup_cause", cause)])
+        proto = channel.get_var("proto_specific_hangup_cause")
+        if proto:
+            self.set_partner_vars([("last_bridge_proto_specific_hangup_cause", proto)])
+        if self.bridge_originator and partner is not None and partner.up:
+            channel.set_var("last_bridge_role", "originator")
+        elif partner is not None and partner.up:
+            channel.set_var("last_bridge_role", "originatee")
         self.fire("CHANNEL_HANGUP")
+        if not self.ended.done():
+            self.ended.set_result(cause)
         self.interrupt("hangup")
         self._wake()
         if partner is not None:
@@ -578,12 +611,18 @@ class Session:
                 caller_id=caller_id,
             )
         )
-        if self.leg.sip_caller is not None or self.leg.destination_url:
+        disposition = channel.get_var("sip_hangup_disposition")
+        if self.leg.destination_url and channel.hangup_cause in ("LOSE_RACE", "PICKED_OFF"):
+            channel.set_var("call_completed_elsewhere", "true")
+        if self.leg.destination_url and not channel.answered:
+            if not disposition:
+                channel.set_vars(sofia.OUTBOUND_CANCELLED)
+        elif self.leg.sip_caller is not None or self.leg.destination_url:
             channel.set_vars(
                 sofia.hangup_media_stats(
                     times.answered if times else 0,
                     times.hungup if times and times.hungup else now,
-                    sent_bye=channel.get_var("sip_hangup_disposition") != "recv_bye",
+                    sent_bye=disposition != "recv_bye",
                 )
             )
         self.fire("CHANNEL_HANGUP_COMPLETE", pre=[("Hangup-Cause", channel.hangup_cause)])
