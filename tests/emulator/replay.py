@@ -11,6 +11,7 @@ order, and URL-encoding.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections import Counter
@@ -106,8 +107,6 @@ def sent_commands(name: str) -> list[str]:
 def decode(frame: Frame) -> PlainEvent:
     """A plain or JSON event frame as a :class:`PlainEvent`."""
     if frame.content_type == "text/event-json":
-        import json
-
         pairs = json.loads(frame.body, object_pairs_hook=list)
         body = next((v for k, v in pairs if k == "_body"), "")
         if body:
@@ -305,8 +304,6 @@ def normalize_reply(text: str) -> str:
     """A reply with what varies from run to run replaced: uuids, and the values of
     ``show ... as json`` rows (their columns and count stay)."""
     if text.startswith('{"row_count":'):
-        import json
-
         data = json.loads(text)
         rows = [sorted(row) for row in data.get("rows", [])]
         return f"row_count={data['row_count']} columns={rows}"
@@ -440,6 +437,8 @@ def compare(
                 result.variables.append(f"{label} order: {_list_diff(order_a, order_b)}")
             if fa.content_type == "text/event-plain" and fb.content_type == "text/event-plain":
                 result.encoding += _encoding_differences(label, fa, fb)
+            if fa.content_type == "text/event-json" and fb.content_type == "text/event-json":
+                result.encoding += _json_type_differences(label, fa, fb, untold)
     return result
 
 
@@ -457,6 +456,24 @@ def _raw_lines(frame: Frame) -> dict[str, str]:
         if sep:
             out.setdefault(name, value)
     return out
+
+
+def _json_types(frame: Frame) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name, value in json.loads(frame.body, object_pairs_hook=list):
+        out.setdefault(name, type(value).__name__)
+    return out
+
+
+def _json_type_differences(label: str, a: Frame, b: Frame, untold: frozenset[str]) -> list[str]:
+    """A header that is a JSON array in the real event (``ARRAY::`` variables) must be one
+    here, and a string a string."""
+    types_a, types_b = _json_types(a), _json_types(b)
+    return [
+        f"{label} {name}: JSON {kind} vs {types_b[name]}"
+        for name, kind in types_a.items()
+        if name in types_b and name not in untold and types_b[name] != kind
+    ]
 
 
 def _encoding_differences(label: str, a: Frame, b: Frame) -> list[str]:
