@@ -497,27 +497,32 @@ class Emulator:
         self,
         endpoint: str,
         *,
-        answer_after: float | None = 0.0,
+        answer_after: float | tuple[float, float] | None = 0.0,
         busy: bool = False,
         no_answer: bool = False,
-        reject: str | None = None,
+        reject: str | int | None = None,
         reject_after: float = 0.0,
         hangup_after: float | None = None,
+        early_media: bool = False,
         script: Sequence[Step] = (),
     ) -> None:
         """Say what an outbound endpoint (``user/1001``, ``sofia/...``, a glob) does.
 
-        ``busy`` rejects with USER_BUSY, ``no_answer`` rings until the originate times out,
-        ``reject`` rejects with any hangup cause; otherwise it answers after
-        ``answer_after`` seconds and, with ``hangup_after``, hangs up that long after.
+        It rings (180; 183 with ``early_media``) and answers after ``answer_after``
+        seconds, or after a random time in an ``(low, high)`` range; ``no_answer`` rings
+        until the originate gives up; ``busy`` refuses with 486 Busy Here (USER_BUSY),
+        ``reject`` with a SIP status (``486``, ``603``) or a hangup cause, at once or after
+        ``reject_after`` seconds of ringing; ``hangup_after`` hangs up that long after
+        answering; ``script`` runs on the answered leg. See :class:`EndpointRule`.
         """
         if busy:
-            reject = "USER_BUSY"
+            reject = 486
         rule = EndpointRule(
             answer_after=None if no_answer else answer_after,
             reject=reject,
             reject_after=reject_after,
             hangup_after=hangup_after,
+            early_media=early_media,
             script=tuple(script),
         )
         self._on_loop(lambda switch: switch.endpoints.set(endpoint, rule))
@@ -694,11 +699,17 @@ class Emulator:
         spec = _json_args(args)
         reject = spec.get("reject")
         if spec.get("busy"):
-            reject = "USER_BUSY"
+            reject = 486
         answer_after = spec.get("answer_after", 0.0)
+        if isinstance(answer_after, list):
+            answer_after = (float(answer_after[0]), float(answer_after[1]))
+        elif answer_after is not None:
+            answer_after = float(answer_after)
         rule = EndpointRule(
-            answer_after=None if spec.get("no_answer") else float(answer_after),
+            answer_after=None if spec.get("no_answer") else answer_after,
             reject=str(reject) if reject else None,
+            reject_after=float(spec.get("reject_after", 0.0)),
+            early_media=bool(spec.get("early_media", False)),
             hangup_after=float(spec["hangup_after"])
             if spec.get("hangup_after") is not None
             else None,

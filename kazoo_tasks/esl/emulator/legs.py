@@ -194,6 +194,8 @@ class OutboundLeg:
         """Create the channel (CHANNEL_OUTGOING) and ring, ``delay`` seconds later."""
         self.waiting_to_ring = delay > 0
         self.session.fire("CHANNEL_OUTGOING")
+        if self.originator is not None:  # the leg belongs to the caller's call from now on
+            self.session.channel.set_var("call_uuid", self.originator.uuid)
         self.session.start(self._life(delay))
 
     def ring_now(self) -> None:

@@ -165,14 +165,18 @@ class Originate:
             return Outcome(None, "DESTINATION_OUT_OF_ORDER")
         outcome = Outcome(None, "NORMAL_CLEARING")
         exported = exported_variables(self.caller) if self.caller is not None else {}
-        for group in self.groups:
-            outcome = await self._ring(group, exported)
+        for index, group in enumerate(self.groups):
+            outcome, legs = await self._ring(group, exported)
             if outcome.leg is not None or outcome.cause == "ORIGINATOR_CANCEL":
                 break
+            if index + 1 < len(self.groups):  # a failed group is gone before the next rings
+                await asyncio.gather(*(leg.session.done for leg in legs))
         return outcome
 
     # -- one group ------------------------------------------------------------------------
-    async def _ring(self, group: list[Leg], exported: dict[str, str]) -> Outcome:
+    async def _ring(
+        self, group: list[Leg], exported: dict[str, str]
+    ) -> tuple[Outcome, list[OutboundLeg]]:
         switch, caller = self.switch, self.caller
         legs: list[OutboundLeg] = []
         delays: dict[OutboundLeg, float] = {}
@@ -199,7 +203,7 @@ class Originate:
             outcome = await self._race(legs, delays)
         if caller is not None:
             self._record(caller, legs, outcome)
-        return outcome
+        return outcome, legs
 
     def _created(self, caller: Session, leg: OutboundLeg) -> None:
         """What the caller records as the leg's channel is created."""
