@@ -95,3 +95,48 @@ def test_given_a_digit_queued_by_sleep_when_a_prompt_plays_next_then_the_prompt_
         "PLAYBACK_STOP",
         "CHANNEL_EXECUTE_COMPLETE",
     ]
+
+
+PAGD = (
+    "1 4 3 2000 # tone_stream://%(500,0,440) tone_stream://%(200,0,300) menu_digits {regexp} 1000"
+)
+"""play_and_get_digits as the transcripts ran it (3 tries, # ends, 2 s to start, 1 s between)."""
+
+
+def test_given_play_and_get_digits_when_nothing_is_pressed_then_it_fails_after_every_try(
+    park_emulator: Emulator, esl
+):
+    client = esl("CHANNEL_EXECUTE_COMPLETE", "PLAYBACK_START")
+    call = parked_call(park_emulator, "3000")
+    client.api(f"uuid_answer {call.uuid}")
+    client.api(f"uuid_setvar {call.uuid} menu_digits 42")
+
+    client.execute(call.uuid, "play_and_get_digits", PAGD.format(regexp="\\d+"))
+    done = client.wait_event("CHANNEL_EXECUTE_COMPLETE", uuid_=call.uuid)
+
+    files = [h["Playback-File-Path"] for h in call.event_headers("PLAYBACK_START")]
+    assert files == ["tone_stream://%(500,0,440)", "tone_stream://%(200,0,300)"] * 3
+    assert done.headers["variable_read_result"] == "failure"
+    assert "variable_menu_digits" not in done.headers  # cleared at the start
+    assert done.headers["Application-Response"] == "_none_"
+
+
+def test_given_play_and_get_digits_when_digits_miss_the_regexp_then_the_next_try_takes_them(
+    park_emulator: Emulator, esl
+):
+    caller = [
+        on_app("play_and_get_digits").wait(0.2).press("7#"),
+        on_app("play_and_get_digits").wait(1.5).press("42#"),
+    ]
+    client = esl("CHANNEL_EXECUTE_COMPLETE")
+    call = parked_call(park_emulator, "3000", script=caller)
+    client.api(f"uuid_answer {call.uuid}")
+
+    client.execute(call.uuid, "play_and_get_digits", PAGD.format(regexp="\\d\\d"))
+    done = client.wait_event("CHANNEL_EXECUTE_COMPLETE", uuid_=call.uuid)
+
+    assert done.headers["variable_menu_digits"] == "42"
+    assert done.headers["variable_menu_digits_invalid"] == "7"
+    assert done.headers["variable_read_result"] == "success"
+    assert done.headers["variable_read_terminator_used"] == "#"
+    assert done.headers["Application-Response"] == "_none_"
