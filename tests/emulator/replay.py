@@ -181,6 +181,9 @@ class Scenario:
     setup: Callable[[Emulator], None] | None = None
     tolerances: tuple[Tolerance, ...] = ()
     """What of this transcript the emulator does not reproduce (documented, with why)."""
+    time_scale: float | None = None
+    """Slower than the fixture's when the scenario's timings are close (a digit 60 ms
+    before the prompt it breaks ends)."""
 
 
 def _main_call(frames: list[Frame]) -> tuple[str, str]:
@@ -214,6 +217,8 @@ def replay(scenario: Scenario, emulator: Emulator, timeout: float = 5.0) -> list
     main_uuid, destination = scenario.uuid, scenario.destination
     if destination is None and any(is_event(f) for f in real):
         main_uuid, destination = _main_call(real)
+    if scenario.time_scale is not None:
+        emulator.config.time_scale = scenario.time_scale
     if scenario.setup is not None:
         scenario.setup(emulator)
     client = EslClient("127.0.0.1", emulator.port, None, timeout=timeout)

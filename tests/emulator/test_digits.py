@@ -8,6 +8,7 @@ them within the test's timeout.
 from __future__ import annotations
 
 from kazoo_tasks.esl.emulator import Emulator, on_app
+from kazoo_tasks.esl.emulator.client import EslClient
 from tests.emulator.calls import parked_call
 
 TEN_MINUTES_MS = "600000"
@@ -121,19 +122,19 @@ def test_given_play_and_get_digits_when_nothing_is_pressed_then_it_fails_after_e
     assert done.headers["Application-Response"] == "_none_"
 
 
-def test_given_play_and_get_digits_when_digits_miss_the_regexp_then_the_next_try_takes_them(
-    park_emulator: Emulator, esl
-):
+def test_given_play_and_get_digits_when_digits_miss_the_regexp_then_the_next_try_takes_them():
     caller = [
         on_app("play_and_get_digits").wait(0.2).press("7#"),
         on_app("play_and_get_digits").wait(1.5).press("42#"),
     ]
-    client = esl("CHANNEL_EXECUTE_COMPLETE")
-    call = parked_call(park_emulator, "3000", script=caller)
-    client.api(f"uuid_answer {call.uuid}")
+    with Emulator(time_scale=0.1) as emulator, EslClient("127.0.0.1", emulator.port) as client:
+        # slower than the other tests: its digit timeouts (1 s) and key presses are close
+        client.subscribe("CHANNEL_EXECUTE_COMPLETE")
+        call = parked_call(emulator, "3000", script=caller)
+        client.api(f"uuid_answer {call.uuid}")
 
-    client.execute(call.uuid, "play_and_get_digits", PAGD.format(regexp="\\d\\d"))
-    done = client.wait_event("CHANNEL_EXECUTE_COMPLETE", uuid_=call.uuid)
+        client.execute(call.uuid, "play_and_get_digits", PAGD.format(regexp="\\d\\d"))
+        done = client.wait_event("CHANNEL_EXECUTE_COMPLETE", uuid_=call.uuid)
 
     assert done.headers["variable_menu_digits"] == "42"
     assert done.headers["variable_menu_digits_invalid"] == "7"

@@ -121,7 +121,6 @@ SCENARIOS = [
     *(
         Scenario(f"{name}.{fmt}", caller_script=caller)
         for name, caller in (
-            ("play_and_get_digits", PAGD_CALLER),
             ("play_and_get_digits_timeout", []),
             ("sleep_and_dtmf", SLEEP_CALLER),
             ("sleep_and_dtmf_terminators", SLEEP_CALLER),
@@ -130,11 +129,16 @@ SCENARIOS = [
         for fmt in ("plain", "json")
     ),
     *(
+        Scenario(f"play_and_get_digits.{fmt}", caller_script=PAGD_CALLER, time_scale=0.1)
+        for fmt in ("plain", "json")
+    ),
+    *(
         Scenario(
             f"record_app.{fmt}",
             caller_script=RECORD_CALLER,
             setup=pcap_speech,
             tolerances=(PCAP_PTIME,),
+            time_scale=0.05,
         )
         for fmt in ("plain", "json")
     ),

@@ -128,19 +128,16 @@ async def set_(session: Session, data: str) -> None:
 
 
 async def export(session: Session, data: str) -> None:
-    local = True
-    if data.startswith("nolocal:"):
-        data, local = data[len("nolocal:") :], False
+    """``export [nolocal:]<name>=<value>``: set the variable and list it in ``export_vars``
+    for the legs the channel originates; a ``nolocal:`` one is kept under its prefixed
+    name, for those legs only (``switch_channel_export_variable``)."""
     name, value = _assign(data)
-    if not name:
+    if not name or not value:
         return
     channel = session.channel
-    if local:
-        channel.set_var(name, value)
-    exported = [n for n in channel.get_var("export_vars").split(",") if n]
-    if name not in exported:
-        exported.append(name)
-    channel.set_var("export_vars", ",".join(exported))
+    channel.set_var(name, value)
+    exports = channel.get_var("export_vars")
+    channel.set_var("export_vars", f"{exports},{name}" if exports else name)
 
 
 async def multiset(session: Session, data: str) -> None:

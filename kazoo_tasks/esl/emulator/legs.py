@@ -137,6 +137,8 @@ class OutboundLeg:
         self.after_answer: asyncio.Future[AfterAnswer | None] = switch.loop.create_future()
         """Set once answered: what the leg runs next (``None``: it waits, bridged)."""
         self.early_media = False
+        self.created_at = 0.0
+        """Loop time the leg was created: its far end's timers count from then."""
         self.waiting_to_ring = False
         """True while ``leg_delay_start`` holds the leg back."""
         self.uuid = self.variables.get("origination_uuid") or switch.new_uuid()
@@ -193,6 +195,7 @@ class OutboundLeg:
     def start(self, delay: float = 0.0) -> None:
         """Create the channel (CHANNEL_OUTGOING) and ring, ``delay`` seconds later."""
         self.waiting_to_ring = delay > 0
+        self.created_at = self.switch.loop.time()
         self.session.fire("CHANNEL_OUTGOING")
         if self.originator is not None:  # the leg belongs to the caller's call from now on
             self.session.channel.set_var("call_uuid", self.originator.uuid)
@@ -204,24 +207,31 @@ class OutboundLeg:
             self.session.interrupt("ring")
 
     def cancel(self, cause: str) -> None:
-        """Stop ringing (another leg won, the caller left, a timeout): CANCEL, hang up.
+        """Stop ringing (the caller left, a timeout): CANCEL, hang up.
 
         Does nothing once the leg's outcome is known (answered, or already failed).
         """
         if self.outcome.done():
             return
         self.outcome.set_result(cause)
-        if not self.after_answer.done():
-            self.after_answer.set_result(None)
-        if cause == "LOSE_RACE":
-            self.session.channel.set_var("group_dial_status", "loser")
         self.session.hangup(cause)
+
+    def lose(self) -> None:
+        """Another leg of the group won: hang up with LOSE_RACE (CANCEL while ringing,
+        BYE if this one answered in the same instant)."""
+        if not self.outcome.done():
+            self.outcome.set_result("LOSE_RACE")
+        if self.session.up:
+            self.session.channel.set_var("group_dial_status", "loser")
+            self.session.hangup("LOSE_RACE")
 
     # -- the far end ----------------------------------------------------------------------
     async def _life(self, delay: float) -> None:
         session, channel, switch = self.session, self.session.channel, self.switch
-        if delay > 0 and await session.media_wait(delay) == "hangup":
+        rings_at = self.created_at + switch.scaled(delay)
+        if delay > 0 and await session.media_wait(delay, since=self.created_at) == "hangup":
             return
+        rings_at = min(rings_at, switch.loop.time())  # ring_now() cuts the delay short
         self.waiting_to_ring = False
         session.set_running_state("CS_INIT")
         originator = None
@@ -254,9 +264,9 @@ class OutboundLeg:
             return
         self._progress(rule)
         wait = rule.reject_after if refusal is not None else rule.answer_delay(random.random())
-        reason = await session.media_wait(wait)
+        reason = await session.media_wait(wait, since=rings_at)
         while reason == "break":
-            reason = await session.media_wait(wait)
+            reason = await session.media_wait(wait, since=rings_at)
         if not session.up:
             return
         if refusal is not None:

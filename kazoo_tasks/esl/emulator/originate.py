@@ -266,15 +266,13 @@ class Originate:
                     for leg in pending.values():
                         leg.cancel("ORIGINATOR_CANCEL")
                     return Outcome(None, "ORIGINATOR_CANCEL")
-                winner = None
                 for future in done:
-                    leg = pending.pop(future, None)
-                    if leg is not None and future.result() == ANSWERED and winner is None:
-                        winner = leg
+                    pending.pop(future, None)
+                winner = next((leg for leg in legs if _answered(leg)), None)
                 if winner is not None:
-                    losers = list(pending.values())
+                    losers = [leg for leg in legs if leg is not winner and leg.session.up]
                     for leg in losers:
-                        leg.cancel("LOSE_RACE")
+                        leg.lose()
                     await asyncio.gather(*(leg.session.done for leg in losers))
                     return Outcome(winner, SUCCESS)
                 if timeout.done():
@@ -306,6 +304,10 @@ class Originate:
                 channel.other = ("originatee", winner.copy())
                 profile.callee_id_name = winner.callee_id_name
                 profile.callee_id_number = winner.callee_id_number
+
+
+def _answered(leg: OutboundLeg) -> bool:
+    return leg.outcome.done() and leg.outcome.result() == ANSWERED
 
 
 def _seconds(value: str) -> float:

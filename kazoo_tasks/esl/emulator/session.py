@@ -228,8 +228,10 @@ class Session:
         return _VARIABLE_REF.sub(lambda m: self.channel.get_var(m.group(1)), text)
 
     # -- waiting and interrupting -------------------------------------------------------
-    async def media_wait(self, seconds: float | None) -> str:
-        """Let ``seconds`` of media time pass (``None``: until interrupted).
+    async def media_wait(self, seconds: float | None, *, since: float | None = None) -> str:
+        """Let ``seconds`` of media time pass (``None``: until interrupted), counted from
+        now or from ``since`` (a loop time: what happened then is due in deadline order
+        even when the loop runs late).
 
         Returns ``"done"``, or why it was cut short: ``"hangup"``, ``"break"``, ``"dtmf"``,
         ``"unbridge"`` ...
@@ -241,7 +243,8 @@ class Session:
         self._media_waiter = waiter
         handle = None
         if seconds is not None:
-            handle = loop.call_later(self.switch.scaled(seconds), _resolve, waiter, "done")
+            start = loop.time() if since is None else since
+            handle = loop.call_at(start + self.switch.scaled(seconds), _resolve, waiter, "done")
         try:
             return await waiter
         finally:
