@@ -12,6 +12,7 @@ or as a process: ``kazoo-tasks emulator serve``. See docs/emulator.md.
 """
 
 from kazoo_tasks.esl.emulator import script
+from kazoo_tasks.esl.emulator.directory import CallRefused, Credentials
 from kazoo_tasks.esl.emulator.emulator import Call, Emulator, FloodReport, ReceivedCommand
 from kazoo_tasks.esl.emulator.endpoints import EndpointRule
 from kazoo_tasks.esl.emulator.media import MediaCatalog
@@ -31,6 +32,8 @@ from kazoo_tasks.esl.emulator.script import (
 
 __all__ = [
     "Call",
+    "CallRefused",
+    "Credentials",
     "Emulator",
     "EndpointRule",
     "FloodReport",

@@ -20,6 +20,7 @@ import re
 import wave
 from collections.abc import Callable
 
+from kazoo_tasks.esl.emulator import httpfiles
 from kazoo_tasks.esl.emulator.channel import L16
 from kazoo_tasks.esl.emulator.media import MediaNotFound, tone_stream_seconds
 from kazoo_tasks.esl.emulator.session import Application, Recording, Session
@@ -175,7 +176,7 @@ async def play_file(
     switch = session.switch
     channel = session.channel
     try:
-        seconds = switch.config.media.playback_seconds(target)
+        seconds = await httpfiles.playback_seconds(switch, target)
     except MediaNotFound:
         log.info("emulated file not found: %s", target)
         return "notfound"
@@ -543,7 +544,10 @@ async def record(session: Session, data: str) -> None:
         elapsed = duration
         if silence_ends:
             channel.set_var("silence_hits_exhausted", "true")
-    size = str(_write_silence(path, elapsed))
+    if httpfiles.is_remote(path):
+        size = str(await httpfiles.upload_recording(path, elapsed))
+    else:
+        size = str(_write_silence(path, elapsed))
     samples = int(elapsed * SAMPLE_RATE)
     channel.set_vars(
         [
@@ -587,7 +591,10 @@ def stop_recording_session(session: Session, path: str, cause: str = "success-ma
         return False
     switch = session.switch
     seconds = (switch.loop.time() - recording.started) / (switch.config.time_scale or 1.0)
-    size = _write_silence(path, seconds)
+    if httpfiles.is_remote(path):
+        size = httpfiles.upload_later(switch, path, seconds)
+    else:
+        size = _write_silence(path, seconds)
     channel = session.channel
     channel.set_var("record_file_size", str(size))
     _record_vars(session, seconds)
