@@ -439,3 +439,37 @@ def test_given_a_delayed_leg_when_another_answers_first_then_it_never_rang(
     assert late.wait_hangup() == "LOSE_RACE"
     assert names_of(events, late.uuid)[0] == "CHANNEL_OUTGOING"
     assert "CHANNEL_PROGRESS" not in names_of(events, late.uuid)
+
+
+def test_given_a_second_bridge_then_the_caller_keeps_the_legs_of_the_first_in_its_arrays(
+    park_emulator: Emulator, esl
+):
+    park_emulator.set_endpoint("sofia/*/busy@*", reject=486)
+    park_emulator.set_endpoint("sofia/*/phone@*", answer_after=0.5)
+    client = esl("ALL")
+    call = answered_call(park_emulator, client)
+
+    bridge_until(client, call, "sofia/sipinterface_1/busy@10.0.0.1", "CHANNEL_EXECUTE_COMPLETE")
+    bridge = bridge_until(client, call, "sofia/sipinterface_1/phone@10.0.0.2", "CHANNEL_BRIDGE")[-1]
+    first, second = call.legs
+
+    assert bridge.headers["variable_originate_causes"] == (
+        f"ARRAY::{first.uuid};USER_BUSY|:{second.uuid};NONE"
+    )
+    assert bridge.headers["variable_originated_legs"].count("|:") == 1
+
+
+def test_given_preserve_originated_vars_false_then_each_bridge_starts_its_arrays_afresh(
+    park_emulator: Emulator, esl
+):
+    park_emulator.set_endpoint("sofia/*/busy@*", reject=486)
+    park_emulator.set_endpoint("sofia/*/phone@*", answer_after=0.5)
+    client = esl("ALL")
+    call = answered_call(
+        park_emulator, client, KAZOO_BRIDGE_VARS + ";preserve_originated_vars=false"
+    )
+
+    bridge_until(client, call, "sofia/sipinterface_1/busy@10.0.0.1", "CHANNEL_EXECUTE_COMPLETE")
+    bridge = bridge_until(client, call, "sofia/sipinterface_1/phone@10.0.0.2", "CHANNEL_BRIDGE")[-1]
+
+    assert bridge.headers["variable_originate_causes"] == f"{call.legs[1].uuid};NONE"

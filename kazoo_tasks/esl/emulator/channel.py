@@ -75,6 +75,14 @@ def is_true(value: str) -> bool:
     return text.lstrip("-").isdigit() and int(text) != 0
 
 
+def is_false(value: str) -> bool:
+    """FreeSWITCH's ``switch_false`` (an unset value is neither true nor false)."""
+    text = value.strip().lower()
+    if text in ("no", "off", "false", "f", "disabled", "inactive", "disallow"):
+        return True
+    return text.lstrip("-").isdigit() and int(text) == 0
+
+
 @dataclass
 class ProfileTimes:
     """The caller profile's time table, in microseconds since the epoch (0 = not yet)."""

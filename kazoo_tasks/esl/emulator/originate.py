@@ -25,7 +25,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from kazoo_tasks.esl.emulator.channel import is_true
+from kazoo_tasks.esl.emulator.channel import is_false, is_true
 from kazoo_tasks.esl.emulator.endpoints import Leg, parse_dial_string
 from kazoo_tasks.esl.emulator.legs import ANSWERED, OutboundLeg, resolve
 from kazoo_tasks.esl.emulator.session import Session
@@ -147,7 +147,8 @@ class Originate:
         caller = self.caller
         if caller is not None:
             channel = caller.channel
-            channel.set_vars([("originated_legs", None), ("originate_causes", None)])
+            if is_false(channel.get_var("preserve_originated_vars")):
+                channel.set_vars([("originated_legs", None), ("originate_causes", None)])
             if channel.answered:
                 self.ringback = channel.get_var("transfer_ringback")
             self.ringback = self.ringback or channel.get_var("ringback")
