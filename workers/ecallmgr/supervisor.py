@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 import gevent
 import redis
@@ -32,7 +33,7 @@ from workers.ecallmgr.controlled import ControlledCalls
 from workers.ecallmgr.intake import EventIntake
 from workers.ecallmgr.lease_keeper import keep_lease
 from workers.ecallmgr.publisher import Publisher
-from workers.ecallmgr.reconcile import SETTLE_DELAY, Gap, Resync
+from workers.ecallmgr.reconcile import Gap, Resync
 from workers.ecallmgr.running import RunningCommands
 from workers.ecallmgr.stats import NodeStats, flush_forever
 
@@ -182,6 +183,7 @@ class NodeSupervisor:
 
     def _connect_and_serve(self) -> str:
         """One connection's life; returns why it ended."""
+        before = set(self.controlled)  # the calls a gap may have left behind
         conn = EslConnection(
             self.node,
             self.intake.offer,
@@ -202,7 +204,7 @@ class NodeSupervisor:
         self.stats.gauge("connected", 1)
         log.info("node %s: connected to %s:%s and subscribed", self.node.name, conn.host, conn.port)
         try:
-            return self._serve(conn)
+            return self._serve(conn, before)
         finally:
             self._disconnected_at = time.time()
             self.stats.gauge("connected", 0)
@@ -210,14 +212,14 @@ class NodeSupervisor:
             if not conn.closed.is_set():
                 conn.stop()
 
-    def _serve(self, conn: EslConnection) -> str:
+    def _serve(self, conn: EslConnection, before: set[str]) -> str:
         conn.closed.rawlink(lambda _: self._wake.set())
         gap = Gap(self._disconnected_at, time.time())
         try:
-            self.resync.run(conn, gap)
+            first, _ = self.resync.begin(conn, gap, before)
         except (EslError, NotConnectedError, redis.RedisError) as exc:
             return f"re-sync failed: {exc}"
-        settling = gevent.spawn_later(SETTLE_DELAY, self._settle, conn, gap)
+        settling = gevent.spawn(self._confirm, conn, gap, before, first)
         heartbeat = gevent.spawn(self._beat, conn)
         consumer = CommandConsumer(
             Connection(services.broker_url(self.settings)),
@@ -241,12 +243,14 @@ class NodeSupervisor:
                 conn.stop()
         return conn.close_reason or "stopped"
 
-    def _settle(self, conn: EslConnection, gap: Gap) -> None:
-        """The second re-sync pass (the switch's channel list lags its events)."""
+    def _confirm(
+        self, conn: EslConnection, gap: Gap, before: set[str], first: dict[str, Any]
+    ) -> None:
+        """The confirming re-sync passes (see :mod:`.reconcile`)."""
         try:
-            self.resync.run(conn, gap, probe=False)
+            self.resync.confirm(conn, gap, before, first)
         except (EslError, NotConnectedError, redis.RedisError) as exc:
-            log.warning("node %s: settling re-sync failed: %s", self.node.name, exc)
+            log.warning("node %s: confirming re-sync failed: %s", self.node.name, exc)
 
     def _last_heard_of(self) -> float | None:
         """When the node's previous active process last wrote its stats (a takeover's gap
