@@ -222,10 +222,11 @@ def encode_event_json(headers: Iterable[tuple[str, str]], body: str | None = Non
     strings, the event's own body (if any) under ``_body`` after its ``Content-Length``.
 
     A header repeated in ``headers`` is written each time, as FreeSWITCH does (``json.loads``
-    then keeps the last one).
+    then keeps the last one). An array header (``ARRAY::a|:b``, as plain events carry it)
+    is a JSON array of strings.
     """
     dump = _json_string
-    members = [f"{dump(name)}:{dump(value)}" for name, value in headers]
+    members = [f"{dump(name)}:{_json_value(value)}" for name, value in headers]
     if body is not None:
         members.append(f'"Content-Length":"{len(body.encode("utf-8"))}"')
         members.append(f'"_body":{dump(body)}')
@@ -233,3 +234,11 @@ def encode_event_json(headers: Iterable[tuple[str, str]], body: str | None = Non
 
 
 _json_string = json.JSONEncoder(ensure_ascii=False).encode
+_json_array = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+ARRAY_PREFIX = "ARRAY::"
+
+
+def _json_value(value: str) -> str:
+    if value.startswith(ARRAY_PREFIX):
+        return _json_array(value[len(ARRAY_PREFIX) :].split("|:"))
+    return _json_string(value)

@@ -27,7 +27,7 @@ from kazoo_tasks.docstore import DocumentStore, account_db
 from kazoo_tasks.docstore.embedded import EmbeddedDocumentStore
 from kazoo_tasks.esl.emulator import Emulator
 from kazoo_tasks.esl.emulator.client import EslClient
-from kazoo_tasks.esl.emulator.originate import parse_dial_string
+from kazoo_tasks.esl.emulator.endpoints import parse_dial_string
 from workers.registrations import apply_registration, registration_record
 
 ACCOUNT = "a" * 32

@@ -20,7 +20,6 @@ def emulator() -> Iterator[Emulator]:
         hostname="fs1.example.net",
         time_scale=0.02,
         dialplan=fs_peer_dialplan,
-        originate_timeout=5,
     )
     emu.config.core_uuid = FIXTURE_CORE_UUID
     emu.start()
@@ -31,7 +30,7 @@ def emulator() -> Iterator[Emulator]:
 @pytest.fixture
 def park_emulator() -> Iterator[Emulator]:
     """An emulator with the default dialplan (park every call), fast."""
-    with Emulator(time_scale=0.01, originate_timeout=5) as emu:
+    with Emulator(time_scale=0.01) as emu:
         yield emu
 
 

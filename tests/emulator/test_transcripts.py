@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 
 import pytest
 
-from kazoo_tasks.esl.emulator import Emulator, on_answer
+from kazoo_tasks.esl.emulator import Emulator, on_answer, on_app
 from kazoo_tasks.esl.emulator.client import EslClient
 from tests.emulator.replay import (
     Comparison,
     Scenario,
+    Tolerance,
     compare,
     decode,
     is_event,
@@ -32,7 +34,114 @@ DTMF_CALLER = [
 ]
 """The SIPp caller of dtmf.*: 1 and 2 by SIP INFO, then 5 by RFC 2833."""
 
+BOB = "sofia/sipinterface_1/bob@127.0.0.1:5090"
+CAROL = "sofia/sipinterface_1/carol@127.0.0.1:5091"
+
+
+def far_ends(**rules: dict[str, object]) -> Callable[[Emulator], None]:
+    """The SIPp UASes of the bridge_app transcripts, as endpoint rules (bob=..., carol=...)."""
+    targets = {"bob": BOB, "carol": CAROL}
+
+    def setup(emulator: Emulator) -> None:
+        for name, rule in rules.items():
+            emulator.set_endpoint(targets[name], **rule)  # type: ignore[arg-type]
+
+    return setup
+
+
+UAS_ANSWER = {"answer_after": 1.0}
+"""SIPp's ``uas``: 180 Ringing, then 200 OK 1 s later."""
+UAS_BUSY = {"reject": "486"}
+"""``uas_busy.xml``: 486 Busy Here at once, no 180."""
+UAS_NO_ANSWER = {"no_answer": True}
+"""``uas_noanswer.xml``: 180, never answers; 200 then 487 on CANCEL."""
+
+PAGD_CALLER = [
+    on_app("play_and_get_digits")
+    .wait(0.44)
+    .press("2", duration=2240)
+    .wait(0.6)
+    .press("#", duration=2240)
+]
+"""``uac_pagd_digits.xml``: 2 while the prompt plays, # 600 ms later (RFC 2833)."""
+SLEEP_CALLER = [
+    on_app("sleep").wait(1.1).press("5", duration=2240).wait(1.0).press("#", duration=2240)
+]
+"""``uac_sleep_dtmf.xml``: 5 about 1 s into the sleep, # 1 s later."""
+RECORD_CALLER = [on_app("record").wait(7.9).press("#", duration=2240)]
+"""``uac_record.xml``: speaks, then # at about 7.9 s into the recording."""
+
+
+def pcap_speech(emulator: Emulator) -> None:
+    """The record_app caller plays 7.05 s of speech (SIPp's g711a.pcap)."""
+    emulator.config.media.caller_speech_seconds = 7.05
+
+
+PCAP_PTIME = Tolerance(
+    "record_app's caller (SIPp's g711a.pcap) sends 30 ms packets after offering 20 ms:"
+    " FreeSWITCH re-sets the write codec mid-call (a CODEC event, rtp_h_X-Broken-PTIME and"
+    " the rtp_use_codec_* / write_* variables it sets again). The emulated caller sends"
+    " what it offered.",
+    events=lambda event: (
+        event.name == "CODEC"
+        and event.headers.get("Event-Calling-Function") == "switch_core_session_set_write_codec"
+        and event.headers.get("Channel-State") == "CS_EXECUTE"
+    ),
+    variables=frozenset(
+        f"variable_{name}"
+        for name in (
+            "rtp_h_X-Broken-PTIME",
+            "rtp_use_codec_name",
+            "rtp_use_codec_rate",
+            "rtp_use_codec_ptime",
+            "rtp_use_codec_channels",
+            "rtp_last_audio_codec_string",
+            "write_codec",
+            "write_rate",
+        )
+    ),
+)
+
+BRIDGE_APP = {
+    "answer": far_ends(bob=UAS_ANSWER),
+    "busy": far_ends(bob=UAS_BUSY),
+    "no_answer": far_ends(bob=UAS_NO_ANSWER),
+    "call_timeout": far_ends(bob=UAS_NO_ANSWER),
+    "caller_cancel": far_ends(bob=UAS_NO_ANSWER),
+    "simring": far_ends(bob=UAS_ANSWER, carol=UAS_NO_ANSWER),
+    "failover": far_ends(bob=UAS_BUSY, carol=UAS_ANSWER),
+}
+
 SCENARIOS = [
+    *(
+        Scenario(f"bridge_app_{case}.{fmt}", setup=setup)
+        for case, setup in BRIDGE_APP.items()
+        for fmt in ("plain", "json")
+    ),
+    *(
+        Scenario(f"{name}.{fmt}", caller_script=caller)
+        for name, caller in (
+            ("play_and_get_digits_timeout", []),
+            ("sleep_and_dtmf", SLEEP_CALLER),
+            ("sleep_and_dtmf_terminators", SLEEP_CALLER),
+            ("sleep_and_dtmf_eat_digits", SLEEP_CALLER),
+        )
+        for fmt in ("plain", "json")
+    ),
+    *(
+        Scenario(f"play_and_get_digits.{fmt}", caller_script=PAGD_CALLER, time_scale=0.1)
+        for fmt in ("plain", "json")
+    ),
+    *(
+        Scenario(
+            f"record_app.{fmt}",
+            caller_script=RECORD_CALLER,
+            setup=pcap_speech,
+            tolerances=(PCAP_PTIME,),
+            time_scale=0.05,
+        )
+        for fmt in ("plain", "json")
+    ),
     Scenario("inbound_call_park_answer_play_hangup.plain"),
     Scenario("inbound_call_park_answer_play_hangup.json"),
     Scenario("bridge.plain"),
@@ -55,7 +164,7 @@ def test_given_a_real_transcript_when_its_commands_are_replayed_then_the_emulato
 ):
     mine = replay(scenario, emulator)
 
-    assert_same(compare(load_frames(scenario.name), mine))
+    assert_same(compare(load_frames(scenario.name), mine, tolerances=scenario.tolerances))
 
 
 def _lines(text: str) -> str:

@@ -14,6 +14,7 @@ or as a process: ``kazoo-tasks emulator serve``. See docs/emulator.md.
 from kazoo_tasks.esl.emulator import script
 from kazoo_tasks.esl.emulator.directory import CallRefused, Credentials
 from kazoo_tasks.esl.emulator.emulator import Call, Emulator, FloodReport, ReceivedCommand
+from kazoo_tasks.esl.emulator.endpoints import EndpointRule
 from kazoo_tasks.esl.emulator.media import MediaCatalog
 from kazoo_tasks.esl.emulator.script import (
     Step,
@@ -34,6 +35,7 @@ __all__ = [
     "CallRefused",
     "Credentials",
     "Emulator",
+    "EndpointRule",
     "FloodReport",
     "MediaCatalog",
     "ReceivedCommand",

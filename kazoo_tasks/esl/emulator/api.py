@@ -12,16 +12,13 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
 
-from kazoo_tasks.esl.emulator import apps, originate
+from kazoo_tasks.esl.emulator import apps, bridging, originate
 from kazoo_tasks.esl.emulator.session import Message, Session
-
-if TYPE_CHECKING:
-    from kazoo_tasks.esl.emulator.switch import Switch
+from kazoo_tasks.esl.emulator.switch import Switch
 
 ApiResult = str | Awaitable[str]
-ApiCommand = Callable[["Switch", str], ApiResult]
+ApiCommand = Callable[[Switch, str], ApiResult]
 
 NO_SUCH_CHANNEL = "-ERR No such channel!\n"
 NO_SESSION = "-ERR Cannot locate session!\n"
@@ -158,12 +155,12 @@ def _channel_row(switch: Switch, session: Session) -> dict[str, str]:
         state=channel.running_state,
         application=session.current_app or channel.get_var("current_application"),
         application_data=channel.get_var("current_application_data"),
-        read_codec="PCMU" if channel.read_codec else "",
-        read_rate="8000" if channel.read_codec else "",
-        read_bit_rate="64000" if channel.read_codec else "",
-        write_codec="PCMU" if channel.write_codec else "",
-        write_rate="8000" if channel.write_codec else "",
-        write_bit_rate="64000" if channel.write_codec else "",
+        read_codec=channel.read_codec.name if channel.read_codec else "",
+        read_rate=channel.read_codec.rate if channel.read_codec else "",
+        read_bit_rate=channel.read_codec.bit_rate if channel.read_codec else "",
+        write_codec=channel.write_codec.name if channel.write_codec else "",
+        write_rate=channel.write_codec.rate if channel.write_codec else "",
+        write_bit_rate=channel.write_codec.bit_rate if channel.write_codec else "",
         hostname=switch.config.hostname,
         presence_id=channel.get_var("presence_id"),
         callstate=channel.callstate,
@@ -435,7 +432,7 @@ def uuid_bridge(switch: Switch, args: str) -> str:
     a, b = _session(switch, words[0]), _session(switch, words[1])
     if a is None or b is None or not a.up or not b.up:
         return "-ERR Invalid uuid\n"
-    originate.uuid_bridge(a, b)
+    bridging.uuid_bridge(a, b)
     return f"+OK {b.uuid}\n"
 
 
@@ -446,7 +443,7 @@ def _after_answer(text: str, context: str) -> Callable[[Session], list[tuple[str
         name, _, rest = body.partition("(")
         arg = rest[:-1] if rest.endswith(")") else rest
         return lambda _session: [(name.strip(), arg)]
-    return lambda session: session.switch.route(session, text, context)
+    return lambda session: session.switch.route(session.channel, text, context)
 
 
 async def _originate(switch: Switch, args: str) -> str:
@@ -457,11 +454,11 @@ async def _originate(switch: Switch, args: str) -> str:
     context = words[3] if len(words) > 3 else ""
     if len(words) > 6 and words[6].isdigit():
         dial = "{originate_timeout=" + words[6] + "}" + dial
-    leg, cause = await originate.originate(switch, dial)
-    if leg is None:
-        return f"-ERR {cause}\n"
-    leg.after_answer.set_result(_after_answer(target, context))
-    return f"+OK {leg.uuid}\n"
+    outcome = await originate.originate(switch, dial)
+    if outcome.leg is None:
+        return f"-ERR {outcome.cause}\n"
+    outcome.leg.after_answer.set_result(_after_answer(target, context))
+    return f"+OK {outcome.leg.uuid}\n"
 
 
 def originate_command(switch: Switch, args: str) -> ApiResult:

@@ -18,15 +18,15 @@ import logging
 import os
 import re
 import wave
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
-from kazoo_tasks.esl.emulator import httpfiles, originate
+from kazoo_tasks.esl.emulator import httpfiles
+from kazoo_tasks.esl.emulator.channel import L16
 from kazoo_tasks.esl.emulator.media import MediaNotFound, tone_stream_seconds
-from kazoo_tasks.esl.emulator.session import Session
+from kazoo_tasks.esl.emulator.session import Application, Recording, Session
 
 log = logging.getLogger(__name__)
 
-Application = Callable[[Session, str], Awaitable[None]]
 RESPONSE = "current_application_response"
 SAMPLE_RATE = 8000
 MAX_WRITTEN_RECORDING_SECONDS = 120
@@ -129,19 +129,16 @@ async def set_(session: Session, data: str) -> None:
 
 
 async def export(session: Session, data: str) -> None:
-    local = True
-    if data.startswith("nolocal:"):
-        data, local = data[len("nolocal:") :], False
+    """``export [nolocal:]<name>=<value>``: set the variable and list it in ``export_vars``
+    for the legs the channel originates; a ``nolocal:`` one is kept under its prefixed
+    name, for those legs only (``switch_channel_export_variable``)."""
     name, value = _assign(data)
-    if not name:
+    if not name or not value:
         return
     channel = session.channel
-    if local:
-        channel.set_var(name, value)
-    exported = [n for n in channel.get_var("export_vars").split(",") if n]
-    if name not in exported:
-        exported.append(name)
-    channel.set_var("export_vars", ",".join(exported))
+    channel.set_var(name, value)
+    exports = channel.get_var("export_vars")
+    channel.set_var("export_vars", f"{exports},{name}" if exports else name)
 
 
 async def multiset(session: Session, data: str) -> None:
@@ -202,12 +199,9 @@ async def play_file(
 
     channel.set_var("playback_terminator_used", None)
     session.fire("PLAYBACK_START", post=headers)
-    previous, session.dtmf_listener = session.dtmf_listener, listen
     started = switch.loop.time()
-    try:
+    with session.listening(listen):
         reason = await session.media_wait(seconds)
-    finally:
-        session.dtmf_listener = previous
     if reason == "done" and seconds is not None:
         played = seconds
     else:
@@ -261,11 +255,8 @@ async def _timed_media(session: Session, seconds: float | None) -> str:
         if digit in terminators:
             session.interrupt("dtmf")
 
-    previous, session.dtmf_listener = session.dtmf_listener, listen
-    try:
+    with session.listening(listen):
         return await session.media_wait(seconds)
-    finally:
-        session.dtmf_listener = previous
 
 
 async def speak(session: Session, data: str) -> None:
@@ -281,11 +272,31 @@ async def say(session: Session, data: str) -> None:
 
 
 async def sleep(session: Session, data: str) -> None:
-    try:
-        ms = int(data.strip() or "0")
-    except ValueError:
-        ms = 0
-    await session.media_wait(ms / 1000)
+    """``sleep <ms>``, as mod_dptools: any digit ends it early and stays queued (the park
+    loop takes it after the application returned); with ``sleep_eat_digits`` it takes the
+    digits itself and only ``playback_terminators`` (``*`` unless set) end it, setting
+    ``playback_terminator_used``. Without media (not answered) digits cannot come."""
+    seconds = _int(data.strip(), 0) / 1000
+    if seconds <= 0:
+        return
+    channel = session.channel
+    if not (channel.answered or channel.early_media):
+        await session.media_wait(seconds)
+    elif channel.is_true("sleep_eat_digits"):
+        channel.set_var("playback_terminator_used", None)
+        terminators = _terminators(session)
+
+        def listen(digit: str) -> None:
+            if digit in terminators:
+                channel.set_var("playback_terminator_used", digit)
+                session.interrupt("dtmf")
+
+        with session.listening(listen):
+            await session.media_wait(seconds)
+    else:
+        with session.breaking_on_dtmf():
+            if not session.dtmf_queue:
+                await session.media_wait(seconds)
 
 
 async def echo(session: Session, data: str) -> None:
@@ -351,7 +362,6 @@ async def read_digits(
         channel.set_var(var_name, None)
     session.pre_answer()
     collector = _Collector(session, max_digits, terminators)
-    previous = session.dtmf_listener
     if prompt and prompt.lower() != "silence":
 
         def stop_prompt(digit: str) -> bool:
@@ -362,8 +372,7 @@ async def read_digits(
         if reason == "hangup":
             return "failure", ""
     timed_out = False
-    session.dtmf_listener = collector
-    try:
+    with session.listening(collector):
         while not collector.complete and session.up:
             wait = digit_timeout_ms if collector.digits else timeout_ms
             reason = await session.media_wait(wait / 1000)
@@ -372,8 +381,6 @@ async def read_digits(
                 break
             if reason not in ("digit", "break"):
                 break
-    finally:
-        session.dtmf_listener = previous
     digits = collector.digits
     if collector.terminator:
         channel.set_var("read_terminator_used", collector.terminator)
@@ -496,9 +503,11 @@ async def record(session: Session, data: str) -> None:
     """``record <path> [<limit_secs>] [<silence_thresh>] [<silence_hits>]``.
 
     The emulated caller speaks for ``MediaCatalog.caller_speech_seconds`` then is silent: with
-    silence detection (``silence_hits``) the recording ends that many seconds later; it also
-    ends at the time limit, on a terminator digit (``playback_terminators``), on break or
-    on hangup.
+    silence detection (``silence_hits``) the recording ends that many seconds later
+    (``silence_hits_exhausted``); it also ends at the time limit, on a terminator digit
+    (``playback_terminators``), on break or on hangup. As ``switch_ivr_record_file``, it
+    reads linear PCM meanwhile (a CODEC event each way) and its RECORD_STOP has no
+    ``Record-Completion-Cause`` (that is ``record_session``'s).
     """
     args = data.split()
     if not args:
@@ -508,11 +517,17 @@ async def record(session: Session, data: str) -> None:
     limit = _int(args[1], 0) if len(args) > 1 else 0
     silence_hits = _int(args[3], 0) if len(args) > 3 else 0
     duration: float | None = float(limit) if limit > 0 else None
+    silence_ends = False
     if silence_hits > 0:
         ends = switch.config.media.caller_speech_seconds + silence_hits
+        silence_ends = duration is None or ends < duration
         duration = ends if duration is None else min(duration, ends)
     channel = session.channel
     channel.set_var("playback_terminator_used", None)
+    channel.set_var("silence_hits_exhausted", "false")
+    codec = channel.read_codec
+    if codec is not None:
+        session.set_read_codec(L16)
     session.fire("RECORD_START", site="RECORD_FILE_START", post=[("Record-File-Path", path)])
     started = switch.loop.time()
     terminators = _terminators(session)
@@ -522,20 +537,31 @@ async def record(session: Session, data: str) -> None:
             channel.set_var("playback_terminator_used", digit)
             session.interrupt("dtmf")
 
-    previous, session.dtmf_listener = session.dtmf_listener, listen
-    try:
+    with session.listening(listen):
         reason = await session.media_wait(duration)
-    finally:
-        session.dtmf_listener = previous
     elapsed = (switch.loop.time() - started) / (switch.config.time_scale or 1.0)
     if reason == "done" and duration is not None:
         elapsed = duration
+        if silence_ends:
+            channel.set_var("silence_hits_exhausted", "true")
     if httpfiles.is_remote(path):
-        await httpfiles.upload_recording(path, elapsed)
+        size = str(await httpfiles.upload_recording(path, elapsed))
     else:
-        _write_silence(path, elapsed)
-    _record_vars(session, elapsed)
+        size = str(_write_silence(path, elapsed))
+    samples = int(elapsed * SAMPLE_RATE)
+    channel.set_vars(
+        [
+            ("record_record_file_size", size),
+            ("record_file_size", size),
+            ("record_seconds", str(samples // SAMPLE_RATE)),
+            ("record_ms", str(samples // 8)),
+            ("record_samples", str(samples)),
+        ]
+    )
+    channel.read_codec = codec
     session.fire("RECORD_STOP", site="RECORD_FILE_STOP", post=[("Record-File-Path", path)])
+    if codec is not None:
+        session.set_read_codec(codec)
 
 
 def start_recording_session(session: Session, path: str, limit: float = 0) -> bool:
@@ -543,7 +569,9 @@ def start_recording_session(session: Session, path: str, limit: float = 0) -> bo
     if path in session.recordings or not session.up:
         return False
     switch = session.switch
-    session.recordings[path] = switch.loop.time()
+    session.recordings[path] = Recording(
+        switch.loop.time(), lambda cause: stop_recording_session(session, path, cause)
+    )
     session.fire("RECORD_START", post=[("Record-File-Path", path)])
     session.fire(
         "MEDIA_BUG_START",
@@ -558,11 +586,11 @@ def start_recording_session(session: Session, path: str, limit: float = 0) -> bo
 
 def stop_recording_session(session: Session, path: str, cause: str = "success-maxtime") -> bool:
     """Stop a ``record_session`` media bug (RECORD_STOP, MEDIA_BUG_STOP)."""
-    started = session.recordings.pop(path, None)
-    if started is None:
+    recording = session.recordings.pop(path, None)
+    if recording is None:
         return False
     switch = session.switch
-    seconds = (switch.loop.time() - started) / (switch.config.time_scale or 1.0)
+    seconds = (switch.loop.time() - recording.started) / (switch.config.time_scale or 1.0)
     if httpfiles.is_remote(path):
         size = httpfiles.upload_later(switch, path, seconds)
     else:
@@ -593,10 +621,6 @@ async def stop_record_session(session: Session, data: str) -> None:
     paths = list(session.recordings) if target in ("", "all") else [target]
     for path in paths:
         stop_recording_session(session, path)
-
-
-async def bridge(session: Session, data: str) -> None:
-    await originate.bridge_app(session, data)
 
 
 async def _instant(session: Session, data: str) -> None:
@@ -658,10 +682,10 @@ APPLICATIONS: dict[str, Application] = {
     "record": record,
     "record_session": record_session,
     "stop_record_session": stop_record_session,
-    "bridge": bridge,
     **dict.fromkeys(INSTANT_APPLICATIONS, _instant),
 }
-"""Every application name the emulator accepts."""
+"""The applications of this module (mod_dptools' and the core's; ``bridge`` is in
+:mod:`.originate`)."""
 
 ZOMBIE_APPLICATIONS = frozenset({"set", "export", "unset", "multiset", "log", "info", "event"})
 """Applications FreeSWITCH still runs on a hung-up channel (``SAF_ZOMBIE_EXEC``)."""

@@ -11,6 +11,7 @@ the order they were last set (setting a variable moves it to the end, as in Free
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from typing import NamedTuple
 
 from kazoo_tasks.esl.emulator.events import ChannelData, Pairs, encode_pairs
 from kazoo_tasks.esl.frames import url_encode
@@ -44,16 +45,42 @@ CALL_STATE_NUMBERS = {
     "UNHELD": 8,
 }
 
-CODEC_PAIRS: Pairs = [
-    ("Channel-Read-Codec-Name", "PCMU"),
-    ("Channel-Read-Codec-Rate", "8000"),
-    ("Channel-Read-Codec-Bit-Rate", "64000"),
-]
-WRITE_CODEC_PAIRS: Pairs = [
-    ("Channel-Write-Codec-Name", "PCMU"),
-    ("Channel-Write-Codec-Rate", "8000"),
-    ("Channel-Write-Codec-Bit-Rate", "64000"),
-]
+
+class Codec(NamedTuple):
+    """A codec as channel events show it."""
+
+    name: str
+    rate: str
+    bit_rate: str
+
+    def pairs(self, direction: str) -> Pairs:
+        """``Channel-Read-Codec-*`` / ``Channel-Write-Codec-*`` headers."""
+        return [
+            (f"Channel-{direction}-Codec-Name", self.name),
+            (f"Channel-{direction}-Codec-Rate", self.rate),
+            (f"Channel-{direction}-Codec-Bit-Rate", self.bit_rate),
+        ]
+
+
+PCMU = Codec("PCMU", "8000", "64000")
+L16 = Codec("L16", "8000", "128000")
+"""Linear PCM, what the core reads while it records to a file."""
+
+
+def is_true(value: str) -> bool:
+    """FreeSWITCH's ``switch_true``."""
+    text = value.strip().lower()
+    if text in ("yes", "on", "true", "t", "enabled", "active", "allow"):
+        return True
+    return text.lstrip("-").isdigit() and int(text) != 0
+
+
+def is_false(value: str) -> bool:
+    """FreeSWITCH's ``switch_false`` (an unset value is neither true nor false)."""
+    text = value.strip().lower()
+    if text in ("no", "off", "false", "f", "disabled", "inactive", "disallow"):
+        return True
+    return text.lstrip("-").isdigit() and int(text) == 0
 
 
 @dataclass
@@ -185,8 +212,8 @@ class Channel:
         self.early_media = False
         self.hungup = False
         self.hangup_cause = ""
-        self.read_codec = False
-        self.write_codec = False
+        self.read_codec: Codec | None = None
+        self.write_codec: Codec | None = None
         self.other: tuple[str, CallerProfile] | None = None
         self.variables: dict[str, str] = {}
         self._variable_lines: dict[str, str] = {}
@@ -204,6 +231,22 @@ class Channel:
         self._variables_text = None
         self._variables_pairs = None
 
+    def push_var(self, name: str, value: str) -> None:
+        """Add ``value`` to a variable, making it an array (``ARRAY::a|:b``) in place, as
+        FreeSWITCH's ``SWITCH_STACK_PUSH`` does; set it when unset."""
+        current = self.variables.get(name)
+        if not current:
+            self.set_var(name, value)
+            return
+        items = (
+            current[len("ARRAY::") :].split("|:") if current.startswith("ARRAY::") else [current]
+        )
+        joined = "ARRAY::" + "|:".join([*items, value])
+        self.variables[name] = joined
+        self._variable_lines[name] = f"variable_{name}: {url_encode(joined)}\n"
+        self._variables_text = None
+        self._variables_pairs = None
+
     def set_vars(self, pairs: Pairs) -> None:
         """Set several variables in order."""
         for name, value in pairs:
@@ -212,6 +255,11 @@ class Channel:
     def get_var(self, name: str, default: str = "") -> str:
         """A variable's value (``default`` when unset)."""
         return self.variables.get(name, default)
+
+    def is_true(self, name: str) -> bool:
+        """Whether a variable is true as ``switch_true`` reads it (yes, on, true, t,
+        enabled, active, allow, or a non-zero number)."""
+        return is_true(self.variables.get(name, ""))
 
     def _variables(self) -> tuple[Pairs, str]:
         if self._variables_pairs is None:
@@ -251,10 +299,10 @@ class Channel:
         out.append(("Answer-State", self.answer_state))
         if self.hangup_cause:
             out.append(("Hangup-Cause", self.hangup_cause))
-        if self.read_codec:
-            out += CODEC_PAIRS
-        if self.write_codec:
-            out += WRITE_CODEC_PAIRS
+        if self.read_codec is not None:
+            out += self.read_codec.pairs("Read")
+        if self.write_codec is not None:
+            out += self.write_codec.pairs("Write")
         if self.profile is not None:
             out += self.profile.pairs("Caller")
             if self.other is not None:

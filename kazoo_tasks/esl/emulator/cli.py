@@ -282,9 +282,10 @@ def unregister(user: str, realm: str, host: str, port: int, password: str) -> No
 @emulator.command()
 @click.argument("endpoint")
 @click.option("--answer-after", type=float, default=0.0, show_default=True)
-@click.option("--busy", is_flag=True, help="Reject with USER_BUSY.")
+@click.option("--busy", is_flag=True, help="Refuse with 486 Busy Here (USER_BUSY).")
 @click.option("--no-answer", is_flag=True, help="Ring until the originate times out.")
-@click.option("--reject", default=None, help="Reject with this hangup cause.")
+@click.option("--reject", default=None, help="Refuse with this SIP status or hangup cause.")
+@click.option("--early-media", is_flag=True, help="Send 183 with media instead of 180.")
 @click.option("--hangup-after", type=float, default=None, help="Hang up N s after answering.")
 @_connection_options
 def endpoint(
@@ -293,6 +294,7 @@ def endpoint(
     busy: bool,
     no_answer: bool,
     reject: str | None,
+    early_media: bool,
     hangup_after: float | None,
     host: str,
     port: int,
@@ -305,6 +307,7 @@ def endpoint(
         "busy": busy,
         "no_answer": no_answer,
         "reject": reject,
+        "early_media": early_media,
         "hangup_after": hangup_after,
     }
     _private_api(host, port, password, "emulator_endpoint", spec)

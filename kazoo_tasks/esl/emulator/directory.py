@@ -32,7 +32,7 @@ from kazoo_tasks.esl.emulator.events import Pairs
 from kazoo_tasks.esl.frames import url_encode
 
 if TYPE_CHECKING:
-    from kazoo_tasks.esl.emulator.switch import Switch
+    from kazoo_tasks.esl.emulator.core import Core
 
 log = logging.getLogger(__name__)
 
@@ -287,7 +287,7 @@ class CallRefused(Exception):
         self.result = result
 
 
-def request_params_core(switch: Switch) -> Pairs:
+def request_params_core(switch: Core) -> Pairs:
     """The headers of the REQUEST_PARAMS event a look-up starts with (on the switch's
     loop: the event takes the next ``Event-Sequence``, as FreeSWITCH's does)."""
     switch.sequence += 1
@@ -296,7 +296,7 @@ def request_params_core(switch: Switch) -> Pairs:
     return [(name, calling.get(name, value)) for name, value in event.core]
 
 
-def directory_for(switch: Switch, url: str) -> DirectoryAuth:
+def directory_for(switch: Core, url: str) -> DirectoryAuth:
     """A :class:`DirectoryAuth` speaking for ``switch``'s SIP profile."""
     profile = switch.config.sofia
     return DirectoryAuth(

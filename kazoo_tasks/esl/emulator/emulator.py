@@ -18,8 +18,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from kazoo_tasks.esl.emulator import sofia
-from kazoo_tasks.esl.emulator.channel import CallerProfile, Channel
+from kazoo_tasks.esl.emulator import apps, bridging, sofia
+from kazoo_tasks.esl.emulator.channel import PCMU, CallerProfile, Channel
+from kazoo_tasks.esl.emulator.core import Dialplan, Extension, SwitchConfig
 from kazoo_tasks.esl.emulator.directory import (
     AuthResult,
     CallRefused,
@@ -29,9 +30,9 @@ from kazoo_tasks.esl.emulator.directory import (
     directory_for,
     request_params_core,
 )
+from kazoo_tasks.esl.emulator.endpoints import EndpointRule
 from kazoo_tasks.esl.emulator.listener import EslConnection
 from kazoo_tasks.esl.emulator.media import MediaCatalog
-from kazoo_tasks.esl.emulator.originate import EndpointRule
 from kazoo_tasks.esl.emulator.script import (
     Step,
     after,
@@ -40,7 +41,7 @@ from kazoo_tasks.esl.emulator.script import (
     on_playback,
 )
 from kazoo_tasks.esl.emulator.session import Session
-from kazoo_tasks.esl.emulator.switch import Dialplan, Extension, Switch, SwitchConfig
+from kazoo_tasks.esl.emulator.switch import Switch
 
 log = logging.getLogger(__name__)
 
@@ -314,6 +315,8 @@ class Emulator:
 
     async def _open(self) -> None:
         self.switch = Switch(self.config, asyncio.get_running_loop())
+        self.switch.applications.load(apps.APPLICATIONS, zombie=apps.ZOMBIE_APPLICATIONS)
+        self.switch.applications.load(bridging.APPLICATIONS)
         self._register_private_api()
         await self._listen()
         asyncio.get_running_loop().create_task(self.switch.run_heartbeats())
@@ -516,27 +519,32 @@ class Emulator:
         self,
         endpoint: str,
         *,
-        answer_after: float | None = 0.0,
+        answer_after: float | tuple[float, float] | None = 0.0,
         busy: bool = False,
         no_answer: bool = False,
-        reject: str | None = None,
+        reject: str | int | None = None,
         reject_after: float = 0.0,
         hangup_after: float | None = None,
+        early_media: bool = False,
         script: Sequence[Step] = (),
     ) -> None:
         """Say what an outbound endpoint (``user/1001``, ``sofia/...``, a glob) does.
 
-        ``busy`` rejects with USER_BUSY, ``no_answer`` rings until the originate times out,
-        ``reject`` rejects with any hangup cause; otherwise it answers after
-        ``answer_after`` seconds and, with ``hangup_after``, hangs up that long after.
+        It rings (180; 183 with ``early_media``) and answers after ``answer_after``
+        seconds, or after a random time in an ``(low, high)`` range; ``no_answer`` rings
+        until the originate gives up; ``busy`` refuses with 486 Busy Here (USER_BUSY),
+        ``reject`` with a SIP status (``486``, ``603``) or a hangup cause, at once or after
+        ``reject_after`` seconds of ringing; ``hangup_after`` hangs up that long after
+        answering; ``script`` runs on the answered leg. See :class:`EndpointRule`.
         """
         if busy:
-            reject = "USER_BUSY"
+            reject = 486
         rule = EndpointRule(
             answer_after=None if no_answer else answer_after,
             reject=reject,
             reject_after=reject_after,
             hangup_after=hangup_after,
+            early_media=early_media,
             script=tuple(script),
         )
         self._on_loop(lambda switch: switch.endpoints.set(endpoint, rule))
@@ -768,11 +776,17 @@ class Emulator:
         spec = _json_args(args)
         reject = spec.get("reject")
         if spec.get("busy"):
-            reject = "USER_BUSY"
+            reject = 486
         answer_after = spec.get("answer_after", 0.0)
+        if isinstance(answer_after, list):
+            answer_after = (float(answer_after[0]), float(answer_after[1]))
+        elif answer_after is not None:
+            answer_after = float(answer_after)
         rule = EndpointRule(
-            answer_after=None if spec.get("no_answer") else float(answer_after),
+            answer_after=None if spec.get("no_answer") else answer_after,
             reject=str(reject) if reject else None,
+            reject_after=float(spec.get("reject_after", 0.0)),
+            early_media=bool(spec.get("early_media", False)),
             hangup_after=float(spec["hangup_after"])
             if spec.get("hangup_after") is not None
             else None,
@@ -845,6 +859,7 @@ def _phantom_channel(switch: Switch) -> Channel:
     channel = Channel(uuid_, name, "inbound", profile, hit_dialplan=True)
     channel.running_state = channel.state = "CS_EXECUTE"
     channel.callstate = "ACTIVE"
-    channel.answered = channel.read_codec = channel.write_codec = True
+    channel.answered = True
+    channel.read_codec = channel.write_codec = PCMU
     channel.set_vars(sofia.inbound_created(uuid_, 0, name, caller, switch.config.sofia))
     return channel

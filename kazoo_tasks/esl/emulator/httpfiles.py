@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from kazoo_tasks.esl.emulator.media import MediaNotFound
 
 if TYPE_CHECKING:
-    from kazoo_tasks.esl.emulator.switch import Switch
+    from kazoo_tasks.esl.emulator.core import Core
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ def wav_seconds(data: bytes) -> float | None:
         return None
 
 
-async def playback_seconds(switch: Switch, target: str) -> float | None:
+async def playback_seconds(switch: Core, target: str) -> float | None:
     """How long ``target`` plays; downloads remote files first (``MediaNotFound`` when
     the download fails)."""
     if not is_remote(target):
@@ -121,7 +121,7 @@ async def upload_recording(target: str, seconds: float) -> int:
     return len(data)
 
 
-def upload_later(switch: Switch, target: str, seconds: float) -> int:
+def upload_later(switch: Core, target: str, seconds: float) -> int:
     """Start uploading a recording from synchronous code; returns the file's size."""
     size = 44 + int(min(seconds, MAX_UPLOAD_SECONDS) * SAMPLE_RATE) * 2
     switch.loop.create_task(upload_recording(target, seconds))

@@ -16,15 +16,12 @@ import logging
 import re
 from collections import deque
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from kazoo_tasks.esl.emulator import api
 from kazoo_tasks.esl.emulator.events import Event
 from kazoo_tasks.esl.emulator.session import Message
+from kazoo_tasks.esl.emulator.switch import Switch
 from kazoo_tasks.esl.frames import encode_frame
-
-if TYPE_CHECKING:
-    from kazoo_tasks.esl.emulator.switch import Switch
 
 log = logging.getLogger(__name__)
 

@@ -1,687 +1,325 @@
-"""Outbound legs: dial strings, endpoint rules, ``originate`` and the ``bridge`` application.
+"""``originate``: ring a dial string until a leg answers, as ``switch_ivr_originate`` does.
 
-A dial string is parsed as FreeSWITCH reads it: ``{global vars}`` first, then groups tried
-one after the other (separated by ``|`` or Kazoo's ``:_:``), each group a list of endpoints
-rung at once (separated by ``,``), each endpoint optionally prefixed by ``[leg vars]``. What
-an endpoint does (ring, answer after N s, be busy, never answer, hang up after N s, press
-digits) is decided by the first matching :class:`EndpointRule`; ``user/<id>`` endpoints need
-a rule or a registration (else ``USER_NOT_REGISTERED``), ``error/<cause>`` fails at once.
+The groups of a dial string (see :mod:`.endpoints`) are rung one after the other; the
+legs of a group ring at once (:mod:`.legs`), the first to answer wins and the others end
+with LOSE_RACE. A group fails when all its legs failed (its cause is that of its first
+leg), when its time runs out (``originate_timeout`` of the dial string, else the caller's
+``call_timeout``, else the switch's: NO_ANSWER) or when the caller hangs up
+(ORIGINATOR_CANCEL). A leg with ``leg_timeout`` gives up alone with ALLOTTED_TIMEOUT; one
+with ``leg_delay_start`` rings that much later (at once when no other leg of its group is
+still ringing).
+
+With a caller (the ``bridge`` application) the caller's channel shows all of it the way
+FreeSWITCH 1.10.12 shows it: RING_WAIT while answered and waiting; CHANNEL_PROGRESS when a
+leg rings (180 to the caller), or CHANNEL_PROGRESS_MEDIA with ``ringback`` /
+``transfer_ringback`` (and at once with ``instant_ringback``) or a leg's early media
+(unless ``ignore_early_media``); ``originated_legs``, ``originate_causes`` (arrays),
+``originate_disposition``, ``DIALSTATUS``, ``originate_signal_bond``, and what failed legs
+tell their partner (``last_bridge_hangup_cause``, ``sip_invite_failure_*``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import fnmatch
 import logging
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from dataclasses import dataclass
 
-from kazoo_tasks.esl.emulator import sofia
-from kazoo_tasks.esl.emulator.channel import CallerProfile, Channel
-from kazoo_tasks.esl.emulator.events import Pairs
-from kazoo_tasks.esl.emulator.session import LegKind, Session
-
-if TYPE_CHECKING:
-    from kazoo_tasks.esl.emulator.script import Step
-    from kazoo_tasks.esl.emulator.switch import Switch
+from kazoo_tasks.esl.emulator.channel import is_false, is_true
+from kazoo_tasks.esl.emulator.endpoints import Leg, parse_dial_string
+from kazoo_tasks.esl.emulator.legs import ANSWERED, OutboundLeg, resolve
+from kazoo_tasks.esl.emulator.session import Session
+from kazoo_tasks.esl.emulator.switch import Switch
 
 log = logging.getLogger(__name__)
 
+SUCCESS = "SUCCESS"
+
+CALLER_VARIABLES = (
+    "group_confirm_key",
+    "group_confirm_file",
+    "group_confirm_read_timeout",
+    "group_confirm_cancel_timeout",
+    "group_confirm_timeout",
+    "forked_dial",
+    "fail_on_single_reject",
+    "hangup_on_single_reject",
+    "ignore_early_media",
+    "bridge_early_media",
+    "originate_continue_on_timeout",
+    "ignore_ring_ready",
+    "monitor_early_media_ring",
+    "monitor_early_media_ring_total",
+    "monitor_early_media_fail",
+    "return_ring_ready",
+    "ring_ready",
+    "instant_ringback",
+    "progress_timeout",
+    "language",
+)
+"""Caller variables an originate takes (and gives its legs) unless the dial string sets them."""
+
+DIAL_STATUS = {
+    "ORIGINATOR_CANCEL": "CANCEL",
+    "USER_BUSY": "BUSY",
+    "NO_ANSWER": "NOANSWER",
+    "DESTINATION_OUT_OF_ORDER": "INVALIDARGS",
+    "INVALID_PROFILE": "INVALIDARGS",
+    "CALL_REJECTED": "DONTCALL",
+}
+"""``DIALSTATUS`` for an originate's cause (the cause itself otherwise)."""
+
+
+def dial_status(cause: str) -> str:
+    """``DIALSTATUS`` as FreeSWITCH words an originate's outcome."""
+    return DIAL_STATUS.get(cause, cause)
+
 
 @dataclass
-class EndpointRule:
-    """What the far end of an outbound leg does.
+class Outcome:
+    """How an originate ended: the answered leg, or ``None`` and the failure cause."""
 
-    ``answer_after`` seconds of ringing then answer (``None``: never answers, the leg ends
-    with NO_ANSWER when the originate times out); ``reject`` a hangup cause (``USER_BUSY``,
-    ``CALL_REJECTED`` ...) given after ``reject_after`` seconds; ``hangup_after`` seconds
-    after answering the far end hangs up; ``script`` steps run on the leg (press digits ...).
-    """
-
-    answer_after: float | None = 0.0
-    reject: str | None = None
-    reject_after: float = 0.0
-    hangup_after: float | None = None
-    script: Sequence[Step] = ()
+    leg: OutboundLeg | None
+    cause: str
 
 
-@dataclass
-class EndpointRules:
-    """Endpoint rules by exact endpoint or glob pattern; the first match wins."""
-
-    rules: list[tuple[str, EndpointRule]] = field(default_factory=list)
-    default: EndpointRule = field(default_factory=EndpointRule)
-
-    def set(self, pattern: str, rule: EndpointRule) -> None:
-        """Add or replace the rule for ``pattern`` (exact rules are checked before globs)."""
-        self.rules = [(p, r) for p, r in self.rules if p != pattern]
-        if any(ch in pattern for ch in "*?["):
-            self.rules.append((pattern, rule))
-        else:
-            self.rules.insert(0, (pattern, rule))
-
-    def match(self, endpoint: str) -> EndpointRule | None:
-        """The rule for ``endpoint``, or ``None`` when no rule names it."""
-        for pattern, rule in self.rules:
-            if endpoint == pattern or fnmatch.fnmatchcase(endpoint, pattern):
-                return rule
-        return None
-
-
-@dataclass
-class Leg:
-    """One endpoint of a dial string with its own variables."""
-
-    endpoint: str
-    variables: dict[str, str] = field(default_factory=dict)
-
-
-def _split_top(text: str, separators: Sequence[str]) -> list[str]:
-    """Split on any separator that is outside brackets and quotes."""
-    parts: list[str] = []
-    depth = 0
-    quote = ""
-    start = index = 0
-    while index < len(text):
-        ch = text[index]
-        if quote:
-            if ch == quote:
-                quote = ""
-        elif ch == "'":
-            quote = ch
-        elif ch in "{[<":
-            depth += 1
-        elif ch in "}]>":
-            depth = max(0, depth - 1)
-        elif depth == 0:
-            for sep in separators:
-                if text.startswith(sep, index):
-                    parts.append(text[start:index])
-                    index += len(sep)
-                    start = index
-                    break
-            else:
-                index += 1
-            continue
-        index += 1
-    parts.append(text[start:])
-    return [p.strip() for p in parts if p.strip()]
-
-
-def parse_variables(block: str) -> dict[str, str]:
-    """Parse ``k=v,k2='v, with comma'`` (the inside of ``{}`` or ``[]``)."""
+def _merge(*layers: Mapping[str, str]) -> dict[str, str]:
+    """Variables in the order FreeSWITCH adds them to its originate event: a later layer
+    replaces an earlier value and moves it last."""
     out: dict[str, str] = {}
-    for item in _split_top(block, [","]):
-        key, _, value = item.partition("=")
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] == "'":
-            value = value[1:-1]
-        if key.strip():
-            out[key.strip()] = value
+    for layer in layers:
+        for name, value in layer.items():
+            out.pop(name, None)
+            out[name] = value
     return out
 
 
-def _take_block(text: str, opening: str, closing: str) -> tuple[str | None, str]:
-    text = text.lstrip()
-    if not text.startswith(opening):
-        return None, text
-    depth = 0
-    for index, ch in enumerate(text):
-        if ch == opening:
-            depth += 1
-        elif ch == closing:
-            depth -= 1
-            if depth == 0:
-                return text[1:index], text[index + 1 :]
-    return text[1:], ""
+def exported_variables(caller: Session) -> dict[str, str]:
+    """What a caller's ``export_vars`` give the legs it originates (``nolocal:`` ones
+    under their own names), ``export_vars`` first."""
+    channel = caller.channel
+    names = [n for n in channel.get_var("export_vars").split(",") if n]
+    if not names:
+        return {}
+    out = {"export_vars": channel.get_var("export_vars")}
+    for name in names:
+        value = channel.get_var(name)
+        if value:
+            out.pop(name.removeprefix("nolocal:"), None)
+            out[name.removeprefix("nolocal:")] = value
+    return out
 
 
-def parse_dial_string(dial: str) -> tuple[dict[str, str], list[list[Leg]]]:
-    """Split a dial string into its global variables and its groups of legs."""
-    global_vars: dict[str, str] = {}
-    rest = dial.strip()
-    while True:
-        block, rest = _take_block(rest, "{", "}")
-        if block is None:
-            break
-        global_vars.update(parse_variables(block))
-    groups: list[list[Leg]] = []
-    for group_text in _split_top(rest, ["|", ":_:"]):
-        group: list[Leg] = []
-        for leg_text in _split_top(group_text, [","]):
-            leg_vars: dict[str, str] = {}
-            while True:
-                block, leg_text = _take_block(leg_text, "[", "]")
-                if block is None:
-                    block, leg_text = _take_block(leg_text, "<", ">")
-                if block is None:
-                    break
-                leg_vars.update(parse_variables(block))
-            if leg_text.strip():
-                group.append(Leg(leg_text.strip(), leg_vars))
-        if group:
-            groups.append(group)
-    return global_vars, groups
+class Originate:
+    """One originate of a dial string, with or without a caller (see module docstring)."""
 
-
-@dataclass
-class Target:
-    """Where an endpoint leads: a channel name and SIP URL, and the rule it follows."""
-
-    channel_name: str
-    destination_url: str
-    destination_number: str
-    rule: EndpointRule
-
-
-def resolve(switch: Switch, endpoint: str) -> Target | str:
-    """Resolve an endpoint to a :class:`Target`, or a hangup cause when it cannot ring."""
-    profile = switch.config.sofia
-    kind, _, rest = endpoint.partition("/")
-    kind = kind.lower()
-    if kind == "error":
-        return (rest or "NORMAL_CLEARING").upper()
-    rule = switch.endpoints.match(endpoint)
-    if kind == "user":
-        user, _, domain = rest.partition("@")
-        rule = rule or switch.endpoints.match(f"user/{user}")
-        registration = switch.find_registration(user, domain)
-        if rule is None and registration is None:
-            return "USER_NOT_REGISTERED"
-        if registration is not None:
-            url = f"{user}@{registration.contact_ip}:{registration.contact_port}"
-        else:
-            url = f"{user}@{domain or profile.ip}"
-        return Target(f"sofia/{profile.name}/{url}", url, user, rule or switch.endpoints.default)
-    if kind == "sofia":
-        parts = rest.split("/")
-        url = parts[-1] if len(parts) > 1 else rest
-        if url.startswith("sip:"):
-            url = url[4:]
-        number = url.split("@", 1)[0]
-        return Target(endpoint, url, number, rule or switch.endpoints.default)
-    if kind == "loopback":
-        number = rest.split("/", 1)[0]
-        return Target(f"loopback/{number}-a", number, number, rule or switch.endpoints.default)
-    number = rest.split("@", 1)[0] or endpoint
-    return Target(endpoint, rest or endpoint, number, rule or switch.endpoints.default)
-
-
-class OutboundLeg:
-    """An outbound channel being rung; ``outcome`` ends as ``"answered"`` or a cause."""
-
-    def __init__(
-        self,
-        switch: Switch,
-        target: Target,
-        variables: dict[str, str],
-        originator: Session | None,
-        uuid_: str | None = None,
-    ) -> None:
+    def __init__(self, switch: Switch, dial: str, *, caller: Session | None = None) -> None:
         self.switch = switch
-        self.target = target
-        self.outcome: asyncio.Future[str] = switch.loop.create_future()
-        self.after_answer: asyncio.Future[Callable[[Session], list[tuple[str, str]]] | None] = (
-            switch.loop.create_future()
-        )
-        """Set once answered: what the leg runs next (``None``: it waits, bridged)."""
-        uuid_ = uuid_ or variables.get("origination_uuid") or switch.new_uuid()
-        self.uuid = uuid_
-        cid_name = variables.get("origination_caller_id_name")
-        cid_number = variables.get("origination_caller_id_number")
-        if originator is not None and originator.channel.profile is not None:
-            a_profile = originator.channel.profile
-            cid_name = (
-                cid_name or variables.get("effective_caller_id_name") or a_profile.caller_id_name
-            )
-            cid_number = (
-                cid_number
-                or variables.get("effective_caller_id_number")
-                or a_profile.caller_id_number
-            )
-        cid_name = cid_name or "Outbound Call"
-        cid_number = cid_number or "0000000000"
-        profile = CallerProfile(
-            direction="outbound",
-            logical_direction="outbound",
-            caller_id_name=cid_name,
-            caller_id_number=cid_number,
-            orig_caller_id_name=cid_name,
-            orig_caller_id_number=cid_number,
-            callee_id_name="Outbound Call",
-            callee_id_number=target.destination_number,
-            ani=cid_number,
-            destination_number=target.destination_number,
-            uuid=uuid_,
-            source="src/switch_ivr_originate.c",
-            context="default",
-            chan_name=target.channel_name,
-            profile_index="1",
-        )
-        now = switch.now_us()
-        profile.times.profile_created = now
-        profile.times.created = now
-        channel = Channel(uuid_, target.channel_name, "outbound", profile, hit_dialplan=False)
-        channel.running_state = "CS_NONE"
-        channel.state = "CS_INIT"
-        self.session = Session(
-            switch,
-            channel,
-            LegKind(destination_url=target.destination_url, rtp_port=switch.next_rtp_port()),
-        )
-        self.variables = variables
-        self.originator = originator
-        switch.sessions[uuid_] = self.session
+        self.caller = caller
+        self.globals, self.groups = parse_dial_string(dial)
+        if caller is not None:
+            inherited = {
+                name: caller.channel.get_var(name)
+                for name in CALLER_VARIABLES
+                if caller.channel.get_var(name) and name not in self.globals
+            }
+            self.globals = _merge(self.globals, inherited)
+        self.ringback = ""
+        self._group_size = 0
+        self._rang = False
 
-    def start(self, timeout: float) -> None:
-        """Start ringing; the leg gives up with NO_ANSWER after ``timeout`` seconds."""
-        self.session.start(self._life(timeout))
+    def _setting(self, name: str) -> str:
+        return self.globals.get(name, "")
 
-    def _fail(self, cause: str) -> None:
-        if not self.outcome.done():
-            self.outcome.set_result(cause)
-        if not self.after_answer.done():
-            self.after_answer.set_result(None)
-        self.session.hangup(cause)
+    def _timeout(self) -> float:
+        """The seconds a group may ring (``originate_timeout``, else the caller's
+        ``call_timeout``, else the switch's)."""
+        for value in (
+            self._setting("originate_timeout"),
+            self.caller.channel.get_var("call_timeout") if self.caller is not None else "",
+        ):
+            if value.isdigit() and int(value) > 0:
+                return float(value)
+        return self.switch.config.originate_timeout
 
-    def cancel(self, cause: str) -> None:
-        """Stop ringing this leg (another leg won, the caller left, the originate timed out)."""
-        self._fail(cause)
+    async def run(self) -> Outcome:
+        """Ring the groups in turn; returns the winner or why none answered."""
+        caller = self.caller
+        if caller is not None:
+            channel = caller.channel
+            if is_false(channel.get_var("preserve_originated_vars")):
+                channel.set_vars([("originated_legs", None), ("originate_causes", None)])
+            if channel.answered:
+                self.ringback = channel.get_var("transfer_ringback")
+            self.ringback = self.ringback or channel.get_var("ringback")
+            channel.set_vars([("originate_disposition", "failure"), ("DIALSTATUS", "INVALIDARGS")])
+            if channel.answered and caller.up:
+                caller.set_callstate("RING_WAIT")
+        try:
+            return await self._run_groups()
+        finally:
+            if caller is not None and caller.up and caller.channel.answered:
+                caller.set_callstate("ACTIVE")
 
-    async def _life(self, timeout: float) -> None:
-        session, channel, switch = self.session, self.session.channel, self.switch
-        profile_cfg = switch.config.sofia
-        rule = self.target.rule
-        session.fire("CHANNEL_OUTGOING")
-        session.set_running_state("CS_INIT")
-        originate_vars: Pairs = list(self.variables.items())
-        channel.set_vars(
-            sofia.outbound_created(
-                self.uuid,
-                switch.next_session_id(),
-                channel.name,
-                self.target.destination_url,
-                originate_vars,
-                profile_cfg,
-                session.leg.rtp_port,
-            )
-        )
-        channel.state = "CS_ROUTING"
-        session.fire("CHANNEL_CREATE")
-        session.fire("CHANNEL_ORIGINATE")
-        session.set_running_state("CS_ROUTING")
-        session.set_running_state("CS_CONSUME_MEDIA")
-        if rule.reject:
-            await session.media_wait(min(rule.reject_after, timeout))
-            self._fail(rule.reject.upper())
-            return
-        profile = channel.profile
-        assert profile is not None
-        channel.set_vars(
-            sofia.outbound_progress(
-                self.target.destination_url,
-                profile.caller_id_number,
-                profile.caller_id_name,
-                profile_cfg,
-            )
-        )
-        profile.network_addr = self.target.destination_url.split("@", 1)[-1].split(":", 1)[0]
-        session.ring_ready()
-        session.set_callstate("RINGING")
-        ring = timeout if rule.answer_after is None else min(rule.answer_after, timeout)
-        reason = await session.media_wait(ring)
-        while reason == "break":
-            reason = await session.media_wait(ring)
-        if not session.up:
-            self._fail(channel.hangup_cause or "ORIGINATOR_CANCEL")
-            return
-        if rule.answer_after is None or rule.answer_after > timeout:
-            self._fail("NO_ANSWER")
-            return
-        self._answer()
-        if rule.hangup_after is not None:
-            switch.loop.call_later(
-                switch.scaled(rule.hangup_after), session.hangup, "NORMAL_CLEARING"
-            )
-        if rule.script:
-            from kazoo_tasks.esl.emulator.script import attach
+    async def _run_groups(self) -> Outcome:
+        if not self.groups:
+            return Outcome(None, "DESTINATION_OUT_OF_ORDER")
+        outcome = Outcome(None, "NORMAL_CLEARING")
+        exported = exported_variables(self.caller) if self.caller is not None else {}
+        for index, group in enumerate(self.groups):
+            outcome, legs = await self._ring(group, exported)
+            if outcome.leg is not None or outcome.cause == "ORIGINATOR_CANCEL":
+                break
+            if index + 1 < len(self.groups):  # a failed group is gone before the next rings
+                await asyncio.gather(*(leg.session.done for leg in legs))
+        return outcome
 
-            attach(session, rule.script)
-        self.outcome.set_result("answered")
-        then = await self.after_answer
-        if then is None:
-            while session.up:
-                await session.media_wait(None)
-            return
-        session.set_running_state("CS_EXECUTE")
-        channel.set_var("call_uuid", channel.get_var("call_uuid", self.uuid))
-        await session.run_extension(self.target.destination_number, then(session))
-
-    def _answer(self) -> None:
-        session, channel, switch = self.session, self.session.channel, self.switch
-        session.set_codecs()
-        remote_ip = self.target.destination_url.split("@", 1)[-1].split(":", 1)[0]
-        channel.set_vars(
-            sofia.outbound_answer(switch.config.sofia, session.leg.rtp_port, remote_ip)
-        )
-        channel.answered = True
-        assert channel.profile is not None
-        channel.profile.times.answered = switch.now_us()
-        session.fire("CHANNEL_ANSWER")
-        session.set_callstate("ACTIVE")
-        profile = channel.profile
-        channel.set_vars(
-            [
-                ("endpoint_disposition", "ANSWER"),
-                ("pre_transfer_caller_id_name", profile.caller_id_name),
-                ("pre_transfer_caller_id_number", profile.caller_id_number),
-                ("channel_cid_flipped", "yes"),
-            ]
-        )
-        profile.callee_id_name, profile.caller_id_name = profile.caller_id_name, "Outbound Call"
-        profile.callee_id_number, profile.caller_id_number = (
-            profile.caller_id_number,
-            self.target.destination_number,
-        )
-        session.fire("CALL_UPDATE", pre=[("Direction", "RECV")])
-
-
-def originate_timeout(switch: Switch, variables: dict[str, str]) -> float:
-    """The ring timeout of an originate from its variables (seconds)."""
-    for name in ("leg_timeout", "originate_timeout", "call_timeout"):
-        value = variables.get(name, "")
-        if value.isdigit() and int(value) > 0:
-            return float(value)
-    return switch.config.originate_timeout
-
-
-async def originate(
-    switch: Switch,
-    dial: str,
-    *,
-    originator: Session | None = None,
-) -> tuple[OutboundLeg | None, str]:
-    """Ring the dial string; returns the answered leg, or ``None`` and the failure cause."""
-    global_vars, groups = parse_dial_string(dial)
-    if not groups:
-        return None, "INVALID_NUMBER_FORMAT"
-    cause = "NORMAL_CLEARING"
-    for group in groups:
+    # -- one group ------------------------------------------------------------------------
+    async def _ring(
+        self, group: list[Leg], exported: dict[str, str]
+    ) -> tuple[Outcome, list[OutboundLeg]]:
+        switch, caller = self.switch, self.caller
         legs: list[OutboundLeg] = []
-        for leg in group:
-            variables = {**global_vars, **leg.variables}
-            target = resolve(switch, leg.endpoint)
+        delays: dict[OutboundLeg, float] = {}
+        cause = "DESTINATION_OUT_OF_ORDER"
+        self._group_size, self._rang = len(group), False
+        if caller is not None and self.ringback and is_true(self._setting("instant_ringback")):
+            caller.pre_answer()
+        for spec in group:
+            variables = _merge(exported, self.globals, spec.variables)
+            target = resolve(switch, spec.endpoint)
             if isinstance(target, str):
                 cause = target
                 continue
-            outbound = OutboundLeg(switch, target, variables, originator)
-            if originator is not None:
-                outbound.session.channel.other = ("originator", _profile_of(originator))
-                for hook in list(originator.leg_hooks):
-                    hook(outbound.session)
-            outbound.start(originate_timeout(switch, variables))
-            legs.append(outbound)
+            leg = OutboundLeg(switch, target, variables, caller, on_progress=self._progress)
+            if caller is not None:
+                self._created(caller, leg)
+            delay = _seconds(variables.get("leg_delay_start", ""))
+            delays[leg] = delay
+            leg.start(delay)
+            legs.append(leg)
         if not legs:
-            continue
-        winner, cause = await _race(switch, legs, originator)
-        if winner is not None:
-            return winner, "SUCCESS"
-        if originator is not None and not originator.up:
-            return None, "ORIGINATOR_CANCEL"
-    return None, cause
+            outcome = Outcome(None, cause)
+        else:
+            outcome = await self._race(legs, delays)
+        if caller is not None:
+            self._record(caller, legs, outcome)
+        return outcome, legs
 
-
-def _profile_of(session: Session) -> CallerProfile:
-    profile = session.channel.profile
-    assert profile is not None
-    return profile
-
-
-async def _race(
-    switch: Switch, legs: list[OutboundLeg], originator: Session | None
-) -> tuple[OutboundLeg | None, str]:
-    pending = {leg.outcome: leg for leg in legs}
-    cause = "NO_ANSWER"
-    cancel_waiter: asyncio.Future[str] | None = None
-    while pending:
-        waiters: set[asyncio.Future[str]] = set(pending)
-        if originator is not None:
-            cancel_waiter = originator.switch.loop.create_future()
-            originator._media_waiter = cancel_waiter
-            waiters.add(cancel_waiter)
-        done, _ = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
-        if cancel_waiter is not None:
-            if originator is not None and originator._media_waiter is cancel_waiter:
-                originator._media_waiter = None
-            if cancel_waiter in done and originator is not None and not originator.up:
-                for leg in pending.values():
-                    leg.cancel("ORIGINATOR_CANCEL")
-                return None, "ORIGINATOR_CANCEL"
-            if not cancel_waiter.done():
-                cancel_waiter.cancel()
-        for fut in done:
-            if fut is cancel_waiter:
-                continue
-            leg = pending.pop(fut)
-            if fut.result() == "answered":
-                for other in pending.values():
-                    other.cancel("LOSE_RACE")
-                return leg, "SUCCESS"
-            cause = fut.result()
-    return None, cause
-
-
-def handle_failure_cause(session: Session, cause: str) -> None:
-    """After a failed bridge: continue or hang up, as ``switch_channel_handle_cause`` does."""
-    if not session.up:
-        return
-    channel = session.channel
-    continue_on_fail = channel.get_var("continue_on_fail")
-    failure_causes = channel.get_var("failure_causes")
-    q850 = str(sofia.Q850.get(cause, 0))
-    if failure_causes:
-        listed = {c.strip().upper() for c in failure_causes.split(",")}
-        if cause not in listed and q850 not in listed:
-            return
-    if continue_on_fail:
-        if continue_on_fail.lower() in ("true", "yes", "on", "1"):
-            return
-        listed = {c.strip().upper() for c in continue_on_fail.split(",")}
-        if cause in listed or q850 in listed:
-            return
-    elif not failure_causes and cause in ("NO_ANSWER", "NO_USER_RESPONSE", "ORIGINATOR_CANCEL"):
-        return
-    session.hangup(cause)
-
-
-def _bridge_vars(me: Session, peer: Session) -> list[tuple[str, str]]:
-    return [
-        ("bridge_channel", peer.channel.name),
-        ("bridge_uuid", peer.uuid),
-        ("signal_bond", peer.uuid),
-    ]
-
-
-def link(a: Session, b: Session) -> None:
-    """Bridge two answered sessions: variables, profiles, CHANNEL_BRIDGE, CALL_UPDATEs."""
-    switch = a.switch
-    now = switch.now_us()
-    a_profile, b_profile = _profile_of(a), _profile_of(b)
-    a.partner, b.partner = b, a
-    a.bridge_originator = True
-    if a.channel.other is None or a.channel.other[1].uuid != b.uuid:
-        a.channel.other = ("originatee", b_profile.copy())
-    if b.channel.other is None or b.channel.other[1].uuid != a.uuid:
-        b.channel.other = ("originator", a_profile.copy())
-    a_profile.callee_id_name = b_profile.orig_caller_id_name
-    a_profile.callee_id_number = b_profile.orig_caller_id_number
-    a_profile.times.bridged = now
-    b_profile.times.bridged = now
-    for me, peer in ((a, b), (b, a)):
-        if "bridge_uuid" not in me.channel.variables:
-            me.channel.set_vars(_bridge_vars(me, peer))
-    a.fire(
-        "CHANNEL_BRIDGE",
-        pre=[("Bridge-A-Unique-ID", a.uuid), ("Bridge-B-Unique-ID", b.uuid)],
-    )
-    b.set_running_state("CS_EXCHANGE_MEDIA")
-    for me, peer in ((a, b), (b, a)):
-        peer_profile = _profile_of(peer)
-        if me is b:
-            me.channel.set_var("call_uuid", a.uuid)
-        me.channel.set_vars(
-            [
-                ("bridge_to", peer.uuid),
-                ("last_bridge_to", peer.uuid),
-                *_bridge_vars(me, peer),
-                ("last_sent_callee_id_name", peer_profile.caller_id_name),
-                ("last_sent_callee_id_number", peer_profile.caller_id_number),
-            ]
+    def _created(self, caller: Session, leg: OutboundLeg) -> None:
+        """What the caller records as the leg's channel is created."""
+        channel = caller.channel
+        profile = leg.session.channel.profile
+        assert profile is not None
+        for name in ("dialed_user", "dialed_domain"):
+            if name in leg.target.variables:
+                channel.set_var(name, leg.target.variables[name])
+        channel.set_var("originate_signal_bond", leg.uuid)
+        caller.bond = leg.session
+        channel.push_var(
+            "originated_legs", f"{leg.uuid};{profile.callee_id_name};{profile.callee_id_number}"
         )
-        me.fire(
-            "CALL_UPDATE",
-            pre=[
-                ("Direction", "SEND"),
-                ("Sent-Callee-ID-Name", peer_profile.caller_id_name),
-                ("Sent-Callee-ID-Number", peer_profile.caller_id_number),
-                ("Bridged-To", peer.uuid),
-            ],
-        )
+        for hook in list(caller.leg_hooks):
+            hook(leg.session)
 
+    def _progress(self, leg: OutboundLeg) -> None:
+        """A leg rings (180) or sends early media (183): the caller hears of it."""
+        caller = self.caller
+        if caller is None or not caller.up:
+            return
+        channel = caller.channel
+        leg_profile = leg.session.channel.profile
+        profile = channel.profile
+        if profile is not None and leg_profile is not None and self._group_size == 1:
+            profile.callee_id_name = leg_profile.callee_id_name
+            profile.callee_id_number = leg_profile.callee_id_number
+        if not (channel.answered or channel.early_media):
+            early = leg.early_media and not is_true(self._setting("ignore_early_media"))
+            if self.ringback or early:
+                caller.pre_answer()
+            elif not self._rang and not is_true(self._setting("ignore_ring_ready")):
+                caller.ring_ready()
+        self._rang = True
+        if profile is not None and not profile.times.progress:
+            profile.times.progress = self.switch.now_us()
 
-def unlink(a: Session, b: Session) -> None:
-    """End a bridge: CHANNEL_UNBRIDGE on the originator, bridge variables updated."""
-    a.channel.set_var("bridge_to", None)
-    b.channel.set_var("bridge_to", None)
-    cause = b.channel.hangup_cause or a.channel.hangup_cause or "NORMAL_CLEARING"
-    a.channel.set_var("bridge_hangup_cause", cause)
-    a.fire(
-        "CHANNEL_UNBRIDGE",
-        pre=[("Bridge-A-Unique-ID", a.uuid), ("Bridge-B-Unique-ID", b.uuid)],
-    )
-    a.partner = None
-    b.partner = None
-    a.bridge_originator = False
+    async def _race(self, legs: list[OutboundLeg], delays: dict[OutboundLeg, float]) -> Outcome:
+        switch, caller = self.switch, self.caller
+        loop = switch.loop
+        pending = {leg.outcome: leg for leg in legs}
+        timeout: asyncio.Future[str] = loop.create_future()
+        timers = [loop.call_later(switch.scaled(self._timeout()), _settle, timeout, "timeout")]
+        for leg in legs:
+            limit = _seconds(leg.variables.get("leg_timeout", ""))
+            if limit:
+                timers.append(
+                    loop.call_later(
+                        switch.scaled(limit + delays[leg]), leg.cancel, "ALLOTTED_TIMEOUT"
+                    )
+                )
+        try:
+            while pending:
+                waiters: set[asyncio.Future[str]] = {*pending, timeout}
+                if caller is not None:
+                    waiters.add(caller.ended)
+                done, _ = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+                if caller is not None and caller.ended.done():
+                    for leg in pending.values():
+                        leg.cancel("ORIGINATOR_CANCEL")
+                    return Outcome(None, "ORIGINATOR_CANCEL")
+                for future in done:
+                    pending.pop(future, None)
+                winner = next((leg for leg in legs if _answered(leg)), None)
+                if winner is not None:
+                    losers = [leg for leg in legs if leg is not winner and leg.session.up]
+                    for leg in losers:
+                        leg.lose()
+                    await asyncio.gather(*(leg.session.done for leg in losers))
+                    return Outcome(winner, SUCCESS)
+                if timeout.done():
+                    for leg in pending.values():
+                        leg.cancel("NO_ANSWER")
+                    return Outcome(None, "NO_ANSWER")
+                if pending and all(leg.waiting_to_ring for leg in pending.values()):
+                    for leg in pending.values():
+                        leg.ring_now()
+        finally:
+            for timer in timers:
+                timer.cancel()
+        return Outcome(None, legs[0].outcome.result())
 
-
-async def bridge_app(session: Session, data: str) -> None:
-    """The ``bridge`` application: ring the dial string, bridge the winner, wait for the end."""
-    switch = session.switch
-    channel = session.channel
-    leg, cause = await originate(switch, data, originator=session)
-    if leg is None:
+    def _record(self, caller: Session, legs: list[OutboundLeg], outcome: Outcome) -> None:
+        """The caller's variables once the group is over."""
+        channel = caller.channel
         channel.set_vars(
-            [
-                ("originate_disposition", cause),
-                ("DIALSTATUS", _dial_status(cause)),
-                ("originate_failed_cause", cause),
-            ]
+            [("originate_disposition", outcome.cause), ("DIALSTATUS", dial_status(outcome.cause))]
         )
-        handle_failure_cause(session, cause)
-        return
-    b = leg.session
-    if not session.up:
-        b.hangup("ORIGINATOR_CANCEL")
-        return
-    channel.set_vars([("originate_disposition", "SUCCESS"), ("DIALSTATUS", "SUCCESS")])
-    session.answer()
-    link(session, b)
-    leg.after_answer.set_result(None)
-    while session.up and b.up and session.partner is b:
-        await session.media_wait(None)
-    await asyncio.sleep(0)  # the far leg's own hangup events come first, as in FreeSWITCH
-    unlink(session, b)
-    if b.up:
-        b.hangup("NORMAL_CLEARING")
-    if session.up and channel.get_var("hangup_after_bridge").lower() in ("true", "yes", "1"):
-        session.hangup("NORMAL_CLEARING")
+        for leg in legs:
+            cause = leg.session.channel.hangup_cause or "NONE"
+            channel.push_var("originate_causes", f"{leg.uuid};{cause}")
+        if outcome.leg is not None:
+            channel.set_var("originate_signal_bond", None)
+            winner = outcome.leg.session.channel.profile
+            profile = channel.profile
+            if winner is not None and profile is not None:
+                channel.other = ("originatee", winner.copy())
+                profile.callee_id_name = winner.callee_id_name
+                profile.callee_id_number = winner.callee_id_number
 
 
-def _dial_status(cause: str) -> str:
-    return {
-        "USER_BUSY": "BUSY",
-        "NO_ANSWER": "NOANSWER",
-        "NO_USER_RESPONSE": "NOANSWER",
-        "ORIGINATOR_CANCEL": "CANCEL",
-        "INVALID_NUMBER_FORMAT": "INVALIDARGS",
-    }.get(cause, cause)
+def _answered(leg: OutboundLeg) -> bool:
+    return leg.outcome.done() and leg.outcome.result() == ANSWERED
 
 
-def _transfer_to_bridge(me: Session, peer: Session) -> None:
-    """What ``uuid_bridge`` records on a leg before taking it out of park."""
-    switch = me.switch
-    profile = _profile_of(me)
-    source = f"{switch.now_us() // 1_000_000}:{switch.new_uuid()}:uuid_br:{peer.uuid}"
-    me.channel.set_vars(
-        [
-            *_bridge_vars(me, peer),
-            ("original_destination_number", profile.destination_number),
-            ("original_caller_id_name", profile.caller_id_name),
-            ("original_caller_id_number", profile.caller_id_number),
-            ("transfer_history", source),
-            ("transfer_source", source),
-        ]
-    )
-    profile.transfer_source = source
-    profile.profile_index = str(int(profile.profile_index or "1") + 1)
+def _seconds(value: str) -> float:
+    return float(value) if value.isdigit() and int(value) > 0 else 0.0
 
 
-def uuid_bridge(a: Session, b: Session) -> None:
-    """``api uuid_bridge``: take two live channels out of what they do and bridge them."""
-    loop = a.switch.loop
-    phases = {
-        (uuid_, phase): loop.create_future()
-        for uuid_ in (a.uuid, b.uuid)
-        for phase in ("reset", "soft", "execute")
-    }
-    a_profile, b_profile = _profile_of(a), _profile_of(b)
-    now = a.switch.now_us()
-    a_profile.times.profile_created = b_profile.times.profile_created = now
-    a.channel.other = ("originatee", b_profile.copy())
-    b.channel.other = ("originator", a_profile.copy())
-    a.channel.set_var("uuid_bridge", b.uuid)
-    _transfer_to_bridge(a, b)
-    _transfer_to_bridge(b, a)
-    a_profile.callee_id_name = b_profile.orig_caller_id_name
-    a_profile.callee_id_number = b_profile.orig_caller_id_number
+def _settle(future: asyncio.Future[str], value: str) -> None:
+    if not future.done():
+        future.set_result(value)
 
-    def done(me: Session, phase: str) -> None:
-        phases[(me.uuid, phase)].set_result(True)
 
-    async def bridged(me: Session, peer: Session, originator: bool) -> None:
-        me.set_running_state("CS_HIBERNATE")
-        me.set_running_state("CS_RESET")
-        done(me, "reset")
-        if not await me.wait_until(phases[(peer.uuid, "reset")]):
-            return
-        me.set_running_state("CS_SOFT_EXECUTE")
-        done(me, "soft")
-        if originator and not await me.wait_until(phases[(peer.uuid, "soft")]):
-            return
-        if not originator and not await me.wait_until(phases[(peer.uuid, "execute")]):
-            return
-        me.channel.set_var("uuid_bridge", None)
-        if not originator:
-            me.channel.set_var("call_uuid", me.uuid)
-        me.fire(
-            "CHANNEL_EXECUTE",
-            post=[("Application", "uuid_bridge"), ("Application-Data", peer.uuid)],
-        )
-        done(me, "execute")
-        if originator:
-            if not await me.wait_until(phases[(peer.uuid, "execute")]):
-                return
-            link(me, peer)
-        while me.up and peer.up:
-            await me.media_wait(None)
-        if originator:
-            await asyncio.sleep(0)
-            unlink(me, peer)
-        if me.up:
-            me.hangup("NORMAL_CLEARING")
-
-    a.redirect = lambda: bridged(a, b, True)
-    b.redirect = lambda: bridged(b, a, False)
-    b.leave()
-    a.leave()
+async def originate(switch: Switch, dial: str, *, caller: Session | None = None) -> Outcome:
+    """Ring ``dial`` (see :class:`Originate`)."""
+    return await Originate(switch, dial, caller=caller).run()

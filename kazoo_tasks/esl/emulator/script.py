@@ -20,13 +20,12 @@ fires once, on the n-th occurrence of its trigger.
 
 from __future__ import annotations
 
-import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from functools import partial
 
-if TYPE_CHECKING:
-    from kazoo_tasks.esl.emulator.session import Session
+from kazoo_tasks.esl.emulator.session import Session
 
 log = logging.getLogger(__name__)
 
@@ -126,33 +125,58 @@ def press_after(seconds: float, digits: str) -> Step:
     return after(seconds).press(digits)
 
 
-async def _perform(session: Session, actions: tuple[Action, ...]) -> None:
+def _perform(session: Session, actions: tuple[Action, ...]) -> None:
+    """Schedule ``actions`` from now: every digit and hangup gets its due time at once,
+    so a loop that runs late still runs them in the order their emulated times give
+    (those due at the same time run in the order given)."""
     switch = session.switch
+    due = switch.loop.time()
+    plan: list[tuple[float, list[Callable[[], None]]]] = []
+
+    def at(when: float, deed: Callable[[], None]) -> None:
+        if plan and plan[-1][0] == when:
+            plan[-1][1].append(deed)
+        else:
+            plan.append((when, [deed]))
+
     for action in actions:
-        if not session.up:
-            return
         if action.kind == "wait":
-            await asyncio.sleep(switch.scaled(action.seconds))
+            due += switch.scaled(action.seconds)
         elif action.kind == "press":
             for index, digit in enumerate(action.value):
-                if not session.up:
-                    return
                 if index:
-                    await asyncio.sleep(switch.scaled(action.seconds))
-                session.receive_dtmf(digit, duration=action.duration, source=action.source)
+                    due += switch.scaled(action.seconds)
+                at(due, partial(_press, session, digit, action))
         elif action.kind == "hangup":
-            session.channel.set_var("sip_hangup_disposition", "recv_bye")
-            session.hangup(action.value or "NORMAL_CLEARING")
+            at(due, partial(_hang_up, session, action.value or "NORMAL_CLEARING"))
+    for when, deeds in plan:
+        switch.loop.call_at(when, _run_all, deeds)
+
+
+def _run_all(deeds: list[Callable[[], None]]) -> None:
+    for deed in deeds:
+        deed()
+
+
+def _press(session: Session, digit: str, action: Action) -> None:
+    if session.up:
+        session.receive_dtmf(digit, duration=action.duration, source=action.source)
+
+
+def _hang_up(session: Session, cause: str) -> None:
+    """The caller sends BYE."""
+    if session.up:
+        session.channel.set_var("sip_hangup_disposition", "recv_bye")
+        session.hangup(cause)
 
 
 def attach(session: Session, steps: list[Step] | tuple[Step, ...]) -> None:
     """Run ``steps`` on ``session`` (on the emulator's loop)."""
-    loop = session.switch.loop
     counts: dict[int, int] = {}
     waiting = []
     for step in steps:
         if step.event == "START":
-            loop.create_task(_perform(session, step.actions))
+            _perform(session, step.actions)
         else:
             waiting.append(step)
     if not waiting:
@@ -167,6 +191,6 @@ def attach(session: Session, steps: list[Step] | tuple[Step, ...]) -> None:
             key = id(step)
             counts[key] = counts.get(key, 0) + 1
             if counts[key] == step.nth:
-                loop.create_task(_perform(session, step.actions))
+                _perform(session, step.actions)
 
     session.observers.append(observe)

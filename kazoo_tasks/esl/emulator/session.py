@@ -15,16 +15,15 @@ import asyncio
 import logging
 import re
 from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kazoo_tasks.esl.emulator import sofia
-from kazoo_tasks.esl.emulator.channel import CALL_STATE_NUMBERS, Channel
+from kazoo_tasks.esl.emulator.channel import CALL_STATE_NUMBERS, PCMU, Channel, Codec
+from kazoo_tasks.esl.emulator.core import Core
 from kazoo_tasks.esl.emulator.events import Pairs
-
-if TYPE_CHECKING:
-    from kazoo_tasks.esl.emulator.switch import Switch
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +35,47 @@ SessionObserver = Callable[["Session", str, dict[str, str]], None]
 CommandHook = Callable[[str, str, str, str], None]
 """Called on the loop for each command the switch receives about a session:
 (kind, application or api command, arguments, Event-UUID)."""
+
+
+Application = Callable[["Session", str], Awaitable[None]]
+"""A dialplan application: ``app(session, data)`` runs it on the session."""
+
+
+@dataclass
+class ApplicationTable:
+    """The applications a switch knows, filled by its modules as FreeSWITCH's are."""
+
+    runs: dict[str, Application] = field(default_factory=dict)
+    zombie: set[str] = field(default_factory=set)
+    """Applications that still run on a hung-up channel (``SAF_ZOMBIE_EXEC``)."""
+
+    def load(self, applications: Mapping[str, Application], zombie: Iterable[str] = ()) -> None:
+        """Register a module's applications (and those of them that run when hung up)."""
+        self.runs.update(applications)
+        self.zombie.update(zombie)
+
+
+DtmfListener = Callable[[str], None]
+"""Takes each digit the caller presses while an application reads them."""
+
+
+@dataclass(frozen=True)
+class Dtmf:
+    """A digit in the channel's DTMF queue: ``duration`` in samples at 8 kHz, ``source``
+    ``RTP`` (RFC 2833), ``ENDPOINT`` (SIP INFO), ``INBAND`` or ``APP``."""
+
+    digit: str
+    duration: int
+    source: str
+
+
+@dataclass
+class Recording:
+    """A ``record_session`` media bug: when it started (loop time) and how to stop it."""
+
+    started: float
+    stop: Callable[[str], object]
+    """Called with the completion cause (``hangup`` when the channel goes)."""
 
 
 @dataclass
@@ -64,8 +104,11 @@ class LegKind:
 class Session:
     """The behaviour of one channel (see module docstring)."""
 
-    def __init__(self, switch: Switch, channel: Channel, leg: LegKind) -> None:
+    def __init__(
+        self, switch: Core, channel: Channel, leg: LegKind, applications: ApplicationTable
+    ) -> None:
         self.switch = switch
+        self.applications = applications
         self.channel = channel
         self.uuid = channel.uuid
         self.leg = leg
@@ -78,15 +121,26 @@ class Session:
         self.last_app = ""
         self.last_arg = ""
         self.partner: Session | None = None
+        """The session this one is bridged to."""
+        self.bond: Session | None = None
+        """The signalling partner (``signal_bond``, or ``originate_signal_bond`` while an
+        originate rings): the session a SIP leg tells about its failures and its hangup."""
         self.bridge_originator = False
         self.observers: list[SessionObserver] = []
         self.command_hooks: list[CommandHook] = []
         self.leg_hooks: list[Callable[[Session], None]] = []
         """Called with each outbound leg this channel's bridges create."""
-        self.dtmf_listener: Callable[[str], None] | None = None
-        self.recordings: dict[str, float] = {}
+        self.dtmf_queue: deque[Dtmf] = deque()
+        self._dtmf_listener: DtmfListener | None = None
+        self._dtmf_breaks = False
+        self.recordings: dict[str, Recording] = {}
+        self.on_destroy: list[Callable[[Session], None]] = []
+        """Called once the channel is destroyed (the switch forgets it)."""
         self.created_us = switch.now_us()
+        self.ended: asyncio.Future[str] = switch.loop.create_future()
+        """Resolved with the hangup cause as the channel hangs up."""
         self.done: asyncio.Future[str] = switch.loop.create_future()
+        """Resolved with the hangup cause once the channel is destroyed."""
         self.task: asyncio.Task[None] | None = None
         self._message_waiter: asyncio.Future[None] | None = None
         self._media_waiter: asyncio.Future[str] | None = None
@@ -138,25 +192,33 @@ class Session:
 
     def set_codecs(self) -> None:
         """Set the read and write codecs (PCMU), firing a CODEC event for each."""
-        self.channel.read_codec = True
-        self.channel.write_codec = True
-        self.fire(
-            "CODEC",
-            post=[
-                ("channel-read-codec-name", "PCMU"),
-                ("channel-read-codec-rate", "8000"),
-                ("channel-read-codec-bit-rate", "64000"),
-            ],
-        )
+        self.channel.write_codec = PCMU
+        self.set_read_codec(PCMU, site="CODEC_REAL_READ")
         self.fire(
             "CODEC",
             site="CODEC_WRITE",
             post=[
-                ("Channel-Write-Codec-Name", "PCMU"),
-                ("Channel-Write-Codec-Rate", "8000"),
-                ("Channel-Write-codec-bit-rate", "64000"),
+                ("Channel-Write-Codec-Name", PCMU.name),
+                ("Channel-Write-Codec-Rate", PCMU.rate),
+                ("Channel-Write-codec-bit-rate", PCMU.bit_rate),
             ],
         )
+
+    def set_read_codec(self, codec: Codec, *, site: str = "CODEC") -> None:
+        """Read with ``codec`` (``switch_core_session_set_read_codec``): a CODEC event and,
+        once the channel has them, ``read_codec``/``read_rate``."""
+        self.channel.read_codec = codec
+        self.fire(
+            "CODEC",
+            site=site,
+            post=[
+                ("channel-read-codec-name", codec.name),
+                ("channel-read-codec-rate", codec.rate),
+                ("channel-read-codec-bit-rate", codec.bit_rate),
+            ],
+        )
+        if "read_codec" in self.channel.variables:
+            self.channel.set_vars([("read_codec", codec.name), ("read_rate", codec.rate)])
 
     # -- variables ----------------------------------------------------------------------
     def expand(self, text: str) -> str:
@@ -166,8 +228,10 @@ class Session:
         return _VARIABLE_REF.sub(lambda m: self.channel.get_var(m.group(1)), text)
 
     # -- waiting and interrupting -------------------------------------------------------
-    async def media_wait(self, seconds: float | None) -> str:
-        """Let ``seconds`` of media time pass (``None``: until interrupted).
+    async def media_wait(self, seconds: float | None, *, since: float | None = None) -> str:
+        """Let ``seconds`` of media time pass (``None``: until interrupted), counted from
+        now or from ``since`` (a loop time: what happened then is due in deadline order
+        even when the loop runs late).
 
         Returns ``"done"``, or why it was cut short: ``"hangup"``, ``"break"``, ``"dtmf"``,
         ``"unbridge"`` ...
@@ -179,7 +243,8 @@ class Session:
         self._media_waiter = waiter
         handle = None
         if seconds is not None:
-            handle = loop.call_later(self.switch.scaled(seconds), _resolve, waiter, "done")
+            start = loop.time() if since is None else since
+            handle = loop.call_at(start + self.switch.scaled(seconds), _resolve, waiter, "done")
         try:
             return await waiter
         finally:
@@ -232,23 +297,70 @@ class Session:
         self.interrupt("break")
 
     def receive_dtmf(self, digit: str, *, duration: int = 2000, source: str = "APP") -> None:
-        """A DTMF digit from the caller: fire DTMF and hand the digit to whoever listens.
+        """A DTMF digit from the caller joins the channel's queue and is taken at once.
 
-        ``duration`` is in samples at 8 kHz (2000 = 250 ms, FreeSWITCH's default);
-        ``source`` is ``RTP`` (RFC 2833), ``ENDPOINT`` (SIP INFO), ``INBAND`` or ``APP``.
+        Taking a digit fires DTMF (FreeSWITCH fires it as ``switch_channel_dequeue_dtmf``
+        takes the digit) and hands it to the application listening (:meth:`listening`); a
+        parked channel takes and drops it. While a wait only breaks on DTMF
+        (:meth:`breaking_on_dtmf`, ``sleep``) the digit breaks it and stays queued, to be
+        taken by whatever reads next (the park loop, once the application returned).
+        ``duration`` is in samples at 8 kHz (2000 = 250 ms, FreeSWITCH's default).
         """
         if self.channel.hungup:
             return
-        self.fire(
-            "DTMF",
-            post=[
-                ("DTMF-Digit", digit),
-                ("DTMF-Duration", str(duration)),
-                ("DTMF-Source", source),
-            ],
-        )
-        if self.dtmf_listener is not None:
-            self.dtmf_listener(digit)
+        self.dtmf_queue.append(Dtmf(digit, duration, source))
+        if self._dtmf_breaks:
+            self.interrupt("dtmf")
+            return
+        self.take_dtmf()
+
+    def take_dtmf(self) -> None:
+        """Take every queued digit: fire DTMF for each and hand it to the listener."""
+        while self.dtmf_queue and not self._dtmf_breaks and not self.channel.hungup:
+            dtmf = self.dtmf_queue.popleft()
+            self.fire(
+                "DTMF",
+                post=[
+                    ("DTMF-Digit", dtmf.digit),
+                    ("DTMF-Duration", str(dtmf.duration)),
+                    ("DTMF-Source", dtmf.source),
+                ],
+            )
+            if self._dtmf_listener is not None:
+                self._dtmf_listener(dtmf.digit)
+
+    @contextmanager
+    def listening(self, listener: DtmfListener) -> Iterator[None]:
+        """Hand the caller's digits to ``listener`` while the block runs.
+
+        Digits already queued are handed over as soon as the application waits.
+        """
+        previous = self._dtmf_listener, self._dtmf_breaks
+        self._dtmf_listener, self._dtmf_breaks = listener, False
+        if self.dtmf_queue:
+            self.switch.loop.call_soon(self._take_for, listener)
+        try:
+            yield
+        finally:
+            self._dtmf_listener, self._dtmf_breaks = previous
+
+    def _take_for(self, listener: DtmfListener) -> None:
+        if self._dtmf_listener is listener:
+            self.take_dtmf()
+
+    @contextmanager
+    def breaking_on_dtmf(self) -> Iterator[None]:
+        """While the block runs, a digit breaks the media wait and stays queued.
+
+        This is a FreeSWITCH media loop with no input callback (``sleep``): it sees that a
+        digit is queued, stops, and leaves it to be taken later.
+        """
+        previous = self._dtmf_listener, self._dtmf_breaks
+        self._dtmf_listener, self._dtmf_breaks = None, True
+        try:
+            yield
+        finally:
+            self._dtmf_listener, self._dtmf_breaks = previous
 
     def transfer(self, destination: str, context: str = "") -> None:
         """``uuid_transfer``: leave the current extension for ``destination``."""
@@ -312,8 +424,20 @@ class Session:
             self.fire("CHANNEL_PROGRESS")
         return True
 
+    def set_partner_vars(self, pairs: Pairs) -> None:
+        """Set variables on the signalling partner if it is still up (FreeSWITCH's
+        ``switch_channel_set_variable_partner``); ``None`` deletes."""
+        bond = self.bond
+        if bond is not None and bond.up:
+            bond.channel.set_vars(pairs)
+
     def hangup(self, cause: str = "NORMAL_CLEARING") -> bool:
-        """Hang up now: fire CHANNEL_HANGUP and interrupt the running application."""
+        """Hang up now: fire CHANNEL_HANGUP and interrupt the running application.
+
+        The signalling partner learns the cause (``last_bridge_hangup_cause``, and the SIP
+        one as ``last_bridge_proto_specific_hangup_cause``), as ``switch_channel_hangup``
+        does.
+        """
         channel = self.channel
         if channel.hungup:
             return False
@@ -326,11 +450,17 @@ class Session:
         if channel.profile is not None:
             channel.profile.times.hungup = self.switch.now_us()
         partner = self.partner
-        if partner is not None and partner.up:
-            partner.channel.set_var("last_bridge_hangup_cause", cause)
-            if self.bridge_originator:
-                channel.set_var("last_bridge_role", "originator")
+        self.set_partner_vars([("last_bridge_hangup_cause", cause)])
+        proto = channel.get_var("proto_specific_hangup_cause")
+        if proto:
+            self.set_partner_vars([("last_bridge_proto_specific_hangup_cause", proto)])
+        if self.bridge_originator and partner is not None and partner.up:
+            channel.set_var("last_bridge_role", "originator")
+        elif partner is not None and partner.up:
+            channel.set_var("last_bridge_role", "originatee")
         self.fire("CHANNEL_HANGUP")
+        if not self.ended.done():
+            self.ended.set_result(cause)
         self.interrupt("hangup")
         self._wake()
         if partner is not None:
@@ -346,16 +476,14 @@ class Session:
         self, app: str, arg: str = "", *, app_uuid: str = "", via_sendmsg: bool = False
     ) -> None:
         """Run one application the way ``switch_core_session_exec`` does, with its events."""
-        from kazoo_tasks.esl.emulator import apps
-
         if not app_uuid:
             app_uuid = self.switch.new_uuid()
-        run = apps.APPLICATIONS.get(app)
+        run = self.applications.runs.get(app)
         if run is None:
             log.error("Invalid Application %s on %s", app, self.uuid)
             self.hangup("DESTINATION_OUT_OF_ORDER")
             return
-        if self.channel.hungup and app not in apps.ZOMBIE_APPLICATIONS:
+        if self.channel.hungup and app not in self.applications.zombie:
             return
         channel = self.channel
         data = self.expand(arg)
@@ -418,6 +546,7 @@ class Session:
             if self.messages:
                 await self.process_message(self.messages.popleft())
                 continue
+            self.take_dtmf()
             waiter: asyncio.Future[None] = loop.create_future()
             self._message_waiter = waiter
             try:
@@ -450,7 +579,7 @@ class Session:
             if self.channel.profile is not None:
                 self.channel.profile.times.transferred = self.switch.now_us()
             self.set_running_state("CS_ROUTING")
-            extension = self.switch.route(self, destination, context)
+            extension = self.switch.route(self.channel, destination, context)
             self.set_running_state("CS_EXECUTE")
 
     # -- the end ------------------------------------------------------------------------
@@ -459,10 +588,8 @@ class Session:
         channel = self.channel
         if not channel.hungup:
             self.hangup("NORMAL_CLEARING")
-        for path in list(self.recordings):
-            from kazoo_tasks.esl.emulator import apps
-
-            apps.stop_recording_session(self, path, cause="hangup")
+        for recording in list(self.recordings.values()):
+            recording.stop("hangup")
         self.set_running_state("CS_HANGUP")
         self.set_callstate("HANGUP")
         self.set_running_state("CS_REPORTING")
@@ -487,12 +614,18 @@ class Session:
                 caller_id=caller_id,
             )
         )
-        if self.leg.sip_caller is not None or self.leg.destination_url:
+        disposition = channel.get_var("sip_hangup_disposition")
+        if self.leg.destination_url and channel.hangup_cause in ("LOSE_RACE", "PICKED_OFF"):
+            channel.set_var("call_completed_elsewhere", "true")
+        if self.leg.destination_url and not channel.answered:
+            if not disposition:
+                channel.set_vars(sofia.OUTBOUND_CANCELLED)
+        elif self.leg.sip_caller is not None or self.leg.destination_url:
             channel.set_vars(
                 sofia.hangup_media_stats(
                     times.answered if times else 0,
                     times.hungup if times and times.hungup else now,
-                    sent_bye=channel.get_var("sip_hangup_disposition") != "recv_bye",
+                    sent_bye=disposition != "recv_bye",
                 )
             )
         self.fire("CHANNEL_HANGUP_COMPLETE", pre=[("Hangup-Cause", channel.hangup_cause)])
@@ -504,7 +637,8 @@ class Session:
         self.fire("CHANNEL_DESTROY")
         channel.running_state = "CS_DESTROY"
         self.fire("CHANNEL_STATE")
-        self.switch.forget(self)
+        for hook in list(self.on_destroy):
+            hook(self)
         if not self.done.done():
             self.done.set_result(channel.hangup_cause)
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from kazoo_tasks.esl.emulator.events import Pairs
 
 Q850 = {
+    "NONE": 0,
     "UNALLOCATED_NUMBER": 1,
     "NO_ROUTE_DESTINATION": 3,
     "NORMAL_CLEARING": 16,
@@ -25,22 +26,130 @@ Q850 = {
     "NUMBER_CHANGED": 22,
     "DESTINATION_OUT_OF_ORDER": 27,
     "INVALID_NUMBER_FORMAT": 28,
+    "FACILITY_REJECTED": 29,
     "NORMAL_UNSPECIFIED": 31,
     "NORMAL_CIRCUIT_CONGESTION": 34,
     "NETWORK_OUT_OF_ORDER": 38,
     "NORMAL_TEMPORARY_FAILURE": 41,
     "SWITCH_CONGESTION": 42,
+    "SERVICE_UNAVAILABLE": 63,
     "SERVICE_NOT_IMPLEMENTED": 79,
     "INCOMPATIBLE_DESTINATION": 88,
+    "MANDATORY_IE_MISSING": 96,
     "RECOVERY_ON_TIMER_EXPIRE": 102,
+    "INTERWORKING": 127,
     "ORIGINATOR_CANCEL": 487,
     "USER_NOT_REGISTERED": 606,
     "ALLOTTED_TIMEOUT": 602,
     "LOSE_RACE": 502,
     "MANAGER_REQUEST": 503,
     "ATTENDED_TRANSFER": 601,
+    "PROGRESS_TIMEOUT": 607,
 }
-"""Hangup causes and their Q.850 codes (``hangup_cause_q850``)."""
+"""Hangup causes and FreeSWITCH's numbers for them (Q.850 codes up to 127)."""
+
+
+def q850_code(cause: str) -> int:
+    """``hangup_cause_q850``: the cause's Q.850 code; FreeSWITCH's own causes (above 127:
+    ORIGINATOR_CANCEL, LOSE_RACE, ALLOTTED_TIMEOUT ...) report 16 (NORMAL_CLEARING)."""
+    code = Q850.get(cause, 16)
+    return code if code <= 127 else 16
+
+
+SIP_PHRASES = {
+    180: "Ringing",
+    183: "Session Progress",
+    200: "OK",
+    403: "Forbidden",
+    404: "Not Found",
+    408: "Request Timeout",
+    480: "Temporarily Unavailable",
+    484: "Address Incomplete",
+    486: "Busy Here",
+    487: "Request Terminated",
+    488: "Not Acceptable Here",
+    500: "Server Internal Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Server Time-out",
+    600: "Busy Everywhere",
+    603: "Decline",
+    604: "Does Not Exist Anywhere",
+}
+"""Reason phrases of the SIP responses a far end sends (RFC 3261)."""
+
+_SIP_TO_CAUSE = {
+    200: "NORMAL_CLEARING",
+    **dict.fromkeys((401, 402, 403, 407, 603, 608), "CALL_REJECTED"),
+    404: "UNALLOCATED_NUMBER",
+    **dict.fromkeys((485, 604), "NO_ROUTE_DESTINATION"),
+    **dict.fromkeys((408, 504), "RECOVERY_ON_TIMER_EXPIRE"),
+    410: "NUMBER_CHANGED",
+    **dict.fromkeys((413, 414, 416, 420, 421, 423, 505, 513), "INTERWORKING"),
+    480: "NO_USER_RESPONSE",
+    **dict.fromkeys((400, 481, 500, 503), "NORMAL_TEMPORARY_FAILURE"),
+    **dict.fromkeys((486, 600), "USER_BUSY"),
+    484: "INVALID_NUMBER_FORMAT",
+    **dict.fromkeys((488, 606), "INCOMPATIBLE_DESTINATION"),
+    502: "NETWORK_OUT_OF_ORDER",
+    405: "SERVICE_UNAVAILABLE",
+    **dict.fromkeys((406, 415, 501), "SERVICE_NOT_IMPLEMENTED"),
+    487: "ORIGINATOR_CANCEL",
+}
+"""mod_sofia's SIP status to hangup cause (``sofia_glue_sip_cause_to_freeswitch``)."""
+
+_CAUSE_TO_SIP = {
+    **dict.fromkeys(("UNALLOCATED_NUMBER", "NO_ROUTE_DESTINATION"), 404),
+    "USER_BUSY": 486,
+    "NO_USER_RESPONSE": 408,
+    **dict.fromkeys(("NO_ANSWER", "SUBSCRIBER_ABSENT", "NORMAL_UNSPECIFIED"), 480),
+    "CALL_REJECTED": 603,
+    "NUMBER_CHANGED": 410,
+    "DESTINATION_OUT_OF_ORDER": 502,
+    "INVALID_NUMBER_FORMAT": 484,
+    "FACILITY_REJECTED": 501,
+    **dict.fromkeys(
+        (
+            "NORMAL_CIRCUIT_CONGESTION",
+            "NETWORK_OUT_OF_ORDER",
+            "NORMAL_TEMPORARY_FAILURE",
+            "SWITCH_CONGESTION",
+        ),
+        503,
+    ),
+    "INCOMPATIBLE_DESTINATION": 488,
+    "SERVICE_NOT_IMPLEMENTED": 501,
+    "RECOVERY_ON_TIMER_EXPIRE": 504,
+    "ORIGINATOR_CANCEL": 487,
+}
+"""mod_sofia's hangup cause to the SIP status it answers with (``hangup_cause_to_sip``)."""
+
+
+def sip_status_cause(status: int) -> str:
+    """The hangup cause mod_sofia gives a leg refused with SIP ``status``."""
+    return _SIP_TO_CAUSE.get(status, "NORMAL_UNSPECIFIED")
+
+
+def cause_sip_status(cause: str) -> int:
+    """The SIP status mod_sofia sends for hangup ``cause``."""
+    return _CAUSE_TO_SIP.get(cause, 480)
+
+
+@dataclass(frozen=True)
+class SipRefusal:
+    """A far end's final error response to an INVITE, and the cause it gives the leg."""
+
+    status: int
+    phrase: str
+    cause: str
+
+    @classmethod
+    def of(cls, reject: str | int) -> SipRefusal:
+        """From a SIP status (``486``, ``"486"``) or a hangup cause (``"USER_BUSY"``)."""
+        text = str(reject).strip().upper()
+        status = int(text) if text.isdigit() else cause_sip_status(text)
+        cause = sip_status_cause(status) if text.isdigit() else text
+        return cls(status, SIP_PHRASES.get(status, "Unknown"), cause)
 
 
 @dataclass(frozen=True)
@@ -259,28 +368,64 @@ def outbound_created(
     originate_vars: Pairs,
     profile: SofiaProfile,
     rtp_port: int,
+    *,
+    originator: Pairs | None = None,
 ) -> Pairs:
-    """Variables of an outbound SIP leg (originate, bridge) when CHANNEL_CREATE fires."""
+    """Variables of an outbound SIP leg (originate, bridge) when CHANNEL_CREATE fires.
+
+    ``originator`` holds what the leg inherits from the channel that originates it (the
+    bridge application's caller: ``max_forwards`` ... ``call_uuid``, see
+    :func:`originator_vars`); without one (``api originate``) the leg is its own call.
+    The leg offers the caller's codec, or PCMU and PCMA of its own.
+    """
     host = destination_url.split("@", 1)[-1]
-    return [
-        ("direction", "outbound"),
-        ("is_outbound", "true"),
-        ("uuid", uuid),
-        ("call_uuid", uuid),
-        ("session_id", str(session_id)),
-        ("sip_local_network_addr", profile.ip),
-        ("sip_profile_name", profile.name),
-        ("video_media_flow", "disabled"),
+    variables = dict(originate_vars)
+    early = "false" if variables.get("ignore_early_media", "").lower() == "true" else "true"
+    local = _local_media(profile, rtp_port)
+    head: Pairs = [("direction", "outbound"), ("is_outbound", "true"), ("uuid", uuid)]
+    if originator is None:
+        head += [
+            ("call_uuid", uuid),
+            ("session_id", str(session_id)),
+            ("sip_local_network_addr", profile.ip),
+            ("sip_profile_name", profile.name),
+            ("video_media_flow", "disabled"),
+        ]
+    else:
+        head += [
+            ("session_id", str(session_id)),
+            ("sip_local_network_addr", profile.ip),
+            ("sip_profile_name", profile.name),
+        ]
+    head += [
         ("text_media_flow", "disabled"),
         ("channel_name", channel_name),
         ("sip_destination_url", f"sip:{destination_url}"),
-        *originate_vars,
-        ("originate_early_media", "false"),
-        ("originate_endpoint", "sofia"),
-        ("rtp_use_codec_string", "PCMU,PCMA"),
-        *_local_media(profile, rtp_port)[1:],
-        ("audio_media_flow", "sendrecv"),
-        _local_media(profile, rtp_port)[0],
+    ]
+    media: Pairs = [*local[1:], ("audio_media_flow", "sendrecv")]
+    if originator is None:
+        middle: Pairs = [
+            *originate_vars,
+            ("originate_early_media", early),
+            ("originate_endpoint", "sofia"),
+            ("rtp_use_codec_string", "PCMU,PCMA"),
+        ]
+    else:
+        caller = dict(originator)
+        middle = [
+            *originator,
+            *originate_vars,
+            ("originate_early_media", early),
+            ("originating_leg_uuid", caller["originator"]),
+            ("originate_endpoint", "sofia"),
+            ("rtp_use_codec_string", caller["originator_codec"]),
+        ]
+        media.append(("video_media_flow", "inactive"))
+    return [
+        *head,
+        *middle,
+        *media,
+        local[0],
         ("sip_outgoing_contact_uri", f"<sip:mod_sofia@{profile.ip}:{profile.port}>"),
         ("sip_req_uri", destination_url),
         ("sip_to_host", host),
@@ -289,6 +434,49 @@ def outbound_created(
         ("recovery_profile_name", profile.name),
         ("sofia_profile_url", profile.url),
     ]
+
+
+def originator_vars(caller_uuid: str, max_forwards: str, caller_sdp: str) -> Pairs:
+    """What an outbound leg inherits from the channel originating it, in FreeSWITCH's
+    order (``switch_core_session_outgoing_channel``)."""
+    hops = int(max_forwards) - 1 if max_forwards.isdigit() else 69
+    return [
+        ("max_forwards", str(hops)),
+        ("originator_codec", "PCMU@8000h@20i"),
+        ("originator", caller_uuid),
+        ("signal_bond", caller_uuid),
+        ("switch_m_sdp", caller_sdp),
+        ("call_uuid", caller_uuid),
+    ]
+
+
+def outbound_refused(destination_url: str, profile: SofiaProfile, refusal: SipRefusal) -> Pairs:
+    """Variables an outbound leg sets when the far end refuses the INVITE (4xx-6xx), before
+    it hangs up; the originating channel gets ``sip_invite_failure_*`` too."""
+    host, _, port = destination_url.partition("@")[2].partition(":")
+    port = port or "5060"
+    return [
+        ("sip_call_id", f"{random.getrandbits(128):032x}"),
+        ("sip_local_network_addr", profile.ip),
+        ("sip_reply_host", host),
+        ("sip_reply_port", port),
+        ("sip_network_ip", host),
+        ("sip_network_port", port),
+        ("sip_hangup_disposition", "recv_refuse"),
+        ("sip_invite_failure_status", str(refusal.status)),
+        ("sip_invite_failure_phrase", refusal.phrase),
+        ("sip_term_status", str(refusal.status)),
+        ("proto_specific_hangup_cause", f"sip:{refusal.status}"),
+        ("sip_term_cause", str(Q850.get(refusal.cause, 16))),
+    ]
+
+
+OUTBOUND_CANCELLED: Pairs = [
+    ("sip_hangup_disposition", "send_cancel"),
+    ("sip_invite_failure_status", "487"),
+    ("sip_invite_failure_phrase", "CANCEL"),
+]
+"""What an outbound leg that never answered records as it sends CANCEL (it hangs up)."""
 
 
 def outbound_progress(
@@ -331,18 +519,24 @@ def outbound_progress(
     ]
 
 
-def outbound_answer(profile: SofiaProfile, rtp_port: int, remote_ip: str) -> Pairs:
-    """Variables an outbound leg sets when the far end answers (before CHANNEL_ANSWER)."""
-    remote_port = 6100
-    remote_sdp = _sdp(
+FAR_END_RTP_PORT = 6100
+
+
+def _far_end_sdp(ip: str) -> str:
+    """The SDP a far end (a phone, a SIPp UAS) answers an INVITE with."""
+    return _sdp(
         "user1 53655765 2353687637",
-        remote_ip,
-        remote_port,
+        ip,
+        FAR_END_RTP_PORT,
         "0 101",
         "a=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n",
     )
+
+
+def outbound_answer(profile: SofiaProfile, rtp_port: int, remote_ip: str) -> Pairs:
+    """Variables an outbound leg sets when the far end answers (before CHANNEL_ANSWER)."""
     return [
-        *_remote_sdp(remote_sdp),
+        *_remote_sdp(_far_end_sdp(remote_ip)),
         *_negotiated_codec(),
         ("dtmf_type", "info"),
         *_local_media(profile, rtp_port)[1:],
@@ -350,7 +544,18 @@ def outbound_answer(profile: SofiaProfile, rtp_port: int, remote_ip: str) -> Pai
         ("rtp_use_pt", "0"),
         ("rtp_use_ssrc", str(random.randrange(1, 2**32))),
         ("remote_media_ip", remote_ip),
-        ("remote_media_port", str(remote_port)),
+        ("remote_media_port", str(FAR_END_RTP_PORT)),
+    ]
+
+
+def answered_peer_media(remote_ip: str) -> Pairs:
+    """What the originating channel learns as the leg it rings answers: the far end's SDP
+    (``switch_m_sdp``) and the media flows it negotiated."""
+    return [
+        ("switch_m_sdp", _far_end_sdp(remote_ip)),
+        ("video_media_flow", "inactive"),
+        ("text_media_flow", "inactive"),
+        ("audio_media_flow", "sendrecv"),
     ]
 
 
@@ -375,7 +580,7 @@ def hangup_cdr(
     """The CDR variables FreeSWITCH sets as a leg reaches CS_REPORTING."""
     out: Pairs = [
         ("hangup_cause", cause),
-        ("hangup_cause_q850", str(Q850.get(cause, 16))),
+        ("hangup_cause_q850", str(q850_code(cause))),
         ("digits_dialed", "none"),
         ("start_stamp", _stamp(created)),
         ("profile_start_stamp", _stamp(profile_created)),
