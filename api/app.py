@@ -18,7 +18,8 @@ from api.channels import resource as channels_resource
 from api.context import EXTENSION, ApiContext
 from api.crud import register_crud
 from api.documents import DocumentService
-from api.http import KazooApi, error_response
+from api.errors import ApiError
+from api.http import KazooApi, check_url, error_response
 from api.ratelimit import auth_limit, make_limiter
 from api.registrations import resource as registrations_resource
 from api.swagger import shared_models
@@ -97,5 +98,7 @@ def create_app(settings: Settings | None = None, store: DocumentStore | None = N
     channels_resource.register(api, context, shared)
     registrations_resource.register(api, context, shared)
     app.register_blueprint(blueprint)
+    app.before_request(check_url)
     app.register_error_handler(HTTPException, error_response)
+    app.register_error_handler(ApiError, error_response)
     return app

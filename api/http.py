@@ -16,6 +16,7 @@ from flask_restx import Api
 from werkzeug.exceptions import HTTPException
 
 from api.errors import ApiError, InvalidRequest
+from api.limits import check_request, parse_json
 
 log = logging.getLogger(__name__)
 
@@ -31,14 +32,32 @@ def request_id() -> str:
     return g.request_id
 
 
-def _base_envelope() -> dict[str, Any]:
+def base_envelope(request_id: str, auth_token: str = "") -> dict[str, Any]:
+    """The fields every answer carries (no Flask needed: the server's own 413 uses it)."""
     return {
-        "request_id": request_id(),
-        "auth_token": g.get("auth_token", ""),
+        "request_id": request_id,
+        "auth_token": auth_token,
         "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "version": API_VERSION,
         "node": "kazoo-tasks",
     }
+
+
+def error_envelope(
+    code: int, message: str, data: Any, request_id: str, auth_token: str = ""
+) -> dict[str, Any]:
+    """Kazoo's error envelope."""
+    return {
+        **base_envelope(request_id, auth_token),
+        "status": "error",
+        "error": str(code),
+        "message": message,
+        "data": data,
+    }
+
+
+def _base_envelope() -> dict[str, Any]:
+    return base_envelope(request_id(), g.get("auth_token", ""))
 
 
 def _json_response(body: dict[str, Any], code: int, headers: dict[str, str]) -> Response:
@@ -87,13 +106,7 @@ def error_response(error: BaseException) -> Response:
     else:
         log.exception("unhandled error on %s %s", request.method, request.path)
         code, message, data = 500, "internal_error", {"message": "internal error"}
-    body = {
-        **_base_envelope(),
-        "status": "error",
-        "error": str(code),
-        "message": message,
-        "data": data,
-    }
+    body = error_envelope(code, message, data, request_id(), g.get("auth_token", ""))
     return _json_response(body, code, headers)
 
 
@@ -113,13 +126,16 @@ def request_data() -> Any:
     raw = request.get_data(cache=True)
     if not raw.strip():
         return {}
-    try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidRequest({"message": "request body is not valid JSON"}) from None
+    body = parse_json(raw)
     if not isinstance(body, dict):
         raise InvalidRequest({"message": 'request body must be an object {"data": {...}}'})
     return body.get("data", {})
+
+
+def check_url() -> None:
+    """``before_request`` hook: refuse URLs that are not UTF-8 or carry too many query
+    parameters (:func:`api.limits.check_request`)."""
+    check_request(request.environ.get("PATH_INFO", ""), request.environ.get("QUERY_STRING", ""))
 
 
 def expected_revision() -> str | None:
