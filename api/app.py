@@ -22,6 +22,7 @@ from api.errors import ApiError
 from api.http import KazooApi, check_url, error_response
 from api.ratelimit import auth_limit, make_limiter
 from api.registrations import resource as registrations_resource
+from api.revocation import Revocations
 from api.swagger import shared_models
 from api.tokens import TokenSigner, signing_secret
 from kazoo_tasks import services
@@ -63,11 +64,13 @@ def create_app(settings: Settings | None = None, store: DocumentStore | None = N
     app.config.update(
         RESTX_MASK_SWAGGER=False, RESTX_ERROR_404_HELP=False, SWAGGER_UI_DOC_EXPANSION="list"
     )
+    client = services.redis_client(settings)
     context = ApiContext(
         settings=settings,
         store=store,
-        redis=services.redis_client(settings),
+        redis=client,
         tokens=TokenSigner(signing_secret(settings), settings.token_ttl),
+        revocations=Revocations(client, settings.namespace, settings.token_ttl),
     )
     app.extensions[EXTENSION] = context
     limiter = make_limiter(app, settings)
