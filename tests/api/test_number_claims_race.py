@@ -60,6 +60,24 @@ def other_process(api_settings: Settings, tmp_path: Path) -> Iterator[str]:
         process.stop()
 
 
+def race(contenders: list[tuple[LoggedIn, Crossbar]], did: str) -> dict[str, requests.Response]:
+    """Each contender saves a callflow with ``did``, all released at the same moment."""
+    barrier = threading.Barrier(len(contenders))
+    answers: dict[str, requests.Response] = {}
+
+    def save(who: LoggedIn, client: Crossbar) -> None:
+        body = {"numbers": [did], "flow": {"module": "hangup", "data": {}, "children": {}}}
+        barrier.wait()
+        answers[who.id] = client.put(f"/accounts/{who.id}/callflows", body)
+
+    threads = [threading.Thread(target=save, args=c) for c in contenders]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return answers
+
+
 def test_given_two_accounts_saving_the_same_did_at_once_then_exactly_one_wins_every_round(
     root: LoggedIn, store: DocumentStore, server: object, other_process: str
 ) -> None:
@@ -70,19 +88,7 @@ def test_given_two_accounts_saving_the_same_did_at_once_then_exactly_one_wins_ev
     outcomes: Counter[str] = Counter()
     for n in range(ROUNDS):
         did = f"+1415555{n:04d}"
-        barrier = threading.Barrier(len(contenders))
-        answers: dict[str, requests.Response] = {}
-
-        def save(who: LoggedIn, client: Crossbar, did: str = did, barrier=barrier) -> None:
-            body = {"numbers": [did], "flow": {"module": "hangup", "data": {}, "children": {}}}
-            barrier.wait()
-            answers[who.id] = client.put(f"/accounts/{who.id}/callflows", body)
-
-        threads = [threading.Thread(target=save, args=c) for c in contenders]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(60)
+        answers = race(contenders, did)
         codes = sorted(answer.status_code for answer in answers.values())
         assert codes == [201, 400], {k: v.text for k, v in answers.items()}
         winner = next(k for k, v in answers.items() if v.status_code == 201)
