@@ -105,7 +105,10 @@ def account_scoped(view: View) -> View:
     @functools.wraps(view)
     def wrapper(*args: Any, account_id: str, **kwargs: Any) -> Any:
         auth: Auth = g.auth
-        target = AccountService(current().store).lookup(account_id)
+        if account_id == auth.account_id:
+            target: dict[str, Any] | None = auth.account  # looked up by ``authenticated``
+        else:
+            target = AccountService(current().store).lookup(account_id)
         if target is None:
             if auth.is_superduper_admin and is_account_id(account_id):
                 raise NotFoundError({"message": "bad identifier", "cause": account_id})

@@ -55,6 +55,8 @@ def server_command(server: str, port: int, gunicorn_workers: int) -> list[str]:
     """How each server under test is started (both serve ``api.app:create_app()``)."""
     if server == "waitress":
         return [str(BIN / "kazoo-tasks"), "api", "--port", str(port)]
+    if not (BIN / "gunicorn").exists():
+        raise SystemExit("gunicorn is not installed: .venv/bin/pip install -e '.[bench]'")
     return [
         str(BIN / "gunicorn"),
         "-k",
