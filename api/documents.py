@@ -1,11 +1,14 @@
 """The generic document service behind every CRUD resource: validate with the resource's
 marshmallow schema, stamp the private fields, check uniqueness and revisions, store, then
-let the resource update what depends on the document elsewhere.
+let the resource update what depends on the document elsewhere. Deletes are soft, as in
+Kazoo (:mod:`kazoo_tasks.docstore.soft_delete`): a deleted document is 404 and unlisted
+until a system admin restores it or the housekeeping purge removes it.
 
 One :class:`DocumentService` per resource, parameterized by a :class:`ResourceSpec`
 (schema, ``pvt_type``, list summary, rules); resources only add what is theirs through
-:class:`DocumentRules`: ``prepare`` before a save, ``after_save`` / ``after_delete`` once
-it is done (callflows claim and release their numbers there).
+:class:`DocumentRules`: ``prepare`` before a save (callflows claim their numbers there),
+``save_failed`` when the save does not happen, ``after_save`` / ``after_delete`` once it
+is done (callflows release numbers there).
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 Parameters are OWASP's minimum for argon2id (19 MiB of memory, 2 passes, 1 lane): about
 20-30 ms and 19 MiB per hash here, so a burst of logins on the API's threads stays within
-reach of a small machine. Hashes carry their parameters, so raising them later only needs
-a rehash at the next login (:func:`needs_rehash`).
+reach of a small machine. Hashes carry their parameters, so hashes made with older ones
+still verify after they are raised.
 """
 
 from __future__ import annotations
@@ -34,11 +34,6 @@ def verify_or_waste(password_hash: str | None, password: str) -> bool:
         verify_password(_DUMMY_HASH, password)
         return False
     return verify_password(password_hash, password)
-
-
-def needs_rehash(password_hash: str) -> bool:
-    """Whether ``password_hash`` was made with other parameters than today's."""
-    return _HASHER.check_needs_rehash(password_hash)
 
 
 _DUMMY_HASH = hash_password("no user has this password")
