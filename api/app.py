@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib
 
 from flask import Blueprint, Flask
-from werkzeug.exceptions import HTTPException
 
 from api.accounts import resource as accounts_resource
 from api.auth import resource as auth_resource
@@ -18,7 +17,6 @@ from api.channels import resource as channels_resource
 from api.context import EXTENSION, ApiContext
 from api.crud import register_crud
 from api.documents import DocumentService
-from api.errors import ApiError
 from api.http import KazooApi, check_url, error_response
 from api.ratelimit import auth_limit, make_limiter
 from api.registrations import resource as registrations_resource
@@ -102,6 +100,5 @@ def create_app(settings: Settings | None = None, store: DocumentStore | None = N
     registrations_resource.register(api, context, shared)
     app.register_blueprint(blueprint)
     app.before_request(check_url)
-    app.register_error_handler(HTTPException, error_response)
-    app.register_error_handler(ApiError, error_response)
+    app.register_error_handler(Exception, error_response)  # outside the resources too
     return app

@@ -1,6 +1,7 @@
 """HTTP plumbing shared by every resource: Kazoo's envelope, request ids, request bodies,
 revisions (``If-Match`` / ``rev``) and one error handler that answers every failure
-(ours, Werkzeug's, Flask-Limiter's, a crash) with Kazoo's error envelope."""
+(ours, Werkzeug's, Flask-Limiter's, an unreachable Redis or store: 503, a crash: 500)
+with Kazoo's error envelope."""
 
 from __future__ import annotations
 
@@ -11,16 +12,20 @@ import time
 import uuid
 from typing import Any
 
+import redis
 from flask import Response, g, request
 from flask_restx import Api
 from werkzeug.exceptions import HTTPException
 
 from api.errors import ApiError, InvalidRequest
 from api.limits import check_request, parse_json
+from kazoo_tasks.docstore import Unavailable
 
 log = logging.getLogger(__name__)
 
 API_VERSION = "kazoo-tasks 0.1.0"
+UNREACHABLE = (redis.ConnectionError, redis.TimeoutError, Unavailable)
+"""Failures of a back end, not of the request: 503, the client retries."""
 _REQUEST_ID = re.compile(r"^[\w.-]{1,64}$")
 
 
@@ -103,6 +108,11 @@ def error_response(error: BaseException) -> Response:
                 headers["Retry-After"] = str(int(retry_after))
         if code == 405 and error.valid_methods:  # type: ignore[attr-defined]
             headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore[attr-defined]
+    elif isinstance(error, UNREACHABLE):
+        log.warning("a back end is unreachable (%s %s): %s", request.method, request.path, error)
+        code, message = 503, "service_unavailable"
+        data = {"message": "a back end (Redis or the document store) is unreachable; retry"}
+        headers["Retry-After"] = "1"
     else:
         log.exception("unhandled error on %s %s", request.method, request.path)
         code, message, data = 500, "internal_error", {"message": "internal error"}
