@@ -16,7 +16,9 @@ from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from api.errors import InvalidRequest, ValidationFailed, field_error
+from api.switch.spool import MAX_RECORDING_BYTES
 from kazoo_tasks.config import Settings
+from kazoo_tasks.switch_files import PREFIX
 
 MAX_JSON_DEPTH = 200
 """Deepest JSON body accepted (arrays and objects). A callflow at its deepest
@@ -25,6 +27,7 @@ MAX_QUERY_PARAMS = 100
 """Most query-string parameters one request may carry (filters included)."""
 
 _MEDIA_UPLOAD = re.compile(r"^/v2/accounts/[^/]+/media/[^/]+/raw/?$")
+_RECORDING_UPLOAD = re.compile(rf"^{re.escape(PREFIX)}/files/")
 
 
 @dataclass(frozen=True)
@@ -33,21 +36,25 @@ class BodyLimits:
 
     body_bytes: int
     media_bytes: int
+    recording_bytes: int = MAX_RECORDING_BYTES
 
     @classmethod
     def from_settings(cls, settings: Settings) -> BodyLimits:
         return cls(settings.api_max_body_bytes, settings.media_max_bytes)
 
     def for_request(self, method: str, path: str) -> int:
-        """The limit for a request line: media uploads get theirs, anything else the
-        JSON body limit."""
+        """The limit for a request line: media uploads get theirs, recordings the switch
+        uploads (``PUT /switch/files/...``, spooled to disk as they stream) theirs,
+        anything else the JSON body limit."""
         if method.upper() == "POST" and _MEDIA_UPLOAD.match(path):
             return self.media_bytes
+        if method.upper() == "PUT" and _RECORDING_UPLOAD.match(path):
+            return self.recording_bytes
         return self.body_bytes
 
     @property
     def largest(self) -> int:
-        return max(self.body_bytes, self.media_bytes)
+        return max(self.body_bytes, self.media_bytes, self.recording_bytes)
 
 
 def _too_deep() -> ValidationFailed:

@@ -12,6 +12,8 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 
 from api.server import RunningServer
+from api.switch.directory import Directory
+from callflow.endpoints import CallContext, EndpointReader
 from callflow.router import NoRoute, Route, number_owner, route
 from kazoo_tasks.celery_app import make_app
 from kazoo_tasks.clock import now_gregorian
@@ -150,3 +152,32 @@ def test_given_deleted_documents_when_the_purge_task_runs_then_gone_after_the_re
         wait_for(purged)
     assert store.get(db, alive)["name"] == "alive"
     assert root.client.get(f"{devices}/{alive}").status_code == 200
+
+
+def test_given_a_deleted_device_and_user_when_the_switch_or_a_callflow_reaches_them_then_gone(
+    root: LoggedIn, store: DocumentStore
+) -> None:
+    """The SIP directory no longer lets a deleted device authenticate, and callflows no
+    longer ring a deleted device, nor a deleted user's devices."""
+    realm = root.account["realm"]
+    users, devices = f"/accounts/{root.id}/users", f"/accounts/{root.id}/devices"
+    owner = root.client.put(users, {"first_name": "O", "last_name": "W"}).json()["data"]["id"]
+    device = {
+        "name": "desk",
+        "owner_id": owner,
+        "sip": {"username": "desk1", "password": "pw-desk-1"},
+    }
+    made = root.client.put(devices, device)
+    assert made.status_code == 201, made.text
+    device_id = made.json()["data"]["id"]
+    reader = EndpointReader(
+        store, CallContext(account_id=root.id, realm=realm), lambda realm, user: None
+    )
+    assert Directory(store).lookup("desk1", realm) is not None
+    assert len(reader.device(device_id)) == 1 and len(reader.user(owner)) == 1
+
+    assert root.client.delete(f"{users}/{owner}").status_code == 200
+    assert reader.user(owner) == []
+    assert root.client.delete(f"{devices}/{device_id}").status_code == 200
+    assert Directory(store).lookup("desk1", realm) is None
+    assert reader.device(device_id) == []
