@@ -139,7 +139,11 @@ def test_given_deleted_documents_when_the_purge_task_runs_then_gone_after_the_re
 
     time.sleep(1.1)  # the retention is 0 s: anything deleted before this second goes
     app = make_app(api_settings)
-    with start_worker(app, pool="threads", concurrency=1, perform_ping_check=False):
+    # the purge walks every account database of the store (on the shared test CouchDB:
+    # every test's), so it may still be running when ours is done: let it finish
+    with start_worker(
+        app, pool="threads", concurrency=1, perform_ping_check=False, shutdown_timeout=120
+    ):
         app.send_task(PURGE_TASK)
 
         def purged() -> bool:

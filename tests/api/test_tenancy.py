@@ -42,9 +42,12 @@ UNSCOPED = {
     "/v2/swagger.json",
     "/static/<path:filename>",
     "/swaggerui/<path:filename>",
+    "/switch/directory",
+    "/switch/files/<account_id>/<doc_id>/<attachment>/<filename>",
 }
-"""Routes outside any account: logins, the caller's own token, creating an account below
-the caller's, the API's documents (their own tests cover them)."""
+"""Routes outside any account token: logins, the caller's own token, creating an account
+below the caller's, the API's documents, and what FreeSWITCH calls (allowed networks,
+basic auth, signed URLs: tests/switch_http). Their own tests cover them."""
 SYSTEM_ADMIN_ONLY = re.compile(r"/restore$")
 _PARAM = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
