@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib
 
 from flask import Blueprint, Flask
-from werkzeug.exceptions import HTTPException
 
 from api.accounts import resource as accounts_resource
 from api.auth import resource as auth_resource
@@ -18,9 +17,10 @@ from api.channels import resource as channels_resource
 from api.context import EXTENSION, ApiContext
 from api.crud import register_crud
 from api.documents import DocumentService
-from api.http import KazooApi, error_response
+from api.http import KazooApi, check_url, error_response
 from api.ratelimit import auth_limit, make_limiter
 from api.registrations import resource as registrations_resource
+from api.revocation import Revocations
 from api.swagger import shared_models
 from api.switch import http as switch_http
 from api.tokens import TokenSigner, signing_secret
@@ -63,11 +63,13 @@ def create_app(settings: Settings | None = None, store: DocumentStore | None = N
     app.config.update(
         RESTX_MASK_SWAGGER=False, RESTX_ERROR_404_HELP=False, SWAGGER_UI_DOC_EXPANSION="list"
     )
+    client = services.redis_client(settings)
     context = ApiContext(
         settings=settings,
         store=store,
-        redis=services.redis_client(settings),
+        redis=client,
         tokens=TokenSigner(signing_secret(settings), settings.token_ttl),
+        revocations=Revocations(client, settings.namespace, settings.token_ttl),
     )
     app.extensions[EXTENSION] = context
     limiter = make_limiter(app, settings)
@@ -99,5 +101,6 @@ def create_app(settings: Settings | None = None, store: DocumentStore | None = N
     registrations_resource.register(api, context, shared)
     app.register_blueprint(blueprint)
     switch_http.register(app, settings, store)
-    app.register_error_handler(HTTPException, error_response)
+    app.before_request(check_url)
+    app.register_error_handler(Exception, error_response)  # outside the resources too
     return app

@@ -1,5 +1,6 @@
 """What every request handler reaches: settings, the document store, Redis, the token
-signer and the per-resource services, held once per app in ``app.extensions``."""
+signer, the revoked tokens and the per-resource services, held once per app in
+``app.extensions``."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import redis
 from flask import current_app
 
 from api.documents import DocumentService
+from api.revocation import Revocations
 from api.tokens import TokenSigner
 from kazoo_tasks.config import Settings
 from kazoo_tasks.docstore import DocumentStore
@@ -24,6 +26,7 @@ class ApiContext:
     store: DocumentStore
     redis: redis.Redis
     tokens: TokenSigner
+    revocations: Revocations
     documents: dict[str, DocumentService] = field(default_factory=dict)
 
 

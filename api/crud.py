@@ -2,7 +2,9 @@
 from a :class:`~api.documents.ResourceSpec` (schema + ``pvt_type``), never copied.
 
 ``/v2/accounts/{account_id}/<name>``: GET list, PUT create;
-``/v2/accounts/{account_id}/<name>/{id}``: GET, POST replace, PATCH merge, DELETE.
+``/v2/accounts/{account_id}/<name>/{id}``: GET, POST replace, PATCH merge, DELETE (soft:
+``pvt_deleted``); ``/v2/accounts/{account_id}/<name>/{id}/restore``: PUT (system admins)
+brings a deleted document back.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from api.documents import DocumentService, ResourceSpec, public_view, summary_vi
 from api.http import expected_revision, ok, request_data
 from api.listing import ListQuery, Page
 from api.swagger import DocModels, ErrorDocs, SharedModels, document_models
-from api.tenancy import account_scoped, admin_to_write, authenticated
+from api.tenancy import account_scoped, admin_to_write, authenticated, system_admin_only
 
 ACCOUNT_ID_PARAM = {"description": "Account id (32 hex characters)", "pattern": "^[0-9a-f]{32}$"}
 LIST_PARAMS: dict[str, Any] = {
@@ -132,9 +134,28 @@ def register_crud(
             patch = edit("patch", service.patch, models.patch_request, "Patched")
 
             @ns.doc(f"delete_{spec.name}", params=REVISION_PARAMS)
-            @ns.response(200, "Deleted (the document as it was)", models.envelope)
+            @ns.response(200, "Soft-deleted (the document as it was)", models.envelope)
             @errors(401, 403, 404, 409)
             def delete(self, account_id: str, doc_id: str) -> Any:
                 return document_answer(service.delete(account_id, doc_id, expected_revision()))
+
+    if not spec.read_only:
+
+        @ns.route("/<doc_id>/restore")
+        @ns.doc(params={"account_id": ACCOUNT_ID_PARAM, "doc_id": "Id of a deleted document"})
+        class Restore(Resource):
+            method_decorators = [system_admin_only, *SCOPED]
+
+            @ns.doc(f"restore_{spec.name}")
+            @ns.response(200, "Restored", models.envelope)
+            @errors(
+                (400, "Its unique values or numbers are taken meanwhile"),
+                401,
+                (403, "Only a system admin restores"),
+                (404, "No such deleted document"),
+                409,
+            )
+            def put(self, account_id: str, doc_id: str) -> Any:
+                return document_answer(service.restore(account_id, doc_id))
 
     return CrudRoutes(api, ns, models, service)

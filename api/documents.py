@@ -1,11 +1,14 @@
 """The generic document service behind every CRUD resource: validate with the resource's
 marshmallow schema, stamp the private fields, check uniqueness and revisions, store, then
-let the resource update what depends on the document elsewhere.
+let the resource update what depends on the document elsewhere. Deletes are soft, as in
+Kazoo (:mod:`kazoo_tasks.docstore.soft_delete`): a deleted document is 404 and unlisted
+until a system admin restores it or the housekeeping purge removes it.
 
 One :class:`DocumentService` per resource, parameterized by a :class:`ResourceSpec`
 (schema, ``pvt_type``, list summary, rules); resources only add what is theirs through
-:class:`DocumentRules`: ``prepare`` before a save, ``after_save`` / ``after_delete`` once
-it is done (callflows claim and release their numbers there).
+:class:`DocumentRules`: ``prepare`` before a save (callflows claim their numbers there),
+``save_failed`` when the save does not happen, ``after_save`` / ``after_delete`` once it
+is done (callflows release numbers there).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from api.errors import NotFoundError, RevisionConflict, ValidationFailed
 from api.listing import ListQuery, Page, as_query_value, list_documents, value_at
 from kazoo_tasks.clock import now_gregorian
 from kazoo_tasks.docstore import Conflict, DocumentStore, NotFound, account_db
+from kazoo_tasks.docstore.soft_delete import is_deleted, marked_deleted, restored
 from schemas.base import DocumentSchema, is_reserved_key
 from schemas.errors import kazoo_errors
 
@@ -49,8 +53,13 @@ class DocumentRules:
         """What else must change once ``saved`` is stored (``previous``: the version it
         replaced, None when it was created): indexes in other databases and the like."""
 
+    def save_failed(
+        self, store: DocumentStore, account_id: str, doc: Document, existing: Document | None
+    ) -> None:
+        """Undo what ``prepare`` took for ``doc`` when its save failed (a conflict...)."""
+
     def after_delete(self, store: DocumentStore, account_id: str, deleted: Document) -> None:
-        """What else must change once ``deleted`` is gone."""
+        """What else must change once ``deleted`` is gone (soft-deleted)."""
 
 
 @dataclass(frozen=True)
@@ -144,7 +153,15 @@ class DocumentService:
     # -- reads ---------------------------------------------------------------------------
 
     def read(self, account_id: str, doc_id: str) -> Document:
-        """The stored document (404 if missing, of another type, or not a document id)."""
+        """The stored document (404 if missing, soft-deleted, of another type, or not a
+        document id)."""
+        doc = self._stored(account_id, doc_id)
+        if is_deleted(doc):
+            raise NotFoundError({"message": "bad identifier", "cause": doc_id})
+        return doc
+
+    def _stored(self, account_id: str, doc_id: str) -> Document:
+        """The stored document of this kind, deleted or not."""
         if not DOC_ID.match(doc_id):
             raise NotFoundError({"message": "bad identifier", "cause": doc_id})
         try:
@@ -156,9 +173,13 @@ class DocumentService:
         return doc
 
     def list(self, account_id: str, query: ListQuery) -> Page:
-        """A page of the account's documents of this kind."""
+        """A page of the account's documents of this kind (soft-deleted ones left out)."""
         return list_documents(
-            self.store, self._db(account_id), {"pvt_type": self.spec.pvt_type}, query
+            self.store,
+            self._db(account_id),
+            {"pvt_type": self.spec.pvt_type},
+            query,
+            predicate=lambda doc: not is_deleted(doc),
         )
 
     # -- writes --------------------------------------------------------------------------
@@ -175,7 +196,7 @@ class DocumentService:
             pvt_modified=now,
             pvt_vsn=SCHEMA_VERSION,
         )
-        saved = self.store.save(self._db(account_id), without_cleared(doc))
+        saved = self._save(account_id, without_cleared(doc), None)
         self.spec.rules.after_save(self.store, account_id, saved, None)
         return saved
 
@@ -201,15 +222,26 @@ class DocumentService:
         return self._save_over(account_id, existing, doc)
 
     def delete(self, account_id: str, doc_id: str, expected_rev: str | None = None) -> Document:
-        """Delete a document; returns what it was."""
+        """Soft-delete a document (``pvt_deleted``; purged after the retention time);
+        returns what it was."""
         existing = self.read(account_id, doc_id)
         check_revision(existing, expected_rev)
         try:
-            self.store.delete(self._db(account_id), doc_id, existing["_rev"])
+            self.store.save(self._db(account_id), marked_deleted(existing, now_gregorian()))
         except Conflict:
             raise RevisionConflict() from None
         self.spec.rules.after_delete(self.store, account_id, existing)
         return existing
+
+    def restore(self, account_id: str, doc_id: str) -> Document:
+        """Bring a soft-deleted document back, through the same checks as a save (its
+        unique values and numbers must still be free); 404 when it is not deleted."""
+        existing = self._stored(account_id, doc_id)
+        if not is_deleted(existing):
+            raise NotFoundError({"message": "not deleted", "cause": doc_id})
+        public = {k: v for k, v in public_view(existing).items() if k != "id"}
+        doc = self._checked(account_id, validate(self.spec.schema, public), existing)
+        return self._save_over(account_id, restored(existing, now_gregorian()), doc)
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -221,11 +253,19 @@ class DocumentService:
         kept = {k: v for k, v in existing.items() if is_reserved_key(k) and k != "id"}
         merged = {**kept, **doc, "pvt_modified": now_gregorian()}
         try:
-            saved = self.store.save(self._db(account_id), without_cleared(merged))
+            saved = self._save(account_id, without_cleared(merged), existing)
         except Conflict:
             raise RevisionConflict() from None
         self.spec.rules.after_save(self.store, account_id, saved, existing)
         return saved
+
+    def _save(self, account_id: str, doc: Document, existing: Document | None) -> Document:
+        """Store ``doc``; when that fails, the rules give back what ``prepare`` took."""
+        try:
+            return self.store.save(self._db(account_id), doc)
+        except Exception:
+            self.spec.rules.save_failed(self.store, account_id, doc, existing)
+            raise
 
     def _check_unique(self, account_id: str, doc: Document, own_id: str | None) -> None:
         errors: dict[str, Any] = {}
@@ -240,7 +280,7 @@ class DocumentService:
                 self._unique_db(account_id), {"pvt_type": self.spec.pvt_type, path: match}
             )
             for clash in clashes:
-                if clash["_id"] == own_id:
+                if clash["_id"] == own_id or is_deleted(clash):
                     continue
                 taken = value_at(clash, path)
                 shared = [v for v in values if v in (taken if isinstance(taken, list) else [taken])]

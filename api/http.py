@@ -1,6 +1,7 @@
 """HTTP plumbing shared by every resource: Kazoo's envelope, request ids, request bodies,
 revisions (``If-Match`` / ``rev``) and one error handler that answers every failure
-(ours, Werkzeug's, Flask-Limiter's, a crash) with Kazoo's error envelope."""
+(ours, Werkzeug's, Flask-Limiter's, an unreachable Redis or store: 503, a crash: 500)
+with Kazoo's error envelope."""
 
 from __future__ import annotations
 
@@ -11,15 +12,20 @@ import time
 import uuid
 from typing import Any
 
+import redis
 from flask import Response, g, request
 from flask_restx import Api
 from werkzeug.exceptions import HTTPException
 
 from api.errors import ApiError, InvalidRequest
+from api.limits import check_request, parse_json
+from kazoo_tasks.docstore import Unavailable
 
 log = logging.getLogger(__name__)
 
 API_VERSION = "kazoo-tasks 0.1.0"
+UNREACHABLE = (redis.ConnectionError, redis.TimeoutError, Unavailable)
+"""Failures of a back end, not of the request: 503, the client retries."""
 _REQUEST_ID = re.compile(r"^[\w.-]{1,64}$")
 
 
@@ -31,14 +37,32 @@ def request_id() -> str:
     return g.request_id
 
 
-def _base_envelope() -> dict[str, Any]:
+def base_envelope(request_id: str, auth_token: str = "") -> dict[str, Any]:
+    """The fields every answer carries (no Flask needed: the server's own 413 uses it)."""
     return {
-        "request_id": request_id(),
-        "auth_token": g.get("auth_token", ""),
+        "request_id": request_id,
+        "auth_token": auth_token,
         "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "version": API_VERSION,
         "node": "kazoo-tasks",
     }
+
+
+def error_envelope(
+    code: int, message: str, data: Any, request_id: str, auth_token: str = ""
+) -> dict[str, Any]:
+    """Kazoo's error envelope."""
+    return {
+        **base_envelope(request_id, auth_token),
+        "status": "error",
+        "error": str(code),
+        "message": message,
+        "data": data,
+    }
+
+
+def _base_envelope() -> dict[str, Any]:
+    return base_envelope(request_id(), g.get("auth_token", ""))
 
 
 def _json_response(body: dict[str, Any], code: int, headers: dict[str, str]) -> Response:
@@ -84,16 +108,15 @@ def error_response(error: BaseException) -> Response:
                 headers["Retry-After"] = str(int(retry_after))
         if code == 405 and error.valid_methods:  # type: ignore[attr-defined]
             headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore[attr-defined]
+    elif isinstance(error, UNREACHABLE):
+        log.warning("a back end is unreachable (%s %s): %s", request.method, request.path, error)
+        code, message = 503, "service_unavailable"
+        data = {"message": "a back end (Redis or the document store) is unreachable; retry"}
+        headers["Retry-After"] = "1"
     else:
         log.exception("unhandled error on %s %s", request.method, request.path)
         code, message, data = 500, "internal_error", {"message": "internal error"}
-    body = {
-        **_base_envelope(),
-        "status": "error",
-        "error": str(code),
-        "message": message,
-        "data": data,
-    }
+    body = error_envelope(code, message, data, request_id(), g.get("auth_token", ""))
     return _json_response(body, code, headers)
 
 
@@ -113,13 +136,16 @@ def request_data() -> Any:
     raw = request.get_data(cache=True)
     if not raw.strip():
         return {}
-    try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidRequest({"message": "request body is not valid JSON"}) from None
+    body = parse_json(raw)
     if not isinstance(body, dict):
         raise InvalidRequest({"message": 'request body must be an object {"data": {...}}'})
     return body.get("data", {})
+
+
+def check_url() -> None:
+    """``before_request`` hook: refuse URLs that are not UTF-8 or carry too many query
+    parameters (:func:`api.limits.check_request`)."""
+    check_request(request.environ.get("PATH_INFO", ""), request.environ.get("QUERY_STRING", ""))
 
 
 def expected_revision() -> str | None:

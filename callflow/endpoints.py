@@ -38,6 +38,7 @@ from typing import Any
 from kazoo_tasks.cache import Cache, origins
 from kazoo_tasks.docstore import DocumentStore, NotFound, account_db
 from kazoo_tasks.docstore.base import Document
+from kazoo_tasks.docstore.soft_delete import is_deleted
 from kazoo_tasks.keys import registration_key
 
 log = logging.getLogger(__name__)
@@ -306,13 +307,14 @@ class EndpointReader:
         return self.cache.get_or_build(key, build, origins=[origin])
 
     def document(self, doc_id: str) -> Document | None:
-        """One document of the account, or None."""
+        """One document of the account, or None (also when it is soft-deleted)."""
 
         def build() -> Document | None:
             try:
-                return self.store.get(self.db, doc_id)
+                doc = self.store.get(self.db, doc_id)
             except NotFound:
                 return None
+            return None if is_deleted(doc) else doc
 
         return self._read(("doc", self.db, doc_id), build, origins.doc(self.db, doc_id))
 
@@ -321,7 +323,7 @@ class EndpointReader:
 
         def build() -> list[Document]:
             found = self.store.find(self.db, {"pvt_type": "device", "owner_id": user_id})
-            return sorted(found, key=lambda doc: doc["_id"])
+            return sorted((d for d in found if not is_deleted(d)), key=lambda doc: doc["_id"])
 
         origin = origins.doc_type(self.db, "device")
         return self._read(("owned_devices", self.db, user_id), build, origin)

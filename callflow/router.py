@@ -29,6 +29,7 @@ import regex
 from kazoo_tasks.cache import Cache, Origin, origins
 from kazoo_tasks.docstore import NUMBERS_DB, Conflict, DocumentStore, NotFound, account_db
 from kazoo_tasks.docstore.base import Document
+from kazoo_tasks.docstore.soft_delete import is_deleted
 
 T = TypeVar("T")
 
@@ -105,7 +106,8 @@ def route_table(store: DocumentStore, account_id: str, cache: Cache | None = Non
     db = account_db(account_id)
 
     def build() -> RouteTable:
-        return _build_table(store.find(db, {"pvt_type": CALLFLOW_TYPE}))
+        found = store.find(db, {"pvt_type": CALLFLOW_TYPE})
+        return _build_table([doc for doc in found if not is_deleted(doc)])
 
     return _cached(cache, ("route_table", db), build, origins.doc_type(db, CALLFLOW_TYPE))
 
@@ -113,7 +115,7 @@ def route_table(store: DocumentStore, account_id: str, cache: Cache | None = Non
 def load_callflow(
     store: DocumentStore, account_id: str, callflow_id: str, cache: Cache | None = None
 ) -> Document | None:
-    """A callflow document of the account, or None when it does not exist."""
+    """A callflow document of the account, or None when it does not exist (or is deleted)."""
     db = account_db(account_id)
 
     def build() -> Document | None:
@@ -121,7 +123,7 @@ def load_callflow(
             doc = store.get(db, callflow_id)
         except NotFound:
             return None
-        return doc if doc.get("pvt_type") == CALLFLOW_TYPE else None
+        return doc if doc.get("pvt_type") == CALLFLOW_TYPE and not is_deleted(doc) else None
 
     return _cached(cache, ("callflow", db, callflow_id), build, origins.doc(db, callflow_id))
 
@@ -206,11 +208,6 @@ def is_did(number: str) -> bool:
 
 def _claimable(numbers: list[str]) -> list[str]:
     return sorted({str(n) for n in numbers if n and is_did(str(n))})
-
-
-def claimed_elsewhere(store: DocumentStore, account_id: str, numbers: list[str]) -> list[str]:
-    """The DIDs among ``numbers`` that another account has claimed."""
-    return [n for n in _claimable(numbers) if number_owner(store, n) not in (None, account_id)]
 
 
 def claim_numbers(

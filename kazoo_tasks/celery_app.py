@@ -19,6 +19,9 @@ from kazoo_tasks.config import Settings, get_settings
 CELERY_ROLES = ("callflow", "housekeeping")
 """Celery queues, one per role; a worker pool can serve one or several."""
 
+PURGE_INTERVAL = 3600.0
+"""Seconds between two purges of soft-deleted documents past their retention."""
+
 TASK_MODULES = ("callflow.tasks", "workers.housekeeping", "workers.registrations")
 
 
@@ -55,6 +58,11 @@ def celery_config(settings: Settings) -> dict[str, Any]:
                 "task": "kazoo.housekeeping.reap_calls",
                 "schedule": settings.reap_interval,
                 "options": {"expires": settings.reap_interval},
+            },
+            "purge-deleted": {
+                "task": "kazoo.housekeeping.purge_deleted",
+                "schedule": PURGE_INTERVAL,
+                "options": {"expires": PURGE_INTERVAL},
             },
         },
     }

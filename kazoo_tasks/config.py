@@ -97,6 +97,12 @@ class Settings:
     api_secret: str | None = None
     token_ttl: int = 3600
     api_auth_rate_limit: str = "10/minute"
+    api_threads: int = 8
+    api_connection_limit: int = 1000
+    api_channel_timeout: int = 30
+    api_max_body_bytes: int = 1_048_576
+    media_max_bytes: int = 11_534_336
+    soft_delete_retention: int = 30 * 86400
     switch_url: str | None = None
     switch_secret: str | None = None
     switch_password: str | None = None

@@ -18,7 +18,6 @@ AUDIO_CONTENT_TYPES = (
     "video/mp4",
     "video/webm",
 )
-MAX_MEDIA_BYTES = 11_534_336
 
 
 class Tts(SubSchema):
@@ -35,7 +34,9 @@ class MediaSchema(DocumentSchema):
     )
     description = string("Description (often the original file name)", min_length=1)
     content_type = string("MIME type of the audio", enum=AUDIO_CONTENT_TYPES)
-    content_length = integer("Size of the audio in bytes", minimum=1, maximum=MAX_MEDIA_BYTES)
+    content_length = integer(
+        "Size of the audio in bytes (set by the upload; at most KAZOO_MEDIA_MAX_BYTES)", minimum=1
+    )
     language = string("Language of the recording", default="en-us")
     prompt_id = string("System prompt this media stands for")
     source_id = doc_id("Document the media was recorded from")

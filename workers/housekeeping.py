@@ -6,6 +6,8 @@ whose FreeSWITCH node has had no heartbeat for ``Settings.node_down_grace`` seco
 that has had no event for ``Settings.orphan_timeout`` seconds, is closed by a synthetic
 ``CALL_REAPED`` event delivered through its inbox like any other event, so it is applied
 under the call's lock, exactly once, and ends with a CDR like any other call.
+``purge_deleted`` runs from beat too: soft-deleted documents older than
+``Settings.soft_delete_retention`` are removed for good (Kazoo's kt_cleanup).
 """
 
 from __future__ import annotations
@@ -20,12 +22,15 @@ from kazoo_tasks import inbox, services
 from kazoo_tasks.bus import WRITE_CDR_TASK
 from kazoo_tasks.callstate import ActiveCalls
 from kazoo_tasks.callstate.store import now
+from kazoo_tasks.clock import now_gregorian
 from kazoo_tasks.docstore import Conflict, DocumentStoreError, account_db
+from kazoo_tasks.docstore.soft_delete import purge_deleted
 from kazoo_tasks.events import CallEvent
 
 log = logging.getLogger(__name__)
 
 REAP_TASK = "kazoo.housekeeping.reap_calls"
+PURGE_TASK = "kazoo.housekeeping.purge_deleted"
 PING_TASK = "kazoo.housekeeping.ping"
 NODE_DOWN_CAUSE = "NODE_DOWN"
 ORPHANED_CAUSE = "ORPHANED"
@@ -98,3 +103,14 @@ def reap_calls(self: Task) -> int:
             active.forget(call_id, node)
             reaped += 1
     return reaped
+
+
+@shared_task(name=PURGE_TASK, bind=True, ignore_result=True)
+def purge_deleted_documents(self: Task) -> int:
+    """Remove the documents soft-deleted longer ago than the retention; returns how many."""
+    settings = self.app.kazoo_settings
+    store = services.process_document_store(settings)
+    purged = purge_deleted(store, now_gregorian() - settings.soft_delete_retention)
+    if purged:
+        log.info("purged %d soft-deleted documents", purged)
+    return purged

@@ -174,6 +174,12 @@ def register(api: Any, context: ApiContext, shared: SharedModels) -> None:
         def get(self, account_id: str) -> Any:
             return ok({"api_key": service.read(account_id)["pvt_api_key"]})
 
+        @ns.doc("rotate_account_api_key")
+        @ns.response(200, "A new api key; tokens issued from the old one are revoked", api_key)
+        @errors(403, 409)
+        def put(self, account_id: str) -> Any:
+            return ok({"api_key": service.rotate_api_key(account_id)})
+
 
 def _is_own(account_id: str) -> bool:
     """Whether the caller edits its own account (it may not enable or disable it)."""

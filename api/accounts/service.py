@@ -7,6 +7,7 @@ for hierarchy, tenancy checks and logins). ``pvt_tree`` lists the ancestors, roo
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
 import uuid
@@ -27,6 +28,8 @@ from api.listing import ListQuery, Page, list_documents
 from callflow.router import release_account_numbers
 from kazoo_tasks.clock import now_gregorian
 from kazoo_tasks.docstore import ACCOUNTS_DB, Conflict, DocumentStore, NotFound, account_db
+
+log = logging.getLogger(__name__)
 
 _ACCOUNT_ID = re.compile(r"^[0-9a-f]{32}$")
 _MIRROR_ATTEMPTS = 5
@@ -124,8 +127,23 @@ class AccountService(DocumentService):
             return data
         return {**data, "enabled": self.read(account_id).get("enabled", True)}
 
+    def rotate_api_key(self, account_id: str) -> str:
+        """Give the account a new api key (returned); tokens issued from the old one stop
+        working at once (they are bound to it, :mod:`api.tokens`)."""
+        existing = self.read(account_id)
+        api_key = secrets.token_hex(32)
+        changed = {**existing, "pvt_api_key": api_key, "pvt_modified": now_gregorian()}
+        try:
+            saved = self.store.save(account_db(account_id), changed)
+        except Conflict:
+            raise RevisionConflict() from None
+        self._mirror(saved)
+        log.info("api key of account %s rotated", account_id)
+        return api_key
+
     def delete(self, account_id: str, doc_id: str, expected_rev: str | None = None) -> Document:
-        """Delete an account without sub-accounts, with its database."""
+        """Delete an account without sub-accounts, with its database (accounts are not
+        soft-deleted: as in Kazoo, deleting one removes its database)."""
         existing = self.read(account_id)
         check_revision(existing, expected_rev)
         if self.store.find(ACCOUNTS_DB, self._descendants_selector(account_id), limit=1):

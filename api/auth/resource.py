@@ -1,7 +1,10 @@
-"""``PUT /v2/api_auth`` and ``PUT /v2/user_auth`` (rate limited; no token needed)."""
+"""``PUT /v2/api_auth`` and ``PUT /v2/user_auth`` (rate limited; no token needed), and
+``/v2/token_auth``: ``GET`` tells whether a token is valid, ``DELETE`` logs out (revokes
+it), as Kazoo's token_auth does."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import g
@@ -13,7 +16,10 @@ from api.context import ApiContext
 from api.documents import validate
 from api.http import ok, request_data
 from api.swagger import ErrorDocs, SharedModels, add_model, envelope
+from api.tenancy import Auth, authenticated
 from schemas.jsonschema import object_schema
+
+log = logging.getLogger(__name__)
 
 
 def register(api: Any, context: ApiContext, shared: SharedModels, limit: Any) -> None:
@@ -66,10 +72,25 @@ def register(api: Any, context: ApiContext, shared: SharedModels, limit: Any) ->
         @errors(400, (401, "Invalid credentials"), (429, "Too many attempts"))
         def put(self) -> Any:
             body = validate(schema.UserAuthRequest, request_data())
-            token, data = service.user_auth(
-                body["credentials"],
-                body.get("account_name"),
-                body.get("account_realm"),
-                body["method"],
-            )
-            return issued(token, data)
+            return issued(*service.user_auth(body))
+
+    @ns.route("/token_auth")
+    class TokenAuth(Resource):
+        method_decorators = [authenticated]
+
+        @ns.doc("token_auth_info")
+        @ns.response(200, "The token is valid: whose it is", token_envelope)
+        @errors(401)
+        def get(self) -> Any:
+            auth: Auth = g.auth
+            data = {**service.answer(auth.account, auth.user), "method": auth.claims.method}
+            return ok(data)
+
+        @ns.doc("token_auth_logout")
+        @ns.response(200, "Logged out: the token is revoked on every API instance")
+        @errors(401)
+        def delete(self) -> Any:
+            auth: Auth = g.auth
+            context.revocations.revoke(auth.claims)
+            log.info("token of account %s revoked (logout)", auth.account_id)
+            return ok({})

@@ -11,13 +11,16 @@ class ApiAuthRequest(SubSchema):
 
 class UserAuthRequest(SubSchema):
     credentials = string(
-        'md5 (or sha1) hex digest of "username:password", username lowercased',
-        required=True,
+        'Kazoo clients: md5 (or sha1) hex digest of "username:password", username lowercased',
         pattern=r"^[0-9a-f]{32}([0-9a-f]{8})?$",
     )
+    method = string("Hash of the credentials", enum=("md5", "sha"), default="md5")
+    username = string(
+        "The user's username (with password, instead of credentials)", min_length=1, max_length=256
+    )
+    password = string("The user's password (with username)", min_length=1, max_length=1024)
     account_name = string("Name of the user's account", min_length=1, max_length=128)
     account_realm = string("SIP realm of the user's account", min_length=1, max_length=253)
-    method = string("Hash of the credentials", enum=("md5", "sha"), default="md5")
 
 
 API_AUTH_EXAMPLE = {"api_key": "<the account's api key>"}

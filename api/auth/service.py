@@ -1,16 +1,22 @@
 """Credential checks and token issue. Every failure is the same 401 (no hint of which part
-was wrong)."""
+was wrong), and no credential is ever logged."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from api.accounts.service import AccountService
 from api.errors import Unauthorized, ValidationFailed, field_error
+from api.passwords import verify_or_waste
 from api.tokens import TokenSigner
+from api.users.service import token_credential
 from kazoo_tasks.docstore import DocumentStore, account_db
+from kazoo_tasks.docstore.soft_delete import is_deleted
 
 Document = dict[str, Any]
+
+log = logging.getLogger(__name__)
 
 
 class AuthService:
@@ -25,21 +31,47 @@ class AuthService:
         """Token for the account owning ``api_key``."""
         account = self.accounts.find_one(pvt_api_key=api_key)
         if account is None or account.get("enabled") is False:
+            log.info("api_auth refused")
             raise Unauthorized()
-        return self.tokens.issue(account["_id"], None, "api_auth"), self._answer(account, None)
+        token = self.tokens.issue(account["_id"], None, "api_auth", account["pvt_api_key"])
+        log.info("api_auth: token issued for account %s", account["_id"])
+        return token, self.answer(account, None)
 
-    def user_auth(
-        self,
-        credentials: str,
-        account_name: str | None,
-        account_realm: str | None,
-        method: str = "md5",
-    ) -> tuple[str, Document]:
-        """Token for the user whose credentials hash matches, in the named account."""
-        if account_name:
-            account = self.accounts.find_one(name=account_name)
-        elif account_realm:
-            account = self.accounts.find_one(realm=account_realm)
+    def user_auth(self, body: Document) -> tuple[str, Document]:
+        """Token for the user of the named account whose ``username`` and ``password``
+        match (argon2), or whose ``credentials`` digest matches (Kazoo's md5/sha1)."""
+        account = self._account(body.get("account_name"), body.get("account_realm"))
+        if "credentials" in body:
+            hash_field = "pvt_md5_auth" if body.get("method", "md5") == "md5" else "pvt_sha1_auth"
+            user = self._user(account, {hash_field: body["credentials"]})
+        elif "username" in body and "password" in body:
+            user = self._user(account, {"username": body["username"]})
+            stored = user.get("pvt_password_hash") if user is not None else None
+            if not verify_or_waste(stored, body["password"]):
+                user = None
+        else:
+            raise ValidationFailed(
+                {
+                    **field_error(
+                        "credentials", "required", "credentials, or username and password"
+                    ).data,
+                    **field_error(
+                        "password", "required", "credentials, or username and password"
+                    ).data,
+                }
+            )
+        if account is None or user is None:
+            log.info("user_auth refused")
+            raise Unauthorized()
+        token = self.tokens.issue(account["_id"], user["_id"], "user_auth", token_credential(user))
+        log.info("user_auth: token issued for user %s of account %s", user["_id"], account["_id"])
+        return token, self.answer(account, user)
+
+    def _account(self, name: str | None, realm: str | None) -> Document | None:
+        if name:
+            account = self.accounts.find_one(name=name)
+        elif realm:
+            account = self.accounts.find_one(realm=realm)
         else:
             raise ValidationFailed(
                 {
@@ -47,20 +79,18 @@ class AuthService:
                     **field_error("account_realm", "required", "account_name or realm").data,
                 }
             )
-        if account is None or account.get("enabled") is False:
-            raise Unauthorized()
-        hash_field = "pvt_md5_auth" if method == "md5" else "pvt_sha1_auth"
-        users = self.store.find(
-            account_db(account["_id"]), {"pvt_type": "user", hash_field: credentials}, limit=1
-        )
-        if not users or users[0].get("enabled") is False:
-            raise Unauthorized()
-        user = users[0]
-        token = self.tokens.issue(account["_id"], user["_id"], "user_auth")
-        return token, self._answer(account, user)
+        return account if account is not None and account.get("enabled") is not False else None
+
+    def _user(self, account: Document | None, match: Document) -> Document | None:
+        if account is None:
+            return None
+        users = self.store.find(account_db(account["_id"]), {"pvt_type": "user", **match})
+        live = [u for u in users if not is_deleted(u) and u.get("enabled") is not False]
+        return live[0] if live else None
 
     @staticmethod
-    def _answer(account: Document, user: Document | None) -> Document:
+    def answer(account: Document, user: Document | None) -> Document:
+        """What a login (or ``GET /v2/token_auth``) tells about the token's owner."""
         reseller = (account.get("pvt_tree") or [account["_id"]])[0]
         answer: Document = {
             "account_id": account["_id"],

@@ -57,6 +57,12 @@ def extend(routes: CrudRoutes, context: ApiContext, shared: SharedModels) -> Non
         def post(self, account_id: str, doc_id: str) -> Any:
             data, content_type = _upload()
             doc = service.store_audio(
-                documents, account_id, doc_id, data, content_type, expected_revision()
+                documents,
+                account_id,
+                doc_id,
+                data,
+                content_type,
+                context.settings.media_max_bytes,
+                expected_revision(),
             )
             return document_answer(doc)

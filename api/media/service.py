@@ -6,7 +6,7 @@ from __future__ import annotations
 from api.documents import Document, DocumentRules, DocumentService, check_revision
 from api.errors import NotFoundError, RevisionConflict, field_error
 from kazoo_tasks.docstore import Attachment, Conflict, NotFound, account_db
-from schemas.media import AUDIO_CONTENT_TYPES, MAX_MEDIA_BYTES
+from schemas.media import AUDIO_CONTENT_TYPES
 
 AUDIO_ATTACHMENT = "audio"
 """Name of the attachment holding a media document's audio (what playback reads)."""
@@ -20,9 +20,12 @@ def store_audio(
     media_id: str,
     data: bytes,
     content_type: str,
+    max_bytes: int,
     expected_rev: str | None = None,
 ) -> Document:
-    """Attach ``data`` as the media's audio; returns the updated media document."""
+    """Attach ``data`` (at most ``max_bytes``) as the media's audio; returns the updated
+    media document. The server refuses larger bodies before they are read
+    (:mod:`api.server`); a multipart form's ``file`` part is checked here again."""
     content_type = content_type.split(";")[0].strip().lower()
     if content_type not in AUDIO_CONTENT_TYPES:
         raise field_error(
@@ -33,10 +36,8 @@ def store_audio(
         )
     if not data:
         raise field_error("content_length", "minimum", "The upload is empty", target=1)
-    if len(data) > MAX_MEDIA_BYTES:
-        raise field_error(
-            "content_length", "maximum", "The upload is too large", target=MAX_MEDIA_BYTES
-        )
+    if len(data) > max_bytes:
+        raise field_error("content_length", "maximum", "The upload is too large", target=max_bytes)
     existing = documents.read(account_id, media_id)
     check_revision(existing, expected_rev)
     db = account_db(account_id)

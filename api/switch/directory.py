@@ -28,6 +28,7 @@ from xml.etree import ElementTree
 from kazoo_tasks.cache import Cache, origins
 from kazoo_tasks.docstore import ACCOUNTS_DB, DocumentStore, NotFound, account_db
 from kazoo_tasks.docstore.base import Document
+from kazoo_tasks.docstore.soft_delete import is_deleted
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +119,8 @@ class Directory:
         db = account_db(account_id)
 
         def build() -> Document | None:
-            found = self.store.find(db, {"pvt_type": "device", "sip.username": username}, limit=2)
+            found = self.store.find(db, {"pvt_type": "device", "sip.username": username})
+            found = [doc for doc in found if not is_deleted(doc)]  # deleted: gone
             if len(found) > 1:
                 log.error("SIP username %s is used by devices %s", username, found)
                 return None
@@ -127,13 +129,14 @@ class Directory:
         return self._cached(("sip_device", db, username), build, origins.doc_type(db, "device"))
 
     def document(self, db: str, doc_id: str) -> Document | None:
-        """Any document (the device's owner), or None."""
+        """Any document (the device's owner), or None (also when it is deleted)."""
 
         def build() -> Document | None:
             try:
-                return self.store.get(db, doc_id)
+                doc = self.store.get(db, doc_id)
             except NotFound:
                 return None
+            return None if is_deleted(doc) else doc
 
         return self._cached(("doc", db, doc_id), build, origins.doc(db, doc_id))
 

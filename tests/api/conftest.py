@@ -13,6 +13,7 @@ import pytest
 from api.app import create_app
 from api.server import RunningServer, start_in_thread
 from callflow import registry
+from kazoo_tasks import services
 from kazoo_tasks.config import Settings
 from kazoo_tasks.docstore import DocumentStore
 from tests.conftest import open_store
@@ -43,6 +44,23 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DocumentSt
 def api_settings(settings: Settings) -> Settings:
     """Test settings; logins are limited generously except where a test says otherwise."""
     return settings.with_overrides(api_auth_rate_limit="1000/minute", api_secret="test-secret")
+
+
+@pytest.fixture(params=["embedded", "couch"])
+def store_in_settings(request: pytest.FixtureRequest, api_settings: Settings) -> Settings:
+    """API settings that name their document store (embedded in ``data_dir``, or the test
+    CouchDB), so other processes (a worker, another API) open the same one. A test module
+    uses it by overriding ``api_settings`` and ``store`` with :func:`settings_store`."""
+    if request.param == "couch":
+        return api_settings.with_overrides(couchdb_url=request.getfixturevalue("couchdb_url"))
+    return api_settings
+
+
+def settings_store(settings: Settings) -> Iterator[DocumentStore]:
+    """The store ``settings`` name, closed afterwards (body of a ``store`` override)."""
+    value = services.document_store(settings)
+    yield value
+    value.close()
 
 
 @pytest.fixture
