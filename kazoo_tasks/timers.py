@@ -189,14 +189,16 @@ class TimerDrainer:
             due = self.wheel.claim(at)
             if not due:
                 break
-            self._deliver(due, at)
+            self.deliver(due, at)
             self.wheel.remove(due)
             delivered += len(due)
             if len(due) < CLAIM_BATCH:
                 break
         return delivered
 
-    def _deliver(self, due: list[ArmedTimer], now: float) -> None:
+    def deliver(self, due: list[ArmedTimer], now: float) -> None:
+        """Append a TIMER_FIRED for each timer to its call's inbox (one round trip) and
+        send ``handle_events`` once per call; the caller removes them from the wheel."""
         inbox.append_many(self._client, self._settings, [fired_event(t, now) for t in due])
         if self._producer is None:
             self._producer = Producer(self._app.connection_for_write())
