@@ -103,3 +103,14 @@ def stack(stack_factory: Callable[..., Stack]) -> Stack:
 def keys_of(client: redis.Redis, settings: Settings, call_id: str) -> list[str]:
     """Every Redis key of one call."""
     return list(client.scan_iter(call_key_pattern(settings.namespace, call_id), count=1000))
+
+
+@pytest.fixture
+def test_modules(tmp_path: Path) -> Iterator[list[Path]]:
+    """The modules of ``tests/modules`` registered by entry point in this process; yields
+    the ``python_path`` that makes worker processes find them too."""
+    from kazoo_tasks.testing import registered_modules
+    from tests.modules import ENTRY_POINTS, REPO_ROOT
+
+    with registered_modules(tmp_path / "test-modules", ENTRY_POINTS) as directory:
+        yield [directory, REPO_ROOT]
