@@ -1,0 +1,127 @@
+"""The step helper in the engine (real RabbitMQ, Redis and worker; the switch stand-in):
+bad data refused when the callflow is saved, every event delivered twice applied once, a
+refused command handed to the generator, a generator that does not replay the same way
+stopped cleanly."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.callflow.conftest import ACCOUNT_ID, cdr_of, node
+from tests.module_dist import installed_modules
+from tests.waiting import wait_for
+
+PROMPT = "tone_stream://prompt"
+INVALID = "tone_stream://invalid"
+DONE_TONE = "tone_stream://done"
+
+
+def menu(**children: dict) -> dict:
+    data = {"prompt": PROMPT, "invalid": INVALID, "retries": 2, "timeout": 1, "grace": 0.2}
+    return node("probe_menu", data, **children)
+
+
+def collect(seq: int) -> str:
+    return (
+        f"play_and_get_digits 1 1 1 1000 # {PROMPT} silence kazoo_collected_{seq} [0-9*#A-D]+ 2000"
+    )
+
+
+def test_given_a_step_module_node_with_bad_data_when_the_callflow_is_saved_through_the_api_then_it_is_refused_naming_the_fields(  # noqa: E501
+    test_modules, api_account
+):
+    bad = node("probe_menu", {"prompt": "ftp://nope", "invalid": INVALID, "retries": 0})
+
+    answer = api_account.client.put(
+        f"/accounts/{api_account.id}/callflows", {"numbers": ["3200"], "flow": bad}
+    )
+
+    assert answer.status_code == 400, answer.text
+    errors = answer.json()["data"]
+    assert set(errors) == {"flow.data.prompt", "flow.data.retries"}, errors
+
+
+def test_given_every_event_delivered_twice_when_the_caller_stays_silent_then_each_step_runs_once(
+    test_modules, worker, switch, save_callflow, documents
+):
+    switch.duplicate_events = True
+    save_callflow(
+        "cf-menu", menu(timeout=node("play", {"id": DONE_TONE, "answer": False})), ["3200"]
+    )
+
+    call_id = switch.park("3200", account_id=ACCOUNT_ID)
+
+    assert switch.wait_ended([call_id]) == []
+    assert switch.apps(call_id) == [
+        "answer",
+        collect(1),
+        f"playback {DONE_TONE}",
+        "hangup NORMAL_CLEARING",
+    ]
+    cdr = wait_for(lambda: cdr_of(documents, call_id))
+    moves = [t["outcome"] for t in cdr["trace"] if t.get("module") == "probe_menu"]
+    assert moves == ["wait", "continue:timeout"]
+
+
+def test_given_a_collect_that_the_switch_refuses_when_the_menu_retries_then_the_generator_gets_the_error_and_runs_out_of_retries(  # noqa: E501
+    test_modules, worker, switch, save_callflow
+):
+    switch.refuse_apps.add("play_and_get_digits")
+    save_callflow(
+        "cf-menu", menu(max_retries=node("play", {"id": DONE_TONE, "answer": False})), ["3200"]
+    )
+
+    call_id = switch.park("3200", account_id=ACCOUNT_ID)
+
+    assert switch.wait_ended([call_id]) == []
+    assert switch.apps(call_id) == [
+        "answer",
+        collect(1),
+        f"playback {INVALID}",
+        collect(3),
+        f"playback {INVALID}",
+        f"playback {DONE_TONE}",
+        "hangup NORMAL_CLEARING",
+    ]
+
+
+DRIFTING = """
+import itertools
+
+from callflow.steps import Play, StepModule
+
+_runs = itertools.count()
+
+
+class Drifting(StepModule):
+    def steps(self, ctx):
+        yield Play(f"tone_stream://run-{next(_runs)}")  # not the same step on a replay
+        yield Play("tone_stream://never")
+"""
+
+
+@pytest.fixture
+def drifting_module(tmp_path):
+    with installed_modules(
+        tmp_path, "drifting_module", DRIFTING, {"drift": "drifting_module:Drifting"}
+    ):
+        yield "drift"
+
+
+def test_given_a_step_module_that_does_not_replay_the_same_steps_when_its_step_completes_then_the_call_continues_to_its_wildcard_child(  # noqa: E501
+    drifting_module, worker, switch, save_callflow, documents
+):
+    flow = node(drifting_module, _=node("play", {"id": DONE_TONE, "answer": False}))
+    save_callflow("cf-drift", flow, ["3300"])
+
+    call_id = switch.park("3300", account_id=ACCOUNT_ID)
+
+    assert switch.wait_ended([call_id]) == []
+    assert switch.apps(call_id) == [
+        "playback tone_stream://run-0",
+        f"playback {DONE_TONE}",
+        "hangup NORMAL_CLEARING",
+    ]
+    cdr = wait_for(lambda: cdr_of(documents, call_id))
+    (crash,) = [t for t in cdr["trace"] if t.get("note", "").startswith("crashed")]
+    assert "StepReplayError" in crash["note"] and crash["outcome"] == "continue:_"
