@@ -37,6 +37,8 @@ class CommandSink(Protocol):
 
     def disarm_timer(self, ident: str) -> bool: ...
 
+    def note(self, module: str, text: str) -> None: ...
+
 
 class NodeContext:
     """Everything a module may use while it runs one node of one call."""
@@ -91,6 +93,10 @@ class NodeContext:
     def documents(self) -> DocumentStore:
         """The document store (for modules that read account documents)."""
         return self._documents()
+
+    def note(self, text: str) -> None:
+        """Add a line about this node to the call's trace (which the CDR keeps)."""
+        self._sink.note(str(self._node.get("module", "?")), text[:200])
 
     # -- the flow ----------------------------------------------------------------------
 

@@ -429,6 +429,10 @@ class Navigator:
         self.outbox.append(timer.outbox_entry("disarm"))
         return True
 
+    def note(self, module: str, text: str) -> None:
+        """A module's own line in the trace (``ctx.note``)."""
+        self._trace(step="note", module=module, note=text)
+
     def _trace(self, **entry: Any) -> None:
         record = self.record
         assert record is not None

@@ -274,7 +274,8 @@ class Collect(CommandStep):
     next ones, up to ``max_digits`` digits or a key of ``terminators``. The result has
     the ``digits`` and the ``terminator``; status TIMEOUT when no digit came (DONE
     otherwise, even with fewer than ``min_digits``: check ``len(result.digits)``).
-    ``invalid_prompt`` is not played by the switch: retry loops play their own message.
+    The switch plays no "invalid" prompt: retry loops play their own message. The trace
+    shows each step's result with its digits; ``secret`` (a PIN) shows them as ``*``.
     """
 
     max_digits: int = 1
@@ -283,6 +284,7 @@ class Collect(CommandStep):
     terminators: str = "#"
     prompt: str | None = None
     min_digits: int = 1
+    secret: bool = False
 
     def send(self, ctx: NodeContext, run: dict[str, Any]) -> None:
         if not 1 <= self.max_digits <= 128 or not 0 <= self.min_digits <= self.max_digits:
@@ -439,7 +441,7 @@ class StepModule(CallflowModule):
                 result = step.on_event(ctx, waiting["run"], event)
                 if result is None:
                     return outcomes.Wait()
-                step = self._record(progress, step, result, generator)
+                step = self._record(ctx, progress, step, result, generator)
             while True:
                 if len(done) >= self.max_steps:
                     raise RuntimeError(f"more than {self.max_steps} steps in one node")
@@ -448,14 +450,19 @@ class StepModule(CallflowModule):
                 if result is None:
                     progress["waiting"] = {"step": step.fingerprint(), "run": run}
                     return outcomes.Wait()
-                step = self._record(progress, step, result, generator)
+                step = self._record(ctx, progress, step, result, generator)
         except StopIteration as stop:
             progress["waiting"] = None
             return Continue() if stop.value is None else stop.value
 
     @staticmethod
-    def _record(progress: dict[str, Any], step: Step, result: Result, generator: Steps) -> Step:
-        """Keep ``result`` of ``step`` and get the next step (StopIteration at the end)."""
+    def _record(
+        ctx: NodeContext, progress: dict[str, Any], step: Step, result: Result, generator: Steps
+    ) -> Step:
+        """Keep ``result`` of ``step`` (and trace it) and get the next step (StopIteration at
+        the end)."""
+        digits = "*" * len(result.digits) if getattr(step, "secret", False) else result.digits
+        ctx.note(f"{type(step).__name__}: {result.status} {digits}".rstrip())
         progress["done"].append({"step": step.fingerprint(), "result": result.to_json()})
         progress["waiting"] = None
         if result.hung_up:

@@ -59,8 +59,13 @@ def test_given_every_event_delivered_twice_when_the_caller_stays_silent_then_eac
         "hangup NORMAL_CLEARING",
     ]
     cdr = wait_for(lambda: cdr_of(documents, call_id))
-    moves = [t["outcome"] for t in cdr["trace"] if t.get("module") == "probe_menu"]
-    assert moves == ["wait", "continue:timeout"]
+    menu_trace = [t for t in cdr["trace"] if t.get("module") == "probe_menu"]
+    assert [t["outcome"] for t in menu_trace if t["step"] != "note"] == ["wait", "continue:timeout"]
+    assert [t["note"] for t in menu_trace if t["step"] == "note"] == [
+        "Answer: done",
+        "Collect: timeout",
+        "Wait: timeout",
+    ]
 
 
 def test_given_a_collect_that_the_switch_refuses_when_the_menu_retries_then_the_generator_gets_the_error_and_runs_out_of_retries(  # noqa: E501

@@ -37,7 +37,13 @@ def collect_args(seq: int) -> str:
 
 def menu_moves(cdr: dict) -> list[tuple[str | None, str]]:
     """(event, outcome) of each step of probe_menu that the trace shows."""
-    return [(t.get("event"), t["outcome"]) for t in cdr["trace"] if t.get("module") == "probe_menu"]
+    menu = [t for t in cdr["trace"] if t.get("module") == "probe_menu" and t["step"] != "note"]
+    return [(t.get("event"), t["outcome"]) for t in menu]
+
+
+def step_notes(cdr: dict) -> list[str]:
+    """The step results probe_menu left in the trace."""
+    return [t["note"] for t in cdr["trace"] if t["step"] == "note"]
 
 
 SCENARIOS = {
@@ -45,16 +51,19 @@ SCENARIOS = {
         [s.on_playback(1).press("2")],
         [("answer", ""), (COLLECT, collect_args(1)), ("playback", SECOND_TONE)],
         ("CHANNEL_EXECUTE_COMPLETE", "continue:2"),
+        ["Answer: done", "Collect: done 2"],
     ),
     "a key in the grace period after the collect timed out": (
         [s.on_app(COLLECT).wait(10).press("2")],
         [("answer", ""), (COLLECT, collect_args(1)), ("playback", SECOND_TONE)],
         ("DTMF", "continue:2"),
+        ["Answer: done", "Collect: timeout", "Wait: done 2"],
     ),
     "silence": (
         [],
         [("answer", ""), (COLLECT, collect_args(1)), ("playback", TONE)],
         ("TIMER_FIRED:step_wait", "continue:timeout"),
+        ["Answer: done", "Collect: timeout", "Wait: timeout"],
     ),
     "a wrong key until the retries run out": (
         [s.on_playback(1).press("9"), s.on_playback(3).press("9")],
@@ -67,6 +76,7 @@ SCENARIOS = {
             ("playback", MAX_RETRIES_TONE),
         ],
         ("CHANNEL_EXECUTE_COMPLETE", "continue:max_retries"),
+        ["Answer: done", "Collect: done 9", "Play: done", "Collect: done 9", "Play: done"],
     ),
 }
 
@@ -75,7 +85,7 @@ SCENARIOS = {
 def test_given_the_probe_menu_when_the_caller_acts_then_the_menu_takes_the_matching_branch(
     scenario, stack_factory, account, test_modules
 ):
-    caller, expected_apps, last_move = SCENARIOS[scenario]
+    caller, expected_apps, last_move, notes = SCENARIOS[scenario]
     account.callflow(["3100"], menu_flow())
     stack = stack_factory(python_path=test_modules)
 
@@ -86,6 +96,7 @@ def test_given_the_probe_menu_when_the_caller_acts_then_the_menu_takes_the_match
     assert [c.kind for c in call.commands if c.kind != "api"][-1] == "hangup"
     cdr = wait_for(lambda: account.cdr(call.uuid), timeout=30.0, what="the CDR")
     assert menu_moves(cdr)[-1] == last_move
+    assert step_notes(cdr) == notes
 
 
 def test_given_the_probe_menu_when_the_caller_hangs_up_during_the_collect_then_the_node_stops_and_nothing_more_is_sent(  # noqa: E501
@@ -101,6 +112,7 @@ def test_given_the_probe_menu_when_the_caller_hangs_up_during_the_collect_then_t
     assert call.wait_hangup(timeout=30) == "NORMAL_CLEARING"
     cdr = wait_for(lambda: account.cdr(call.uuid), timeout=30.0, what="the CDR")
     assert menu_moves(cdr)[-1] == ("CHANNEL_EXECUTE_COMPLETE", "stop")
+    assert step_notes(cdr) == ["Answer: done", "Collect: hangup"]
     assert call.applications == [("answer", ""), (COLLECT, collect_args(1))]
 
 
@@ -121,3 +133,55 @@ def test_given_the_probe_menu_when_the_caller_hangs_up_during_the_grace_wait_the
     assert cdr["trace"][-1]["step"] == "end"
     assert [t for t in wheel.timers() if t.call_id == call.uuid] == []
     assert not [t for t in cdr["trace"] if "TIMER_FIRED" in t.get("event", "")]
+
+
+GREETING = "tone_stream://%(5000,0,400)"
+SAVED = "tone_stream://%(400,0,800)"
+
+
+def record_flow(directory: str) -> dict:
+    data = {"greeting": GREETING, "saved": SAVED, "directory": directory, "max_length": 30}
+    return node("probe_record", data)
+
+
+def test_given_the_probe_record_when_the_caller_skips_the_greeting_and_ends_with_pound_then_the_recording_and_its_length_are_kept(  # noqa: E501
+    stack_factory, account, test_modules, tmp_path
+):
+    account.callflow(["3300"], record_flow(str(tmp_path)))
+    stack = stack_factory(python_path=test_modules)
+    caller = [s.on_playback(1).wait(1).press("5"), s.on_app("record").wait(4).press("#")]
+
+    call = stack.emulator.place_call("3300", variables=account.variables, script=caller)
+
+    assert call.wait_hangup(timeout=30) == "NORMAL_CLEARING"
+    path = f"{tmp_path}/{call.uuid}.wav"
+    assert call.applications == [
+        ("answer", ""),
+        ("set", "playback_terminators=0123456789*#"),
+        ("playback", GREETING),
+        ("set", "playback_terminators=#"),
+        ("record", f"{path} 30"),
+        ("playback", SAVED),
+    ]
+    ccvs = wait_for(lambda: account.cdr(call.uuid), timeout=30.0)["custom_channel_vars"]
+    assert (ccvs["skipped_with"], ccvs["record_end"], ccvs["recording"]) == ("5", "#", path)
+    assert 3500 <= int(ccvs["recorded_ms"]) <= 5000  # 4 emulated seconds and the key's time
+
+
+def test_given_the_probe_record_when_the_caller_hangs_up_while_recording_then_the_step_reports_it_with_the_recording(  # noqa: E501
+    stack_factory, account, test_modules, tmp_path
+):
+    account.callflow(["3300"], record_flow(str(tmp_path)))
+    stack = stack_factory(python_path=test_modules)
+
+    call = stack.emulator.place_call(
+        "3300", variables=account.variables, script=[s.on_app("record").wait(3).hangup()]
+    )
+
+    assert call.wait_hangup(timeout=30) == "NORMAL_CLEARING"
+    cdr = wait_for(lambda: account.cdr(call.uuid), timeout=30.0)
+    ccvs = cdr["custom_channel_vars"]
+    assert ccvs["record_end"] == "hangup" and ccvs["recording"] == f"{tmp_path}/{call.uuid}.wav"
+    assert 2500 <= int(ccvs["recorded_ms"]) <= 3500
+    assert "skipped_with" not in ccvs
+    assert [a for a, _ in call.applications][-1] == "record"

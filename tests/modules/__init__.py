@@ -11,5 +11,6 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 ENTRY_POINTS = {
     "wait_digit": "tests.modules.wait_digit:WaitDigit",
     "probe_menu": "tests.modules.probe_menu:ProbeMenu",
+    "probe_record": "tests.modules.probe_record:ProbeRecord",
 }
 """The test modules, by the name callflow nodes use."""
