@@ -20,8 +20,9 @@ Nothing of the generator lives between events. Each event of the call **replays*
 from the start on whichever worker runs the event: the results of the steps already
 completed are kept in ``ctx.state`` (JSON) and sent back in, in order, without running
 the steps again; only the step that waits gets the event. So the generator must be
-deterministic: its decisions may depend on ``ctx.data``, the call (``ctx.call``) and
-the results it was given, never on the clock, randomness or anything it read outside of a
+deterministic: its decisions may depend on ``ctx.data``, what the call cannot change
+(caller id, account, dialed number) and the results it was given, never on the clock,
+randomness, call fields that change (``answered``...) or anything it read outside of a
 step. Each replayed step is checked against the one recorded: a module whose code
 changed under a live call (or that is not deterministic) fails, and the call goes on to
 the node's ``_`` child as for any module that raises.

@@ -23,6 +23,7 @@ ignored. docs/architecture.md compares this with Celery countdown tasks.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import time
@@ -159,6 +160,10 @@ class TimerWheel:
         if timers:
             self._client.zrem(self._key, *(t.member for t in timers))
 
+    def close(self) -> None:
+        """Close the Redis client's connections."""
+        self._client.close()
+
     def armed(self) -> int:
         """How many timers are armed (operators: a gauge worth watching)."""
         return int(self._client.zcard(self._key))
@@ -205,6 +210,13 @@ class TimerDrainer:
         for call_id in dict.fromkeys(t.call_id for t in due):
             self._sender.send(self._producer, call_id)
 
+    def close(self) -> None:
+        """Drop the broker connection (made again on the next delivery)."""
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            with contextlib.suppress(Exception):
+                producer.connection.close()
+
     def tick(self) -> None:
         """One drain from the worker's event loop; failures are logged (once per outage)
         and retried on the next tick, nothing is lost (claimed timers come due again)."""
@@ -214,7 +226,7 @@ class TimerDrainer:
             if self._failing_since is None:
                 self._failing_since = time.monotonic()
                 log.exception("timer drain failed; retrying every tick")
-            self._producer = None
+            self.close()
             return
         if self._failing_since is not None:
             log.info("timer drain recovered after %.1fs", time.monotonic() - self._failing_since)
@@ -230,6 +242,7 @@ class TimerDrainStep(bootsteps.StartStopStep):
     def __init__(self, parent: Any, **kwargs: Any) -> None:
         super().__init__(parent, **kwargs)
         self._tref: Any = None
+        self._drainer: TimerDrainer | None = None
 
     def start(self, parent: Any) -> None:
         app = parent.app
@@ -237,12 +250,16 @@ class TimerDrainStep(bootsteps.StartStopStep):
         client = redis.Redis.from_url(
             redis_url(settings), decode_responses=True, socket_timeout=2, socket_connect_timeout=2
         )
-        drainer = TimerDrainer(client, app, settings)
-        self._tref = parent.timer.call_repeatedly(settings.timer_interval, drainer.tick)
+        self._drainer = TimerDrainer(client, app, settings)
+        self._tref = parent.timer.call_repeatedly(settings.timer_interval, self._drainer.tick)
 
     def stop(self, parent: Any) -> None:
         if self._tref is not None:
             self._tref.cancel()
             self._tref = None
+        if self._drainer is not None:
+            self._drainer.close()
+            self._drainer.wheel.close()
+            self._drainer = None
 
     shutdown = stop
