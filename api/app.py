@@ -22,6 +22,7 @@ from api.http import KazooApi, error_response
 from api.ratelimit import auth_limit, make_limiter
 from api.registrations import resource as registrations_resource
 from api.swagger import shared_models
+from api.switch import http as switch_http
 from api.tokens import TokenSigner, signing_secret
 from kazoo_tasks import services
 from kazoo_tasks.config import Settings, get_settings
@@ -97,5 +98,6 @@ def create_app(settings: Settings | None = None, store: DocumentStore | None = N
     channels_resource.register(api, context, shared)
     registrations_resource.register(api, context, shared)
     app.register_blueprint(blueprint)
+    switch_http.register(app, settings, store)
     app.register_error_handler(HTTPException, error_response)
     return app

@@ -10,15 +10,13 @@ nothing, and itsdangerous is already installed with Flask (no new dependency).
 from __future__ import annotations
 
 import hashlib
-import os
-import secrets
 from dataclasses import dataclass
-from pathlib import Path
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from api.errors import Unauthorized
 from kazoo_tasks.config import Settings
+from kazoo_tasks.stored_secrets import stored_secret
 
 SECRET_FILE = "api_secret"
 _SALT = "kazoo-tasks.auth-token"
@@ -35,22 +33,7 @@ class TokenClaims:
 
 def signing_secret(settings: Settings) -> str:
     """``Settings.api_secret``, or a secret generated once and kept in ``data_dir``."""
-    if settings.api_secret:
-        return settings.api_secret
-    path = Path(settings.data_dir) / SECRET_FILE
-    try:
-        return path.read_text().strip()
-    except FileNotFoundError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    secret = secrets.token_urlsafe(48)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process wrote it first: use theirs
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as handle:
-        handle.write(secret)
-    return secret
+    return stored_secret(settings, SECRET_FILE, settings.api_secret)
 
 
 class TokenSigner:

@@ -65,7 +65,7 @@ from kazoo_tasks.callstate.record import (
 from kazoo_tasks.commands import validate_command
 from kazoo_tasks.config import Settings
 from kazoo_tasks.docstore.base import DocumentStore
-from kazoo_tasks.events import CallEvent
+from kazoo_tasks.events import RESYNC_HEADER, SYNTHETIC_HEADER, CallEvent
 from kazoo_tasks.stages import stamp
 from kazoo_tasks.timers import MAX_TIMER_SECONDS, TIMER_FIRED, ArmedTimer, timer_id
 
@@ -73,6 +73,22 @@ log = logging.getLogger(__name__)
 
 END_EVENTS = frozenset({"CHANNEL_HANGUP_COMPLETE", "CALL_REAPED"})
 """Events that end a call: the switch's, and the reaper's synthetic one."""
+STATE_LOST_EVENTS = frozenset(
+    {
+        "CHANNEL_ANSWER",
+        "CHANNEL_EXECUTE_COMPLETE",
+        "CHANNEL_BRIDGE",
+        "CHANNEL_UNBRIDGE",
+        "DTMF",
+        "RECORD_STOP",
+        "CHANNEL_HANGUP_COMPLETE",
+    }
+)
+"""Switch events that only come for a call we run: without its state, the state was lost
+(not ``COMMAND_ERROR``: a command published long ago can be refused after its call's
+keys expired)."""
+STATE_LOST_CAUSE = "NORMAL_TEMPORARY_FAILURE"
+"""Hangup cause of a call whose state was lost (Q.850 41: try again)."""
 TRACE_LIMIT = 200
 """Trace entries kept per call (the oldest are dropped and counted beyond that)."""
 _COMMAND_NAMESPACE = uuid.UUID("5d2d3c4e-6f1a-4d0e-9a43-4b7f0e6c2a11")
@@ -92,9 +108,13 @@ def _schema(schema_class: type[Schema]) -> Schema:
     return schema_class()
 
 
-def command_id(call_id: str, seq: int) -> str:
-    """The id of the call's ``seq``-th command: the same however often the step re-runs."""
-    return str(uuid.uuid5(_COMMAND_NAMESPACE, f"{call_id}#{seq}"))
+def command_id(call_id: str, seq: int, epoch: str = "") -> str:
+    """The id of the call's ``seq``-th command: the same however often the step re-runs.
+
+    ``epoch`` tells apart the commands of a record rebuilt after its state was lost (its
+    counter starts again at 0, and ids already claimed must not be met again)."""
+    seed = f"{call_id}#{epoch}#{seq}" if epoch else f"{call_id}#{seq}"
+    return str(uuid.uuid5(_COMMAND_NAMESPACE, seed))
 
 
 @dataclass(frozen=True)
@@ -124,11 +144,14 @@ class Navigator:
         if record is None:
             if event["name"] == "CHANNEL_PARK":
                 self._start(event)
+            elif event["name"] in STATE_LOST_EVENTS:
+                self._state_lost(event)
             else:
                 log.debug("call %s: %s for a call we do not run", event["call_id"], event["name"])
             return
         if self._seen(event) or record["status"] == STATUS_ENDED:
             return
+        self._trace_synthetic(event)
         name = event["name"]
         if name in END_EVENTS:
             self._ended(event)
@@ -172,9 +195,36 @@ class Navigator:
         self._trace(step="timer", event=_event_label(event), outcome="ignored", note="not armed")
         return False
 
+    def _trace_synthetic(self, event: CallEvent) -> None:
+        """Trace an event ecallmgr made or marked, with its reason: a refused command, or
+        what an ESL gap re-sync found (a recovered completion, a hangup or park, the
+        re-sync probe's completion)."""
+        headers = event.get("headers") or {}
+        note = headers.get(SYNTHETIC_HEADER) or headers.get(RESYNC_HEADER)
+        if note:
+            command = event.get("application_uuid")
+            self._trace(step="ecallmgr", event=event["name"], command=command, note=note)
+
+    def _state_lost(self, event: CallEvent) -> None:
+        """An event of a call ecallmgr controls, but the call has no state: Redis lost it
+        (restarted without persistence, or flushed). Nobody can run the call any more, so
+        it ends now, cleanly: hung up with :data:`STATE_LOST_CAUSE` if it is still up, and
+        a CDR (from what the event carries) either way."""
+        record = self.record = new_call_record(event)
+        record["account_id"] = record["ccvs"].get(ACCOUNT_CCV)
+        record["epoch"] = f"lost@{event.get('sequence') or event['received_at']}"
+        note = "call state lost (Redis restarted or flushed): the call cannot go on"
+        log.error("call %s: %s; ending it (%s)", event["call_id"], note, event["name"])
+        self._trace(step="state_lost", event=event["name"], note=note)
+        if event["name"] in END_EVENTS:
+            self._ended(event)
+        else:
+            self._end_flow(STATE_LOST_CAUSE)
+
     def _start(self, event: CallEvent) -> None:
         record = self.record = new_call_record(event)
         record["last_event"]["sequence"] = event.get("sequence", 0)
+        self._trace_synthetic(event)
         found = router.route(
             self.env.documents(),
             record["ccvs"].get(ACCOUNT_CCV),
@@ -183,6 +233,7 @@ class Navigator:
         )
         stamp("routed", record["call_id"])
         if isinstance(found, router.NoRoute):
+            record["account_id"] = found.account_id
             log.warning("call %s: not routed: %s", record["call_id"], found.reason)
             self._trace(step="route", outcome="no_route", note=found.reason)
             self._end_flow(found.cause)
@@ -378,7 +429,7 @@ class Navigator:
         record = self.record
         assert record is not None
         cmd: dict[str, Any] = {
-            "id": command_id(record["call_id"], record["command_seq"]),
+            "id": command_id(record["call_id"], record["command_seq"], record.get("epoch", "")),
             "call_id": record["call_id"],
             "node": record["node"],
             "kind": kind,

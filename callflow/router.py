@@ -72,10 +72,13 @@ class Route:
 
 @dataclass(frozen=True)
 class NoRoute:
-    """Why a call could not be routed (logged and traced; the call is hung up)."""
+    """Why a call could not be routed (logged and traced; the call is hung up).
+
+    ``account_id`` is the call's account when it is known (its CDR goes there)."""
 
     reason: str
     cause: str = "NO_ROUTE_DESTINATION"
+    account_id: str | None = None
 
 
 def _build_table(docs: list[Document]) -> RouteTable:
@@ -175,7 +178,7 @@ def route(
         return Route(account_id, table.callflows[pattern.callflow_id], "pattern", capture, named)
     if NO_MATCH in table.by_number and _all_digits(number):
         return Route(account_id, table.callflows[table.by_number[NO_MATCH]], NO_MATCH)
-    return NoRoute(f"no callflow of account {account_id} matches {number!r}")
+    return NoRoute(f"no callflow of account {account_id} matches {number!r}", account_id=account_id)
 
 
 # -- the system numbers database ----------------------------------------------------------

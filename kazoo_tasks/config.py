@@ -99,10 +99,17 @@ class Settings:
     api_secret: str | None = None
     token_ttl: int = 3600
     api_auth_rate_limit: str = "10/minute"
+    switch_url: str | None = None
+    switch_secret: str | None = None
+    switch_password: str | None = None
+    switch_allow: str = "127.0.0.0/8,::1/128"
+    switch_media_url_ttl: int = 600
+    recording_spool_dir: Path | None = None
     emulator_host: str = "127.0.0.1"
     emulator_port: int = 8021
     emulator_password: str = "ClueCon"
     emulator_time_scale: float = 1.0
+    emulator_directory_url: str | None = None
     log_level: str = "INFO"
     changes_lease_ttl: float = 10.0
     cache_ttl: float = 300.0

@@ -36,6 +36,10 @@ the error, so the node waiting for that command can move on."""
 SYNTHETIC_HEADER = "Kazoo-Synthetic"
 """Header present (holding the reason) in events made by ecallmgr, not FreeSWITCH."""
 
+RESYNC_HEADER = "Kazoo-Resync"
+"""Header ecallmgr adds (holding what it found) to a real FreeSWITCH event that closes an
+ESL re-sync for its call (the completion of the re-sync probe)."""
+
 
 def subscription_command() -> str:
     """The ``event plain ...`` command that subscribes to exactly what the pipeline needs."""

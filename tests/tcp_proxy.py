@@ -7,11 +7,12 @@ import threading
 
 
 class TcpProxy:
-    """Forwards 127.0.0.1:<port> to ``target``; :meth:`cut` drops every open connection."""
+    """Forwards 127.0.0.1:<port> to ``target``; :meth:`cut` drops every open connection.
+    ``port`` (default: a free one) lets a new proxy take over a closed one's port."""
 
-    def __init__(self, target: tuple[str, int]) -> None:
+    def __init__(self, target: tuple[str, int], port: int = 0) -> None:
         self.target = target
-        self._server = socket.create_server(("127.0.0.1", 0))
+        self._server = socket.create_server(("127.0.0.1", port))
         self.port = int(self._server.getsockname()[1])
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
@@ -57,5 +58,9 @@ class TcpProxy:
     def close(self) -> None:
         """Stop accepting and cut everything."""
         self._closed = True
+        try:  # wakes the thread blocked in accept(), which close() alone does not
+            self._server.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         self._server.close()
         self.cut()

@@ -71,9 +71,7 @@ class Stack:
         self.settings = self.base_settings.with_overrides(freeswitch_nodes=(node,))
         for index in range(self.worker_count):
             self.add_worker(index)
-        self.ecallmgr = RoleProcess(
-            ["ecallmgr"], self.settings, self.log_dir / "ecallmgr.log", self.env
-        ).start()
+        self.start_ecallmgr()
         if self.run_changes:
             self.changes = RoleProcess(
                 ["changes"], self.settings, self.log_dir / "changes.log", self.env
@@ -81,6 +79,14 @@ class Stack:
         self.wait_subscribed()
         wait_for_workers(self.settings, self.worker_count, timeout=READY_TIMEOUT)
         return self
+
+    def start_ecallmgr(self) -> RoleProcess:
+        """Start an ecallmgr process (again, after a test killed the previous one)."""
+        number = sum(1 for _ in self.log_dir.glob("ecallmgr*.log")) if self.log_dir.exists() else 0
+        name = "ecallmgr.log" if number == 0 else f"ecallmgr-{number}.log"
+        log_path = self.log_dir / name
+        self.ecallmgr = RoleProcess(["ecallmgr"], self.settings, log_path, self.env).start()
+        return self.ecallmgr
 
     def add_worker(self, index: int | None = None) -> RoleProcess:
         """Start one more worker process (e.g. to replace a killed one)."""

@@ -87,6 +87,20 @@ def test_given_no_route_when_a_call_parks_then_it_is_hung_up_with_no_route_desti
     assert cdr["hangup_cause"] == "NO_ROUTE_DESTINATION"
 
 
+def test_given_a_known_account_without_a_matching_callflow_when_a_call_parks_then_its_cdr_goes_to_the_account(  # noqa: E501
+    worker, switch, save_callflow, documents
+):
+    save_callflow("cf-other", node("answer"), numbers=["2000"])
+
+    call_id = switch.park("7777", account_id=ACCOUNT_ID)
+
+    assert switch.wait_ended([call_id]) == []
+    assert switch.apps(call_id) == ["hangup NO_ROUTE_DESTINATION"]
+    cdr = wait_for(lambda: cdr_of(documents, call_id, account_id=ACCOUNT_ID))
+    assert cdr["hangup_cause"] == "NO_ROUTE_DESTINATION"
+    assert cdr["account_id"] == ACCOUNT_ID
+
+
 def test_given_a_branch_when_the_sub_flow_stops_then_the_parent_resumes_at_its_wildcard_child(
     worker, switch, save_callflow
 ):

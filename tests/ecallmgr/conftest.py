@@ -16,15 +16,29 @@ from kombu import Connection
 from kazoo_tasks.bus import command_exchange, command_queue
 from kazoo_tasks.config import FreeswitchNode, Settings
 from kazoo_tasks.esl.emulator import Emulator
+from kazoo_tasks.events import subscription_command
 from kazoo_tasks.inbox import EVENT_FIELD, inbox_key
 from kazoo_tasks.keys import node_key
 from kazoo_tasks.testing import RoleProcess
 from tests.conftest import TEST_REDIS_URL
-from tests.ecallmgr.fs_peer import TranscriptSwitch
+from tests.ecallmgr.fs_peer import PeerConnection, TranscriptSwitch
 from tests.ecallmgr.transcripts import call_events, park_index
 
 NODE = "fs1"
 REPO = Path(__file__).resolve().parents[2]
+
+HANDSHAKE = b"auth ClueCon\n\n" + subscription_command().encode() + b"\n\n"
+"""What ecallmgr writes first on every connection: auth, then its subscription."""
+LISTING = b"api show channels as json\n\n"
+"""The re-sync's channel listing, written after the handshake (and again a moment later)."""
+
+
+def after_resync(conn: PeerConnection) -> bytes:
+    """What ecallmgr wrote on ``conn`` after its handshake and re-sync listing, the later
+    settling listing left out."""
+    received = bytes(conn.received)
+    assert received.startswith(HANDSHAKE + LISTING), received[:300]
+    return received[len(HANDSHAKE + LISTING) :].replace(LISTING, b"")
 
 
 def new_call_id() -> str:

@@ -13,6 +13,7 @@ The server runs an asyncio loop in a thread; its public methods are thread-safe.
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 import time
 from collections.abc import Iterable
@@ -20,6 +21,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
+from kazoo_tasks.esl.frames import FrameReader, encode_frame
 from tests.ecallmgr.transcripts import API, AUTH_FAILURE, CALL
 
 AUTH_REQUEST = CALL.frames[0]
@@ -30,8 +32,10 @@ API_OK = CALL.reply_to(b"api uuid_kill ")
 UNKNOWN_UUID = "00000000-0000-0000-0000-000000000000"
 SENDMSG_NO_SESSION = API.reply_to(b"sendmsg " + UNKNOWN_UUID.encode())
 NO_SUCH_CHANNEL = API.reply_to(b"api uuid_kill " + UNKNOWN_UUID.encode())
-EXISTS_TRUE = API.reply_to(b"api uuid_exists 2a68")
-EXISTS_FALSE = API.reply_to(b"api uuid_exists " + UNKNOWN_UUID.encode())
+CHANNELS_NONE = API.reply_to(b"api show channels as json")
+RECORDED_CHANNEL = "2a68247a-9073-40d5-867b-4a8fb5ed272e"
+"""The parked call of the recorded ``show channels`` / ``uuid_dump`` replies."""
+DUMP = API.reply_to(f"api uuid_dump {RECORDED_CHANNEL}".encode())
 BYE = API.reply_to(b"exit")
 BYE_NOTICE = API.frame_after(BYE)
 COMMAND_NOT_FOUND = API.reply_to(b"bogus_command")
@@ -131,6 +135,16 @@ class TranscriptSwitch:
 
         self._call(abort())
 
+    def _channel_list(self) -> bytes:
+        """``show channels as json`` with one recorded parked-call row per channel."""
+        if not self.channels:
+            return CHANNELS_NONE
+        recorded = _body(API.reply_to(b"api show channels as json", nth=2)).decode()
+        row = json.loads(recorded)["rows"][0]
+        rows = [{**row, "uuid": uuid} for uuid in sorted(self.channels)]
+        listing = {"row_count": len(rows), "rows": rows}
+        return api_response(json.dumps(listing, separators=(",", ":")).encode())
+
     # -- protocol ----------------------------------------------------------------------
 
     async def _write_all(self, data: bytes) -> None:
@@ -202,8 +216,22 @@ class TranscriptSwitch:
         if verb == b"api":
             words = rest.split(b" ")
             uuid = words[1].decode() if len(words) > 1 else ""
-            if words[0] == b"uuid_exists":
-                return EXISTS_TRUE if uuid in self.channels else EXISTS_FALSE
+            if rest == b"show channels as json":
+                return self._channel_list()
+            if words[0] == b"uuid_dump":
+                if uuid not in self.channels:
+                    return NO_SUCH_CHANNEL
+                return api_response(_body(DUMP).replace(RECORDED_CHANNEL.encode(), words[1]))
             if words[0] in CHANNEL_APIS:
                 return API_OK if uuid in self.channels else NO_SUCH_CHANNEL
         return COMMAND_NOT_FOUND
+
+
+def _body(frame: bytes) -> bytes:
+    return FrameReader().feed(frame)[0].body
+
+
+def api_response(body: bytes) -> bytes:
+    """An ``api/response`` frame as FreeSWITCH writes it."""
+    headers = [("Content-Type", "api/response"), ("Content-Length", str(len(body)))]
+    return encode_frame(headers, body)

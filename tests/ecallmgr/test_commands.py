@@ -9,10 +9,11 @@ import uuid
 import pytest
 
 from kazoo_tasks.commands import sanitize_text
-from kazoo_tasks.events import subscription_command
 from kazoo_tasks.testing import RoleProcess
 from tests.ecallmgr.conftest import (
+    LISTING,
     NODE,
+    after_resync,
     inbox,
     new_call_id,
     node_stats,
@@ -24,7 +25,6 @@ from tests.ecallmgr.conftest import (
 from tests.ecallmgr.transcripts import CALL, CALL_UUID, PLAYBACK_COMMAND_UUID
 from tests.waiting import wait_for
 
-HANDSHAKE = b"auth ClueCon\n\n" + subscription_command().encode() + b"\n\n"
 EVIL_NAME = "Alice\nevent-lock: false\n\napi uuid_kill 00000000-0000-0000-0000-000000000000"
 
 
@@ -43,9 +43,7 @@ def command_errors(client, settings, call_id):
 
 
 def written_after_handshake(switch) -> bytes:
-    conn = switch.subscribed()[0]
-    assert bytes(conn.received).startswith(HANDSHAKE)
-    return bytes(conn.received)[len(HANDSHAKE) :]
+    return after_resync(switch.subscribed()[0])
 
 
 def test_given_a_playback_command_then_the_switch_receives_the_recorded_clients_exact_bytes(
@@ -99,7 +97,8 @@ def test_given_a_caller_id_name_with_a_newline_then_nothing_is_injected(
             f"Event-UUID: {sanitized['id']}\n\n"
         ).encode()
     )
-    assert len(switch.commands()) == 3  # auth, event plain, one sendmsg
+    listings = switch.commands(LISTING[:-2])
+    assert len(switch.commands()) == 3 + len(listings)  # auth, event plain, one sendmsg
 
 
 def test_given_an_api_command_with_a_line_break_or_a_bad_call_id_then_it_is_refused_and_logged(

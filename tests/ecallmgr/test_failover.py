@@ -53,13 +53,16 @@ def test_given_an_active_and_a_standby_when_the_active_is_killed_then_the_standb
     print(f"standby connected {takeover:.2f} s after the SIGKILL")
     assert owner_pid(redis_client.get(lease_key)) == second.proc.pid
 
+    # the dead process's playback never completed: the standby's re-sync probes the call
+    probe = wait_for(lambda: switch.commands(b"sendmsg")[1:], what="the re-sync probe")[0]
+    assert b"execute-app-name: set" in probe and b"Event-UUID: resync-" in probe
     # a worker republishes the command the dead process wrote, then sends a new one
     fresh = playback(call_id)
     publish_command(node_settings, written)
     publish_command(node_settings, fresh)
-    wait_for(lambda: len(switch.commands(b"sendmsg")) == 2, what="the new command")
+    wait_for(lambda: len(switch.commands(b"sendmsg")) == 3, what="the new command")
     sent = switch.commands(b"sendmsg")
-    assert written["id"].encode() in sent[0] and fresh["id"].encode() in sent[1]
+    assert written["id"].encode() in sent[0] and fresh["id"].encode() in sent[2]
     wait_for(lambda: queued_commands(node_settings) == 0)
 
     switch.send(b"".join(events[park + 1 :]))
@@ -69,7 +72,7 @@ def test_given_an_active_and_a_standby_when_the_active_is_killed_then_the_standb
     )
     wait_for(lambda: owner_pid(redis_client.get(alive_key)) == second.proc.pid)
     time.sleep(0.5)
-    assert len(switch.commands(b"sendmsg")) == 2
+    assert len(switch.commands(b"sendmsg")) == 3
 
     assert second.stop() == 0  # graceful: exit to the switch, lease released
     assert redis_client.get(lease_key) is None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from kazoo_tasks.esl.frames import FrameReader, encode_frame
+from kazoo_tasks.esl.frames import FrameReader, encode_event_plain, encode_frame, parse_event_plain
 from tests.conftest import FREESWITCH_FIXTURES
 
 REPLY_TYPES = ("command/reply", "api/response")
@@ -44,14 +44,17 @@ class Transcript:
         """Every ``text/event-plain`` frame, in order."""
         return [f for f in self.frames if content_type(f) == "text/event-plain"]
 
-    def reply_to(self, command_prefix: bytes) -> bytes:
-        """The reply FreeSWITCH gave to the first command starting with ``command_prefix``
-        (the N-th reply answers the N-th command, ``auth`` being the first)."""
+    def reply_to(self, command_prefix: bytes, nth: int = 1) -> bytes:
+        """The reply FreeSWITCH gave to the ``nth`` command starting with
+        ``command_prefix`` (the N-th reply answers the N-th command, ``auth`` first)."""
         replies = [f for f in self.frames if content_type(f) in REPLY_TYPES]
+        seen = 0
         for command, reply in zip(self.commands, replies, strict=False):
             if command.startswith(command_prefix):
-                return reply
-        raise KeyError(f"{self.name}: no command starting with {command_prefix!r}")
+                seen += 1
+                if seen == nth:
+                    return reply
+        raise KeyError(f"{self.name}: no command #{nth} starting with {command_prefix!r}")
 
     def frame_after(self, frame: bytes) -> bytes:
         """The frame that follows ``frame`` (a disconnect notice after ``+OK bye``...)."""
@@ -94,3 +97,24 @@ def call_events(call_id: str, command_id: str = PLAYBACK_COMMAND_UUID) -> list[b
 def park_index(events: list[bytes]) -> int:
     """Index of the CHANNEL_PARK frame in a call's events."""
     return next(i for i, f in enumerate(events) if b"Event-Name: CHANNEL_PARK\n" in f)
+
+
+def completion_event(call_id: str, command_id: str, app: str, args: str = "") -> bytes:
+    """A ``CHANNEL_EXECUTE_COMPLETE`` frame of the recorded call for channel ``call_id``:
+    the recorded playback's completion with ``app`` (``args``) run as ``command_id``."""
+    recorded = next(
+        f
+        for f in call_events(call_id)
+        if b"Event-Name: CHANNEL_EXECUTE_COMPLETE\n" in f and PLAYBACK_COMMAND_UUID.encode() in f
+    )
+    plain = parse_event_plain(FrameReader().feed(recorded)[0].body)
+    fields = {
+        "Application": app,
+        "Application-Data": args,
+        "Application-UUID": command_id,
+        "Application-Response": "_none_",
+    }
+    pairs = [(name, fields.get(name, value)) for name, value in plain.pairs]
+    body = encode_event_plain(pairs)
+    headers = [("Content-Length", str(len(body))), ("Content-Type", "text/event-plain")]
+    return encode_frame(headers, body)

@@ -8,6 +8,10 @@ it). The hash gets ``KAZOO_CALL_TTL`` when created and is cut to ``KAZOO_HANGUP_
 when the call's ``CHANNEL_HANGUP_COMPLETE`` is published, so no key of the call outlives
 it; a later claim never extends it again. Scripts keep each step atomic (Redis 6.2, the
 embedded server, has no ``EXPIRE NX``).
+
+A claim of an ``execute`` command also appends its entry to the call's list of running
+commands (:mod:`.running`) in the same script, so the entry exists before the frame is
+written; a release or a failure removes it again.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import redis
 
 from kazoo_tasks.config import Settings
 from kazoo_tasks.keys import call_key
+from workers.ecallmgr.running import running_key
 
 DONE = "done"
 """Value of a claim once FreeSWITCH has answered the command."""
@@ -25,6 +30,10 @@ DONE = "done"
 _CLAIM = """
 if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 1 then
   if redis.call('TTL', KEYS[1]) == -1 then redis.call('EXPIRE', KEYS[1], ARGV[3]) end
+  if ARGV[4] ~= '' then
+    redis.call('RPUSH', KEYS[2], ARGV[4])
+    redis.call('EXPIRE', KEYS[2], ARGV[3])
+  end
   return false
 end
 return redis.call('HGET', KEYS[1], ARGV[1])
@@ -34,6 +43,7 @@ _COMPLETE = """
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
   redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 end
+if ARGV[3] ~= '' then redis.call('LREM', KEYS[2], 1, ARGV[3]) end
 return 0
 """
 
@@ -59,24 +69,32 @@ class CommandClaims:
         self._complete = client.register_script(_COMPLETE)
         self._shorten = client.register_script(_SHORTEN)
 
-    def _key(self, call_id: str) -> str:
-        return claims_key(self._settings.namespace, call_id)
+    def _keys(self, call_id: str) -> list[str]:
+        namespace = self._settings.namespace
+        return [claims_key(namespace, call_id), running_key(namespace, call_id)]
 
-    def claim(self, call_id: str, command_id: str, owner: str) -> str | None:
-        """Claim ``command_id``: None when it is ours now, else the claim that exists
-        (``done``, or the owner id of an ecallmgr that never got FreeSWITCH's answer)."""
-        args = [command_id, owner, self._settings.call_ttl]
-        return self._claim(keys=[self._key(call_id)], args=args)
+    def claim(self, call_id: str, command_id: str, owner: str, running: str = "") -> str | None:
+        """Claim ``command_id`` (appending ``running``, its running-command entry, when
+        given): None when it is ours now, else the claim that exists (``done``, or the
+        owner id of an ecallmgr that never got FreeSWITCH's answer)."""
+        args = [command_id, owner, self._settings.call_ttl, running]
+        return self._claim(keys=self._keys(call_id), args=args)
 
-    def complete(self, call_id: str, command_id: str) -> None:
-        """Mark a claimed command answered."""
-        self._complete(keys=[self._key(call_id)], args=[command_id, DONE])
+    def complete(self, call_id: str, command_id: str, failed_running: str = "") -> None:
+        """Mark a claimed command answered; ``failed_running``: the entry of a command the
+        switch refused (or that got no answer), removed from the running list."""
+        self._complete(keys=self._keys(call_id), args=[command_id, DONE, failed_running])
 
-    def release(self, call_id: str, command_id: str) -> None:
+    def release(self, call_id: str, command_id: str, running: str = "") -> None:
         """Drop a claim whose command was never written (it may be written later)."""
-        self._client.hdel(self._key(call_id), command_id)
+        pipe = self._client.pipeline(transaction=False)
+        keys = self._keys(call_id)
+        pipe.hdel(keys[0], command_id)
+        if running:
+            pipe.lrem(keys[1], 1, running)
+        pipe.execute()
 
     def end_calls(self, call_ids: Iterable[str]) -> None:
         """The calls hung up: their claims expire with the call's other keys."""
         for call_id in call_ids:
-            self._shorten(keys=[self._key(call_id)], args=[self._settings.hangup_grace])
+            self._shorten(keys=self._keys(call_id)[:1], args=[self._settings.hangup_grace])

@@ -14,6 +14,14 @@ acknowledged silently. A copy finding a claim that never completed means an ecal
 between writing and reading the reply: whether the switch ran it is unknown, so it is not
 written again and a ``COMMAND_ERROR`` tells the node. The claim is dropped again only when
 nothing was written.
+
+An ``execute`` command is also entered in the call's running commands (:mod:`.running`)
+with its claim, before it is written, and removed again when the write fails or the
+switch refuses it; its completion removes it otherwise.
+
+A call becomes controlled when a command for it arrives (that covers a restart), unless
+its hangup was seen a moment ago (a command racing the caller's hangup must not put a
+call the switch no longer has back into the set); a ``-ERR invalid session id`` removes it.
 """
 
 from __future__ import annotations
@@ -36,11 +44,15 @@ from workers.ecallmgr.claims import DONE, CommandClaims
 from workers.ecallmgr.connection import CommandTimeout, ConnectionLost, EslConnection
 from workers.ecallmgr.controlled import ControlledCalls
 from workers.ecallmgr.intake import EventIntake
+from workers.ecallmgr.running import RunningCommands, running_entry
 from workers.ecallmgr.stats import NodeStats
 
 log = logging.getLogger(__name__)
 
 _CALL_ID = re.compile(CALL_ID_PATTERN)
+
+NO_SESSION = "-ERR invalid session id"
+"""FreeSWITCH's answer to a ``sendmsg`` for a channel it does not have."""
 
 
 class Outcome(enum.Enum):
@@ -61,10 +73,12 @@ class CommandExecutor:
         client: redis.Redis,
         intake: EventIntake,
         controlled: ControlledCalls,
+        running: RunningCommands,
         stats: NodeStats,
     ):
         self.settings, self.node, self.owner = settings, node, owner
         self.intake, self.controlled, self.stats = intake, controlled, stats
+        self.running = running
         self.claims = CommandClaims(client, settings)
 
     def execute(self, conn: EslConnection, body: Any) -> Outcome:
@@ -81,26 +95,42 @@ class CommandExecutor:
         call_id, command_id = command["call_id"], command["id"]
         if self.controlled.add(call_id):
             self.controlled.persist(added=[call_id])
-        claim = self.claims.claim(call_id, command_id, self.owner)
+        entry = ""
+        if command["kind"] == "execute":
+            entry = running_entry(command_id, command["app"], command["args"])
+        claim = self.claims.claim(call_id, command_id, self.owner, entry)
         if claim is not None:
             return self._duplicate(command, claim)
+        if entry:
+            self.running.add(call_id, entry)
         stamp("writing", call_id)
         try:
             reply = conn.send_frame(render_command(command))
         except NotConnectedError:
-            self.claims.release(call_id, command_id)
+            self._not_running(call_id, entry)
+            self.claims.release(call_id, command_id, entry)
             self.stats.incr("commands.requeued")
             return Outcome.REQUEUE
         except (ConnectionLost, CommandTimeout) as exc:
-            self.claims.complete(call_id, command_id)
+            self._not_running(call_id, entry)
+            self.claims.complete(call_id, command_id, entry)
             self.stats.incr("commands.lost")
             return self._fail(command, f"no reply from FreeSWITCH: {exc}")
-        self.claims.complete(call_id, command_id)
         if reply.reply_text.startswith("-ERR"):
+            self._not_running(call_id, entry)
+            self.claims.complete(call_id, command_id, entry)
             self.stats.incr("commands.failed")
+            if reply.reply_text.startswith(NO_SESSION):
+                self.controlled.discard(call_id)
+                self.controlled.persist(removed=[call_id])
             return self._fail(command, reply.reply_text.strip())
+        self.claims.complete(call_id, command_id)
         self.stats.incr("commands.sent")
         return Outcome.ACK
+
+    def _not_running(self, call_id: str, entry: str) -> None:
+        if entry:
+            self.running.remove(call_id, entry)
 
     def _duplicate(self, command: dict[str, Any], claim: str) -> Outcome:
         self.stats.incr("commands.duplicate")

@@ -5,23 +5,35 @@ stops being controlled at its ``CHANNEL_HANGUP_COMPLETE``; only events of contro
 calls enter the pipeline. The set lives in memory (the ESL reader checks it for every
 event, without I/O) and is mirrored in the Redis set ``<ns>:node:<name>:controlled`` by the
 greenlets that may do I/O, so a restarted or standby process starts with the same set.
+
+A call is never controlled again once its hangup was seen: commands still in flight for
+a call whose caller just hung up would otherwise put it back in the set, where it would
+stay (the switch will never report on it again). The ids of recently ended calls are
+kept for :data:`ENDED_MEMORY` seconds (a command that old is long settled).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
 
 import redis
 from redis.client import Pipeline
+
+ENDED_MEMORY = 600.0
+"""Seconds a call that ended is refused as a controlled call again."""
 
 
 class ControlledCalls:
     """Membership in memory, persistence in Redis (done by the caller, off the reader)."""
 
-    def __init__(self, client: redis.Redis, key: str):
+    def __init__(self, client: redis.Redis, key: str, clock: Callable[[], float] = time.monotonic):
         self._client = client
         self.key = key
         self._calls: set[str] = set()
+        self._ended: OrderedDict[str, float] = OrderedDict()
+        self._clock = clock
 
     def __contains__(self, call_id: object) -> bool:
         return call_id in self._calls
@@ -33,15 +45,29 @@ class ControlledCalls:
         return iter(list(self._calls))
 
     def add(self, call_id: str) -> bool:
-        """Control ``call_id`` (in memory); True when it was not controlled yet."""
-        if call_id in self._calls:
+        """Control ``call_id`` (in memory); True when it was not controlled yet (False too
+        when it ended a moment ago: it is not controlled again)."""
+        if call_id in self._calls or self.ended_recently(call_id):
             return False
         self._calls.add(call_id)
         return True
 
     def discard(self, call_id: str) -> None:
-        """Stop controlling ``call_id`` (in memory)."""
+        """Stop controlling ``call_id`` (in memory): it ended."""
         self._calls.discard(call_id)
+        now = self._clock()
+        self._ended[call_id] = now
+        self._ended.move_to_end(call_id)
+        while self._ended:
+            oldest, at = next(iter(self._ended.items()))
+            if now - at <= ENDED_MEMORY:
+                break
+            del self._ended[oldest]
+
+    def ended_recently(self, call_id: str) -> bool:
+        """Whether ``call_id`` ended less than :data:`ENDED_MEMORY` seconds ago."""
+        at = self._ended.get(call_id)
+        return at is not None and self._clock() - at <= ENDED_MEMORY
 
     def load(self) -> None:
         """Replace the in-memory set by the one stored in Redis (taking a node over)."""

@@ -9,6 +9,12 @@ is retried with back-off until Redis and the broker are back (meanwhile the hand
 and the reader counts what it has to drop): nothing already taken from the hand-off is
 given up while the process runs. The append and the notify are retried separately, so a
 broker failure never appends an event twice.
+
+Each ``CHANNEL_EXECUTE_COMPLETE`` of a command ecallmgr wrote settles the call's running
+commands (:mod:`.running`): the commands written before it whose own completions were
+lost in an ESL gap get a recovered completion, appended just before it; the completion
+of a re-sync probe is marked with :data:`~kazoo_tasks.events.RESYNC_HEADER`, so the call
+trace shows the gap.
 """
 
 from __future__ import annotations
@@ -29,19 +35,22 @@ from kazoo_tasks import inbox
 from kazoo_tasks.bus import EVENTS_TASK, REGISTRATION_TASK, celery_queue_name
 from kazoo_tasks.config import Settings
 from kazoo_tasks.esl.frames import parse_event_plain
-from kazoo_tasks.events import CallEvent, call_event_from_plain
+from kazoo_tasks.events import RESYNC_HEADER, CallEvent, call_event_from_plain
 from kazoo_tasks.stages import stamp
 from kazoo_tasks.task_sender import TaskSender
 from workers.ecallmgr.backoff import Backoff
 from workers.ecallmgr.claims import CommandClaims
 from workers.ecallmgr.controlled import ControlledCalls
 from workers.ecallmgr.intake import HANGUP_COMPLETE, PARK, EventIntake, Handoff
+from workers.ecallmgr.running import PROBE_PREFIX, RunningCommands, recovered_completion
 from workers.ecallmgr.stats import NodeStats
 
 log = logging.getLogger(__name__)
 
 BATCH = 32
 """Most items one publisher takes per round trip."""
+
+EXECUTE_COMPLETE = "CHANNEL_EXECUTE_COMPLETE"
 
 YIELD_EVERY = 1
 """Decode (or notify) this many events, then let other greenlets (the reader first) run."""
@@ -75,12 +84,13 @@ class Publisher:
         node: str,
         intake: EventIntake,
         controlled: ControlledCalls,
+        running: RunningCommands,
         client: redis.Redis,
         app: Celery,
         stats: NodeStats,
     ):
         self.settings, self.node = settings, node
-        self.intake, self.controlled = intake, controlled
+        self.intake, self.controlled, self.running = intake, controlled, running
         self.client, self.app, self.stats = client, app, stats
         self.claims = CommandClaims(client, settings)
         self.notifier = TaskSender(
@@ -158,7 +168,11 @@ class Publisher:
     def _publish_events(self, events: list[CallEvent], producer: Producer) -> None:
         parked = [e["call_id"] for e in events if e["name"] == PARK]
         ended = [e["call_id"] for e in events if e["name"] == HANGUP_COMPLETE]
-        self._retry("store events and controlled calls", lambda: self._store(events, parked, ended))
+        events, completed = self._settle_running(events, ended)
+        self._retry(
+            "store events and controlled calls",
+            lambda: self._store(events, parked, ended, completed),
+        )
         for call_id in parked:
             stamp("appended", call_id)
         if ended:
@@ -175,13 +189,48 @@ class Publisher:
         self.stats.incr("publish.batches")
         self.stats.gauge("publish.last_at", time.time())
 
-    def _store(self, events: list[CallEvent], parked: list[str], ended: list[str]) -> None:
-        """One round trip: the inbox appends and the controlled set. Repeated after a
-        failure (an append whose reply was lost then appears twice; events carry
-        FreeSWITCH's Event-Sequence for that case)."""
+    def _settle_running(
+        self, events: list[CallEvent], ended: list[str]
+    ) -> tuple[list[CallEvent], list[tuple[str, str]]]:
+        """Settle the running commands (in memory) with the completions of ``events``:
+        returns the events to store, with a recovered completion inserted before a
+        completion that proves earlier commands done, and the settled ``(call_id,
+        entry)`` pairs to remove from Redis."""
+        out: list[CallEvent] = []
+        completed: list[tuple[str, str]] = []
+        for event in events:
+            command_id = event.get("application_uuid", "")
+            if event["name"] == EXECUTE_COMPLETE and command_id:
+                call_id = event["call_id"]
+                finished = self.running.complete(call_id, command_id)
+                completed += [(call_id, entry) for entry in finished]
+                if command_id.startswith(PROBE_PREFIX):
+                    event["headers"][RESYNC_HEADER] = "ESL re-sync probe completed"
+                for entry in finished[:-1]:
+                    reason = (
+                        "completion lost in an ESL gap; confirmed by the completion of "
+                        f"{event.get('application_name', '?')} {command_id}, queued after it"
+                    )
+                    out.append(recovered_completion(event, entry, reason))
+                    self.stats.incr("resync.recovered_completions")
+            out.append(event)
+        self.running.forget(ended)
+        return out, completed
+
+    def _store(
+        self,
+        events: list[CallEvent],
+        parked: list[str],
+        ended: list[str],
+        completed: list[tuple[str, str]],
+    ) -> None:
+        """One round trip: the inbox appends, the controlled set and the running
+        commands. Repeated after a failure (an append whose reply was lost then appears
+        twice; events carry FreeSWITCH's Event-Sequence for that case)."""
         pipe = self.client.pipeline(transaction=False)
         inbox.queue_append(pipe, self.settings, events)
         self.controlled.persist(parked, ended, pipe)
+        self.running.queue_persist(pipe, completed, ended)
         pipe.execute()
 
     def _retry(self, what: str, step: Callable[[], T]) -> T:

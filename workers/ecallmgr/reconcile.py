@@ -1,63 +1,296 @@
-"""After (re)connecting: end the controlled calls that no longer exist on the switch.
+"""ESL gap re-sync: after a (re)connection or a takeover, catch up with what the switch did.
 
-Events emitted while no connection was up are lost (FreeSWITCH does not replay them), and
-a switch that restarted has dropped every channel. Each controlled call is checked with
-``api uuid_exists``; a call the switch answers ``false`` for gets a synthetic
-``CHANNEL_HANGUP_COMPLETE`` (``hangup_cause`` ``NETWORK_OUT_OF_ORDER``), so its state is
-closed and its CDR written instead of waiting for a reaper. This also settles the
-commands still queued for such calls: they run after the reconnect, FreeSWITCH answers
-``-ERR``, and the node gets a ``COMMAND_ERROR`` for a call that is already over.
+FreeSWITCH does not replay the events it fired while no listener was connected. A gap
+(ecallmgr restarted, a standby taking over, the switch refusing connections for a while)
+leaves three kinds of calls behind, and one ``api show channels as json`` per node finds
+them all:
+
+* **a controlled call that ended in the gap** (it is not listed): it gets a synthetic
+  ``CHANNEL_HANGUP_COMPLETE`` (``hangup_cause`` :data:`VANISHED_CAUSE`) at once, so its
+  state closes and its CDR is written now, not at the reaper;
+* **a controlled call still up whose awaited completion fell in the gap**: every call
+  that has ``execute`` commands written and not seen complete (:mod:`.running`) gets a
+  probe, a ``sendmsg execute set`` queued behind them on the channel. FreeSWITCH runs a
+  channel's messages in order, so the probe completes after a command still running
+  (whose real completion then arrives first), or at once when the commands finished in
+  the gap: its completion proves them done and the publisher hands the waiting node a
+  recovered completion for each, carrying the channel's data at that moment;
+* **a call that parked in the gap** and that nobody controls (listed with ``park`` as its
+  application): it is taken into control and routed as if its ``CHANNEL_PARK`` had just
+  arrived, from a ``CHANNEL_PARK`` rebuilt out of ``api uuid_dump <uuid> json``.
+
+The probes and dumps of one re-sync are written back to back (their replies are paired in
+wire order), so a re-sync costs one round trip for the listing and one for the calls that
+need more, whatever their number. FreeSWITCH's channel list comes from its core database,
+written a moment after the events; a second, shorter pass :data:`SETTLE_DELAY` seconds
+later catches a channel that ended or parked just before the first listing.
+
+Every event re-sync makes carries :data:`~kazoo_tasks.events.SYNTHETIC_HEADER` with the
+reason and the length of the gap, so the call trace shows both.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
 
-from kazoo_tasks.commands import CALL_ID_PATTERN
-from kazoo_tasks.events import synthetic_event
-from workers.ecallmgr.connection import EslConnection
+import gevent
+import redis
+from greenswitch.esl import NotConnectedError
+
+from kazoo_tasks.commands import CALL_ID_PATTERN, render_command
+from kazoo_tasks.esl.frames import Frame, PlainEvent
+from kazoo_tasks.events import SYNTHETIC_HEADER, CallEvent, call_event_from_plain, synthetic_event
+from workers.ecallmgr.connection import EslConnection, EslError
 from workers.ecallmgr.controlled import ControlledCalls
-from workers.ecallmgr.intake import HANGUP_COMPLETE, EventIntake
+from workers.ecallmgr.intake import HANGUP_COMPLETE, PARK, EventIntake
+from workers.ecallmgr.running import PROBE_PREFIX, RunningCommands, running_entry, running_key
 from workers.ecallmgr.stats import NodeStats
 
 log = logging.getLogger(__name__)
 
 VANISHED_CAUSE = "NETWORK_OUT_OF_ORDER"
+"""Hangup cause given to a controlled call the switch no longer has (its own is lost)."""
+
+SETTLE_DELAY = 2.0
+"""Seconds between the first re-sync pass and the second (the switch's channel list lags
+its events by a moment)."""
+
+PARKED_APPLICATION = "park"
+ENDED_STATES = frozenset({"CS_HANGUP", "CS_REPORTING", "CS_DESTROY"})
 _CALL_ID = re.compile(CALL_ID_PATTERN)
 
 
-def reconcile(
-    conn: EslConnection, controlled: ControlledCalls, intake: EventIntake, stats: NodeStats
-) -> int:
-    """Check every controlled call on ``conn``; returns how many had vanished."""
-    vanished = 0
-    for call_id in controlled:
-        if not _CALL_ID.match(call_id):
-            log.error("dropping a malformed controlled call id %.100r", call_id)
-            controlled.discard(call_id)
-            controlled.persist(removed=[call_id])
-            continue
-        stats.incr("reconcile.checked")
-        reply = conn.send(f"api uuid_exists {call_id}")
-        if reply.body.strip() != b"false":
-            continue
-        vanished += 1
-        stats.incr("reconcile.vanished")
-        controlled.discard(call_id)
-        intake.submit(
+@dataclass
+class ResyncReport:
+    """What one re-sync pass found and did."""
+
+    listed: int = 0
+    checked: int = 0
+    vanished: list[str] = field(default_factory=list)
+    probed: list[str] = field(default_factory=list)
+    adopted: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Gap:
+    """The time without a listener that a re-sync closes (``since`` None: unknown)."""
+
+    since: float | None
+    until: float
+
+    def describe(self) -> str:
+        """``ESL gap of 5.2 s`` (or ``ESL gap of unknown length``)."""
+        if self.since is None:
+            return "ESL gap of unknown length"
+        return f"ESL gap of {max(0.0, self.until - self.since):.1f} s"
+
+
+class Resync:
+    """Re-syncs one node's calls over a fresh connection (see the module docstring)."""
+
+    def __init__(
+        self,
+        node: str,
+        namespace: str,
+        client: redis.Redis,
+        controlled: ControlledCalls,
+        running: RunningCommands,
+        intake: EventIntake,
+        stats: NodeStats,
+    ):
+        self.node, self.namespace, self.client = node, namespace, client
+        self.controlled, self.running = controlled, running
+        self.intake, self.stats = intake, stats
+
+    def run(self, conn: EslConnection, gap: Gap, *, probe: bool = True) -> ResyncReport:
+        """One pass over ``conn``; ``probe``: also probe the calls with pending commands
+        (the first pass does, the settling pass need not)."""
+        report = ResyncReport()
+        live = self._live_channels(conn)
+        report.listed = len(live)
+        self._end_vanished(live, gap, report)
+        if probe:
+            self._probe(conn, live, gap, report)
+        self._adopt_parked(conn, live, gap, report)
+        self.stats.incr("reconcile.checked", report.checked)
+        self.stats.incr("reconcile.vanished", len(report.vanished))
+        self.stats.incr("resync.probes", len(report.probed))
+        self.stats.incr("resync.adopted", len(report.adopted))
+        if report.vanished or report.probed or report.adopted:
+            log.warning(
+                "node %s: re-sync after an %s: %d channels on the switch, %d controlled calls "
+                "ended meanwhile, %d probed for lost completions, %d parked calls taken over",
+                self.node,
+                gap.describe(),
+                report.listed,
+                len(report.vanished),
+                len(report.probed),
+                len(report.adopted),
+            )
+        return report
+
+    # -- the listing ---------------------------------------------------------------------
+
+    def _live_channels(self, conn: EslConnection) -> dict[str, dict[str, Any]]:
+        reply = conn.send("api show channels as json")
+        text = reply.body.decode("utf-8", "replace").strip()
+        try:
+            listing = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise EslError(f"cannot read the channel list ({exc}): {text[:200]!r}") from exc
+        if not isinstance(listing, dict):
+            raise EslError(f"unexpected channel list: {text[:200]!r}")
+        rows = listing.get("rows") or []
+        return {row["uuid"]: row for row in rows if isinstance(row, dict) and row.get("uuid")}
+
+    # -- calls that ended in the gap -----------------------------------------------------
+
+    def _end_vanished(
+        self, live: dict[str, dict[str, Any]], gap: Gap, report: ResyncReport
+    ) -> None:
+        for call_id in self.controlled:
+            if not _CALL_ID.match(call_id):
+                log.error("dropping a malformed controlled call id %.100r", call_id)
+                self.controlled.discard(call_id)
+                self.controlled.persist(removed=[call_id])
+                continue
+            report.checked += 1
+            if call_id not in live:
+                self._vanished(call_id, f"channel gone after an {gap.describe()}")
+                report.vanished.append(call_id)
+
+    def _vanished(self, call_id: str, reason: str) -> None:
+        self.controlled.discard(call_id)
+        self.intake.submit(
             synthetic_event(
                 HANGUP_COMPLETE,
                 call_id,
-                conn.node.name,
-                "channel gone after an ESL reconnect",
+                self.node,
+                reason,
                 time.time(),
                 hangup_cause=VANISHED_CAUSE,
             )
         )
-    if vanished:
-        log.warning(
-            "node %s: %d controlled calls vanished while disconnected", conn.node.name, vanished
+
+    # -- calls whose completion may have fallen in the gap ----------------------------
+
+    def _probe(
+        self,
+        conn: EslConnection,
+        live: dict[str, dict[str, Any]],
+        gap: Gap,
+        report: ResyncReport,
+    ) -> None:
+        calls = [c for c in self.running.calls() if c in live and c in self.controlled]
+        if not calls:
+            return
+        probes = {call_id: self._probe_command(call_id, gap) for call_id in calls}
+        pipe = self.client.pipeline(transaction=False)
+        for call_id, command in probes.items():
+            entry = running_entry(command["id"], command["app"], command["args"])
+            self.running.add(call_id, entry)
+            pipe.rpush(running_key(self.namespace, call_id), entry)
+        pipe.execute()
+        replies = _send_all(conn, [render_command(p) for p in probes.values()])
+        for (call_id, command), reply in zip(probes.items(), replies, strict=True):
+            if reply is not None and reply.reply_text.startswith("+OK"):
+                report.probed.append(call_id)
+                continue
+            entry = running_entry(command["id"], command["app"], command["args"])
+            self.running.remove(call_id, entry)
+            if reply is not None and "invalid session id" in reply.reply_text:
+                self._vanished(call_id, f"channel gone after an {gap.describe()}")
+                report.vanished.append(call_id)
+
+    def _probe_command(self, call_id: str, gap: Gap) -> dict[str, Any]:
+        return {
+            "id": f"{PROBE_PREFIX}{uuid.uuid4().hex}",
+            "call_id": call_id,
+            "node": self.node,
+            "kind": "execute",
+            "app": "set",
+            "args": f"kazoo_resync={int(gap.until)}",
+            "event_lock": True,
+        }
+
+    # -- calls that parked in the gap ----------------------------------------------------
+
+    def _adopt_parked(
+        self,
+        conn: EslConnection,
+        live: dict[str, dict[str, Any]],
+        gap: Gap,
+        report: ResyncReport,
+    ) -> None:
+        candidates = [
+            call_id
+            for call_id, row in live.items()
+            if row.get("application") == PARKED_APPLICATION
+            and call_id not in self.controlled
+            and not self.controlled.ended_recently(call_id)
+            and _CALL_ID.match(call_id)
+        ]
+        if not candidates:
+            return
+        for call_id in candidates:  # from now on the reader keeps their events
+            self.controlled.add(call_id)
+        frames = [f"api uuid_dump {call_id} json\n\n".encode() for call_id in candidates]
+        for call_id, reply in zip(candidates, _send_all(conn, frames), strict=True):
+            park = self._park_from_dump(call_id, reply, gap)
+            if park is None:
+                self.controlled.discard(call_id)
+                continue
+            self.intake.submit(park)
+            report.adopted.append(call_id)
+
+    def _park_from_dump(self, call_id: str, reply: Frame | None, gap: Gap) -> CallEvent | None:
+        if reply is None:
+            return None
+        text = reply.body.decode("utf-8", "replace")
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError:
+            log.info("call %s is gone before it could be taken over: %s", call_id, text[:100])
+            return None
+        if not isinstance(data, dict) or data.get("Channel-State") in ENDED_STATES:
+            return None
+        headers = {name: _header_value(value) for name, value in data.items()}
+        headers.update(
+            {
+                "Event-Name": PARK,
+                "Unique-ID": call_id,
+                SYNTHETIC_HEADER: f"parked during an {gap.describe()}; routed at re-sync",
+            }
         )
-    return vanished
+        headers.pop("Event-Sequence", None)
+        event = call_event_from_plain(PlainEvent(list(headers.items())), self.node, time.time())
+        event["sequence"] = 0
+        return event
+
+
+def _header_value(value: Any) -> str:
+    """A ``uuid_dump ... json`` value as the plain event header would carry it."""
+    if isinstance(value, list):
+        return "ARRAY::" + "|:".join(str(v) for v in value)
+    return value if isinstance(value, str) else str(value)
+
+
+def _send_all(conn: EslConnection, frames: list[bytes]) -> list[Frame | None]:
+    """Write ``frames`` back to back and collect their replies (None where the frame
+    could not be written or got no reply)."""
+
+    def send(frame: bytes) -> Frame | None:
+        try:
+            return conn.send_frame(frame)
+        except (EslError, NotConnectedError):
+            return None
+
+    greenlets = [gevent.spawn(send, frame) for frame in frames]
+    gevent.joinall(greenlets)
+    return [g.value for g in greenlets]

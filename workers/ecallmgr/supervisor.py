@@ -32,7 +32,8 @@ from workers.ecallmgr.controlled import ControlledCalls
 from workers.ecallmgr.intake import EventIntake
 from workers.ecallmgr.lease_keeper import keep_lease
 from workers.ecallmgr.publisher import Publisher
-from workers.ecallmgr.reconcile import reconcile
+from workers.ecallmgr.reconcile import SETTLE_DELAY, Gap, Resync
+from workers.ecallmgr.running import RunningCommands
 from workers.ecallmgr.stats import NodeStats, flush_forever
 
 log = logging.getLogger(__name__)
@@ -64,13 +65,18 @@ class NodeSupervisor:
         self.stats = NodeStats()
         self.lease = RedisLease(client, node_key(ns, name, "lease"), settings.esl_lease_ttl, owner)
         self.controlled = ControlledCalls(client, node_key(ns, name, "controlled"))
+        self.running = RunningCommands(client, ns)
         self.intake = EventIntake(self.controlled, self.stats, settings.esl_event_buffer)
         self.publisher = Publisher(
-            settings, name, self.intake, self.controlled, client, app, self.stats
+            settings, name, self.intake, self.controlled, self.running, client, app, self.stats
         )
         self.executor = CommandExecutor(
-            settings, name, owner, client, self.intake, self.controlled, self.stats
+            settings, name, owner, client, self.intake, self.controlled, self.running, self.stats
         )
+        self.resync = Resync(
+            name, ns, client, self.controlled, self.running, self.intake, self.stats
+        )
+        self._disconnected_at: float | None = None
         self._stopping = Event()
         self._lease_lost = Event()
         self._wake = Event()
@@ -140,6 +146,8 @@ class NodeSupervisor:
         try:
             try:
                 self.controlled.load()
+                self.running.load(self.controlled)
+                self._disconnected_at = self._last_heard_of()
             except redis.RedisError as exc:
                 log.error("node %s: cannot load the controlled calls (%s)", self.node.name, exc)
                 return
@@ -196,6 +204,7 @@ class NodeSupervisor:
         try:
             return self._serve(conn)
         finally:
+            self._disconnected_at = time.time()
             self.stats.gauge("connected", 0)
             self.stats.incr("esl.disconnects")
             if not conn.closed.is_set():
@@ -203,10 +212,12 @@ class NodeSupervisor:
 
     def _serve(self, conn: EslConnection) -> str:
         conn.closed.rawlink(lambda _: self._wake.set())
+        gap = Gap(self._disconnected_at, time.time())
         try:
-            reconcile(conn, self.controlled, self.intake, self.stats)
+            self.resync.run(conn, gap)
         except (EslError, NotConnectedError, redis.RedisError) as exc:
-            return f"reconciliation failed: {exc}"
+            return f"re-sync failed: {exc}"
+        settling = gevent.spawn_later(SETTLE_DELAY, self._settle, conn, gap)
         heartbeat = gevent.spawn(self._beat, conn)
         consumer = CommandConsumer(
             Connection(services.broker_url(self.settings)),
@@ -225,9 +236,27 @@ class NodeSupervisor:
             consuming.join(timeout=CONSUMER_DRAIN_INTERVAL * 4)
             consuming.kill()
             heartbeat.kill()
+            settling.kill()
             if not conn.closed.is_set():
                 conn.stop()
         return conn.close_reason or "stopped"
+
+    def _settle(self, conn: EslConnection, gap: Gap) -> None:
+        """The second re-sync pass (the switch's channel list lags its events)."""
+        try:
+            self.resync.run(conn, gap, probe=False)
+        except (EslError, NotConnectedError, redis.RedisError) as exc:
+            log.warning("node %s: settling re-sync failed: %s", self.node.name, exc)
+
+    def _last_heard_of(self) -> float | None:
+        """When the node's previous active process last wrote its stats (a takeover's gap
+        starts about then); None when nothing is known."""
+        key = node_key(self.settings.namespace, self.node.name, "stats")
+        value = self.client.hget(key, "updated_at")
+        try:
+            return float(value) if value is not None else None
+        except ValueError:
+            return None
 
     def _beat(self, conn: EslConnection) -> None:
         key = node_key(self.settings.namespace, self.node.name, "alive")

@@ -12,6 +12,7 @@ or as a process: ``kazoo-tasks emulator serve``. See docs/emulator.md.
 """
 
 from kazoo_tasks.esl.emulator import script
+from kazoo_tasks.esl.emulator.directory import CallRefused, Credentials
 from kazoo_tasks.esl.emulator.emulator import Call, Emulator, FloodReport, ReceivedCommand
 from kazoo_tasks.esl.emulator.media import MediaCatalog
 from kazoo_tasks.esl.emulator.script import (
@@ -30,6 +31,8 @@ from kazoo_tasks.esl.emulator.script import (
 
 __all__ = [
     "Call",
+    "CallRefused",
+    "Credentials",
     "Emulator",
     "FloodReport",
     "MediaCatalog",

@@ -20,7 +20,7 @@ import re
 import wave
 from collections.abc import Awaitable, Callable
 
-from kazoo_tasks.esl.emulator import originate
+from kazoo_tasks.esl.emulator import httpfiles, originate
 from kazoo_tasks.esl.emulator.media import MediaNotFound, tone_stream_seconds
 from kazoo_tasks.esl.emulator.session import Session
 
@@ -179,7 +179,7 @@ async def play_file(
     switch = session.switch
     channel = session.channel
     try:
-        seconds = switch.config.media.playback_seconds(target)
+        seconds = await httpfiles.playback_seconds(switch, target)
     except MediaNotFound:
         log.info("emulated file not found: %s", target)
         return "notfound"
@@ -530,7 +530,10 @@ async def record(session: Session, data: str) -> None:
     elapsed = (switch.loop.time() - started) / (switch.config.time_scale or 1.0)
     if reason == "done" and duration is not None:
         elapsed = duration
-    _write_silence(path, elapsed)
+    if httpfiles.is_remote(path):
+        await httpfiles.upload_recording(path, elapsed)
+    else:
+        _write_silence(path, elapsed)
     _record_vars(session, elapsed)
     session.fire("RECORD_STOP", site="RECORD_FILE_STOP", post=[("Record-File-Path", path)])
 
@@ -560,7 +563,10 @@ def stop_recording_session(session: Session, path: str, cause: str = "success-ma
         return False
     switch = session.switch
     seconds = (switch.loop.time() - started) / (switch.config.time_scale or 1.0)
-    size = _write_silence(path, seconds)
+    if httpfiles.is_remote(path):
+        size = httpfiles.upload_later(switch, path, seconds)
+    else:
+        size = _write_silence(path, seconds)
     channel = session.channel
     channel.set_var("record_file_size", str(size))
     _record_vars(session, seconds)

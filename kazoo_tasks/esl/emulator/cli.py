@@ -91,12 +91,30 @@ def emulator() -> None:
     help="Multiply every emulated duration (0.01 plays a 2 s prompt in 20 ms).",
 )
 @click.option("--hostname", default=None, help="FreeSWITCH-Hostname of events (default: host).")
-def serve(host: str, port: int, password: str, time_scale: float, hostname: str | None) -> None:
+@click.option(
+    "--directory-url",
+    default=lambda: get_settings().emulator_directory_url,
+    show_default="settings",
+    help="mod_xml_curl directory URL devices registering with a password are checked against.",
+)
+def serve(
+    host: str,
+    port: int,
+    password: str,
+    time_scale: float,
+    hostname: str | None,
+    directory_url: str | None,
+) -> None:
     """Run an emulated FreeSWITCH with an inbound Event Socket until interrupted."""
     from kazoo_tasks.esl.emulator import Emulator
 
     emu = Emulator(
-        host=host, port=port, password=password, time_scale=time_scale, hostname=hostname
+        host=host,
+        port=port,
+        password=password,
+        time_scale=time_scale,
+        hostname=hostname,
+        directory_url=directory_url,
     )
     try:
         emu.start()
@@ -221,6 +239,11 @@ def call(
 @click.option("--contact-ip", default="127.0.0.1", show_default=True)
 @click.option("--contact-port", type=int, default=5062, show_default=True)
 @click.option("--expires", type=int, default=300, show_default=True)
+@click.option(
+    "--sip-password",
+    default=None,
+    help="The device's SIP password: authenticate against the directory (403: refused).",
+)
 @_connection_options
 def register(
     user: str,
@@ -228,6 +251,7 @@ def register(
     contact_ip: str,
     contact_port: int,
     expires: int,
+    sip_password: str | None,
     host: str,
     port: int,
     password: str,
@@ -239,6 +263,7 @@ def register(
         "contact_ip": contact_ip,
         "contact_port": contact_port,
         "expires": expires,
+        "sip_password": sip_password,
     }
     _private_api(host, port, password, "emulator_register", spec)
     click.echo(f"registered {user}@{realm} at {contact_ip}:{contact_port}")

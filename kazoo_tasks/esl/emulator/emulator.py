@@ -20,6 +20,15 @@ from typing import Any, TypeVar
 
 from kazoo_tasks.esl.emulator import sofia
 from kazoo_tasks.esl.emulator.channel import CallerProfile, Channel
+from kazoo_tasks.esl.emulator.directory import (
+    AuthResult,
+    CallRefused,
+    Credentials,
+    SipRequest,
+    authorised_variables,
+    directory_for,
+    request_params_core,
+)
 from kazoo_tasks.esl.emulator.listener import EslConnection
 from kazoo_tasks.esl.emulator.media import MediaCatalog
 from kazoo_tasks.esl.emulator.originate import EndpointRule
@@ -248,6 +257,7 @@ class Emulator:
         max_queued_events: int = 100_000,
         max_lost_events: int = 500,
         heartbeat_interval: float = 20.0,
+        directory_url: str | None = None,
     ) -> None:
         config = SwitchConfig(
             password=password,
@@ -265,6 +275,8 @@ class Emulator:
         if media is not None:
             config.media = media
         self.config = config
+        self.directory_url = directory_url
+        """The ``mod_xml_curl`` directory devices with a password authenticate against."""
         self.host = host
         self.port = port
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -375,13 +387,23 @@ class Emulator:
         script: Sequence[Step] = (),
         extension: Extension | None = None,
         uuid: str | None = None,
+        credentials: Credentials | None = None,
     ) -> Call:
         """A caller dials ``destination``: the call is created and runs the dialplan (park).
 
         ``script`` says what the caller does (see :mod:`.script`); ``variables`` are set on
         the channel before CHANNEL_CREATE; ``extension`` replaces the dialplan for this call.
+        A call from a device (``credentials``) is authenticated against the directory
+        first: refused, no channel exists (:class:`CallRefused`); authorised, the
+        directory's variables are on the channel.
         """
         steps = list(script)
+        if credentials is not None:
+            request = SipRequest("INVITE", to_user=destination, request_user=destination)
+            result = self.authenticate(credentials, request)
+            if not result.authorised:
+                raise CallRefused(result)
+            variables = {**authorised_variables(credentials, result), **(variables or {})}
 
         def run(switch: Switch) -> Call:
             session = switch.place_inbound(
@@ -528,8 +550,17 @@ class Emulator:
         contact_port: int = 5062,
         expires: int = 300,
         user_agent: str = "kazoo-tasks-emulator",
-    ) -> None:
-        """A device registers: fires ``CUSTOM sofia::register``."""
+        password: str | None = None,
+    ) -> int:
+        """A device registers: fires ``CUSTOM sofia::register``; returns the SIP status.
+
+        With a ``password`` the device authenticates against the directory first and a
+        refusal (403) registers nothing."""
+        if password is not None:
+            credentials = Credentials(user, password, realm, contact_ip, contact_port, user_agent)
+            result = self.authenticate(credentials, SipRequest("REGISTER", to_user=user))
+            if not result.authorised:
+                return result.status
         self._on_loop(
             lambda switch: switch.register(
                 user,
@@ -540,10 +571,28 @@ class Emulator:
                 user_agent=user_agent,
             )
         )
+        return 200
 
-    def unregister(self, user: str, *, realm: str = "127.0.0.1") -> bool:
-        """A device unregisters: fires ``CUSTOM sofia::unregister``."""
+    def unregister(
+        self, user: str, *, realm: str = "127.0.0.1", password: str | None = None
+    ) -> bool:
+        """A device unregisters: fires ``CUSTOM sofia::unregister`` (with a ``password``:
+        once the directory authorised it, as FreeSWITCH asks again for ``Expires: 0``)."""
+        if password is not None:
+            credentials = Credentials(user, password, realm)
+            if not self.authenticate(credentials, SipRequest("REGISTER", to_user=user)).authorised:
+                return False
         return self._on_loop(lambda switch: switch.unregister(user, realm))
+
+    def authenticate(self, credentials: Credentials, request: SipRequest) -> AuthResult:
+        """What FreeSWITCH decides for a device's credentialed ``request`` (blocking: the
+        directory look-up runs in the calling thread, never on the emulator's loop)."""
+        if not self.directory_url:
+            raise RuntimeError("no directory URL: Emulator(directory_url=...)")
+        url = self.directory_url
+        core = self._on_loop(request_params_core)
+        directory = self._on_loop(lambda switch: directory_for(switch, url))
+        return directory.authenticate(core, credentials, request)
 
     def set_media(self, pattern: str, seconds: float | None) -> None:
         """Files matching ``pattern`` last ``seconds`` (``None``: they do not exist)."""
@@ -671,13 +720,41 @@ class Emulator:
             attach(session, steps)
         return f"+OK {session.uuid}\n"
 
-    def _api_register(self, switch: Switch, args: str) -> str:
+    def _api_register(self, switch: Switch, args: str) -> object:
         spec = _json_args(args)
+        if spec.get("sip_password") is not None:
+            return self._api_register_device(switch, spec)
         switch.register(
             str(spec["user"]),
             str(spec.get("realm", "127.0.0.1")),
             contact_ip=str(spec.get("contact_ip", "127.0.0.1")),
             contact_port=int(spec.get("contact_port", 5062)),
+            expires=int(spec.get("expires", 300)),
+        )
+        return "+OK\n"
+
+    async def _api_register_device(self, switch: Switch, spec: dict[str, Any]) -> str:
+        """``emulator_register`` with a SIP password: authenticate, then register."""
+        if not self.directory_url:
+            return "-ERR no directory URL (emulator serve --directory-url)\n"
+        credentials = Credentials(
+            str(spec["user"]),
+            str(spec["sip_password"]),
+            str(spec.get("realm", "127.0.0.1")),
+            str(spec.get("contact_ip", "127.0.0.1")),
+            int(spec.get("contact_port", 5062)),
+        )
+        directory = directory_for(switch, self.directory_url)
+        core = request_params_core(switch)
+        request = SipRequest("REGISTER", to_user=credentials.user)
+        result = await asyncio.to_thread(directory.authenticate, core, credentials, request)
+        if not result.authorised:
+            return f"-ERR {result.status} Forbidden ({result.reason})\n"
+        switch.register(
+            credentials.user,
+            credentials.realm,
+            contact_ip=credentials.contact_ip,
+            contact_port=credentials.contact_port,
             expires=int(spec.get("expires", 300)),
         )
         return "+OK\n"
