@@ -65,7 +65,7 @@ from kazoo_tasks.callstate.record import (
 from kazoo_tasks.commands import validate_command
 from kazoo_tasks.config import Settings
 from kazoo_tasks.docstore.base import DocumentStore
-from kazoo_tasks.events import RESYNC_HEADER, SYNTHETIC_HEADER, CallEvent
+from kazoo_tasks.events import RESYNC_HEADER, STATE_CHECK, SYNTHETIC_HEADER, CallEvent
 from kazoo_tasks.stages import stamp
 from kazoo_tasks.timers import MAX_TIMER_SECONDS, TIMER_FIRED, ArmedTimer, timer_id
 
@@ -82,6 +82,7 @@ STATE_LOST_EVENTS = frozenset(
         "DTMF",
         "RECORD_STOP",
         "CHANNEL_HANGUP_COMPLETE",
+        STATE_CHECK,
     }
 )
 """Switch events that only come for a call we run: without its state, the state was lost
@@ -100,6 +101,17 @@ def _event_label(event: CallEvent) -> str:
     if event["name"] == TIMER_FIRED:
         return f"{TIMER_FIRED}:{event.get('timer_name', '')}"
     return event["name"]
+
+
+def _never_answered_park(event: CallEvent) -> bool:
+    """A ``STATE_CHECK`` of a call still parked and never answered: its park was lost
+    with Redis's data before any node ran, so it is routed now."""
+    headers = event["headers"]
+    return (
+        event["name"] == STATE_CHECK
+        and headers.get("Answer-State") in ("ringing", "early")
+        and headers.get("variable_current_application") == "park"
+    )
 
 
 @functools.cache
@@ -142,7 +154,7 @@ class Navigator:
         """Apply one event of the call (events arrive in the switch's order)."""
         record = self.record
         if record is None:
-            if event["name"] == "CHANNEL_PARK":
+            if event["name"] == "CHANNEL_PARK" or _never_answered_park(event):
                 self._start(event)
             elif event["name"] in STATE_LOST_EVENTS:
                 self._state_lost(event)
@@ -152,6 +164,8 @@ class Navigator:
         if self._seen(event) or record["status"] == STATUS_ENDED:
             return
         self._trace_synthetic(event)
+        if event["name"] == STATE_CHECK:  # the call's state is here: nothing to do
+            return
         name = event["name"]
         if name in END_EVENTS:
             self._ended(event)
@@ -224,6 +238,8 @@ class Navigator:
     def _start(self, event: CallEvent) -> None:
         record = self.record = new_call_record(event)
         record["last_event"]["sequence"] = event.get("sequence", 0)
+        if SYNTHETIC_HEADER in event["headers"]:  # the call may have had a life before
+            record["epoch"] = f"{event['name']}@{event['received_at']}"
         self._trace_synthetic(event)
         found = router.route(
             self.env.documents(),

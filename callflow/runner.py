@@ -96,7 +96,7 @@ class Publisher:
                     routing_key=command["node"],
                     declare=[_command_queue(self._ns, command["node"])],
                     serializer="json",
-                    delivery_mode=1,
+                    delivery_mode=2,
                     retry=True,
                 )
             else:

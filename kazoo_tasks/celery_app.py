@@ -41,6 +41,11 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_ignore_result": True,
         "worker_prefetch_multiplier": 1,
         "broker_connection_retry_on_startup": True,
+        # publisher confirms: a publish returns once RabbitMQ has the message (on disk, for
+        # the persistent messages of durable queues), so nothing acknowledged is lost to a
+        # broker kill -9; the Redis transport (embedded defaults) ignores the option
+        "broker_transport_options": {"confirm_publish": True},
+        "task_default_delivery_mode": "persistent",
         "result_expires": 3600,
         "worker_hijack_root_logger": False,
         "control_exchange": f"{ns}.control",

@@ -33,6 +33,11 @@ COMMAND_ERROR = "COMMAND_ERROR"
 FreeSWITCH, no reply): ``application_uuid`` is the command id, ``application_response``
 the error, so the node waiting for that command can move on."""
 
+STATE_CHECK = "STATE_CHECK"
+"""Synthetic event ecallmgr delivers to every controlled call when Redis lost its data,
+carrying the channel's data: the engine ignores it for a call it still runs, routes a
+parked call that was never answered (its park was lost), and ends any other call."""
+
 SYNTHETIC_HEADER = "Kazoo-Synthetic"
 """Header present (holding the reason) in events made by ecallmgr, not FreeSWITCH."""
 

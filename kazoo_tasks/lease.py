@@ -4,6 +4,11 @@ The key holds the owner id of the process allowed to act (the changes follower, 
 ecallmgr of one FreeSWITCH node). It is taken with ``SET NX PX`` and renewed or released by
 compare-and-set scripts: only the owner may extend or delete it. Any role that needs "one
 active, others on standby" can use it.
+
+A holder renews well within the lease's lifetime (and steps down if it cannot), so a key
+that is *missing* at renewal was not let lapse: Redis lost it (restarted without
+persistence, flushed). The holder then takes it again, as anyone could, and learns that
+Redis lost its data (:attr:`RedisLease.retaken`).
 """
 
 from __future__ import annotations
@@ -15,8 +20,14 @@ import uuid
 import redis
 
 _RENEW = """
-if redis.call('get', KEYS[1]) == ARGV[1] then
-    return redis.call('pexpire', KEYS[1], ARGV[2])
+local holder = redis.call('get', KEYS[1])
+if holder == ARGV[1] then
+    redis.call('pexpire', KEYS[1], ARGV[2])
+    return 1
+end
+if not holder then
+    redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2])
+    return 2
 end
 return 0
 """
@@ -44,6 +55,8 @@ class RedisLease:
         self.key = key
         self.ttl_ms = max(int(ttl * 1000), 1)
         self.owner = owner or owner_id()
+        self.retaken = False
+        """Whether the last :meth:`renew` found the key gone and took it again."""
         self._renew = client.register_script(_RENEW)
         self._release = client.register_script(_RELEASE)
 
@@ -61,8 +74,11 @@ class RedisLease:
         return self.try_acquire() or self.renew()
 
     def renew(self) -> bool:
-        """Extend the lease; False when it is no longer ours."""
-        return bool(self._renew(keys=[self.key], args=[self.owner, self.ttl_ms]))
+        """Extend the lease (taking it again if its key vanished); False when another
+        process holds it. :attr:`retaken` tells whether the key had vanished."""
+        result = int(self._renew(keys=[self.key], args=[self.owner, self.ttl_ms]))
+        self.retaken = result == 2
+        return result > 0
 
     def release(self) -> None:
         """Give the lease up now, only if we still hold it (a standby may take it at once)."""

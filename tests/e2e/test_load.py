@@ -49,8 +49,22 @@ def place(stack, account, count: int) -> Future[list[Call]]:
     )
 
 
+def stuck_calls(calls: list[Call], timeout: float) -> dict[str, list[tuple[str, str, str]]]:
+    """Calls still up after ``timeout`` seconds (in all), with the commands they got."""
+    deadline = time.monotonic() + timeout
+    stuck = {}
+    for call in calls:
+        try:
+            call.wait_hangup(timeout=max(0.1, deadline - time.monotonic()))
+        except TimeoutError:
+            stuck[call.uuid] = [(c.kind, c.app, c.args) for c in call.commands]
+    return stuck
+
+
 def assert_every_call_ran_the_flow_once(calls: list[Call], expected) -> None:
-    causes = [call.wait_hangup(timeout=120) for call in calls]
+    stuck = stuck_calls(calls, 120)
+    assert not stuck, f"{len(stuck)} calls still up, with these commands: {stuck}"
+    causes = [call.hangup_cause for call in calls]
     assert causes.count("NORMAL_CLEARING") == len(calls), sorted(set(causes))
     wrong = {
         call.uuid: [(c.kind, c.app, c.args) for c in call.commands]

@@ -70,8 +70,17 @@ class ControlledCalls:
         return at is not None and self._clock() - at <= ENDED_MEMORY
 
     def load(self) -> None:
-        """Replace the in-memory set by the one stored in Redis (taking a node over)."""
-        self._calls = set(self._client.smembers(self.key))
+        """Add the set stored in Redis to the one in memory (taking a node over, where
+        memory is empty, or taking it back), and store what only memory knew (Redis may
+        have lost it)."""
+        stored = set(self._client.smembers(self.key))
+        only_here = self._calls - stored
+        self._calls |= stored
+        self.persist(added=only_here)
+
+    def store_all(self) -> None:
+        """Write the whole set to Redis again (after Redis lost its data)."""
+        self.persist(added=self._calls)
 
     def persist(
         self, added: Iterable[str] = (), removed: Iterable[str] = (), pipe: Pipeline | None = None

@@ -48,8 +48,9 @@ class Handoff(NamedTuple):
     """One item between the reader (or a command/reconcile greenlet) and a publisher.
 
     ``kind`` is ``event`` (``payload``: the raw plain body of a call event),
-    ``registration`` (``payload``: the raw body of a sofia::(un)register event) or
-    ``synthetic`` (``payload``: a ready :class:`CallEvent`, ``done`` set once stored).
+    ``registration`` (``payload``: the raw body of a sofia::(un)register event),
+    ``synthetic`` (``payload``: a ready :class:`CallEvent`, ``done`` set once stored) or
+    ``replay`` (the same, for an event stored again after Redis lost data).
     """
 
     kind: str
@@ -153,12 +154,14 @@ class EventIntake:
         self.stats.high_water("handoff.high_water", self.depth())
         return True
 
-    def submit(self, event: CallEvent) -> AsyncResult:
+    def submit(self, event: CallEvent, kind: str = "synthetic") -> AsyncResult:
         """Queue an event made by ecallmgr (not the reader): waits for room, never drops.
+        ``kind`` ``replay``: an event published before, stored again in the call's inbox
+        (after Redis lost data) without touching the controlled calls.
 
         The returned result is set once the event is stored in the call's inbox.
         """
         done = AsyncResult()
-        item = Handoff("synthetic", event["name"], event["call_id"], event, event["received_at"])
-        self._shard(event["call_id"]).put(item._replace(done=done))
+        item = Handoff(kind, event["name"], event["call_id"], event, event["received_at"], done)
+        self._shard(event["call_id"]).put(item)
         return done

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 
 import gevent
 import redis
@@ -21,10 +22,16 @@ from kazoo_tasks.lease import RedisLease
 log = logging.getLogger(__name__)
 
 
-def keep_lease(lease: RedisLease, lost: Event) -> None:
-    """Renew ``lease`` until it is lost, then set ``lost`` (run in a greenlet)."""
+def keep_lease(lease: RedisLease, lost: Event, on_data_loss: Callable[[bool], None]) -> None:
+    """Renew ``lease`` until it is lost, then set ``lost`` (run in a greenlet).
+
+    It also watches Redis itself: when the server restarted (its ``run_id`` changed) it may
+    have lost up to its last second of writes (``appendfsync everysec``), or everything
+    (no persistence: then the lease key itself had vanished). ``on_data_loss(wiped)`` is
+    called then, ``wiped`` telling the second case."""
     interval = lease.ttl / 3
     last_renewed = time.monotonic()
+    server = _run_id(lease)
     while True:
         gevent.sleep(interval)
         try:
@@ -32,9 +39,26 @@ def keep_lease(lease: RedisLease, lost: Event) -> None:
                 log.error("lease %s was taken by %s: stepping down", lease.key, lease.holder())
                 break
             last_renewed = time.monotonic()
+            current = _run_id(lease)
+            if lease.retaken or (server is not None and current != server):
+                log.error(
+                    "Redis %s (lease %s): storing again what this process knows",
+                    "lost its data" if lease.retaken else "restarted",
+                    lease.key,
+                )
+                on_data_loss(lease.retaken)
+            server = current
         except redis.RedisError as exc:
             if time.monotonic() - last_renewed + interval >= lease.ttl:
                 log.error("cannot renew lease %s (%s): stepping down", lease.key, exc)
                 break
             log.warning("cannot renew lease %s (%s); retrying", lease.key, exc)
     lost.set()
+
+
+def _run_id(lease: RedisLease) -> str | None:
+    """The Redis server's run id (a new one at every start); None if it cannot be read."""
+    try:
+        return str(lease.client.info("server").get("run_id"))
+    except redis.RedisError:
+        return None

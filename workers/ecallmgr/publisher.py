@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -51,6 +52,10 @@ BATCH = 32
 """Most items one publisher takes per round trip."""
 
 EXECUTE_COMPLETE = "CHANNEL_EXECUTE_COMPLETE"
+
+REPLAY_WINDOW = 3.0
+"""Seconds of published events kept to store again after Redis restarts (Redis with
+``appendfsync everysec`` loses at most about the last second of writes)."""
 
 YIELD_EVERY = 1
 """Decode (or notify) this many events, then let other greenlets (the reader first) run."""
@@ -97,6 +102,8 @@ class Publisher:
             app, EVENTS_TASK, celery_queue_name(settings.namespace, "callflow")
         )
         self.stopping = False
+        self.recent: deque[tuple[float, CallEvent]] = deque()
+        """(published at, event) of the last :data:`REPLAY_WINDOW` seconds."""
         self._greenlets: list[gevent.Greenlet] = []
 
     def start(self) -> None:
@@ -137,7 +144,12 @@ class Publisher:
     def _publish(self, batch: list[Handoff], producer: Producer) -> None:
         events: list[CallEvent] = []
         registrations: list[tuple[str, dict[str, str]]] = []
+        replays = [item.payload for item in batch if item.kind == "replay"]
+        if replays:
+            self._publish_replays(replays, producer)
         for index, item in enumerate(batch, 1):
+            if item.kind == "replay":
+                continue
             if item.kind == "synthetic":
                 events.append(item.payload)
             elif item.kind == "event":
@@ -188,6 +200,33 @@ class Publisher:
         self.stats.incr("publish.events", len(events))
         self.stats.incr("publish.batches")
         self.stats.gauge("publish.last_at", time.time())
+        self._remember(events)
+
+    def _remember(self, events: list[CallEvent]) -> None:
+        """Keep what was published in the last :data:`REPLAY_WINDOW` seconds."""
+        now = time.monotonic()
+        recent = self.recent
+        recent.extend((now, event) for event in events)
+        while recent and now - recent[0][0] > REPLAY_WINDOW:
+            recent.popleft()
+
+    def replay_recent(self, names: frozenset[str] | None = None) -> int:
+        """Store again the events published in the last :data:`REPLAY_WINDOW` seconds
+        (Redis restarted and may have lost them), only those named ``names`` if given:
+        the engine skips those it applied already (FreeSWITCH's Event-Sequence) and
+        applies those it never saw. Returns how many were queued."""
+        events = [e for _, e in self.recent if names is None or e["name"] in names]
+        for event in events:
+            self.intake.submit(event, kind="replay")
+        self.stats.incr("publish.replayed", len(events))
+        return len(events)
+
+    def _publish_replays(self, events: list[CallEvent], producer: Producer) -> None:
+        self._retry("store replayed events", lambda: self._store(events, [], [], []))
+        for call_id in dict.fromkeys(e["call_id"] for e in events):
+            self._retry(
+                "send the handle_events task", lambda c=call_id: self.notifier.send(producer, c)
+            )
 
     def _settle_running(
         self, events: list[CallEvent], ended: list[str]

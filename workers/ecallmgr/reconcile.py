@@ -2,12 +2,12 @@
 
 FreeSWITCH does not replay the events it fired while no listener was connected. A gap
 (ecallmgr restarted, a standby taking over, the switch refusing connections for a while)
-leaves three kinds of calls behind, and one ``api show channels as json`` per node finds
-them all:
+leaves three kinds of calls behind, and ``api show channels as json`` (one round trip per
+node) finds them all:
 
 * **a controlled call that ended in the gap** (it is not listed): it gets a synthetic
-  ``CHANNEL_HANGUP_COMPLETE`` (``hangup_cause`` :data:`VANISHED_CAUSE`) at once, so its
-  state closes and its CDR is written now, not at the reaper;
+  ``CHANNEL_HANGUP_COMPLETE`` (``hangup_cause`` :data:`VANISHED_CAUSE`), so its state
+  closes and its CDR is written now, not at the reaper;
 * **a controlled call still up whose awaited completion fell in the gap**: every call
   that has ``execute`` commands written and not seen complete (:mod:`.running`) gets a
   probe, a ``sendmsg execute set`` queued behind them on the channel. FreeSWITCH runs a
@@ -19,11 +19,20 @@ them all:
   application): it is taken into control and routed as if its ``CHANNEL_PARK`` had just
   arrived, from a ``CHANNEL_PARK`` rebuilt out of ``api uuid_dump <uuid> json``.
 
-The probes and dumps of one re-sync are written back to back (their replies are paired in
-wire order), so a re-sync costs one round trip for the listing and one for the calls that
-need more, whatever their number. FreeSWITCH's channel list comes from its core database,
-written a moment after the events; a second, shorter pass :data:`SETTLE_DELAY` seconds
-later catches a channel that ended or parked just before the first listing.
+The listing is not a snapshot of the event stream: FreeSWITCH fills it from its core
+database a moment after the events, and writes an ``api`` reply before the events it
+queued meanwhile. So one listing alone decides nothing irreversible:
+
+* only calls controlled **before** the connection (the gap's calls) can have ended in the
+  gap; a call that parked on this connection reports its own hangup;
+* a call is ended only when two listings :data:`CONFIRM_DELAYS` apart both miss it (and
+  its own hangup did not arrive meanwhile), and a parked call is taken over only when two
+  listings show it parked and nobody has taken it into control meanwhile.
+
+The first listing and the probes happen before commands are consumed; the confirming
+listings follow in the background. The probes and dumps of one pass are written back to
+back (their replies are paired in wire order): the re-sync costs a few round trips per
+node, whatever the number of calls.
 
 Every event re-sync makes carries :data:`~kazoo_tasks.events.SYNTHETIC_HEADER` with the
 reason and the length of the gap, so the call trace shows both.
@@ -45,7 +54,13 @@ from greenswitch.esl import NotConnectedError
 
 from kazoo_tasks.commands import CALL_ID_PATTERN, render_command
 from kazoo_tasks.esl.frames import Frame, PlainEvent
-from kazoo_tasks.events import SYNTHETIC_HEADER, CallEvent, call_event_from_plain, synthetic_event
+from kazoo_tasks.events import (
+    STATE_CHECK,
+    SYNTHETIC_HEADER,
+    CallEvent,
+    call_event_from_plain,
+    synthetic_event,
+)
 from workers.ecallmgr.connection import EslConnection, EslError
 from workers.ecallmgr.controlled import ControlledCalls
 from workers.ecallmgr.intake import HANGUP_COMPLETE, PARK, EventIntake
@@ -57,9 +72,8 @@ log = logging.getLogger(__name__)
 VANISHED_CAUSE = "NETWORK_OUT_OF_ORDER"
 """Hangup cause given to a controlled call the switch no longer has (its own is lost)."""
 
-SETTLE_DELAY = 2.0
-"""Seconds between the first re-sync pass and the second (the switch's channel list lags
-its events by a moment)."""
+CONFIRM_DELAYS = (1.0, 2.0)
+"""Seconds after the first listing at which the confirming listings are taken."""
 
 PARKED_APPLICATION = "park"
 ENDED_STATES = frozenset({"CS_HANGUP", "CS_REPORTING", "CS_DESTROY"})
@@ -68,10 +82,9 @@ _CALL_ID = re.compile(CALL_ID_PATTERN)
 
 @dataclass
 class ResyncReport:
-    """What one re-sync pass found and did."""
+    """What a re-sync found and did."""
 
     listed: int = 0
-    checked: int = 0
     vanished: list[str] = field(default_factory=list)
     probed: list[str] = field(default_factory=list)
     adopted: list[str] = field(default_factory=list)
@@ -108,20 +121,52 @@ class Resync:
         self.controlled, self.running = controlled, running
         self.intake, self.stats = intake, stats
 
-    def run(self, conn: EslConnection, gap: Gap, *, probe: bool = True) -> ResyncReport:
-        """One pass over ``conn``; ``probe``: also probe the calls with pending commands
-        (the first pass does, the settling pass need not)."""
+    def begin(
+        self, conn: EslConnection, gap: Gap, before: set[str]
+    ) -> tuple[dict[str, dict[str, Any]], ResyncReport]:
+        """The first pass, before commands flow: list the channels and probe the calls of
+        ``before`` (the calls controlled when the connection opened) that are listed and
+        have commands pending. Returns the listing (for :meth:`confirm`) and the report."""
         report = ResyncReport()
+        for call_id in sorted(before):
+            if not _CALL_ID.match(call_id):
+                log.error("dropping a malformed controlled call id %.100r", call_id)
+                before.discard(call_id)
+                self.controlled.discard(call_id)
+                self.controlled.persist(removed=[call_id])
         live = self._live_channels(conn)
         report.listed = len(live)
-        self._end_vanished(live, gap, report)
-        if probe:
-            self._probe(conn, live, gap, report)
-        self._adopt_parked(conn, live, gap, report)
-        self.stats.incr("reconcile.checked", report.checked)
+        self._probe(conn, live, before, gap, report)
+        self.stats.incr("reconcile.checked", len(before))
+        self._log(gap, report)
+        return live, report
+
+    def confirm(
+        self,
+        conn: EslConnection,
+        gap: Gap,
+        before: set[str],
+        first: dict[str, dict[str, Any]],
+        delays: tuple[float, ...] = CONFIRM_DELAYS,
+    ) -> ResyncReport:
+        """The confirming passes (run in a greenlet): at each of ``delays`` (seconds after
+        the first listing) list again; end the calls of ``before`` that two listings in
+        a row miss, take over the calls that two listings in a row show parked."""
+        report = ResyncReport()
+        previous, started = first, time.monotonic()
+        for delay in delays:
+            gevent.sleep(max(0.0, started + delay - time.monotonic()))
+            live = self._live_channels(conn)
+            report.listed = len(live)
+            self._end_vanished(before, previous, live, gap, report)
+            self._adopt_parked(conn, previous, live, gap, report)
+            previous = live
         self.stats.incr("reconcile.vanished", len(report.vanished))
-        self.stats.incr("resync.probes", len(report.probed))
         self.stats.incr("resync.adopted", len(report.adopted))
+        self._log(gap, report)
+        return report
+
+    def _log(self, gap: Gap, report: ResyncReport) -> None:
         if report.vanished or report.probed or report.adopted:
             log.warning(
                 "node %s: re-sync after an %s: %d channels on the switch, %d controlled calls "
@@ -133,7 +178,6 @@ class Resync:
                 len(report.probed),
                 len(report.adopted),
             )
-        return report
 
     # -- the listing ---------------------------------------------------------------------
 
@@ -152,21 +196,21 @@ class Resync:
     # -- calls that ended in the gap -----------------------------------------------------
 
     def _end_vanished(
-        self, live: dict[str, dict[str, Any]], gap: Gap, report: ResyncReport
+        self,
+        before: set[str],
+        previous: dict[str, dict[str, Any]],
+        live: dict[str, dict[str, Any]],
+        gap: Gap,
+        report: ResyncReport,
     ) -> None:
-        for call_id in self.controlled:
-            if not _CALL_ID.match(call_id):
-                log.error("dropping a malformed controlled call id %.100r", call_id)
-                self.controlled.discard(call_id)
-                self.controlled.persist(removed=[call_id])
-                continue
-            report.checked += 1
-            if call_id not in live:
+        for call_id in sorted(before):
+            if call_id in self.controlled and call_id not in previous and call_id not in live:
                 self._vanished(call_id, f"channel gone after an {gap.describe()}")
                 report.vanished.append(call_id)
 
     def _vanished(self, call_id: str, reason: str) -> None:
         self.controlled.discard(call_id)
+        self.controlled.persist(removed=[call_id])
         self.intake.submit(
             synthetic_event(
                 HANGUP_COMPLETE,
@@ -184,10 +228,11 @@ class Resync:
         self,
         conn: EslConnection,
         live: dict[str, dict[str, Any]],
+        before: set[str],
         gap: Gap,
         report: ResyncReport,
     ) -> None:
-        calls = [c for c in self.running.calls() if c in live and c in self.controlled]
+        calls = [c for c in self.running.calls() if c in live and c in before]
         if not calls:
             return
         probes = {call_id: self._probe_command(call_id, gap) for call_id in calls}
@@ -204,9 +249,7 @@ class Resync:
                 continue
             entry = running_entry(command["id"], command["app"], command["args"])
             self.running.remove(call_id, entry)
-            if reply is not None and "invalid session id" in reply.reply_text:
-                self._vanished(call_id, f"channel gone after an {gap.describe()}")
-                report.vanished.append(call_id)
+            self.client.lrem(running_key(self.namespace, call_id), 1, entry)
 
     def _probe_command(self, call_id: str, gap: Gap) -> dict[str, Any]:
         return {
@@ -224,6 +267,7 @@ class Resync:
     def _adopt_parked(
         self,
         conn: EslConnection,
+        previous: dict[str, dict[str, Any]],
         live: dict[str, dict[str, Any]],
         gap: Gap,
         report: ResyncReport,
@@ -232,6 +276,7 @@ class Resync:
             call_id
             for call_id, row in live.items()
             if row.get("application") == PARKED_APPLICATION
+            and (previous.get(call_id) or {}).get("application") == PARKED_APPLICATION
             and call_id not in self.controlled
             and not self.controlled.ended_recently(call_id)
             and _CALL_ID.match(call_id)
@@ -249,7 +294,38 @@ class Resync:
             self.intake.submit(park)
             report.adopted.append(call_id)
 
+    def check_states(self, conn: EslConnection) -> int:
+        """Redis lost its data: every controlled call gets a ``STATE_CHECK`` event carrying
+        its channel's data (``uuid_dump``), for the engine to see whether it still runs the
+        call (it ignores the check then), to route it (parked, never answered: its park was
+        lost) or to end it (its state is gone). A call the switch no longer has is ended.
+        Returns how many checks were sent."""
+        calls = sorted(self.controlled)
+        frames = [f"api uuid_dump {call_id} json\n\n".encode() for call_id in calls]
+        reason = "Redis lost its data; the engine checks that it still runs the call"
+        sent = 0
+        for call_id, reply in zip(calls, _send_all(conn, frames), strict=True):
+            if reply is None:  # the connection went: the next re-sync sees to the call
+                continue
+            event = self._event_from_dump(call_id, reply, STATE_CHECK, reason)
+            if event is None:
+                self._vanished(call_id, "channel gone when Redis lost its data")
+                continue
+            self.intake.submit(event)
+            sent += 1
+        self.stats.incr("resync.state_checks", sent)
+        log.warning("node %s: %s: %d calls checked", self.node, reason, sent)
+        return sent
+
     def _park_from_dump(self, call_id: str, reply: Frame | None, gap: Gap) -> CallEvent | None:
+        reason = f"parked during an {gap.describe()}; routed at re-sync"
+        return self._event_from_dump(call_id, reply, PARK, reason)
+
+    def _event_from_dump(
+        self, call_id: str, reply: Frame | None, name: str, reason: str
+    ) -> CallEvent | None:
+        """Event ``name`` of ``call_id`` made of its ``uuid_dump ... json`` reply (None
+        when the channel is gone or hanging up)."""
         if reply is None:
             return None
         text = reply.body.decode("utf-8", "replace")
@@ -260,14 +336,8 @@ class Resync:
             return None
         if not isinstance(data, dict) or data.get("Channel-State") in ENDED_STATES:
             return None
-        headers = {name: _header_value(value) for name, value in data.items()}
-        headers.update(
-            {
-                "Event-Name": PARK,
-                "Unique-ID": call_id,
-                SYNTHETIC_HEADER: f"parked during an {gap.describe()}; routed at re-sync",
-            }
-        )
+        headers = {header: _header_value(value) for header, value in data.items()}
+        headers.update({"Event-Name": name, "Unique-ID": call_id, SYNTHETIC_HEADER: reason})
         headers.pop("Event-Sequence", None)
         event = call_event_from_plain(PlainEvent(list(headers.items())), self.node, time.time())
         event["sequence"] = 0

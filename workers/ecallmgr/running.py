@@ -59,9 +59,10 @@ def entry_id(entry: str) -> str:
 class RunningCommands:
     """Per call, the stored entries of the commands queued on the switch, in write order."""
 
-    def __init__(self, client: redis.Redis, namespace: str):
+    def __init__(self, client: redis.Redis, namespace: str, ttl: int):
         self._client = client
         self._namespace = namespace
+        self._ttl = ttl
         self._calls: dict[str, list[str]] = {}
 
     def pending(self, call_id: str) -> list[str]:
@@ -118,16 +119,29 @@ class RunningCommands:
             pipe.delete(running_key(self._namespace, call_id))
 
     def load(self, call_ids: Iterable[str]) -> None:
-        """Replace the in-memory lists by the stored ones of ``call_ids`` (a takeover)."""
+        """Take the stored lists of ``call_ids`` (a takeover); a list only memory holds is
+        kept and stored again (Redis may have lost it)."""
         wanted = list(call_ids)
         pipe = self._client.pipeline(transaction=False)
         for call_id in wanted:
             pipe.lrange(running_key(self._namespace, call_id), 0, -1)
-        self._calls = {}
-        for call_id, stored in zip(wanted, pipe.execute(), strict=True):
+        replies = pipe.execute()
+        for call_id, stored in zip(wanted, replies, strict=True):
             entries = [e.decode() if isinstance(e, bytes) else e for e in stored]
             if entries:
                 self._calls[call_id] = list(dict.fromkeys(entries))
+        self.store_all(only=[c for c, stored in zip(wanted, replies, strict=True) if not stored])
+
+    def store_all(self, only: Iterable[str] | None = None) -> None:
+        """Write the in-memory lists (of ``only`` calls, default all) to Redis again."""
+        calls = self._calls if only is None else [c for c in only if c in self._calls]
+        pipe = self._client.pipeline(transaction=False)
+        for call_id in calls:
+            key = running_key(self._namespace, call_id)
+            pipe.delete(key)
+            pipe.rpush(key, *self._calls[call_id])
+            pipe.expire(key, self._ttl)
+        pipe.execute()
 
 
 def recovered_completion(proof: CallEvent, entry: str, reason: str) -> CallEvent:

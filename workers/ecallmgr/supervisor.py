@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 import gevent
 import redis
@@ -29,10 +30,10 @@ from workers.ecallmgr.command_consumer import CommandConsumer
 from workers.ecallmgr.command_executor import CommandExecutor
 from workers.ecallmgr.connection import AuthenticationFailed, EslConnection, EslError
 from workers.ecallmgr.controlled import ControlledCalls
-from workers.ecallmgr.intake import EventIntake
+from workers.ecallmgr.intake import HANGUP_COMPLETE, EventIntake
 from workers.ecallmgr.lease_keeper import keep_lease
 from workers.ecallmgr.publisher import Publisher
-from workers.ecallmgr.reconcile import SETTLE_DELAY, Gap, Resync
+from workers.ecallmgr.reconcile import Gap, Resync
 from workers.ecallmgr.running import RunningCommands
 from workers.ecallmgr.stats import NodeStats, flush_forever
 
@@ -65,7 +66,7 @@ class NodeSupervisor:
         self.stats = NodeStats()
         self.lease = RedisLease(client, node_key(ns, name, "lease"), settings.esl_lease_ttl, owner)
         self.controlled = ControlledCalls(client, node_key(ns, name, "controlled"))
-        self.running = RunningCommands(client, ns)
+        self.running = RunningCommands(client, ns, settings.call_ttl)
         self.intake = EventIntake(self.controlled, self.stats, settings.esl_event_buffer)
         self.publisher = Publisher(
             settings, name, self.intake, self.controlled, self.running, client, app, self.stats
@@ -142,7 +143,7 @@ class NodeSupervisor:
     def _serve_while_leased(self) -> None:
         self._lease_lost = Event()
         self._lease_lost.rawlink(lambda _: self._wake.set())
-        keeper = gevent.spawn(keep_lease, self.lease, self._lease_lost)
+        keeper = gevent.spawn(keep_lease, self.lease, self._lease_lost, self._data_lost)
         try:
             try:
                 self.controlled.load()
@@ -182,6 +183,7 @@ class NodeSupervisor:
 
     def _connect_and_serve(self) -> str:
         """One connection's life; returns why it ended."""
+        before = set(self.controlled)  # the calls a gap may have left behind
         conn = EslConnection(
             self.node,
             self.intake.offer,
@@ -202,7 +204,7 @@ class NodeSupervisor:
         self.stats.gauge("connected", 1)
         log.info("node %s: connected to %s:%s and subscribed", self.node.name, conn.host, conn.port)
         try:
-            return self._serve(conn)
+            return self._serve(conn, before)
         finally:
             self._disconnected_at = time.time()
             self.stats.gauge("connected", 0)
@@ -210,14 +212,14 @@ class NodeSupervisor:
             if not conn.closed.is_set():
                 conn.stop()
 
-    def _serve(self, conn: EslConnection) -> str:
+    def _serve(self, conn: EslConnection, before: set[str]) -> str:
         conn.closed.rawlink(lambda _: self._wake.set())
         gap = Gap(self._disconnected_at, time.time())
         try:
-            self.resync.run(conn, gap)
+            first, _ = self.resync.begin(conn, gap, before)
         except (EslError, NotConnectedError, redis.RedisError) as exc:
             return f"re-sync failed: {exc}"
-        settling = gevent.spawn_later(SETTLE_DELAY, self._settle, conn, gap)
+        settling = gevent.spawn(self._confirm, conn, gap, before, first)
         heartbeat = gevent.spawn(self._beat, conn)
         consumer = CommandConsumer(
             Connection(services.broker_url(self.settings)),
@@ -241,12 +243,38 @@ class NodeSupervisor:
                 conn.stop()
         return conn.close_reason or "stopped"
 
-    def _settle(self, conn: EslConnection, gap: Gap) -> None:
-        """The second re-sync pass (the switch's channel list lags its events)."""
+    def _confirm(
+        self, conn: EslConnection, gap: Gap, before: set[str], first: dict[str, Any]
+    ) -> None:
+        """The confirming re-sync passes (see :mod:`.reconcile`)."""
         try:
-            self.resync.run(conn, gap, probe=False)
+            self.resync.confirm(conn, gap, before, first)
         except (EslError, NotConnectedError, redis.RedisError) as exc:
-            log.warning("node %s: settling re-sync failed: %s", self.node.name, exc)
+            log.warning("node %s: confirming re-sync failed: %s", self.node.name, exc)
+
+    def _data_lost(self, wiped: bool) -> None:
+        """Redis restarted (``wiped``: with all its data gone): repair in a greenlet."""
+        gevent.spawn(self._repair, wiped)
+
+    def _repair(self, wiped: bool) -> None:
+        """Store again what this process knows: the controlled calls and their running
+        commands, and the events of the last seconds. When Redis lost everything, the
+        calls' states are gone with their events: replaying their parks would start them
+        again, so only the hangups are replayed (for their CDRs) and the engine checks
+        every controlled call instead (routing the never-answered parked ones, ending the
+        others); when Redis rolled back its last second, every recent event is replayed."""
+        try:
+            self.controlled.store_all()
+            self.running.store_all()
+            conn = self._conn
+            if wiped:
+                self.publisher.replay_recent(frozenset({HANGUP_COMPLETE}))
+                if conn is not None and not conn.closed.is_set():
+                    self.resync.check_states(conn)
+            else:
+                self.publisher.replay_recent()
+        except (EslError, NotConnectedError, redis.RedisError) as exc:
+            log.error("node %s: repairing after a Redis data loss failed: %s", self.node.name, exc)
 
     def _last_heard_of(self) -> float | None:
         """When the node's previous active process last wrote its stats (a takeover's gap

