@@ -130,3 +130,50 @@ def test_given_a_step_module_that_does_not_replay_the_same_steps_when_its_step_c
     cdr = wait_for(lambda: cdr_of(documents, call_id))
     (crash,) = [t for t in cdr["trace"] if t.get("note", "").startswith("crashed")]
     assert "StepReplayError" in crash["note"] and crash["outcome"] == "continue:_"
+
+
+PIN = """
+from callflow.outcomes import Continue
+from callflow.steps import Collect, StepModule
+
+
+class Pin(StepModule):
+    def steps(self, ctx):
+        got = yield Collect(max_digits=4, timeout=3, secret=True)
+        ctx.set_ccv("pin_ok", str(got.digits == "1234"))
+        return Continue()
+"""
+
+
+@pytest.fixture
+def pin_module(tmp_path):
+    with installed_modules(tmp_path, "pin_module", PIN, {"pin": "pin_module:Pin"}):
+        yield "pin"
+
+
+def test_given_a_secret_collect_when_the_switch_returns_the_digits_then_the_module_gets_them_and_the_trace_masks_them(  # noqa: E501
+    pin_module, worker, switch, save_callflow, documents
+):
+    switch.hold_apps.add("play_and_get_digits")
+    save_callflow("cf-pin", node(pin_module), ["3400"])
+    call_id = switch.park("3400", account_id=ACCOUNT_ID)
+    wait_for(lambda: switch.executed[call_id], what="the collect")
+    (collect_command,) = switch.executed[call_id]
+    variable = collect_command["args"].split()[7]
+
+    headers = {"Answer-State": "answered", f"variable_{variable}": "1234"}
+    headers["variable_read_result"] = "success"
+    switch.deliver(
+        switch.event(
+            call_id,
+            "CHANNEL_EXECUTE_COMPLETE",
+            application_name="play_and_get_digits",
+            application_uuid=collect_command["id"],
+            headers=headers,
+        )
+    )
+
+    assert switch.wait_ended([call_id]) == []
+    cdr = wait_for(lambda: cdr_of(documents, call_id))
+    assert cdr["custom_channel_vars"]["pin_ok"] == "True"
+    assert [t["note"] for t in cdr["trace"] if t["step"] == "note"] == ["Collect: done ****"]
