@@ -3,23 +3,27 @@
 A module never touches Redis, the broker or the switch directly: it reads the call
 (:attr:`NodeContext.call`) and its node's ``data``, keeps what it must remember between
 events in :attr:`NodeContext.state` (JSON data saved with the call), and sends commands
-with :meth:`NodeContext.execute` / :meth:`NodeContext.hangup`. Commands only leave after
-the step that produced them is committed, so a module may be re-run from ``start`` or
-``on_event`` after a worker died and nothing it sent twice reaches the switch twice.
+with :meth:`NodeContext.execute` / :meth:`NodeContext.hangup`, and waits for time with
+:meth:`NodeContext.start_timer`. Commands and timers only leave after the step that
+produced them is committed, so a module may be re-run from ``start`` or ``on_event``
+after a worker died and nothing it sent twice reaches the switch twice.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any, Protocol
 
 from kazoo_tasks.docstore.base import DocumentStore
 from kazoo_tasks.events import CallEvent
+from kazoo_tasks.timers import TIMER_FIRED
 
 COMPLETION_EVENTS = frozenset({"CHANNEL_EXECUTE_COMPLETE", "COMMAND_ERROR"})
 """Events that close a command (FreeSWITCH finished it, or ecallmgr refused it)."""
+TIMER_NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,64}\Z")
 
 
 class CommandSink(Protocol):
@@ -28,6 +32,12 @@ class CommandSink(Protocol):
     def command(
         self, kind: str, app: str = "", args: str = "", *, event_lock: bool = True, cause: str = ""
     ) -> str: ...
+
+    def arm_timer(self, seconds: float, name: str) -> str: ...
+
+    def disarm_timer(self, ident: str) -> bool: ...
+
+    def note(self, module: str, text: str) -> None: ...
 
 
 class NodeContext:
@@ -84,6 +94,10 @@ class NodeContext:
         """The document store (for modules that read account documents)."""
         return self._documents()
 
+    def note(self, text: str) -> None:
+        """Add a line about this node to the call's trace (which the CDR keeps)."""
+        self._sink.note(str(self._node.get("module", "?")), text[:200])
+
     # -- the flow ----------------------------------------------------------------------
 
     def child_keys(self) -> list[str]:
@@ -116,3 +130,30 @@ class NodeContext:
             return None
         command_id = event.get("application_uuid")
         return command_id if command_id in self._record["node_commands"] else None
+
+    # -- timers ------------------------------------------------------------------------
+
+    def start_timer(self, seconds: float, name: str = "timeout") -> str:
+        """Arm a timer that fires in ``seconds`` (0 to a day) unless this node is left
+        first; returns its id. It arrives in :meth:`CallflowModule.on_event` as a
+        ``TIMER_FIRED`` event (``timer_id``, ``timer_name`` = ``name``), once, through
+        the call's inbox like any event; see :meth:`timer_fired`."""
+        if not TIMER_NAME.match(name):
+            raise ValueError(f"timer name {name!r}: 1-64 letters, digits, '_', '.', ':', '-'")
+        return self._sink.arm_timer(float(seconds), name)
+
+    def cancel_timer(self, timer_id: str) -> bool:
+        """Disarm a timer of this node; False if it already fired or is not this node's.
+        (Leaving the node disarms its timers without this.)"""
+        return self._sink.disarm_timer(timer_id)
+
+    def timer_fired(self, event: CallEvent) -> str | None:
+        """The name of this node's timer that ``event`` fires, if it is a timer's event
+        (the navigator passes a module only its own live timers)."""
+        if event["name"] != TIMER_FIRED:
+            return None
+        return event.get("timer_name")
+
+    def timers(self) -> dict[str, str]:
+        """This node's armed timers: id to name."""
+        return {k: v["name"] for k, v in (self._record.get("node_timers") or {}).items()}

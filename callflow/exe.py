@@ -17,6 +17,11 @@ Semantics, as in cf_exe:
 * an unknown module, data its schema rejects, or a module that raises: continue to ``_``;
 * a call runs at most ``Settings.node_run_limit`` nodes, so a flow that loops without
   branching ends instead of spinning.
+
+Timers (:mod:`kazoo_tasks.timers`): a node arms one with ``ctx.start_timer``; the arm
+leaves in the outbox like a command. Leaving the node (for a child, a branch, the end of
+the flow or of the call) disarms its timers. A ``TIMER_FIRED`` reaches the module only if
+its timer is still armed at the current node, once; any other is ignored and traced.
 """
 
 from __future__ import annotations
@@ -62,6 +67,7 @@ from kazoo_tasks.config import Settings
 from kazoo_tasks.docstore.base import DocumentStore
 from kazoo_tasks.events import RESYNC_HEADER, STATE_CHECK, SYNTHETIC_HEADER, CallEvent
 from kazoo_tasks.stages import stamp
+from kazoo_tasks.timers import MAX_TIMER_SECONDS, TIMER_FIRED, ArmedTimer, timer_id
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +94,13 @@ TRACE_LIMIT = 200
 """Trace entries kept per call (the oldest are dropped and counted beyond that)."""
 _COMMAND_NAMESPACE = uuid.UUID("5d2d3c4e-6f1a-4d0e-9a43-4b7f0e6c2a11")
 _OUTCOMES = (Wait, Continue, Stop, HardStop, Attempt, Branch)
+
+
+def _event_label(event: CallEvent) -> str:
+    """An event's name for the trace (``TIMER_FIRED:<timer name>`` for a timer)."""
+    if event["name"] == TIMER_FIRED:
+        return f"{TIMER_FIRED}:{event.get('timer_name', '')}"
+    return event["name"]
 
 
 def _never_answered_park(event: CallEvent) -> bool:
@@ -162,6 +175,8 @@ class Navigator:
             record["answered_at"] = event["timestamp"] or self.env.now()
         elif name == "CHANNEL_BRIDGE":
             record["other_leg_call_id"] = event.get("other_leg_call_id")
+        if name == TIMER_FIRED and not self._take_timer(event):
+            return
         if record["status"] == STATUS_ACTIVE and record["position"] is not None:
             self._follow(self._to_node(event))
 
@@ -177,6 +192,21 @@ class Navigator:
             )
             return True
         self.record["last_event"] = {"node": event["node"], "sequence": sequence}  # type: ignore[index]
+        return False
+
+    def _take_timer(self, event: CallEvent) -> bool:
+        """Whether the fired timer is armed at the current node (it is disarmed now);
+        a duplicate, or a timer of a node the call left, is traced and ignored."""
+        armed = self.record.setdefault("node_timers", {})  # type: ignore[union-attr]
+        if armed.pop(event.get("timer_id"), None) is not None:
+            return True
+        log.info(
+            "call %s: timer %s (%s) fired after its node moved on, ignored",
+            event["call_id"],
+            event.get("timer_name"),
+            event.get("timer_id"),
+        )
+        self._trace(step="timer", event=_event_label(event), outcome="ignored", note="not armed")
         return False
 
     def _trace_synthetic(self, event: CallEvent) -> None:
@@ -238,11 +268,10 @@ class Navigator:
     def _ended(self, event: CallEvent) -> None:
         record = self.record
         assert record is not None
+        self._leave_node()
         record.update(
             status=STATUS_ENDED,
             position=None,
-            node_state={},
-            node_commands=[],
             hungup_at=event["timestamp"] or self.env.now(),
             hangup_cause=event.get("hangup_cause") or "NORMAL_CLEARING",
             expire_at=self.env.now() + self.env.settings.hangup_grace,
@@ -318,9 +347,8 @@ class Navigator:
         """Make the node at ``path`` of ``callflow_id`` current and start its module."""
         record = self.record
         assert record is not None
-        record.update(
-            position={"callflow_id": callflow_id, "path": path}, node_state={}, node_commands=[]
-        )
+        self._leave_node()
+        record["position"] = {"callflow_id": callflow_id, "path": path}
         node = self._node()
         if not node:
             return Stop()
@@ -355,7 +383,7 @@ class Navigator:
         record = self.record
         assert record is not None
         name = str(node.get("module"))
-        event_name = event["name"] if event else None
+        event_name = _event_label(event) if event else None
         try:
             data = _schema(module.data_schema).load(node.get("data") or {}, unknown=EXCLUDE)
             ctx = NodeContext(record, node, data, self._path(), self, self.env.documents)
@@ -381,11 +409,20 @@ class Navigator:
         """The flow is over: hang the call up (once) and wait for the switch to confirm."""
         record = self.record
         assert record is not None
-        record.update(position=None, node_state={}, node_commands=[], status=STATUS_ENDING)
+        self._leave_node()
+        record.update(position=None, status=STATUS_ENDING)
         if not record["hangup_sent"]:
             self.command("hangup", cause=cause or "NORMAL_CLEARING")
             record["hangup_sent"] = True
         self._trace(step="end", outcome=f"hangup:{cause or 'NORMAL_CLEARING'}")
+
+    def _leave_node(self) -> None:
+        """Forget the current node's state and commands, and disarm its timers."""
+        record = self.record
+        assert record is not None
+        for ident in list(record.get("node_timers") or {}):
+            self.disarm_timer(ident)
+        record.update(node_state={}, node_commands=[], node_timers={})
 
     # -- the flow tree ---------------------------------------------------------------
 
@@ -423,6 +460,45 @@ class Navigator:
         record["node_commands"].append(cmd["id"])
         self.outbox.append({"type": "command", "command": cmd})
         return cmd["id"]
+
+    def arm_timer(self, seconds: float, name: str) -> str:
+        """Arm a timer of the current node (armed once the step is committed); returns
+        its id, which comes back as ``timer_id`` of its TIMER_FIRED."""
+        record = self.record
+        assert record is not None
+        if not 0 <= seconds <= MAX_TIMER_SECONDS:
+            raise ValueError(f"timer of {seconds!r} s: between 0 and {MAX_TIMER_SECONDS:g} s")
+        seq = record.get("timer_seq", 0)
+        record["timer_seq"] = seq + 1
+        timer = ArmedTimer(
+            record["call_id"],
+            record["node"],
+            timer_id(record["call_id"], seq),
+            name,
+            round(self.env.now() + seconds, 3),
+        )
+        record.setdefault("node_timers", {})[timer.timer_id] = {
+            "name": name,
+            "due_at": timer.due_at,
+        }
+        self.outbox.append(timer.outbox_entry("arm"))
+        return timer.timer_id
+
+    def disarm_timer(self, ident: str) -> bool:
+        """Disarm a timer of the current node; False if it is not armed (fired, or not
+        this node's)."""
+        record = self.record
+        assert record is not None
+        armed = record.setdefault("node_timers", {}).pop(ident, None)
+        if armed is None:
+            return False
+        timer = ArmedTimer(record["call_id"], record["node"], ident, armed["name"], armed["due_at"])
+        self.outbox.append(timer.outbox_entry("disarm"))
+        return True
+
+    def note(self, module: str, text: str) -> None:
+        """A module's own line in the trace (``ctx.note``)."""
+        self._trace(step="note", module=module, note=text)
 
     def _trace(self, **entry: Any) -> None:
         record = self.record

@@ -27,6 +27,7 @@ from kazoo_tasks.callstate import STATUS_ENDED, ActiveCalls, CallStore, InboxEnt
 from kazoo_tasks.callstate.store import now
 from kazoo_tasks.stages import stamp
 from kazoo_tasks.task_sender import TaskSender
+from kazoo_tasks.timers import TimerWheel
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,8 @@ class Fenced:
 
 
 class Publisher:
-    """Sends outbox entries: call commands to the node's queue, tasks to Celery.
+    """Sends outbox entries: call commands to the node's queue, tasks to Celery, timers
+    to the timer wheel (:mod:`kazoo_tasks.timers`).
 
     Each thread keeps one producer, on a broker connection of its own, for its whole
     life: taking one from Celery's pool for every step cost a quarter of the publish. (Not
@@ -62,8 +64,9 @@ class Publisher:
     threads come and go.) A lost connection is re-established by the producer's retry.
     """
 
-    def __init__(self, app: Celery) -> None:
+    def __init__(self, app: Celery, timers: TimerWheel) -> None:
         self._app = app
+        self._timers = timers
         self._ns = app.kazoo_settings.namespace  # type: ignore[attr-defined]
         self._exchange = command_exchange(self._ns)
         self._local = threading.local()
@@ -77,9 +80,14 @@ class Publisher:
         return producer
 
     def publish(self, entries: list[dict[str, Any]]) -> None:
-        """Publish ``entries`` in order (raises if the broker refuses)."""
+        """Publish ``entries`` in order (raises if the broker or Redis refuses)."""
+        timers = [entry for entry in entries if entry["type"] == "timer"]
+        if timers:  # idempotent, so their order against the messages does not matter
+            self._timers.apply(timers)
         producer = self._producer()
         for entry in entries:
+            if entry["type"] == "timer":
+                continue
             if entry["type"] == "command":
                 command = entry["command"]
                 producer.publish(
@@ -214,6 +222,7 @@ def runner_for(app: Celery) -> CallRunner:
             now=now,
             cache=named_cache(settings),
         )
-        runner = CallRunner(services.redis_client(settings), app, env, Publisher(app))
+        client = services.redis_client(settings)
+        runner = CallRunner(client, app, env, Publisher(app, TimerWheel(client, settings)))
         app._kazoo_call_runner = runner  # type: ignore[attr-defined]
     return runner

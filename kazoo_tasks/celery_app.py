@@ -15,6 +15,7 @@ from kombu import Queue
 from kazoo_tasks import services
 from kazoo_tasks.bus import celery_queue_name
 from kazoo_tasks.config import Settings, get_settings
+from kazoo_tasks.timers import TimerDrainStep
 
 CELERY_ROLES = ("callflow", "housekeeping")
 """Celery queues, one per role; a worker pool can serve one or several."""
@@ -73,6 +74,7 @@ def make_app(settings: Settings, name: str = "kazoo_tasks") -> Celery:
     app = Celery(name, set_as_current=False)
     app.kazoo_settings = settings  # type: ignore[attr-defined]
     app.conf.update(celery_config(settings))
+    app.steps["consumer"].add(TimerDrainStep)  # every worker drains due call timers
     return app
 
 
@@ -84,3 +86,6 @@ def _configure_from_environment(sender: Celery, **_: Any) -> None:
     settings = get_settings()
     sender.kazoo_settings = settings  # type: ignore[attr-defined]
     sender.conf.update(celery_config(settings))
+
+
+app.steps["consumer"].add(TimerDrainStep)  # every worker drains due call timers

@@ -92,6 +92,8 @@ class Settings:
     orphan_timeout: int = 3 * 3600
     node_down_grace: int = 60
     reap_interval: float = 30.0
+    timer_interval: float = 0.05
+    timer_claim_ttl: float = 5.0
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     api_secret: str | None = None

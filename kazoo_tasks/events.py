@@ -69,6 +69,9 @@ class CallEvent(TypedDict):
     hangup_cause: NotRequired[str]
     other_leg_call_id: NotRequired[str]
     body: NotRequired[str]
+    timer_id: NotRequired[str]
+    timer_name: NotRequired[str]
+    due_at: NotRequired[float]
 
 
 _OPTIONAL_FIELDS = (

@@ -11,7 +11,9 @@ embedded store of ``settings.data_dir`` unless ``couchdb_url`` is set).
 
 from __future__ import annotations
 
+import os
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -30,7 +32,9 @@ READY_TIMEOUT = 60.0
 class Stack:
     """Emulator + ecallmgr + ``workers`` worker processes of ``concurrency`` children each,
     and with ``changes`` the changes process (its doc-change notifications keep the
-    workers' document caches fresh, as in production)."""
+    workers' document caches fresh, as in production). ``python_path`` directories go
+    first on every process's ``PYTHONPATH`` (modules registered by a test with
+    :func:`kazoo_tasks.testing.registered_modules`)."""
 
     def __init__(
         self,
@@ -42,6 +46,7 @@ class Stack:
         time_scale: float = 0.02,
         worker_args: tuple[str, ...] = (),
         changes: bool = False,
+        python_path: Sequence[Path] = (),
     ) -> None:
         self.emulator = Emulator(time_scale=time_scale, hostname="fs1.kazoo-tasks.local")
         self.base_settings = settings
@@ -51,6 +56,10 @@ class Stack:
         self.concurrency = concurrency
         self.worker_args = worker_args
         self.run_changes = changes
+        self.env: dict[str, str] = {}
+        if python_path:
+            inherited = [os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else []
+            self.env["PYTHONPATH"] = os.pathsep.join([*map(str, python_path), *inherited])
         self.ecallmgr: RoleProcess | None = None
         self.changes: RoleProcess | None = None
         self.workers: list[RoleProcess] = []
@@ -65,7 +74,7 @@ class Stack:
         self.start_ecallmgr()
         if self.run_changes:
             self.changes = RoleProcess(
-                ["changes"], self.settings, self.log_dir / "changes.log"
+                ["changes"], self.settings, self.log_dir / "changes.log", self.env
             ).start()
         self.wait_subscribed()
         wait_for_workers(self.settings, self.worker_count, timeout=READY_TIMEOUT)
@@ -75,14 +84,16 @@ class Stack:
         """Start an ecallmgr process (again, after a test killed the previous one)."""
         number = sum(1 for _ in self.log_dir.glob("ecallmgr*.log")) if self.log_dir.exists() else 0
         name = "ecallmgr.log" if number == 0 else f"ecallmgr-{number}.log"
-        self.ecallmgr = RoleProcess(["ecallmgr"], self.settings, self.log_dir / name).start()
+        log_path = self.log_dir / name
+        self.ecallmgr = RoleProcess(["ecallmgr"], self.settings, log_path, self.env).start()
         return self.ecallmgr
 
     def add_worker(self, index: int | None = None) -> RoleProcess:
         """Start one more worker process (e.g. to replace a killed one)."""
         number = len(self.workers) if index is None else index
         args = ["worker", "-c", str(self.concurrency), *self.worker_args]
-        worker = RoleProcess(args, self.settings, self.log_dir / f"worker-{number}.log").start()
+        log_path = self.log_dir / f"worker-{number}.log"
+        worker = RoleProcess(args, self.settings, log_path, self.env).start()
         self.workers.append(worker)
         return worker
 

@@ -20,6 +20,7 @@ from kazoo_tasks import services
 from kazoo_tasks.callstate import CallStore
 from kazoo_tasks.celery_app import make_app
 from kazoo_tasks.docstore import DocumentStore, NotFound, account_db
+from kazoo_tasks.timers import TimerWheel
 from tests.conftest import TEST_BROKER_URL
 from tests.crossbar import LoggedIn, new_account
 from tests.switch import SwitchStandIn
@@ -120,3 +121,21 @@ def cdr_of(
     except NotFound:
         return None
     return found[0] if found else None
+
+
+@pytest.fixture
+def test_modules(tmp_path) -> Iterator[None]:
+    """The modules of ``tests/modules`` registered by entry point in this process."""
+    from kazoo_tasks.testing import registered_modules
+    from tests.modules import ENTRY_POINTS
+
+    with registered_modules(tmp_path / "test-modules", ENTRY_POINTS):
+        yield
+
+
+@pytest.fixture
+def timer_wheel(settings) -> Iterator[TimerWheel]:
+    """The namespace's armed timers."""
+    client = redis.Redis.from_url(settings.redis_url, decode_responses=True)
+    yield TimerWheel(client, settings)
+    client.close()

@@ -11,14 +11,11 @@ from typing import Any
 import pytest
 import redis
 
-from api.accounts.service import create_account
-from api.callflows.resource import SPEC as CALLFLOWS
-from api.documents import DocumentService
 from kazoo_tasks import services
 from kazoo_tasks.config import Settings
-from kazoo_tasks.docstore import DocumentStore, account_db
+from kazoo_tasks.docstore import DocumentStore
 from kazoo_tasks.keys import call_key_pattern
-from kazoo_tasks.testing import Stack
+from kazoo_tasks.testing import Stack, TestAccount
 
 TONE = "tone_stream://%(200,0,440)"
 SECOND_TONE = "tone_stream://%(100,0,660)"
@@ -32,29 +29,8 @@ def node(module: str, data: dict[str, Any] | None = None, then: Any = None) -> d
     return built
 
 
-class Account:
-    """A test account and helpers to give it callflows."""
-
-    def __init__(self, store: DocumentStore, name: str) -> None:
-        self.store = store
-        doc, self.api_key = create_account(store, name)
-        self.id: str = doc["_id"]
-        self.callflows = DocumentService(store, CALLFLOWS)
-
-    @property
-    def variables(self) -> dict[str, str]:
-        """Channel variables a call from one of this account's devices carries."""
-        return {"ecallmgr_Account-ID": self.id}
-
-    def callflow(self, numbers: list[str], flow: dict[str, Any], name: str = "") -> str:
-        """Save a callflow through the API's service; returns its id."""
-        data = {"numbers": numbers, "flow": flow, "name": name or f"flow {numbers[0]}"}
-        return self.callflows.create(self.id, data)["_id"]
-
-    def cdr(self, call_id: str) -> dict[str, Any] | None:
-        """The CDR of a call, once written."""
-        found = self.store.find(account_db(self.id), {"pvt_type": "cdr", "call_id": call_id})
-        return found[0] if found else None
+Account = TestAccount
+"""A test account and helpers to give it callflows (kazoo_tasks.testing)."""
 
 
 @pytest.fixture
@@ -103,3 +79,14 @@ def stack(stack_factory: Callable[..., Stack]) -> Stack:
 def keys_of(client: redis.Redis, settings: Settings, call_id: str) -> list[str]:
     """Every Redis key of one call."""
     return list(client.scan_iter(call_key_pattern(settings.namespace, call_id), count=1000))
+
+
+@pytest.fixture
+def test_modules(tmp_path: Path) -> Iterator[list[Path]]:
+    """The modules of ``tests/modules`` registered by entry point in this process; yields
+    the ``python_path`` that makes worker processes find them too."""
+    from kazoo_tasks.testing import registered_modules
+    from tests.modules import ENTRY_POINTS, REPO_ROOT
+
+    with registered_modules(tmp_path / "test-modules", ENTRY_POINTS) as directory:
+        yield [directory, REPO_ROOT]
