@@ -13,7 +13,8 @@ FreeSWITCH has answered, the claim becomes ``done``. A second copy finding ``don
 acknowledged silently. A copy finding a claim that never completed means an ecallmgr died
 between writing and reading the reply: whether the switch ran it is unknown, so it is not
 written again and a ``COMMAND_ERROR`` tells the node. The claim is dropped again only when
-nothing was written.
+nothing was written. Once a frame is written, Redis failures are retried (never a
+requeue, which would write it again).
 
 An ``execute`` command is also entered in the call's running commands (:mod:`.running`)
 with its claim, before it is written, and removed again when the write fails or the
@@ -30,8 +31,10 @@ import enum
 import logging
 import re
 import time
+from collections.abc import Callable
 from typing import Any
 
+import gevent
 import redis
 from greenswitch.esl import NotConnectedError
 from marshmallow import ValidationError
@@ -40,6 +43,7 @@ from kazoo_tasks.commands import CALL_ID_PATTERN, render_command, sanitize_text,
 from kazoo_tasks.config import Settings
 from kazoo_tasks.events import COMMAND_ERROR, synthetic_event
 from kazoo_tasks.stages import stamp
+from workers.ecallmgr.backoff import Backoff
 from workers.ecallmgr.claims import DONE, CommandClaims
 from workers.ecallmgr.connection import CommandTimeout, ConnectionLost, EslConnection
 from workers.ecallmgr.controlled import ControlledCalls
@@ -113,20 +117,45 @@ class CommandExecutor:
             return Outcome.REQUEUE
         except (ConnectionLost, CommandTimeout) as exc:
             self._not_running(call_id, entry)
-            self.claims.complete(call_id, command_id, entry)
+            self._complete(call_id, command_id, entry)
             self.stats.incr("commands.lost")
             return self._fail(command, f"no reply from FreeSWITCH: {exc}")
         if reply.reply_text.startswith("-ERR"):
             self._not_running(call_id, entry)
-            self.claims.complete(call_id, command_id, entry)
+            self._complete(call_id, command_id, entry)
             self.stats.incr("commands.failed")
             if reply.reply_text.startswith(NO_SESSION):
                 self.controlled.discard(call_id)
-                self.controlled.persist(removed=[call_id])
+                self._persist_removal(call_id)
             return self._fail(command, reply.reply_text.strip())
-        self.claims.complete(call_id, command_id)
+        self._complete(call_id, command_id)
         self.stats.incr("commands.sent")
         return Outcome.ACK
+
+    def _complete(self, call_id: str, command_id: str, failed_running: str = "") -> None:
+        """Mark the written command's claim ``done``, retrying while Redis is away: once a
+        frame is written the message must never be requeued (it would be written again)."""
+        self._until_done(
+            "mark a written command done",
+            lambda: self.claims.complete(call_id, command_id, failed_running),
+        )
+
+    def _persist_removal(self, call_id: str) -> None:
+        self._until_done(
+            "update the controlled calls", lambda: self.controlled.persist(removed=[call_id])
+        )
+
+    def _until_done(self, what: str, step: Callable[[], None]) -> None:
+        backoff = Backoff(base=0.1, cap=5.0)
+        while True:
+            try:
+                step()
+                return
+            except redis.RedisError as exc:
+                delay = backoff.next_delay()
+                self.stats.incr("commands.redis_retries")
+                log.warning("cannot %s (%s); retrying in %.1f s", what, exc, delay)
+                gevent.sleep(delay)
 
     def _not_running(self, call_id: str, entry: str) -> None:
         if entry:
