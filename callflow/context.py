@@ -14,9 +14,14 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Protocol
 
+from callflow import media as media_refs
+from callflow.endpoints import Registrations, registrations_from
+from kazoo_tasks.cache import Cache
+from kazoo_tasks.config import Settings
 from kazoo_tasks.docstore.base import DocumentStore
 from kazoo_tasks.events import CallEvent
 from kazoo_tasks.timers import TIMER_FIRED
@@ -24,6 +29,20 @@ from kazoo_tasks.timers import TIMER_FIRED
 COMPLETION_EVENTS = frozenset({"CHANNEL_EXECUTE_COMPLETE", "COMMAND_ERROR"})
 """Events that close a command (FreeSWITCH finished it, or ecallmgr refused it)."""
 TIMER_NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,64}\Z")
+
+
+@dataclass(frozen=True)
+class Environment:
+    """What the engine needs from the worker around it: settings, the document store,
+    the clock (``now``, Unix seconds), the cache routing and modules read documents
+    through (None reads the store every time) and the Redis client live facts come from
+    (registrations; None: :func:`kazoo_tasks.services.redis_client`)."""
+
+    settings: Settings
+    documents: Callable[[], DocumentStore]
+    now: Callable[[], float]
+    cache: Cache | None = None
+    redis: Callable[[], Any] | None = None
 
 
 class CommandSink(Protocol):
@@ -50,12 +69,12 @@ class NodeContext:
         data: dict[str, Any],
         path: str,
         sink: CommandSink,
-        documents: Callable[[], DocumentStore],
+        env: Environment,
     ) -> None:
         self._record = record
         self._node = node
         self._sink = sink
-        self._documents = documents
+        self._env = env
         self.data = data
         """The node's ``data``, loaded through the module's ``data_schema``."""
         self.path = path
@@ -92,7 +111,58 @@ class NodeContext:
 
     def documents(self) -> DocumentStore:
         """The document store (for modules that read account documents)."""
-        return self._documents()
+        return self._env.documents()
+
+    @property
+    def settings(self) -> Settings:
+        """The deployment's settings."""
+        return self._env.settings
+
+    @property
+    def cache(self) -> Cache | None:
+        """The worker's document cache (pass it to readers so edits are seen at once)."""
+        return self._env.cache
+
+    def now(self) -> float:
+        """The engine's clock (Unix seconds): use it, never ``time.time()``, so a test
+        can run a call "as if it were" another time."""
+        return self._env.now()
+
+    def media(self, reference: str) -> str:
+        """What the switch plays for ``reference``, a media id of the call's account or a
+        URL (Kazoo's "media ID or URL"); raises :class:`callflow.media.MediaNotFound`
+        for an id that names no media with audio."""
+        return media_refs.playable(
+            self.settings,
+            self.documents(),
+            str(self._record.get("account_id") or ""),
+            reference,
+            cache=self.cache,
+            now=self.now(),
+        )
+
+    def recording_target(
+        self, doc_id: str, *, attachment: str = media_refs.AUDIO_ATTACHMENT, max_seconds: int = 3600
+    ) -> str:
+        """Where a ``record`` writes so that the recording becomes attachment
+        ``attachment`` of document ``doc_id`` of the call's account."""
+        return media_refs.recording_target(
+            self.settings,
+            str(self._record["account_id"]),
+            doc_id,
+            attachment=attachment,
+            max_seconds=max_seconds,
+            now=self.now(),
+        )
+
+    def registrations(self) -> Registrations:
+        """Live SIP registrations, ``(realm, user) -> record``, for ringing devices."""
+        client = self._env.redis() if self._env.redis else None
+        if client is None:
+            from kazoo_tasks import services
+
+            client = services.redis_client(self.settings)
+        return registrations_from(client, self.settings.namespace)
 
     def note(self, text: str) -> None:
         """Add a line about this node to the call's trace (which the CDR keeps)."""

@@ -29,15 +29,13 @@ from __future__ import annotations
 import functools
 import logging
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError
 
 from callflow import router
 from callflow.cdr import build_cdr
-from callflow.context import NodeContext
+from callflow.context import Environment, NodeContext
 from callflow.module import CallflowModule
 from callflow.outcomes import (
     DEFAULT_CHILD,
@@ -52,7 +50,6 @@ from callflow.outcomes import (
 )
 from callflow.registry import load_module
 from kazoo_tasks.bus import WRITE_CDR_TASK as CDR_TASK
-from kazoo_tasks.cache import Cache
 from kazoo_tasks.callstate.record import (
     ACCOUNT_CCV,
     STATUS_ACTIVE,
@@ -63,8 +60,6 @@ from kazoo_tasks.callstate.record import (
     node_path,
 )
 from kazoo_tasks.commands import validate_command
-from kazoo_tasks.config import Settings
-from kazoo_tasks.docstore.base import DocumentStore
 from kazoo_tasks.events import RESYNC_HEADER, STATE_CHECK, SYNTHETIC_HEADER, CallEvent
 from kazoo_tasks.stages import stamp
 from kazoo_tasks.timers import MAX_TIMER_SECONDS, TIMER_FIRED, ArmedTimer, timer_id
@@ -127,17 +122,6 @@ def command_id(call_id: str, seq: int, epoch: str = "") -> str:
     counter starts again at 0, and ids already claimed must not be met again)."""
     seed = f"{call_id}#{epoch}#{seq}" if epoch else f"{call_id}#{seq}"
     return str(uuid.uuid5(_COMMAND_NAMESPACE, seed))
-
-
-@dataclass(frozen=True)
-class Environment:
-    """What the navigator needs from the worker around it (``cache``: where routing keeps
-    what it read from the store; None reads the store every time)."""
-
-    settings: Settings
-    documents: Callable[[], DocumentStore]
-    now: Callable[[], float]
-    cache: Cache | None = None
 
 
 class Navigator:
@@ -386,7 +370,7 @@ class Navigator:
         event_name = _event_label(event) if event else None
         try:
             data = _schema(module.data_schema).load(node.get("data") or {}, unknown=EXCLUDE)
-            ctx = NodeContext(record, node, data, self._path(), self, self.env.documents)
+            ctx = NodeContext(record, node, data, self._path(), self, self.env)
             outcome = module.start(ctx) if event is None else module.on_event(ctx, event)
             if not isinstance(outcome, _OUTCOMES):
                 raise TypeError(f"{name}: returned {outcome!r}, not an outcome")

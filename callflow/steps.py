@@ -51,6 +51,7 @@ from typing import Any, ClassVar
 
 from callflow import outcomes
 from callflow.context import NodeContext
+from callflow.media import MediaNotFound
 from callflow.module import CallflowModule
 from callflow.outcomes import Continue, Outcome
 from kazoo_tasks.commands import sanitize_text
@@ -64,6 +65,8 @@ ERROR = "error"
 """The command was refused (ecallmgr's COMMAND_ERROR) or the media was not found."""
 HANGUP = "hangup"
 """The caller hung up during the step (or before it)."""
+MEDIA_NOT_FOUND = "MEDIA NOT FOUND"
+"""``response`` of a step whose media id names no media of the account."""
 
 STATE_KEY = "steps"
 """Where a step module keeps its progress in ``ctx.state``."""
@@ -173,7 +176,11 @@ class CommandStep(Step):
 
     def start(self, ctx: NodeContext, run: dict[str, Any]) -> Result | None:
         before = len(ctx.call["node_commands"])
-        self.send(ctx, run)
+        try:
+            self.send(ctx, run)
+        except MediaNotFound as missing:
+            ctx.note(f"media not found: {missing}")
+            return Result(ERROR, response=MEDIA_NOT_FOUND)
         sent = ctx.call["node_commands"][before:]
         if not sent:
             return Result()
@@ -231,10 +238,11 @@ class Play(_Media):
     ``""`` no key does; None leaves the channel's setting (FreeSWITCH: ``*``)."""
 
     media_url: str
+    """A media id of the call's account, or a URL (``ctx.media`` resolves it)."""
     terminators: str | None = None
 
     def media(self, ctx: NodeContext) -> None:
-        ctx.execute("playback", self.media_url)
+        ctx.execute("playback", ctx.media(self.media_url))
 
 
 @dataclass(frozen=True)
@@ -291,7 +299,7 @@ class Collect(CommandStep):
         if not 1 <= self.max_digits <= 128 or not 0 <= self.min_digits <= self.max_digits:
             raise ValueError(f"digits: min {self.min_digits}, max {self.max_digits}")
         terminators = _check(self.terminators, _TERMINATORS, "terminators") or "none"
-        prompt = _check(self.prompt, _NO_SPACE, "prompt") if self.prompt else "silence"
+        prompt = _check(ctx.media(self.prompt), _NO_SPACE, "prompt") if self.prompt else "silence"
         variable = run["variable"] = f"kazoo_collected_{ctx.call['command_seq']}"
         ctx.execute(
             "play_and_get_digits",

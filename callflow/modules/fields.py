@@ -22,12 +22,19 @@ def plain_text(value: str) -> None:
         raise ValidationError(f"longer than {MAX_VALUE_LENGTH} characters")
 
 
+MEDIA_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+"""A media document id (Kazoo documents ``id`` as "media ID or URL")."""
+
+
 def media_url(value: str) -> None:
-    """A media the switch can play: an http(s) URL, a tone/silence/local stream, or a path."""
+    """A media the switch can play: the id of a media document of the account, an
+    http(s) URL, a tone/silence/local stream, or a path on the switch."""
     plain_text(value)
+    if MEDIA_ID.match(value):
+        return
     if not (value.startswith(MEDIA_SCHEMES) or value.startswith("/")):
         raise ValidationError(
-            "must be an http(s):// URL, a tone_stream://, silence_stream:// or "
+            "must be a media id, an http(s):// URL, a tone_stream://, silence_stream:// or "
             "local_stream:// source, or an absolute path"
         )
     if " " in value.split("://", 1)[-1].split(";", 1)[0] and value.startswith("http"):

@@ -1,4 +1,5 @@
-"""``play``: play a media (URL, tone_stream://, ...), answering first unless told not to."""
+"""``play``: play a media (a media id of the account, a URL, a tone_stream://...),
+answering first unless told not to."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validates_schema
 
 from callflow.context import NodeContext
+from callflow.media import MediaNotFound
 from callflow.module import CommandModule
 from callflow.modules.fields import media_url
 
@@ -25,11 +27,18 @@ class PlaySchema(Schema):
 
 
 class Play(CommandModule):
-    """Plays the media, then continues to ``_`` (also when the playback failed)."""
+    """Plays the media, then continues to ``_`` (also when the playback failed, or the
+    media id names no media of the account: Kazoo goes on too)."""
 
     data_schema = PlaySchema
 
     def send(self, ctx: NodeContext) -> None:
+        reference = ctx.data.get("id") or ctx.data["url"]
+        try:
+            playable = ctx.media(reference)
+        except MediaNotFound:
+            ctx.note(f"media {reference} not found")
+            return
         if ctx.data["answer"] and not ctx.call["answered"]:
             ctx.execute("answer")
-        ctx.execute("playback", ctx.data.get("id") or ctx.data["url"])
+        ctx.execute("playback", playable)
