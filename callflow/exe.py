@@ -56,6 +56,7 @@ from kazoo_tasks.callstate.record import (
     STATUS_ENDED,
     STATUS_ENDING,
     current_node,
+    leg_record,
     new_call_record,
     node_path,
 )
@@ -137,6 +138,9 @@ class Navigator:
     def apply(self, event: CallEvent) -> None:
         """Apply one event of the call (events arrive in the switch's order)."""
         record = self.record
+        if event.get("leg_of"):
+            self._leg_event(event)
+            return
         if record is None:
             if event["name"] == "CHANNEL_PARK" or _never_answered_park(event):
                 self._start(event)
@@ -161,6 +165,25 @@ class Navigator:
             record["other_leg_call_id"] = event.get("other_leg_call_id")
         if name == TIMER_FIRED and not self._take_timer(event):
             return
+        if record["status"] == STATUS_ACTIVE and record["position"] is not None:
+            self._follow(self._to_node(event))
+
+    def _leg_event(self, event: CallEvent) -> None:
+        """An event of a B leg this call created: note it (who answered; the leg's own
+        CDR, linked to this call, when it hangs up), then hand it to the waiting node."""
+        record = self.record
+        if record is None or self._seen(event):
+            return
+        leg_id, name = event["call_id"], event["name"]
+        leg = record.setdefault("legs", {}).setdefault(leg_id, {})
+        if name == "CHANNEL_ANSWER":
+            leg["answered_at"] = event["timestamp"] or self.env.now()
+            self._trace(step="leg", event=name, leg=leg_id)
+        elif name == "CHANNEL_HANGUP_COMPLETE":
+            ended = leg_record(event, record, self.env.now())
+            leg["hangup_cause"] = ended["hangup_cause"]
+            self._trace(step="leg", event=name, leg=leg_id, outcome=ended["hangup_cause"])
+            self.outbox.append({"type": "task", "name": CDR_TASK, "args": [build_cdr(ended)]})
         if record["status"] == STATUS_ACTIVE and record["position"] is not None:
             self._follow(self._to_node(event))
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from marshmallow import Schema
+from marshmallow import INCLUDE, Schema, fields
 
 from callflow.context import NodeContext
 from callflow.outcomes import Continue, Outcome, Wait
@@ -26,10 +26,23 @@ from kazoo_tasks.events import CallEvent
 ENTRY_POINT_GROUP = "kazoo_tasks.callflow_modules"
 
 
+class ModuleData(Schema):
+    """Base of every module's data schema: Kazoo's common ``skip_module`` key, and any key
+    the schema does not name is kept as it is (Kazoo's schemas allow extra keys, and a
+    valid Kazoo callflow must load); the engine hands a module only the named ones."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    skip_module = fields.Boolean(
+        metadata={"description": "skip this node: go straight to its `_` child"}
+    )
+
+
 class CallflowModule:
     """Base of every callflow module; subclasses set ``data_schema`` and the handlers."""
 
-    data_schema: ClassVar[type[Schema]] = Schema
+    data_schema: ClassVar[type[Schema]] = ModuleData
 
     def start(self, ctx: NodeContext) -> Outcome:
         """The node is reached: send commands, then continue or wait."""

@@ -52,7 +52,11 @@ def subscription_command() -> str:
 
 
 class CallEvent(TypedDict):
-    """One FreeSWITCH event, normalized. ``headers`` keeps the raw (decoded) headers."""
+    """One FreeSWITCH event, normalized. ``headers`` keeps the raw (decoded) headers.
+
+    ``leg_of`` is set on the events of a B leg that a call of ours created (its
+    ``variable_originating_leg_uuid``): they go to that call's inbox (:func:`inbox_of`),
+    so its state sees who answered and when its legs hang up."""
 
     name: str
     call_id: str
@@ -69,6 +73,7 @@ class CallEvent(TypedDict):
     hangup_cause: NotRequired[str]
     other_leg_call_id: NotRequired[str]
     body: NotRequired[str]
+    leg_of: NotRequired[str]
     timer_id: NotRequired[str]
     timer_name: NotRequired[str]
     due_at: NotRequired[float]
@@ -83,6 +88,18 @@ _OPTIONAL_FIELDS = (
     ("hangup_cause", "Hangup-Cause"),
     ("other_leg_call_id", "Other-Leg-Unique-ID"),
 )
+
+
+LEG_EVENTS: tuple[str, ...] = ("CHANNEL_ANSWER", "CHANNEL_HANGUP_COMPLETE")
+"""Events of our calls' B legs that go to their A leg's inbox."""
+
+ORIGINATING_LEG_HEADER = "variable_originating_leg_uuid"
+"""The header FreeSWITCH gives every leg a ``bridge`` / ``originate`` created from a call."""
+
+
+def inbox_of(event: CallEvent) -> str:
+    """The call whose inbox ``event`` goes to: its own, or its A leg's for a B leg's."""
+    return event.get("leg_of") or event["call_id"]
 
 
 def event_name(headers: dict[str, str]) -> str:

@@ -19,7 +19,7 @@ from redis.client import Pipeline
 
 from kazoo_tasks.bus import EVENTS_TASK, celery_queue_name
 from kazoo_tasks.config import Settings
-from kazoo_tasks.events import CallEvent
+from kazoo_tasks.events import CallEvent, inbox_of
 from kazoo_tasks.keys import call_key
 
 EVENT_FIELD = "event"
@@ -40,7 +40,7 @@ def queue_append(pipe: Pipeline, settings: Settings, events: Sequence[CallEvent]
     """Queue the appends of ``events`` (in the given order) on a non-transactional
     pipeline: two replies per event, the entry id first."""
     for event in events:
-        key = inbox_key(settings, event["call_id"])
+        key = inbox_key(settings, inbox_of(event))
         pipe.xadd(key, {EVENT_FIELD: json.dumps(event, separators=(",", ":"))})
         pipe.expire(key, settings.call_ttl)
 
@@ -78,6 +78,6 @@ def deliver_many(
     """:func:`deliver` for a batch: one Redis round trip, then one task per distinct call
     (the task carries no event, so one per call drains all of that call's new entries)."""
     entry_ids = append_many(client, settings, events)
-    for call_id in dict.fromkeys(event["call_id"] for event in events):
+    for call_id in dict.fromkeys(inbox_of(event) for event in events):
         notify(app, settings, call_id)
     return entry_ids

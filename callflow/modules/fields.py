@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from marshmallow import ValidationError
+from marshmallow import ValidationError, fields, validate
 
 from kazoo_tasks.commands import MAX_VALUE_LENGTH
 
@@ -45,3 +45,10 @@ def variable_name(value: str) -> None:
     """A custom variable name (letters, digits, ``_`` and ``-``)."""
     if not VARIABLE_NAME.match(value):
         raise ValidationError("must be 1-64 letters, digits, '_' or '-'")
+
+
+def document_id(description: str, **options: object) -> fields.String:
+    """A field holding the id of a document of the account."""
+    return fields.String(
+        validate=validate.Length(min=1, max=128), metadata={"description": description}, **options
+    )

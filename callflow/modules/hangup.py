@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from callflow.context import NodeContext
-from callflow.module import CallflowModule
+from callflow.module import CallflowModule, ModuleData
 from callflow.outcomes import HardStop, Outcome
 from kazoo_tasks.commands import HANGUP_CAUSE_PATTERN
 
 
-class HangupSchema(Schema):
+class HangupSchema(ModuleData):
     """The hangup cause (FreeSWITCH's name, NORMAL_CLEARING by default)."""
 
     hangup_cause = fields.String(

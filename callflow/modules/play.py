@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validates_schema
+from marshmallow import ValidationError, fields, validates_schema
 
 from callflow.context import NodeContext
 from callflow.media import MediaNotFound
-from callflow.module import CommandModule
+from callflow.module import CommandModule, ModuleData
 from callflow.modules.fields import media_url
 
 
-class PlaySchema(Schema):
+class PlaySchema(ModuleData):
     """Kazoo's play data: ``id`` (or ``url``) names the media."""
 
     id = fields.String(validate=media_url, metadata={"description": "media to play"})

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from callflow.context import NodeContext
-from callflow.module import CommandModule
+from callflow.module import CommandModule, ModuleData
 from callflow.modules.fields import media_url
 from callflow.outcomes import Outcome, Stop
 
 
-class ResponseSchema(Schema):
+class ResponseSchema(ModuleData):
     """Kazoo's response data."""
 
     code = fields.Integer(load_default=486, validate=validate.Range(min=300, max=699))

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from callflow.context import NodeContext
-from callflow.module import CommandModule
+from callflow.module import CommandModule, ModuleData
 from callflow.modules.fields import plain_text
 from kazoo_tasks.commands import sanitize_text
 
@@ -33,7 +33,7 @@ SAY_TYPES = (
 SAY_METHODS = ("pronounced", "iterated", "counted", "n/a")
 
 
-class SaySchema(Schema):
+class SaySchema(ModuleData):
     """What to say and how."""
 
     say_text = fields.String(required=True, validate=[validate.Length(min=1, max=512), plain_text])

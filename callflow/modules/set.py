@@ -8,10 +8,10 @@ variables are out of reach on purpose: some of them run code on the switch
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import fields
 
 from callflow.context import NodeContext
-from callflow.module import CommandModule
+from callflow.module import CommandModule, ModuleData
 from callflow.modules.fields import plain_text, variable_name
 
 
@@ -23,7 +23,7 @@ def _values() -> fields.Dict:
     )
 
 
-class SetSchema(Schema):
+class SetSchema(ModuleData):
     """Variables to set; ``export`` also sets them on the bridged leg."""
 
     custom_channel_vars = _values()

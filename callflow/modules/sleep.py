@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from callflow.context import NodeContext
-from callflow.module import CommandModule
+from callflow.module import CommandModule, ModuleData
 
 UNIT_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000}
 MAX_MS = 86_400_000
 
 
-class SleepSchema(Schema):
+class SleepSchema(ModuleData):
     """Kazoo's sleep data: ``duration`` in ``unit`` (capped at one day)."""
 
     duration = fields.Integer(load_default=0, validate=validate.Range(min=0))

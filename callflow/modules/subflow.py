@@ -3,14 +3,14 @@ when that callflow stops)."""
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from callflow.context import NodeContext
-from callflow.module import CallflowModule
+from callflow.module import CallflowModule, ModuleData
 from callflow.outcomes import Branch, Outcome
 
 
-class CallflowSchema(Schema):
+class CallflowSchema(ModuleData):
     """The id of the callflow to run."""
 
     id = fields.String(required=True, validate=validate.Length(min=1, max=128))

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from callflow.context import NodeContext
-from callflow.module import CommandModule
+from callflow.module import CommandModule, ModuleData
 from callflow.modules.fields import plain_text
 from kazoo_tasks.commands import sanitize_text
 
@@ -13,7 +13,7 @@ FLITE_VOICES = {"female": "slt", "male": "rms"}
 """Kazoo's voice names mapped to flite's voices."""
 
 
-class TtsSchema(Schema):
+class TtsSchema(ModuleData):
     """Kazoo's tts data."""
 
     text = fields.String(required=True, validate=[validate.Length(min=1, max=4000), plain_text])

@@ -104,3 +104,24 @@ def node_path(record: dict[str, Any]) -> str:
     if position is None:
         return "-"
     return f"{position['callflow_id']}:{'/'.join(position['path'])}"
+
+
+def leg_record(event: CallEvent, a_leg: dict[str, Any], now: float) -> dict[str, Any]:
+    """The ended record of a B leg that call ``a_leg`` created, from the leg's
+    ``CHANNEL_HANGUP_COMPLETE`` (which carries the whole channel): what its CDR is built
+    from, linked to the A leg (``other_leg_call_id``)."""
+    headers = event["headers"]
+    record = new_call_record(event)
+    answered = _seconds(headers.get("Caller-Channel-Answered-Time"))
+    record.update(
+        status=STATUS_ENDED,
+        direction=headers.get("Call-Direction", "outbound"),
+        account_id=record["ccvs"].get(ACCOUNT_CCV) or a_leg.get("account_id"),
+        answered=answered is not None,
+        answered_at=answered,
+        hungup_at=_seconds(headers.get("Caller-Channel-Hangup-Time")) or event["timestamp"] or now,
+        hangup_cause=event.get("hangup_cause") or "NORMAL_CLEARING",
+        other_leg_call_id=a_leg["call_id"],
+        callflow_id=a_leg.get("callflow_id"),
+    )
+    return record

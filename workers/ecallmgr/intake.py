@@ -24,7 +24,14 @@ from urllib.parse import unquote
 from gevent.event import AsyncResult
 from gevent.queue import Full, Queue
 
-from kazoo_tasks.events import PIPELINE_CUSTOM_EVENTS, PIPELINE_EVENTS, CallEvent
+from kazoo_tasks.events import (
+    LEG_EVENTS,
+    ORIGINATING_LEG_HEADER,
+    PIPELINE_CUSTOM_EVENTS,
+    PIPELINE_EVENTS,
+    CallEvent,
+    inbox_of,
+)
 from kazoo_tasks.stages import stamp
 from workers.ecallmgr.controlled import ControlledCalls
 from workers.ecallmgr.stats import NodeStats
@@ -42,6 +49,8 @@ _REGISTRATION_EVENTS = frozenset(PIPELINE_CUSTOM_EVENTS)
 _NAME = b"Event-Name: "
 _SUBCLASS = b"Event-Subclass: "
 _UNIQUE_ID = b"Unique-ID: "
+_ORIGINATING_LEG = ORIGINATING_LEG_HEADER.encode() + b": "
+_LEG_EVENTS = frozenset(LEG_EVENTS)
 
 
 class Handoff(NamedTuple):
@@ -59,6 +68,8 @@ class Handoff(NamedTuple):
     payload: Any
     received_at: float
     done: AsyncResult | None = None
+    leg_of: str = ""
+    """For the event of a B leg: the controlled call (A leg) whose inbox it goes to."""
 
 
 def peek_header(body: bytes, name: bytes, end: int) -> str | None:
@@ -128,6 +139,12 @@ class EventIntake:
                 self.controlled.add(call_id)
             return
         if call_id not in self.controlled:
+            parent = peek_header(body, _ORIGINATING_LEG, end) if name in _LEG_EVENTS else None
+            controlled = self.controlled
+            if parent and (parent in controlled or controlled.ended_recently(parent)):
+                # a B leg of one of our calls (which may have hung up a moment before it)
+                self._put(Handoff("event", name, call_id, body, received_at, leg_of=parent), parent)
+                return
             stats.incr("events.uncontrolled")
             return
         if name == HANGUP_COMPLETE:
@@ -163,5 +180,5 @@ class EventIntake:
         """
         done = AsyncResult()
         item = Handoff(kind, event["name"], event["call_id"], event, event["received_at"], done)
-        self._shard(event["call_id"]).put(item)
+        self._shard(inbox_of(event)).put(item)
         return done

@@ -36,7 +36,7 @@ from kazoo_tasks import inbox
 from kazoo_tasks.bus import EVENTS_TASK, REGISTRATION_TASK, celery_queue_name
 from kazoo_tasks.config import Settings
 from kazoo_tasks.esl.frames import parse_event_plain
-from kazoo_tasks.events import RESYNC_HEADER, CallEvent, call_event_from_plain
+from kazoo_tasks.events import RESYNC_HEADER, CallEvent, call_event_from_plain, inbox_of
 from kazoo_tasks.stages import stamp
 from kazoo_tasks.task_sender import TaskSender
 from workers.ecallmgr.backoff import Backoff
@@ -154,7 +154,10 @@ class Publisher:
                 events.append(item.payload)
             elif item.kind == "event":
                 plain = parse_event_plain(item.payload)
-                events.append(call_event_from_plain(plain, self.node, item.received_at))
+                event = call_event_from_plain(plain, self.node, item.received_at)
+                if item.leg_of:
+                    event["leg_of"] = item.leg_of
+                events.append(event)
             else:
                 registrations.append((item.name, parse_event_plain(item.payload).headers))
             if index % YIELD_EVERY == 0:
@@ -178,8 +181,9 @@ class Publisher:
                 item.done.set(True)
 
     def _publish_events(self, events: list[CallEvent], producer: Producer) -> None:
-        parked = [e["call_id"] for e in events if e["name"] == PARK]
-        ended = [e["call_id"] for e in events if e["name"] == HANGUP_COMPLETE]
+        own = [e for e in events if not e.get("leg_of")]  # B legs' are their A's business
+        parked = [e["call_id"] for e in own if e["name"] == PARK]
+        ended = [e["call_id"] for e in own if e["name"] == HANGUP_COMPLETE]
         events, completed = self._settle_running(events, ended)
         self._retry(
             "store events and controlled calls",
@@ -189,7 +193,7 @@ class Publisher:
             stamp("appended", call_id)
         if ended:
             self._retry("expire the command claims", lambda: self.claims.end_calls(ended))
-        for index, call_id in enumerate(dict.fromkeys(e["call_id"] for e in events), 1):
+        for index, call_id in enumerate(dict.fromkeys(inbox_of(e) for e in events), 1):
             self._retry(
                 "send the handle_events task",
                 lambda c=call_id: self.notifier.send(producer, c),
@@ -223,7 +227,7 @@ class Publisher:
 
     def _publish_replays(self, events: list[CallEvent], producer: Producer) -> None:
         self._retry("store replayed events", lambda: self._store(events, [], [], []))
-        for call_id in dict.fromkeys(e["call_id"] for e in events):
+        for call_id in dict.fromkeys(inbox_of(e) for e in events):
             self._retry(
                 "send the handle_events task", lambda c=call_id: self.notifier.send(producer, c)
             )
@@ -239,7 +243,7 @@ class Publisher:
         completed: list[tuple[str, str]] = []
         for event in events:
             command_id = event.get("application_uuid", "")
-            if event["name"] == EXECUTE_COMPLETE and command_id:
+            if event["name"] == EXECUTE_COMPLETE and command_id and not event.get("leg_of"):
                 call_id = event["call_id"]
                 finished = self.running.complete(call_id, command_id)
                 completed += [(call_id, entry) for entry in finished]
