@@ -8,6 +8,10 @@ emulator's endpoint rules.
 
 from __future__ import annotations
 
+import os
+import random
+import signal
+import time
 from typing import Any
 
 import pytest
@@ -18,6 +22,7 @@ from api.groups.resource import SPEC as GROUPS
 from api.users.resource import SPEC as USERS
 from kazoo_tasks.docstore import ACCOUNTS_DB, account_db
 from tests.e2e.conftest import TONE, node
+from tests.e2e.test_load import stuck_calls
 from tests.waiting import wait_for
 
 REALM = "office.sip.example.net"
@@ -223,3 +228,43 @@ def test_given_a_group_document_when_the_group_module_rings_it_then_its_members_
     assert call.wait_hangup(timeout=30) == "NORMAL_CLEARING"
     bridge = next(c.args for c in call.commands if c.app == "bridge")
     assert "1051@" in bridge and "1052@" in bridge and "," in bridge
+
+
+def test_given_100_calls_to_a_ring_group_of_three_when_workers_are_sigkilled_then_each_reaches_exactly_one_phone(  # noqa: E501
+    stack_factory, store, account
+):
+    stack = stack_factory(workers=2, concurrency=2, time_scale=0.05)
+    office = Office(stack, store, account)
+    phones = [office.phone(name) for name in ("2001", "2002", "2003")]
+    office.far_end("2001", answer_after=(0.0, 2.0), hangup_after=1.0)
+    office.far_end("2002", reject=486)
+    office.far_end("2003", no_answer=True)
+    members = [{"id": phone, "endpoint_type": "device"} for phone in phones]
+    account.callflow(["3100"], node("ring_group", {"endpoints": members, "timeout": 30}))
+    rng = random.Random(11)
+
+    placing = stack.emulator.place_calls(
+        100, rate=50, destination="3100", variables=account.variables
+    )
+    for _ in range(4):
+        time.sleep(0.7)
+        worker = rng.choice([w for w in stack.workers if w.alive()])
+        victim = rng.choice(worker.children() or [None])
+        if victim is not None:
+            os.kill(victim, signal.SIGKILL)
+    calls = placing.result(120)
+
+    stuck = stuck_calls(calls, 120)
+    assert not stuck, f"{len(stuck)} calls stuck: {list(stuck.items())[:3]}"
+    for call in calls:
+        assert call.hangup_cause == "NORMAL_CLEARING"
+        causes = sorted(leg.wait_hangup(timeout=30) for leg in call.legs)
+        assert causes == ["LOSE_RACE", "NORMAL_CLEARING", "USER_BUSY"], (call.uuid, causes)
+        assert not any(leg.is_up for leg in call.legs)
+    ids = [c.event_uuid for call in calls for c in call.commands if c.event_uuid]
+    assert len(ids) == len(set(ids)), "a command reached the switch twice"
+    wait_for(
+        lambda: all(account.cdr(leg.uuid) for call in calls for leg in call.legs),
+        120,
+        "every B leg's CDR",
+    )
