@@ -15,14 +15,17 @@ import logging
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Protocol
 
 from callflow import media as media_refs
+from callflow.documents import read_document
 from callflow.endpoints import Registrations, registrations_from
 from kazoo_tasks.cache import Cache
 from kazoo_tasks.config import Settings
-from kazoo_tasks.docstore.base import DocumentStore
+from kazoo_tasks.docstore import account_db
+from kazoo_tasks.docstore.base import Document, DocumentStore
 from kazoo_tasks.events import CallEvent
 from kazoo_tasks.timers import TIMER_FIRED
 
@@ -35,14 +38,36 @@ TIMER_NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,64}\Z")
 class Environment:
     """What the engine needs from the worker around it: settings, the document store,
     the clock (``now``, Unix seconds), the cache routing and modules read documents
-    through (None reads the store every time) and the Redis client live facts come from
-    (registrations; None: :func:`kazoo_tasks.services.redis_client`)."""
+    through (None reads the store every time), the Redis client live facts come from
+    (registrations; None: :func:`kazoo_tasks.services.redis_client`) and the time as
+    calls see it (``call_clock``; None: ``now``).
+
+    ``now`` is the engine's own clock: timers, key expiry, the reaper's index and signed
+    URLs are compared with it by Redis and by other processes, so it is always the real
+    one. ``call_clock`` is what modules decide on (:meth:`NodeContext.now`): a worker
+    given ``KAZOO_CALL_CLOCK`` runs every call "as if it were" that time
+    (:func:`call_clock_from`)."""
 
     settings: Settings
     documents: Callable[[], DocumentStore]
     now: Callable[[], float]
     cache: Cache | None = None
     redis: Callable[[], Any] | None = None
+    call_clock: Callable[[], float] | None = None
+
+
+def call_clock_from(settings: Settings) -> Callable[[], float] | None:
+    """The call clock ``settings.call_clock`` names (an ISO 8601 time with its UTC offset,
+    frozen), or None when unset. Raises ``ValueError`` for a time without offset or that
+    does not parse."""
+    text = settings.call_clock
+    if not text:
+        return None
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise ValueError(f"KAZOO_CALL_CLOCK={text!r}: give the UTC offset (e.g. -05:00 or Z)")
+    frozen = moment.timestamp()
+    return lambda: frozen
 
 
 class CommandSink(Protocol):
@@ -113,6 +138,13 @@ class NodeContext:
         """The document store (for modules that read account documents)."""
         return self._env.documents()
 
+    def document(self, doc_id: str) -> Document | None:
+        """Document ``doc_id`` of the call's account, read through the worker's cache (an
+        edit is seen at once); None when it is missing or soft-deleted. Shared: never
+        change it."""
+        db = account_db(str(self._record.get("account_id") or ""))
+        return read_document(self.documents(), db, doc_id, self.cache)
+
     @property
     def settings(self) -> Settings:
         """The deployment's settings."""
@@ -124,9 +156,10 @@ class NodeContext:
         return self._env.cache
 
     def now(self) -> float:
-        """The engine's clock (Unix seconds): use it, never ``time.time()``, so a test
-        can run a call "as if it were" another time."""
-        return self._env.now()
+        """The time for this call (Unix seconds): use it, never ``time.time()``, so a
+        test can run a call "as if it were" another time (``KAZOO_CALL_CLOCK``)."""
+        clock = self._env.call_clock or self._env.now
+        return clock()
 
     def media(self, reference: str) -> str:
         """What the switch plays for ``reference``, a media id of the call's account or a
@@ -138,7 +171,7 @@ class NodeContext:
             str(self._record.get("account_id") or ""),
             reference,
             cache=self.cache,
-            now=self.now(),
+            now=self._env.now(),
         )
 
     def recording_target(
@@ -152,7 +185,7 @@ class NodeContext:
             doc_id,
             attachment=attachment,
             max_seconds=max_seconds,
-            now=self.now(),
+            now=self._env.now(),
         )
 
     def registrations(self) -> Registrations:

@@ -35,8 +35,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from callflow.documents import read_document
 from kazoo_tasks.cache import Cache, origins
-from kazoo_tasks.docstore import DocumentStore, NotFound, account_db
+from kazoo_tasks.docstore import DocumentStore, account_db
 from kazoo_tasks.docstore.base import Document
 from kazoo_tasks.docstore.soft_delete import is_deleted
 from kazoo_tasks.keys import registration_key
@@ -308,15 +309,7 @@ class EndpointReader:
 
     def document(self, doc_id: str) -> Document | None:
         """One document of the account, or None (also when it is soft-deleted)."""
-
-        def build() -> Document | None:
-            try:
-                doc = self.store.get(self.db, doc_id)
-            except NotFound:
-                return None
-            return None if is_deleted(doc) else doc
-
-        return self._read(("doc", self.db, doc_id), build, origins.doc(self.db, doc_id))
+        return read_document(self.store, self.db, doc_id, self.cache)
 
     def owned_devices(self, user_id: str) -> list[Document]:
         """The devices whose ``owner_id`` is ``user_id`` (ordered by id)."""

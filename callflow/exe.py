@@ -309,6 +309,9 @@ class Navigator:
                 if self._child_key(key) is None:
                     return otherwise
                 return self._launch(position["callflow_id"], [*position["path"], key])
+            case Branch(callflow_id=callflow_id, capture_groups=captured) if captured is not None:
+                record.update(capture_group=outcome.capture_group, capture_groups=dict(captured))
+                return self._branch(callflow_id)
             case Branch(callflow_id=callflow_id):
                 return self._branch(callflow_id)
             case Stop(cause=cause):

@@ -11,7 +11,9 @@ Kazoo documents a ``play`` / greeting / prompt ``id`` as "media ID or URL", so
 * an ``http://`` / ``https://`` URL is played through ``http_cache://`` as it is;
 * what FreeSWITCH plays by itself (``tone_stream://``, ``silence_stream://``,
   ``local_stream://``, ``http_cache://``, ``say:``, ``phrase:``, an absolute path on the
-  switch) passes through unchanged.
+  switch, or a sound of the switch's own set, a relative path such as
+  ``ivr/ivr-that_was_an_invalid_entry.wav`` that it finds under its ``sound_prefix``:
+  callflow.prompts) passes through unchanged.
 
 :func:`recording_target` is the other way: the ``http_cache://`` URL a ``record`` writes
 to, which uploads the file (signed PUT) to the API when the recording ends; the API keeps
@@ -49,6 +51,8 @@ RECORDING_GRACE = 300
 
 _UNSAFE = re.compile(r"[\x00-\x20\x7f]")
 _DOC_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+_SOUND = re.compile(r"^[a-z0-9_-]+(?:/[A-Za-z0-9_-][A-Za-z0-9_.-]*)+\.(?:wav|mp3)$")
+"""A sound file of the switch's set, relative to its ``sound_prefix`` (no ``..``)."""
 
 
 class MediaNotFound(LookupError):
@@ -75,7 +79,7 @@ def playable(
     lowered = reference.lower()
     if lowered.startswith(("http://", "https://")):
         return HTTP_CACHE + reference
-    if lowered.startswith(PASSTHROUGH) or reference.startswith("/"):
+    if lowered.startswith(PASSTHROUGH) or reference.startswith("/") or _SOUND.match(reference):
         return reference
     if not _DOC_ID.match(reference):
         raise MediaNotFound(reference)

@@ -55,9 +55,15 @@ class Attempt:
 @dataclass(frozen=True)
 class Branch:
     """Run callflow ``callflow_id`` of the call's account; this node's ``_`` child is
-    pushed on the branch stack and resumed when that flow stops."""
+    pushed on the branch stack and resumed when that flow stops.
+
+    ``capture_group`` / ``capture_groups``, when given, replace the call's (a menu that
+    routes dialed digits as a new number hands over what that number's pattern captured,
+    as Kazoo's cf_menu does)."""
 
     callflow_id: str
+    capture_group: str | None = None
+    capture_groups: tuple[tuple[str, str], ...] | None = None
 
 
 Outcome = Wait | Continue | Stop | HardStop | Attempt | Branch

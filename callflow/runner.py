@@ -21,6 +21,7 @@ import redis
 from celery import Celery
 from kombu import Producer, Queue
 
+from callflow.context import call_clock_from
 from callflow.exe import Environment, Navigator
 from kazoo_tasks.bus import command_exchange, command_queue
 from kazoo_tasks.callstate import STATUS_ENDED, ActiveCalls, CallStore, InboxEntry, Locked
@@ -221,6 +222,7 @@ def runner_for(app: Celery) -> CallRunner:
             documents=functools.partial(services.process_document_store, settings),
             now=now,
             cache=named_cache(settings),
+            call_clock=call_clock_from(settings),
         )
         client = services.redis_client(settings)
         runner = CallRunner(client, app, env, Publisher(app, TimerWheel(client, settings)))

@@ -67,6 +67,8 @@ HANGUP = "hangup"
 """The caller hung up during the step (or before it)."""
 MEDIA_NOT_FOUND = "MEDIA NOT FOUND"
 """``response`` of a step whose media id names no media of the account."""
+NOT_FOUND = "NOT FOUND"
+"""``response`` of a :class:`ReadDocument` whose document does not exist."""
 
 STATE_KEY = "steps"
 """Where a step module keeps its progress in ``ctx.state``."""
@@ -380,6 +382,21 @@ class Execute(CommandStep):
 
     def send(self, ctx: NodeContext, run: dict[str, Any]) -> None:
         ctx.execute(self.app, self.args)
+
+
+@dataclass(frozen=True)
+class ReadDocument(Step):
+    """Read document ``doc_id`` of the call's account (``ctx.document``) as a step, so
+    every replay sees it as it was read even if it is edited meanwhile: the result's
+    ``details["doc"]``, or ERROR with response :data:`NOT_FOUND`."""
+
+    doc_id: str
+
+    def start(self, ctx: NodeContext, run: dict[str, Any]) -> Result | None:
+        doc = ctx.document(self.doc_id)
+        if doc is None:
+            return Result(ERROR, response=NOT_FOUND)
+        return Result(details={"doc": dict(doc)})
 
 
 @dataclass(frozen=True)

@@ -120,6 +120,8 @@ class Settings:
     changes_lease_ttl: float = 10.0
     cache_ttl: float = 300.0
     stage_log_dir: Path | None = None
+    default_timezone: str = "America/Los_Angeles"
+    call_clock: str | None = None
 
     @classmethod
     def from_env(cls) -> Settings:

@@ -17,6 +17,7 @@ import os
 import click
 from celery import signals
 
+from callflow.context import call_clock_from
 from kazoo_tasks.bus import celery_queue_name
 from kazoo_tasks.celery_app import CELERY_ROLES
 from kazoo_tasks.config import get_settings
@@ -60,6 +61,13 @@ def command(roles: str, concurrency: int | None, pool: str, celery_args: tuple[s
     from kazoo_tasks.celery_app import app
 
     settings = get_settings()
+    try:
+        if call_clock_from(settings):
+            logging.getLogger(__name__).warning(
+                "KAZOO_CALL_CLOCK is set: every call runs as if it were %s", settings.call_clock
+            )
+    except ValueError as bad:
+        raise click.BadParameter(str(bad), param_hint="KAZOO_CALL_CLOCK") from bad
     if settings.log_level != "DEBUG":
         for name in PER_TASK_LOGGERS:
             logging.getLogger(name).setLevel(logging.WARNING)

@@ -141,3 +141,23 @@ def test_given_play_and_get_digits_when_digits_miss_the_regexp_then_the_next_try
     assert done.headers["variable_read_result"] == "success"
     assert done.headers["variable_read_terminator_used"] == "#"
     assert done.headers["Application-Response"] == "_none_"
+
+
+def test_given_flush_dtmf_queued_behind_a_sleep_when_a_digit_breaks_the_sleep_then_the_digit_is_dropped(  # noqa: E501
+    park_emulator: Emulator, esl
+):
+    client = esl("CHANNEL_EXECUTE_COMPLETE", "DTMF")
+    call = parked_call(park_emulator, "3000", script=[on_app("sleep").wait(1).press("5")])
+    client.api(f"uuid_answer {call.uuid}")
+
+    client.execute(call.uuid, "sleep", TEN_MINUTES_MS)
+    client.execute(call.uuid, "flush_dtmf")
+    client.execute(call.uuid, "sleep", "50")
+    seen = events_of(client, call.uuid, "CHANNEL_EXECUTE_COMPLETE", "flush_dtmf")
+    seen += events_of(client, call.uuid, "CHANNEL_EXECUTE_COMPLETE", "sleep")
+
+    assert seen == [
+        ("CHANNEL_EXECUTE_COMPLETE", "sleep"),
+        ("CHANNEL_EXECUTE_COMPLETE", "flush_dtmf"),
+        ("CHANNEL_EXECUTE_COMPLETE", "sleep"),
+    ]

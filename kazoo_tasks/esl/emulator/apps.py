@@ -317,6 +317,11 @@ async def send_dtmf(session: Session, data: str) -> None:
     await session.media_wait(note_sent_dtmf(session, data))
 
 
+async def flush_dtmf(session: Session, data: str) -> None:
+    """``flush_dtmf``: drop the digits queued on the channel and not yet taken."""
+    session.dtmf_queue.clear()
+
+
 # -- digits ----------------------------------------------------------------------------
 class _Collector:
     """Gathers DTMF for ``read`` and ``play_and_get_digits``."""
@@ -677,6 +682,7 @@ APPLICATIONS: dict[str, Application] = {
     "sleep": sleep,
     "echo": echo,
     "send_dtmf": send_dtmf,
+    "flush_dtmf": flush_dtmf,
     "read": read,
     "play_and_get_digits": play_and_get_digits,
     "record": record,

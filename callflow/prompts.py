@@ -1,0 +1,23 @@
+"""Kazoo's system prompts, as the sounds a stock FreeSWITCH plays.
+
+Kazoo plays prompts by name (``menu-invalid_entry``, ``vm-goodbye``...) from its
+``system_media`` database. We play the nearest sound of FreeSWITCH's own English set
+(``freeswitch-sounds-en-us-callie``), a path relative to the channel's ``sound_prefix``
+that :func:`callflow.media.playable` passes through, so a stock switch has them and its
+``sound_prefix`` picks the language. A prompt with no match here is played as nothing.
+"""
+
+from __future__ import annotations
+
+PROMPTS = {
+    "menu-invalid_entry": "ivr/ivr-that_was_an_invalid_entry.wav",
+    "menu-exit": "voicemail/vm-goodbye.wav",
+    "menu-transferring_call": "ivr/ivr-hold_connect_call.wav",
+    "vm-goodbye": "voicemail/vm-goodbye.wav",
+}
+"""Kazoo prompt name -> FreeSWITCH sound file."""
+
+
+def prompt(name: str) -> str | None:
+    """What the switch plays for Kazoo's system prompt ``name`` (None: nothing)."""
+    return PROMPTS.get(name)
