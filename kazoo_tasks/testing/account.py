@@ -19,13 +19,14 @@ def node(module: str, data: dict[str, Any] | None = None, **children: dict[str, 
 
 
 class TestAccount:
-    """A new account in ``store`` (the store the worker processes read)."""
+    """A new account in ``store`` (the store the worker processes read); ``fields`` are
+    more of its document's fields (``timezone="America/New_York"``...)."""
 
     __test__ = False  # not a pytest test class
 
-    def __init__(self, store: DocumentStore, name: str) -> None:
+    def __init__(self, store: DocumentStore, name: str, **fields: Any) -> None:
         self.store = store
-        doc, self.api_key = create_account(store, name)
+        doc, self.api_key = create_account(store, name, **fields)
         self.id: str = doc["_id"]
         self.callflows = DocumentService(store, CALLFLOWS)
 
