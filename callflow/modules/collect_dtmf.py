@@ -96,7 +96,7 @@ class CollectDtmf(StepModule):
         already = before_terminator(earlier.digits, terminators)
         if len(already) >= wanted:
             set_collected(ctx, name, already[:wanted])
-            ctx.note(f"{name}: {already[:wanted]} (typed before)")
+            ctx.note(f'{name} = "{already[:wanted]}" (typed before)')
             return Continue()
         got = yield Collect(
             max_digits=wanted - len(already),
@@ -109,5 +109,5 @@ class CollectDtmf(StepModule):
         if got.failed:  # the switch refused the collect: nothing is stored
             return Continue()
         set_collected(ctx, name, already + got.digits)
-        ctx.note(f"{name}: {already + got.digits}")
+        ctx.note(f'{name} = "{already + got.digits}"')
         return Continue()
