@@ -220,6 +220,28 @@ def test_given_a_hunting_menu_when_the_caller_dials_an_extension_then_the_call_b
         assert menu_outcome(cdr) == "continue:max_retries"
 
 
+def test_given_a_hunting_menu_when_the_digits_match_a_pattern_then_the_branched_flow_gets_its_captures(  # noqa: E501
+    stack_factory, account, test_modules
+):
+    account.callflow(["5000"], menu_node(save_menu(account, **HUNT), {"1": ONE}))
+    flow = node("capture_probe", {}, _=node("play", {"id": EXTENSION}))
+    flow_id = account.callflows.create(
+        account.id, {"name": "star seven", "patterns": [r"^\*7(?P<ext>\d+)$"], "flow": flow}
+    )["_id"]
+    stack = stack_factory(python_path=test_modules)
+
+    call = stack.emulator.place_call(
+        "5000", variables=account.variables, script=[s.on_playback(1).press("*712")]
+    )
+
+    assert call.wait_hangup(timeout=30) == "NORMAL_CLEARING"
+    assert call.applications[-1] == play(EXTENSION)
+    cdr = account.wait_cdr(call.uuid)
+    assert menu_outcome(cdr) == f"branch:{flow_id}"
+    ccvs = cdr["custom_channel_vars"]
+    assert (ccvs["captured"], ccvs["captured_ext"]) == ("12", "12")
+
+
 def test_given_a_menu_when_the_caller_hangs_up_during_the_greeting_then_the_flow_stops(
     stack_factory, account
 ):
