@@ -36,6 +36,7 @@ RESOURCES = (
     "media",
     "menus",
     "temporal_rules",
+    "temporal_rules_sets",
     "groups",
     "conferences",
     "queues",

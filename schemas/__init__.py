@@ -19,6 +19,7 @@ from schemas.media import MediaSchema
 from schemas.menus import MenuSchema
 from schemas.queues import QueueSchema
 from schemas.temporal_rules import TemporalRuleSchema
+from schemas.temporal_rules_sets import TemporalRuleSetSchema
 from schemas.users import UserSchema
 from schemas.vmboxes import VmboxSchema
 from schemas.webhooks import WebhookSchema
@@ -32,6 +33,7 @@ DOCUMENT_SCHEMAS: dict[str, type[DocumentSchema]] = {
     "media": MediaSchema,
     "menus": MenuSchema,
     "temporal_rules": TemporalRuleSchema,
+    "temporal_rules_sets": TemporalRuleSetSchema,
     "groups": GroupSchema,
     "conferences": ConferenceSchema,
     "queues": QueueSchema,

@@ -38,6 +38,9 @@ SAMPLES: dict[str, Sample] = {
     "media": Sample(lambda n: {"name": f"greeting {n}"}, "name"),
     "menus": Sample(lambda n: {"name": f"menu {n}"}, "name"),
     "temporal_rules": Sample(lambda n: {"name": f"rule {n}", "cycle": "weekly"}, "name"),
+    "temporal_rules_sets": Sample(
+        lambda n: {"name": f"set {n}", "temporal_rules": [f"rule{n}"]}, "name"
+    ),
     "groups": Sample(lambda n: {"name": f"group {n}", "endpoints": {}}, "name"),
     "conferences": Sample(lambda n: {"name": f"room {n}", "conference_numbers": [f"3{n}"]}, "name"),
     "queues": Sample(lambda n: {"name": f"queue {n}"}, "name"),

@@ -24,6 +24,7 @@ MINIMAL: dict[str, dict[str, Any]] = {
     "media": {"name": "m"},
     "menus": {"name": "m"},
     "temporal_rules": {"name": "t", "cycle": "daily"},
+    "temporal_rules_sets": {"name": "s"},
     "groups": {"name": "g", "endpoints": {}},
     "conferences": {},
     "queues": {"name": "q"},

@@ -14,6 +14,7 @@ import pytest
 from api.documents import DocumentService
 from api.errors import ValidationFailed
 from api.temporal_rules.resource import SPEC as TEMPORAL_RULES
+from api.temporal_rules_sets.resource import SPEC as TEMPORAL_RULES_SETS
 from kazoo_tasks.clock import to_gregorian
 from kazoo_tasks.docstore import account_db
 from kazoo_tasks.testing import TestAccount, node
@@ -70,8 +71,8 @@ def save_rules(account: TestAccount) -> dict[str, str]:
 
 
 def save_rule_set(account: TestAccount, name: str, rule_ids: list[str]) -> str:
-    doc = {"name": name, "temporal_rules": rule_ids, "pvt_type": "temporal_rule_set"}
-    return account.store.save(account_db(account.id), doc)["_id"]
+    data = {"name": name, "temporal_rules": rule_ids}
+    return DocumentService(account.store, TEMPORAL_RULES_SETS).create(account.id, data)["_id"]
 
 
 def route(rules: list[str], children: dict[str, str], **data: Any) -> dict[str, Any]:

@@ -1,0 +1,1 @@
+"""Sets of time-of-day rules for temporal_route."""
