@@ -14,6 +14,7 @@ from api.errors import ValidationFailed
 from api.menus.resource import SPEC as MENUS
 from kazoo_tasks.esl.emulator import script as s
 from kazoo_tasks.testing import TestAccount, node
+from kazoo_tasks.testing.processes import wait_for_workers
 
 GREETING = "tone_stream://%(1000,0,500)"
 INVALID = "tone_stream://%(500,0,300)"
@@ -240,6 +241,34 @@ def test_given_a_hunting_menu_when_the_digits_match_a_pattern_then_the_branched_
     assert menu_outcome(cdr) == f"branch:{flow_id}"
     ccvs = cdr["custom_channel_vars"]
     assert (ccvs["captured"], ccvs["captured_ext"]) == ("12", "12")
+
+
+LONG_GREETING = "tone_stream://%(3000000,0,500)"
+"""Fifty minutes of the switch's clock: a minute at the test emulator's speed."""
+
+
+def test_given_a_menu_whose_worker_is_killed_during_the_greeting_and_the_menu_edited_when_the_caller_presses_then_another_worker_carries_on_with_the_menu_as_read(  # noqa: E501
+    stack_factory, account
+):
+    menus = DocumentService(account.store, MENUS)
+    menu_id = save_menu(account, media={"greeting": LONG_GREETING, "invalid_media": INVALID})
+    account.callflow(["5000"], menu_node(menu_id, ALL_CHILDREN))
+    stack = stack_factory()
+    first = stack.workers[0]
+    call = stack.emulator.place_call("5000", variables=account.variables)
+    call.wait_for_command(COLLECT, timeout=30)
+    stack.add_worker()
+    wait_for_workers(stack.settings, 2)
+    first.kill()
+    menus.patch(account.id, menu_id, {"max_extension_length": 1, "media": {"greeting": GREETING}})
+
+    call.press("1")
+
+    assert call.wait_hangup(timeout=30) == "NORMAL_CLEARING"
+    assert call.applications == [("answer", ""), collect(1, LONG_GREETING), play(ONE)]
+    cdr = account.wait_cdr(call.uuid)
+    assert menu_outcome(cdr) == "continue:1"
+    assert not [t for t in cdr["trace"] if "crashed" in t.get("note", "")]
 
 
 def test_given_a_menu_when_the_caller_hangs_up_during_the_greeting_then_the_flow_stops(
