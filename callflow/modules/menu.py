@@ -170,7 +170,7 @@ class Menu(StepModule):
         menu = MenuProfile.of(loaded.details.get("doc"), ctx.data)
         yield Answer()
         for _ in range(menu.retries):
-            got = yield from self._collect(menu, menu.greeting)
+            got = yield from self._collect(menu)
             if got.hung_up:
                 return Stop()
             chosen = yield from self._route(ctx, menu, got.digits or "timeout")
@@ -189,13 +189,13 @@ class Menu(StepModule):
         return Continue()
 
     @staticmethod
-    def _collect(menu: MenuProfile, greeting: str | None) -> Generator[Step, Result, Result]:
+    def _collect(menu: MenuProfile) -> Generator[Step, Result, Result]:
         """Play the greeting and collect digits (silently if the greeting is missing)."""
         collect = Collect(
             max_digits=menu.max_length,
             timeout=menu.timeout / 1000,
             interdigit_timeout=menu.interdigit_timeout / 1000,
-            prompt=greeting,
+            prompt=menu.greeting,
         )
         got = yield collect
         if got.failed and got.response == MEDIA_NOT_FOUND:
