@@ -49,10 +49,10 @@ def _date(groups: tuple[str, str, str]) -> list[int]:
 
 
 def main(path: str) -> None:
-    source = open(path, encoding="utf-8").read()
+    text = open(path, encoding="utf-8").read()
     section = ""
     cases = []
-    for line in source.splitlines():
+    for line in text.splitlines():
         if found := re.match(r"^(\w+)_test_\(\)", line):
             section = found.group(1)
         match = CASE.search(line)
@@ -68,13 +68,9 @@ def main(path: str) -> None:
                 "expected": _date(groups[0:3]),
             }
         )
-    json.dump(
-        {"source": "2600hz/kazoo applications/callflow/test/cf_temporal_route_tests.erl",
-         "cases": cases},
-        sys.stdout,
-        indent=1,
-    )  # fmt: skip
-    sys.stdout.write("\n")
+    source = "2600hz/kazoo applications/callflow/test/cf_temporal_route_tests.erl"
+    lines = ",\n".join(f"  {json.dumps(case)}" for case in cases)
+    sys.stdout.write(f'{{"source": {json.dumps(source)},\n "cases": [\n{lines}\n]}}\n')
 
 
 if __name__ == "__main__":
