@@ -99,6 +99,11 @@ def _event_label(event: CallEvent) -> str:
     return event["name"]
 
 
+def _sequence(event: CallEvent | None) -> int | None:
+    """The switch's ``Event-Sequence`` of an event, for the trace (None: synthetic)."""
+    return (event or {}).get("sequence") or None  # type: ignore[return-value]
+
+
 def _never_answered_park(event: CallEvent) -> bool:
     """A ``STATE_CHECK`` of a call still parked and never answered: its park was lost
     with Redis's data before any node ran, so it is routed now."""
@@ -407,9 +412,15 @@ class Navigator:
             note = f"crashed: {exc!r}"
         else:
             if event is None or not isinstance(outcome, Wait):
-                self._trace(step=step, module=name, event=event_name, outcome=describe(outcome))
+                self._trace(
+                    step=step, module=name, event=event_name, seq=_sequence(event),
+                    outcome=describe(outcome),
+                )  # fmt: skip
             return outcome
-        self._trace(step=step, module=name, event=event_name, outcome="continue:_", note=note)
+        self._trace(
+            step=step, module=name, event=event_name, seq=_sequence(event), outcome="continue:_",
+            note=note,
+        )  # fmt: skip
         return Continue()
 
     def _end_flow(self, cause: str | None) -> None:
