@@ -160,6 +160,9 @@ class Navigator:
         if event["name"] == STATE_CHECK:  # the call's state is here: nothing to do
             return
         name = event["name"]
+        if name == "CHANNEL_PARK" and SYNTHETIC_HEADER not in event["headers"]:
+            self._reparked(event)
+            return
         if name in END_EVENTS:
             self._ended(event)
             return
@@ -253,9 +256,32 @@ class Navigator:
         if SYNTHETIC_HEADER in event["headers"]:  # the call may have had a life before
             record["epoch"] = f"{event['name']}@{event['received_at']}"
         self._trace_synthetic(event)
+        self._route()
+
+    def _reparked(self, event: CallEvent) -> None:
+        """A running call parked again: it went back through the switch's dialplan (a
+        blind ``transfer``). As in Kazoo, it is routed again, for its new number; the rest
+        of the record (account, trace, counters) carries on."""
+        record = self.record
+        assert record is not None
+        fresh = new_call_record(event)
+        self._leave_node()
+        for key in ("request_user", "request", "to", "callee_id_name", "callee_id_number"):
+            record[key] = fresh[key]
+        record["ccvs"].update(fresh["ccvs"])
+        record.update(position=None, stack=[], status=STATUS_ACTIVE, hangup_sent=False)
+        self._trace(
+            step="route", event=event["name"], note=f"parked again for {fresh['request_user']}"
+        )
+        self._route()
+
+    def _route(self) -> None:
+        """Find the record's callflow (its account and dialed number) and start it."""
+        record = self.record
+        assert record is not None
         found = router.route(
             self.env.documents(),
-            record["ccvs"].get(ACCOUNT_CCV),
+            record["ccvs"].get(ACCOUNT_CCV) or record.get("account_id"),
             record["request_user"],
             self.env.cache,
         )
