@@ -52,6 +52,7 @@ from callflow.registry import load_module
 from kazoo_tasks.bus import WRITE_CDR_TASK as CDR_TASK
 from kazoo_tasks.callstate.record import (
     ACCOUNT_CCV,
+    CCV_PREFIX,
     STATUS_ACTIVE,
     STATUS_ENDED,
     STATUS_ENDING,
@@ -184,6 +185,9 @@ class Navigator:
             return
         leg_id, name = event["call_id"], event["name"]
         leg = record.setdefault("legs", {}).setdefault(leg_id, {})
+        device = event["headers"].get(f"{CCV_PREFIX}Authorizing-ID")
+        if device:
+            leg["device"] = device
         if name == "CHANNEL_ANSWER":
             leg["answered_at"] = event["timestamp"] or self.env.now()
             self._trace(step="leg", event=name, leg=leg_id)

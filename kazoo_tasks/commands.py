@@ -31,7 +31,7 @@ REFUSED_APPS = frozenset(
 )
 """Applications that execute code or change global state on the switch."""
 
-API_COMMANDS = frozenset({"uuid_break", "uuid_kill", "uuid_answer", "uuid_transfer"})
+API_COMMANDS = frozenset({"uuid_break", "uuid_kill", "uuid_answer", "uuid_transfer", "uuid_bridge"})
 """``api`` commands a module may send about its own call."""
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
