@@ -142,15 +142,22 @@ class NodeContext:
         )
 
     def recording_target(
-        self, doc_id: str, *, attachment: str = media_refs.AUDIO_ATTACHMENT, max_seconds: int = 3600
+        self,
+        doc_id: str,
+        *,
+        attachment: str = media_refs.AUDIO_ATTACHMENT,
+        extension: str = "wav",
+        max_seconds: int = 3600,
     ) -> str:
-        """Where a ``record`` writes so that the recording becomes attachment
-        ``attachment`` of document ``doc_id`` of the call's account."""
+        """Where a ``record`` writes so that the recording (in the format of
+        ``extension``: wav, mp3) becomes attachment ``attachment`` of document ``doc_id``
+        of the call's account."""
         return media_refs.recording_target(
             self.settings,
             str(self._record["account_id"]),
             doc_id,
             attachment=attachment,
+            extension=extension,
             max_seconds=max_seconds,
             now=self.now(),
         )
