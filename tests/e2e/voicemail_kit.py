@@ -38,9 +38,19 @@ class Office:
         data = {"name": f"box {mailbox}", "mailbox": mailbox, "is_setup": True, **fields}
         return self.boxes.create(self.account.id, data)["_id"]
 
-    def call(self, number: str, script: list | None = None, **variables: str):
+    def call(
+        self,
+        number: str,
+        script: list | None = None,
+        variables: dict[str, str] | None = None,
+        **caller: Any,
+    ):
+        """A call into the account (``caller``: caller id, credentials... of place_call)."""
         return self.stack.emulator.place_call(
-            number, variables={**self.account.variables, **variables}, script=script or []
+            number,
+            variables={**self.account.variables, **(variables or {})},
+            script=script or [],
+            **caller,
         )
 
     def messages(self, box_id: str) -> list[dict[str, Any]]:
@@ -73,10 +83,11 @@ def start_office(
     store: DocumentStore,
     account: Account,
     stack_factory: Callable[..., Stack],
+    **api_overrides: Any,
 ) -> Iterator[Office]:
     """The body of an ``office`` fixture: the API in a thread, then the stack uploading
     its recordings to it."""
-    api_settings = settings.with_overrides(api_secret="e2e", switch_secret=SECRET)
+    api_settings = settings.with_overrides(api_secret="e2e", switch_secret=SECRET, **api_overrides)
     server = start_in_thread(create_app(api_settings, store))
     try:
         stack = stack_factory({"switch_url": f"{server.url}/switch", "switch_secret": SECRET})
