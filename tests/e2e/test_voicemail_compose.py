@@ -190,3 +190,39 @@ def test_given_bad_voicemail_data_then_the_api_refuses_it_and_a_stored_one_goes_
     assert played(call) == [TONE]
     trace = office.account.wait_cdr(call.uuid)["trace"]
     assert any("bad data" in (e.get("note") or "") for e in trace)
+
+
+def test_given_a_key_star_during_the_greeting_then_the_caller_is_asked_the_pin(office: Office):
+    box = office.box("1006", pin="1234")
+    office.account.callflow([NUMBER], vm({"id": box}))
+
+    call = office.call(
+        NUMBER,
+        script=[
+            s.on_playback(1).wait(0.2).press("*"),
+            s.on_app("play_and_get_digits", 1).wait(0.2).press("1234#"),
+            s.on_app("play_and_get_digits", 2).wait(0.2).press("#"),
+        ],
+    )
+
+    assert call.wait_hangup(timeout=30) == "NORMAL_CLEARING"
+    apps = applications(call)
+    assert "record" not in [app for app, _ in apps]
+    assert prompts.prompt("vm-enter_pass") in apps[2][1]
+    assert prompts.message_count(0, "new") in played(call)
+
+
+def test_given_the_owner_calling_their_own_box_then_they_check_it_instead(office: Office):
+    user = office.account_user()
+    box = office.box("1007", owner_id=user)
+    office.account.callflow([NUMBER], vm({"id": box}))
+
+    call = office.call(
+        NUMBER,
+        script=[s.on_app("play_and_get_digits").wait(0.2).press("#")],
+        variables={"ecallmgr_Owner-ID": user},
+    )
+
+    assert call.wait_hangup(timeout=30) == "NORMAL_CLEARING"
+    assert "record" not in [app for app, _ in applications(call)]
+    assert played(call)[0] == prompts.message_count(0, "new")

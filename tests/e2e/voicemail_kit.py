@@ -12,6 +12,7 @@ import requests
 from api.app import create_app
 from api.documents import DocumentService
 from api.server import RunningServer, start_in_thread
+from api.users.resource import SPEC as USERS
 from api.vmboxes.resource import SPEC as VMBOXES
 from kazoo_tasks.config import Settings
 from kazoo_tasks.docstore import DocumentStore
@@ -33,6 +34,11 @@ class Office:
         self.api = Crossbar(server.url)
         self.api.login(account.api_key)
         self.boxes = DocumentService(store, VMBOXES)
+
+    def account_user(self, username: str = "olive") -> str:
+        """A user of the account (calls from their phones carry ``Owner-ID``)."""
+        data = {"first_name": username.title(), "last_name": "Example", "username": username}
+        return DocumentService(self.store, USERS).create(self.account.id, data)["_id"]
 
     def box(self, mailbox: str = "1000", **fields: Any) -> str:
         data = {"name": f"box {mailbox}", "mailbox": mailbox, "is_setup": True, **fields}
