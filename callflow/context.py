@@ -162,6 +162,17 @@ class NodeContext:
             now=self.now(),
         )
 
+    def at_call_end(self, task: str, args: list[Any], variables: tuple[str, ...] = ()) -> None:
+        """Have Celery task ``task`` run once the call has ended (hung up or reaped), with
+        ``args`` then a dict: ``hungup_at``, ``answered_at`` (Unix seconds) and
+        ``variables``, the values the channel's ``variables`` had at hangup. Asking twice
+        for the same task and arguments asks once. The task may run more than once (make
+        it idempotent)."""
+        wanted = {"name": task, "args": list(args), "variables": list(variables)}
+        pending = self._record.setdefault("at_end", [])
+        if wanted not in pending:
+            pending.append(wanted)
+
     def registrations(self) -> Registrations:
         """Live SIP registrations, ``(realm, user) -> record``, for ringing devices."""
         client = self._env.redis() if self._env.redis else None

@@ -286,6 +286,16 @@ class Navigator:
         )
         self._trace(step="end", event=event["name"], outcome=record["hangup_cause"])
         self.outbox.append({"type": "task", "name": CDR_TASK, "args": [build_cdr(record)]})
+        headers = event.get("headers") or {}
+        for task in record.get("at_end") or []:  # what modules asked for (ctx.at_call_end)
+            ended = {
+                "hungup_at": record["hungup_at"],
+                "answered_at": record.get("answered_at"),
+                "variables": {name: headers.get(f"variable_{name}") for name in task["variables"]},
+            }
+            self.outbox.append(
+                {"type": "task", "name": task["name"], "args": [*task["args"], ended]}
+            )
 
     # -- running nodes -----------------------------------------------------------------
 
