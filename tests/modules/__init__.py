@@ -12,5 +12,6 @@ ENTRY_POINTS = {
     "wait_digit": "tests.modules.wait_digit:WaitDigit",
     "probe_menu": "tests.modules.probe_menu:ProbeMenu",
     "probe_record": "tests.modules.probe_record:ProbeRecord",
+    "store_outage": "tests.modules.store_outage:StoreOutage",
 }
 """The test modules, by the name callflow nodes use."""
