@@ -197,3 +197,38 @@ def test_given_a_caller_who_hangs_up_in_the_menu_then_the_flow_stops(office: Off
     assert TONE not in played(call)
     trace = office.account.wait_cdr(call.uuid)["trace"]
     assert any(e.get("module") == "voicemail" and e.get("outcome") == "stop" for e in trace)
+
+
+def test_given_the_owner_of_a_box_not_set_up_then_they_set_a_pin_and_a_greeting_first(
+    office: Office, owner: str
+):
+    box = office.box("3007", owner_id=owner, is_setup=False)
+    office.account.callflow([NUMBER], check_flow(box))
+
+    call = office.call(
+        NUMBER,
+        script=[*presses("5678#", "5678#", "1", "#"), s.on_app("record").wait(2).press("#")],
+        variables={"ecallmgr_Owner-ID": owner},
+    )
+
+    assert call.wait_hangup(timeout=30) == "NORMAL_CLEARING"
+    doc = office.store.get(account_db(office.account.id), box)
+    assert doc["pin"] == "5678" and doc["is_setup"] is True
+    assert doc["media"]["unavailable"]
+    heard = played(call)
+    assert heard.index(prompts.prompt("vm-pin_set")) < heard.index(prompts.BEEP)
+    assert prompts.message_count(0, "new") in heard  # then the main menu
+
+
+def test_given_a_box_not_configurable_then_the_settings_key_is_refused(office: Office, owner: str):
+    box = office.box("3008", owner_id=owner, not_configurable=True)
+    office.account.callflow([NUMBER], check_flow(box))
+
+    call = office.call(
+        NUMBER, script=presses("5", "5", "5", "5"), variables={"ecallmgr_Owner-ID": owner}
+    )
+
+    assert call.wait_hangup(timeout=30) == "NORMAL_CLEARING"
+    asked = [a for app, a in call.applications if app == "play_and_get_digits"]
+    assert len(asked) == 4 and all("voicemail_menu:1:2:0:#" in a for a in asked)
+    assert played(call)[-2:] == [prompts.prompt("vm-goodbye"), TONE]
