@@ -80,8 +80,8 @@ def login(ctx: NodeContext, box: dict[str, Any], options: Mapping[str, Any]) -> 
                 max_digits=MAX_BOX_NUMBER_LENGTH,
                 interdigit_ms=interdigit,
             )
-            found = (yield LoadBox(number=number)).details if number else {"exists": False}
-            if not found["exists"]:
+            found = (yield from run(LoadBox(number=number))).details if number else {}
+            if not found.get("exists"):
                 yield from play(prompts.prompt("menu-invalid_entry"))
                 attempt += 1
                 continue
@@ -111,7 +111,7 @@ def main_menu(box: dict[str, Any], names: Recordings, options: Mapping[str, Any]
     interdigit = options["interdigit_ms"]
     tries = 0
     while tries < MENU_TRIES:
-        counts = (yield LoadBox(box_id=box["id"])).details
+        counts = (yield from run(LoadBox(box_id=box["id"]))).details
         heard = yield from play_all(_count_prompts(counts["new_count"], counts["saved_count"]))
         menu = "vm-main_menu_not_configurable" if box["not_configurable"] else "vm-main_menu"
         key = heard or (yield from ask(prompts.prompt(menu), interdigit_ms=interdigit))
@@ -135,7 +135,7 @@ def _count_prompts(new: int, saved: int) -> list[str]:
 
 def play_messages(box: Mapping[str, Any], folder: str, options: Mapping[str, Any]) -> Dialog:
     """Play the messages of ``folder`` one by one with the message menu."""
-    listed = yield ListMessages(box["id"], folder, box["oldest_message_first"])
+    listed = yield from run(ListMessages(box["id"], folder, box["oldest_message_first"]))
     ids: list[str] = listed.details["messages"]
     index = 0
     while index < len(ids):
