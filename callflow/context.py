@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from callflow import media as media_refs
 from callflow.endpoints import Registrations, registrations_from
 from kazoo_tasks.cache import Cache
+from kazoo_tasks.callstate import STATUS_ENDED, CallStore
 from kazoo_tasks.config import Settings
 from kazoo_tasks.docstore.base import DocumentStore
 from kazoo_tasks.events import CallEvent
@@ -173,14 +174,23 @@ class NodeContext:
         if wanted not in pending:
             pending.append(wanted)
 
-    def registrations(self) -> Registrations:
-        """Live SIP registrations, ``(realm, user) -> record``, for ringing devices."""
+    def call_is_up(self, call_id: str) -> bool:
+        """Whether another call of this engine is still running (read-only: its record
+        exists and has not ended)."""
+        record = CallStore(self._redis(), self.settings).records([call_id]).get(call_id)
+        return record is not None and record.get("status") != STATUS_ENDED
+
+    def _redis(self) -> Any:
         client = self._env.redis() if self._env.redis else None
         if client is None:
             from kazoo_tasks import services
 
             client = services.redis_client(self.settings)
-        return registrations_from(client, self.settings.namespace)
+        return client
+
+    def registrations(self) -> Registrations:
+        """Live SIP registrations, ``(realm, user) -> record``, for ringing devices."""
+        return registrations_from(self._redis(), self.settings.namespace)
 
     def note(self, text: str) -> None:
         """Add a line about this node to the call's trace (which the CDR keeps)."""

@@ -52,6 +52,7 @@ from callflow.registry import load_module
 from kazoo_tasks.bus import WRITE_CDR_TASK as CDR_TASK
 from kazoo_tasks.callstate.record import (
     ACCOUNT_CCV,
+    CCV_PREFIX,
     STATUS_ACTIVE,
     STATUS_ENDED,
     STATUS_ENDING,
@@ -98,6 +99,11 @@ def _event_label(event: CallEvent) -> str:
     if event["name"] == TIMER_FIRED:
         return f"{TIMER_FIRED}:{event.get('timer_name', '')}"
     return event["name"]
+
+
+def _sequence(event: CallEvent | None) -> int | None:
+    """The switch's ``Event-Sequence`` of an event, for the trace (None: synthetic)."""
+    return (event or {}).get("sequence") or None  # type: ignore[return-value]
 
 
 def _never_answered_park(event: CallEvent) -> bool:
@@ -156,6 +162,9 @@ class Navigator:
         if event["name"] == STATE_CHECK:  # the call's state is here: nothing to do
             return
         name = event["name"]
+        if name == "CHANNEL_PARK" and SYNTHETIC_HEADER not in event["headers"]:
+            self._reparked(event)
+            return
         if name in END_EVENTS:
             self._ended(event)
             return
@@ -177,6 +186,9 @@ class Navigator:
             return
         leg_id, name = event["call_id"], event["name"]
         leg = record.setdefault("legs", {}).setdefault(leg_id, {})
+        device = event["headers"].get(f"{CCV_PREFIX}Authorizing-ID")
+        if device:
+            leg["device"] = device
         if name == "CHANNEL_ANSWER":
             leg["answered_at"] = event["timestamp"] or self.env.now()
             self._trace(step="leg", event=name, leg=leg_id)
@@ -249,9 +261,32 @@ class Navigator:
         if SYNTHETIC_HEADER in event["headers"]:  # the call may have had a life before
             record["epoch"] = f"{event['name']}@{event['received_at']}"
         self._trace_synthetic(event)
+        self._route()
+
+    def _reparked(self, event: CallEvent) -> None:
+        """A running call parked again: it went back through the switch's dialplan (a
+        blind ``transfer``). As in Kazoo, it is routed again, for its new number; the rest
+        of the record (account, trace, counters) carries on."""
+        record = self.record
+        assert record is not None
+        fresh = new_call_record(event)
+        self._leave_node()
+        for key in ("request_user", "request", "to", "callee_id_name", "callee_id_number"):
+            record[key] = fresh[key]
+        record["ccvs"].update(fresh["ccvs"])
+        record.update(position=None, stack=[], status=STATUS_ACTIVE, hangup_sent=False)
+        self._trace(
+            step="route", event=event["name"], note=f"parked again for {fresh['request_user']}"
+        )
+        self._route()
+
+    def _route(self) -> None:
+        """Find the record's callflow (its account and dialed number) and start it."""
+        record = self.record
+        assert record is not None
         found = router.route(
             self.env.documents(),
-            record["ccvs"].get(ACCOUNT_CCV),
+            record["ccvs"].get(ACCOUNT_CCV) or record.get("account_id"),
             record["request_user"],
             self.env.cache,
         )
@@ -422,9 +457,15 @@ class Navigator:
             note = f"crashed: {exc!r}"
         else:
             if event is None or not isinstance(outcome, Wait):
-                self._trace(step=step, module=name, event=event_name, outcome=describe(outcome))
+                self._trace(
+                    step=step, module=name, event=event_name, seq=_sequence(event),
+                    outcome=describe(outcome),
+                )  # fmt: skip
             return outcome
-        self._trace(step=step, module=name, event=event_name, outcome="continue:_", note=note)
+        self._trace(
+            step=step, module=name, event=event_name, seq=_sequence(event), outcome="continue:_",
+            note=note,
+        )  # fmt: skip
         return Continue()
 
     def _end_flow(self, cause: str | None) -> None:

@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "emulator": "kazoo_tasks.esl.emulator.cli:emulator",
     "ecallmgr": "workers.ecallmgr.cli:command",
     "bench": "kazoo_tasks.bench:command",
+    "chaos": "kazoo_tasks.chaos.cli:command",
 }
 
 

@@ -4,7 +4,8 @@ Callflow modules build commands; ecallmgr renders them with :func:`render_comman
 writes the bytes to FreeSWITCH. Nothing reaches the wire unvalidated: identifiers must
 match strict patterns, values may not contain line breaks or NUL (which would let a
 caller-controlled string add a header or a whole command), applications that run code
-on the switch are refused, and sizes are bounded. Modules that copy caller-controlled
+on the switch are refused, ``${...}`` (which the switch expands, ``${api(...)}`` running
+an API command) is refused in any value, and sizes are bounded. Modules that copy caller-controlled
 text (a caller-id name, say) into a command pass it through :func:`sanitize_text` first.
 """
 
@@ -30,7 +31,7 @@ REFUSED_APPS = frozenset(
 )
 """Applications that execute code or change global state on the switch."""
 
-API_COMMANDS = frozenset({"uuid_break", "uuid_kill", "uuid_answer", "uuid_transfer"})
+API_COMMANDS = frozenset({"uuid_break", "uuid_kill", "uuid_answer", "uuid_transfer", "uuid_bridge"})
 """``api`` commands a module may send about its own call."""
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -46,6 +47,8 @@ def sanitize_text(text: str) -> str:
 def _no_control(value: str) -> None:
     if "\n" in value or "\r" in value or "\x00" in value:
         raise ValidationError("must not contain line breaks or NUL")
+    if "${" in value:
+        raise ValidationError("must not contain ${...}: the switch would expand it")
 
 
 class CommandSchema(Schema):

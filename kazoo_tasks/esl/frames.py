@@ -82,8 +82,9 @@ class PlainEvent:
         return self.headers.get("Event-Name", "")
 
 
-_JOIN = "\n\x00\n"
-"""Joins a block's values so that one ``unquote`` call decodes them all."""
+_JOIN = "\x00"
+"""Joins a block's values so that one ``unquote`` call decodes them all: a NUL, which no
+decoded value holds unless the block carries one (raw, or as ``%00``)."""
 
 
 def _parse_header_lines(block: bytes, *, decode_values: bool) -> list[tuple[str, str]]:
@@ -100,11 +101,11 @@ def _parse_header_lines(block: bytes, *, decode_values: bool) -> list[tuple[str,
             continue
         names.append(name)
         values.append(value)
-    if decode_values:
-        # One unquote for every value (half the cost of ~30 calls for a real event); a
-        # value that decodes to the joint itself changes the count: then one by one.
-        decoded = unquote(_JOIN.join(values)).split(_JOIN)
-        values = decoded if len(decoded) == len(values) else [unquote(v) for v in values]
+    if decode_values and values:
+        if b"\x00" in block or b"%00" in block:  # a value may decode to the joint
+            values = [unquote(v) for v in values]
+        else:  # one unquote for every value: half the cost of ~30 calls for a real event
+            values = unquote(_JOIN.join(values)).split(_JOIN)
     return list(zip(names, values, strict=True))
 
 

@@ -241,6 +241,7 @@ class NodeSupervisor:
             settling.kill()
             if not conn.closed.is_set():
                 conn.stop()
+            self._stop_heartbeat()
         return conn.close_reason or "stopped"
 
     def _confirm(
@@ -285,6 +286,16 @@ class NodeSupervisor:
             return float(value) if value is not None else None
         except ValueError:
             return None
+
+    def _stop_heartbeat(self) -> None:
+        """The connection is gone: the node's heartbeat goes at once (if it is ours), so the
+        reaper's clock (``KAZOO_NODE_DOWN_GRACE``) starts now, not when the key expires."""
+        key = node_key(self.settings.namespace, self.node.name, "alive")
+        try:
+            if self.client.get(key) == self.owner:
+                self.client.delete(key)
+        except redis.RedisError as exc:
+            log.warning("node %s: cannot remove the heartbeat: %s", self.node.name, exc)
 
     def _beat(self, conn: EslConnection) -> None:
         key = node_key(self.settings.namespace, self.node.name, "alive")

@@ -1,0 +1,1 @@
+"""``kazoo-tasks chaos``: calls through the real pipeline while its services are killed."""
