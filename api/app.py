@@ -42,6 +42,7 @@ RESOURCES = (
     "queues",
     "webhooks",
     "cdrs",
+    "recordings",
 )
 """Account-scoped document collections: ``api.<name>.resource`` defines ``SPEC``."""
 

@@ -176,18 +176,36 @@ class NodeContext:
         )
 
     def recording_target(
-        self, doc_id: str, *, attachment: str = media_refs.AUDIO_ATTACHMENT, max_seconds: int = 3600
+        self,
+        doc_id: str,
+        *,
+        attachment: str = media_refs.AUDIO_ATTACHMENT,
+        extension: str = "wav",
+        max_seconds: int = 3600,
     ) -> str:
-        """Where a ``record`` writes so that the recording becomes attachment
-        ``attachment`` of document ``doc_id`` of the call's account."""
+        """Where a ``record`` writes so that the recording (in the format of
+        ``extension``: wav, mp3) becomes attachment ``attachment`` of document ``doc_id``
+        of the call's account."""
         return media_refs.recording_target(
             self.settings,
             str(self._record["account_id"]),
             doc_id,
             attachment=attachment,
+            extension=extension,
             max_seconds=max_seconds,
             now=self._env.now(),
         )
+
+    def at_call_end(self, task: str, args: list[Any], variables: tuple[str, ...] = ()) -> None:
+        """Have Celery task ``task`` run once the call has ended (hung up or reaped), with
+        ``args`` then a dict: ``hungup_at``, ``answered_at`` (Unix seconds) and
+        ``variables``, the values the channel's ``variables`` had at hangup. Asking twice
+        for the same task and arguments asks once. The task may run more than once (make
+        it idempotent)."""
+        wanted = {"name": task, "args": list(args), "variables": list(variables)}
+        pending = self._record.setdefault("at_end", [])
+        if wanted not in pending:
+            pending.append(wanted)
 
     def call_is_up(self, call_id: str) -> bool:
         """Whether another call of this engine is still running (read-only: its record

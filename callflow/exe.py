@@ -62,6 +62,7 @@ from kazoo_tasks.callstate.record import (
     node_path,
 )
 from kazoo_tasks.commands import validate_command
+from kazoo_tasks.docstore import Unavailable
 from kazoo_tasks.events import RESYNC_HEADER, STATE_CHECK, SYNTHETIC_HEADER, CallEvent
 from kazoo_tasks.stages import stamp
 from kazoo_tasks.timers import MAX_TIMER_SECONDS, TIMER_FIRED, ArmedTimer, timer_id
@@ -320,6 +321,16 @@ class Navigator:
         )
         self._trace(step="end", event=event["name"], outcome=record["hangup_cause"])
         self.outbox.append({"type": "task", "name": CDR_TASK, "args": [build_cdr(record)]})
+        headers = event.get("headers") or {}
+        for task in record.get("at_end") or []:  # what modules asked for (ctx.at_call_end)
+            ended = {
+                "hungup_at": record["hungup_at"],
+                "answered_at": record.get("answered_at"),
+                "variables": {name: headers.get(f"variable_{name}") for name in task["variables"]},
+            }
+            self.outbox.append(
+                {"type": "task", "name": task["name"], "args": [*task["args"], ended]}
+            )
 
     # -- running nodes -----------------------------------------------------------------
 
@@ -424,7 +435,9 @@ class Navigator:
     def _invoke(
         self, module: CallflowModule, node: dict[str, Any], step: str, event: CallEvent | None
     ) -> Outcome | None:
-        """Run a module handler; anything it raises sends the call on to ``_``."""
+        """Run a module handler; anything it raises sends the call on to ``_``, except
+        the document store being unreachable: that propagates, nothing of the step is
+        committed, and the task applies the event again once the store is back."""
         record = self.record
         assert record is not None
         name = str(node.get("module"))
@@ -435,6 +448,8 @@ class Navigator:
             outcome = module.start(ctx) if event is None else module.on_event(ctx, event)
             if not isinstance(outcome, _OUTCOMES):
                 raise TypeError(f"{name}: returned {outcome!r}, not an outcome")
+        except Unavailable:
+            raise
         except ValidationError as exc:
             log.error(
                 "call %s: bad data for %s at %s: %s", record["call_id"], name, self._path(), exc

@@ -23,7 +23,12 @@ CELERY_ROLES = ("callflow", "housekeeping")
 PURGE_INTERVAL = 3600.0
 """Seconds between two purges of soft-deleted documents past their retention."""
 
-TASK_MODULES = ("callflow.tasks", "workers.housekeeping", "workers.registrations")
+TASK_MODULES = (
+    "callflow.tasks",
+    "callflow.call_recording",
+    "workers.housekeeping",
+    "workers.registrations",
+)
 
 
 def celery_config(settings: Settings) -> dict[str, Any]:

@@ -1,15 +1,16 @@
 """Rules of voicemail boxes beyond their schema (unique mailbox numbers), and their
 messages: ``mailbox_message`` documents in the account database, each naming its box in
-``source_id``, with its metadata (folder, caller, length...) and its audio attachment.
-The voicemail callflow module saves messages with :func:`save_message`."""
+``source_id``, with its metadata (folder, caller, length...) and its audio attachment
+(their shape: :mod:`callflow.voicemail.messages`, which the voicemail callflow module
+writes them with). Messages still being recorded, or discarded, are not shown."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Any
 
 from api.documents import (
-    SCHEMA_VERSION,
     Document,
     DocumentRules,
     DocumentService,
@@ -18,12 +19,11 @@ from api.documents import (
 )
 from api.errors import NotFoundError, RevisionConflict
 from api.listing import ListQuery, Page, list_documents
+from callflow.voicemail import messages as vm_messages
+from callflow.voicemail.messages import AUDIO_ATTACHMENT, MESSAGE_TYPE, is_listed
 from kazoo_tasks.clock import now_gregorian
 from kazoo_tasks.docstore import Attachment, Conflict, DocumentStore, NotFound, account_db
 from schemas.vmboxes import VmboxMessageMetadata
-
-MESSAGE_TYPE = "mailbox_message"
-AUDIO_ATTACHMENT = "audio"
 
 
 class Rules(DocumentRules):
@@ -37,7 +37,7 @@ RULES = Rules()
 
 def message_view(doc: Document) -> Document:
     """A message as clients see it: its metadata and its id as ``media_id``."""
-    return {**doc.get("metadata", {}), "media_id": doc["_id"]}
+    return vm_messages.view(doc)
 
 
 def save_message(
@@ -48,20 +48,10 @@ def save_message(
     content_type: str,
     metadata: dict[str, Any],
 ) -> Document:
-    """Store a new message (folder ``new``) with its audio; returns the document."""
-    now = now_gregorian()
-    doc = {
-        "_id": f"{uuid.uuid4().hex}",
-        "source_id": vmbox_id,
-        "source_type": "vmbox",
-        "metadata": {"timestamp": now, **metadata, "folder": "new"},
-        "pvt_type": MESSAGE_TYPE,
-        "pvt_account_id": account_id,
-        "pvt_account_db": account_db(account_id),
-        "pvt_created": now,
-        "pvt_modified": now,
-        "pvt_vsn": SCHEMA_VERSION,
-    }
+    """Store a new message (folder ``new``) with its audio, as a call leaves one;
+    returns the document."""
+    doc = vm_messages.new_message(account_id, {"id": vmbox_id}, uuid.uuid4().hex, {}, time.time())
+    doc["metadata"] = {**doc["metadata"], **metadata, "folder": vm_messages.FOLDER_NEW}
     db = account_db(account_id)
     saved = store.save(db, doc)
     store.put_attachment(db, saved["_id"], AUDIO_ATTACHMENT, audio, content_type, saved["_rev"])
@@ -79,7 +69,7 @@ class Messages:
         """A page of the box's messages."""
         self.vmboxes.read(account_id, vmbox_id)
         selector = {"pvt_type": MESSAGE_TYPE, "source_id": vmbox_id}
-        return list_documents(self.store, account_db(account_id), selector, query)
+        return list_documents(self.store, account_db(account_id), selector, query, is_listed)
 
     def read(self, account_id: str, vmbox_id: str, message_id: str) -> Document:
         """One message of the box (404 if missing or of another box)."""
@@ -88,7 +78,7 @@ class Messages:
             doc = self.store.get(account_db(account_id), message_id)
         except NotFound:
             doc = {}
-        if doc.get("pvt_type") != MESSAGE_TYPE or doc.get("source_id") != vmbox_id:
+        if not is_listed(doc) or doc.get("source_id") != vmbox_id:
             raise NotFoundError({"message": "bad identifier", "cause": message_id})
         return doc
 

@@ -13,5 +13,6 @@ ENTRY_POINTS = {
     "probe_menu": "tests.modules.probe_menu:ProbeMenu",
     "probe_record": "tests.modules.probe_record:ProbeRecord",
     "capture_probe": "tests.modules.capture_probe:CaptureProbe",
+    "store_outage": "tests.modules.store_outage:StoreOutage",
 }
 """The test modules, by the name callflow nodes use."""

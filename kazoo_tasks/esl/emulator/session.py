@@ -397,6 +397,10 @@ class Session:
         self.set_callstate("ACTIVE")
         if self.leg.sip_caller is not None:
             channel.set_vars(sofia.inbound_answer_ack(self.leg.sip_caller, profile))
+        on_answer = channel.get_var("execute_on_answer")
+        if on_answer:  # as switch_channel_execute_on: "<app> <arg>" once answered
+            app, _, arg = on_answer.partition(" ")
+            self.switch.loop.create_task(self.execute(app, arg))
         return True
 
     def pre_answer(self) -> bool:

@@ -1,0 +1,1 @@
+"""Call recordings: written by the ``record_call`` callflow module, read-only here."""
