@@ -21,11 +21,15 @@ from honcho.manager import Manager
 
 from callflow.router import is_did
 from kazoo_tasks.config import Settings, get_settings
+from kazoo_tasks.demo_company import PHONES
+from kazoo_tasks.esl.emulator.cli import private_api
+from kazoo_tasks.keys import registration_key
 from kazoo_tasks.seed import seed_demo
-from kazoo_tasks.services import broker_url, redis_url
+from kazoo_tasks.services import broker_url, redis_client, redis_url
 
 PROCFILE = Path(__file__).resolve().parent.parent / "Procfile"
 READY_TIMEOUT = 60.0
+DEMO_REGISTRATION_SECONDS = 7 * 24 * 3600
 
 
 def procfile_roles(path: Path = PROCFILE) -> dict[str, str]:
@@ -78,12 +82,49 @@ one of the account's phones would (it carries the account):
   .venv/bin/kazoo-tasks emulator call {numbers[0]} --from +14155550100 \\
       --var ecallmgr_Account-ID={demo["account_id"]}{carrier_call}
 
+The demo company (time of day → menu → ring group → voicemail) answers {demo["company_number"]}:
+press 1 for sales (Sally answers after 2 s, Sam's phone rings), 2 for support (Sue is
+busy: voicemail), 0 for the front desk; no key: voicemail. Watch the branches as they run:
+  .venv/bin/kazoo-tasks emulator call {demo["company_number"]} --from +14155550100 \\
+      --var ecallmgr_Account-ID={demo["account_id"]} --press 1 --when first-playback
+Check the mailbox: call {demo["check_voicemail"]} (PIN {demo["mailbox_pin"]}).
+Each call's trace (routing, branches, who answered) is in its CDR:
+  curl -s -H "X-Auth-Token: $TOKEN" {api}/v2/accounts/{demo["account_id"]}/cdrs
+
 Browse the API: {api}/v2/docs  (Authorize with a token from PUT /v2/api_auth)
   curl -s -X PUT {api}/v2/api_auth -d '{{"data": {{"api_key": "{demo["api_key"]}"}}}}'
 
 Stop everything with Ctrl-C.
 ================================================================================
 """
+
+
+def register_demo_phones(settings: Settings, realm: str, timeout: float = READY_TIMEOUT) -> None:
+    """Register the demo company's phones with the emulator and say what each far end
+    does, until their registrations are in Redis (ecallmgr may still be connecting)."""
+    emulator = (settings.emulator_host, settings.emulator_port, settings.emulator_password)
+    client = redis_client(settings)
+    deadline = time.monotonic() + timeout
+    for phone in PHONES:
+        private_api(
+            *emulator,
+            "emulator_endpoint",
+            {"endpoint": f"sofia/*/{phone.username}@*", **phone.rule},
+        )
+    while True:
+        for phone in PHONES:
+            spec = {
+                "user": phone.username,
+                "realm": realm,
+                "contact_port": 5100 + PHONES.index(phone),
+            }
+            private_api(*emulator, "emulator_register", spec)
+        time.sleep(0.5)
+        keys = [registration_key(settings.namespace, realm, p.username) for p in PHONES]
+        if all(client.exists(key) for key in keys):
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError("the phones' registrations did not reach Redis")
 
 
 @click.command()
@@ -102,10 +143,14 @@ def command() -> None:
         manager.add_process(name, cmd, env=env)
 
     def announce() -> None:
-        if _wait_for_port(settings.api_host, settings.api_port, READY_TIMEOUT):
-            click.echo(next_steps(settings, demo))
-        else:
+        if not _wait_for_port(settings.api_host, settings.api_port, READY_TIMEOUT):
             click.echo(f"the API did not come up on port {settings.api_port}; see its log above")
+            return
+        try:
+            register_demo_phones(settings, str(demo["realm"]))
+        except (click.ClickException, OSError, TimeoutError) as exc:
+            click.echo(f"the demo phones could not register with the emulator: {exc}")
+        click.echo(next_steps(settings, demo))
 
     threading.Thread(target=announce, daemon=True).start()
     manager.loop()

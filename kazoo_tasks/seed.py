@@ -12,6 +12,7 @@ from api.accounts.service import AccountService, create_account
 from api.callflows.resource import SPEC as CALLFLOWS
 from api.documents import DocumentService
 from kazoo_tasks.config import Settings, get_settings
+from kazoo_tasks.demo_company import seed_company
 from kazoo_tasks.docstore import ACCOUNTS_DB, account_db
 from kazoo_tasks.services import document_store
 
@@ -83,12 +84,14 @@ def seed_demo(settings: Settings) -> dict[str, Any]:
 
     welcome = ensure(WELCOME)
     saved = [welcome, *(ensure(cf) for cf in demo_callflows(welcome["_id"]))]
+    company = seed_company(store, account_id)
     return {
         "account_id": account_id,
         "account_name": account["name"],
         "realm": account.get("realm"),
         "api_key": account["pvt_api_key"],
         "numbers": [n for doc in saved for n in doc.get("numbers", []) if n != "no_match"],
+        **company,
     }
 
 

@@ -92,6 +92,17 @@ def test_given_nothing_configured_when_kazoo_tasks_run_then_every_role_starts_a_
         assert call.returncode == 0, call.stderr
         assert "NORMAL_CLEARING" in call.stdout, call.stdout
         assert "playback" in call.stdout, call.stdout
+
+        company = subprocess.run(
+            [sys.executable, "-m", "kazoo_tasks", "emulator", "call", demo["company_number"],
+             "--var", f"ecallmgr_Account-ID={demo['account_id']}", "--press", "1",
+             "--when", "first-playback", "--timeout", "60"],
+            env=env, capture_output=True, text=True, timeout=90,
+        )  # fmt: skip
+        assert company.returncode == 0, company.stderr
+        bridges = [line for line in company.stdout.splitlines() if "execute bridge" in line]
+        assert bridges and "1101@" in bridges[0] and "1102@" in bridges[0], company.stdout
+        assert "NORMAL_CLEARING" in company.stdout, company.stdout
     finally:
         os.killpg(run.pid, signal.SIGINT)
         run.wait(60)

@@ -62,7 +62,9 @@ def _connect(host: str, port: int, password: str) -> EslClient:
         raise click.ClickException(f"cannot reach the emulator at {host}:{port}: {error}") from None
 
 
-def _private_api(host: str, port: int, password: str, command: str, spec: dict[str, object]) -> str:
+def private_api(host: str, port: int, password: str, command: str, spec: dict[str, object]) -> str:
+    """Run one of the emulator's private API commands (``emulator_register``...) over ESL;
+    raises ``click.ClickException`` with its answer unless it is ``+OK``."""
     with _connect(host, port, password) as client:
         reply = client.api(f"{command} {json.dumps(spec)}")
     if not reply.startswith("+OK"):
@@ -265,7 +267,7 @@ def register(
         "expires": expires,
         "sip_password": sip_password,
     }
-    _private_api(host, port, password, "emulator_register", spec)
+    private_api(host, port, password, "emulator_register", spec)
     click.echo(f"registered {user}@{realm} at {contact_ip}:{contact_port}")
 
 
@@ -275,7 +277,7 @@ def register(
 @_connection_options
 def unregister(user: str, realm: str, host: str, port: int, password: str) -> None:
     """Unregister USER (fires CUSTOM sofia::unregister)."""
-    _private_api(host, port, password, "emulator_unregister", {"user": user, "realm": realm})
+    private_api(host, port, password, "emulator_unregister", {"user": user, "realm": realm})
     click.echo(f"unregistered {user}@{realm}")
 
 
@@ -310,7 +312,7 @@ def endpoint(
         "early_media": early_media,
         "hangup_after": hangup_after,
     }
-    _private_api(host, port, password, "emulator_endpoint", spec)
+    private_api(host, port, password, "emulator_endpoint", spec)
     if busy or reject:
         click.echo(f"{endpoint}: rejects with {reject or 'USER_BUSY'}")
     elif no_answer:
