@@ -51,10 +51,12 @@ def test_given_an_active_and_a_standby_ecallmgr_when_the_active_dies_under_load_
     standby = RoleProcess(["ecallmgr"], stack.settings, tmp_path / "standby.log").start()
     try:
         wait_for(lambda: "standby" in standby.log(), 20, "the standby")
+        placed: list[object] = []
         placing = stack.emulator.place_calls(
-            100, rate=50, destination="8200", variables=account.variables
+            100, rate=50, destination="8200", variables=account.variables, on_placed=placed.append
         )
-        wait_for(lambda: len(stack.emulator.switch.sessions) >= 40, 20, "calls up")
+        # kill mid-run: by call count placed, not by how many happen to be up at once
+        wait_for(lambda: len(placed) >= 40, 20, "40 calls placed")
         stack.ecallmgr.kill()
 
         calls = placing.result(60)
