@@ -162,6 +162,8 @@ class Navigator:
         if event["name"] == STATE_CHECK:  # the call's state is here: nothing to do
             return
         name = event["name"]
+        if self._transferred(event) and name != "CHANNEL_PARK" and name not in END_EVENTS:
+            return
         if name == "CHANNEL_PARK" and SYNTHETIC_HEADER not in event["headers"]:
             self._reparked(event)
             return
@@ -262,6 +264,25 @@ class Navigator:
             record["epoch"] = f"{event['name']}@{event['received_at']}"
         self._trace_synthetic(event)
         self._route()
+
+    def _transferred(self, event: CallEvent) -> bool:
+        """Whether ``event`` is the first to show that the switch transferred the call out
+        of its node (a blind transfer: ``uuid_transfer``, the ``transfer`` application, a
+        phone's REFER). The call then leaves its node, quietly, as Kazoo's cf_exe stops on
+        a transfer: what the node was waiting for (a bridge's end, a prompt) is no reason
+        to go on or hang up; the call parks again and is routed for its new number."""
+        record = self.record
+        assert record is not None
+        source = event["headers"].get("Caller-Transfer-Source") or ""
+        if ":bl_xfer:" not in source or source == record.get("transfer_source"):
+            return False
+        record["transfer_source"] = source
+        if record["position"] is not None:
+            self._leave_node()
+            record["position"] = None
+            target = source.split(":bl_xfer:", 1)[1]
+            self._trace(step="transfer", event=event["name"], note=f"transferred to {target}")
+        return True
 
     def _reparked(self, event: CallEvent) -> None:
         """A running call parked again: it went back through the switch's dialplan (a
