@@ -127,6 +127,15 @@ class NodeContext:
         """Remember a custom channel variable on the call record."""
         self._record["ccvs"][name] = value
 
+    def set_caller_id(self, name: str, number: str) -> None:
+        """Change the call's caller id (what later nodes read and bridges present)."""
+        self._record["caller_id_name"] = name
+        self._record["caller_id_number"] = number
+
+    def kvs_erase(self, key: str) -> None:
+        """Remove a key from the call's key/value store."""
+        self._record["kvs"].pop(key, None)
+
     def kvs_store(self, key: str, value: Any) -> None:
         """Store a JSON value in the call's key/value store (Kazoo's ``kvs``)."""
         self._record["kvs"][key] = value
