@@ -47,3 +47,9 @@ def find_route(ctx: NodeContext, number: str, *, allow_no_match: bool = False) -
         capture_group=found.capture_group,
         capture_groups=tuple(sorted(found.capture_groups.items())),
     )
+
+
+def may_reach_no_match(ctx: NodeContext) -> bool:
+    """Whether a number routed for this call may land on the account's ``no_match``
+    callflow (Kazoo's ``cf_route_req:allow_no_match``): a call from one of its devices."""
+    return bool(ctx.call["ccvs"].get("Authorizing-ID"))
