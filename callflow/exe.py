@@ -563,6 +563,10 @@ class Navigator:
         self.outbox.append(timer.outbox_entry("disarm"))
         return True
 
+    def task(self, name: str, args: list[Any]) -> None:
+        """A Celery task a module sends (``ctx.send_task``), published after the commit."""
+        self.outbox.append({"type": "task", "name": name, "args": args})
+
     def note(self, module: str, text: str) -> None:
         """A module's own line in the trace (``ctx.note``)."""
         self._trace(step="note", module=module, note=text)
