@@ -32,6 +32,7 @@ LEFT_OUT: dict[str, str] = {
     "receive_fax": "fax: receiving a fax is media processing (FreeSWITCH's spandsp) "
     "and Kazoo's fax application, not a callflow decision",
     "fax_detect": "fax: detecting fax tones is media processing (FreeSWITCH's spandsp)",
+    "skel": "Kazoo's template for writing a module, not an action",
 }
 """Kazoo modules left out on purpose, with the reason (the API says it)."""
 
