@@ -33,7 +33,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError
 
-from callflow import router
+from callflow import kazoo_modules, router
 from callflow.cdr import build_cdr
 from callflow.context import Environment, NodeContext
 from callflow.module import CallflowModule
@@ -437,8 +437,9 @@ class Navigator:
         name = str(node.get("module", ""))
         module = load_module(name)
         if module is None:
-            log.error("call %s: unknown module %r at %s", record["call_id"], name, self._path())
-            self._trace(step="start", module=name, outcome="continue:_", note="unknown module")
+            note = kazoo_modules.not_implemented(name) or "unknown module"
+            log.error("call %s: module %r at %s: %s", record["call_id"], name, self._path(), note)
+            self._trace(step="start", module=name, outcome="continue:_", note=note)
             return Continue()
         raw_data = node.get("data") or {}
         if isinstance(raw_data, dict) and raw_data.get("skip_module") is True:
@@ -582,6 +583,10 @@ class Navigator:
         timer = ArmedTimer(record["call_id"], record["node"], ident, armed["name"], armed["due_at"])
         self.outbox.append(timer.outbox_entry("disarm"))
         return True
+
+    def task(self, name: str, args: list[Any]) -> None:
+        """A Celery task a module sends (``ctx.send_task``), published after the commit."""
+        self.outbox.append({"type": "task", "name": name, "args": args})
 
     def note(self, module: str, text: str) -> None:
         """A module's own line in the trace (``ctx.note``)."""

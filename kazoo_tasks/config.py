@@ -122,6 +122,7 @@ class Settings:
     stage_log_dir: Path | None = None
     default_timezone: str = "America/Los_Angeles"
     call_clock: str | None = None
+    callflow_http_timeout: float = 10.0
 
     @classmethod
     def from_env(cls) -> Settings:
