@@ -18,6 +18,7 @@ queued is not taken into control (the call is shed, the switch keeps it parked).
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any, NamedTuple
 from urllib.parse import unquote
 
@@ -58,8 +59,9 @@ class Handoff(NamedTuple):
 
     ``kind`` is ``event`` (``payload``: the raw plain body of a call event),
     ``registration`` (``payload``: the raw body of a sofia::(un)register event),
-    ``synthetic`` (``payload``: a ready :class:`CallEvent`, ``done`` set once stored) or
-    ``replay`` (the same, for an event stored again after Redis lost data).
+    ``synthetic`` (``payload``: a ready :class:`CallEvent`, ``done`` set once stored),
+    ``replay`` (the same, for an event stored again after Redis lost data) or ``wake``
+    (no payload: only the task that makes a worker drain the call's inbox).
     """
 
     kind: str
@@ -182,3 +184,8 @@ class EventIntake:
         item = Handoff(kind, event["name"], event["call_id"], event, event["received_at"], done)
         self._shard(inbox_of(event)).put(item)
         return done
+
+    def wake(self, call_id: str) -> None:
+        """Queue a ``handle_events`` task for ``call_id`` (after a takeover: an event the
+        previous ecallmgr stored but died before announcing is drained by it)."""
+        self._shard(call_id).put(Handoff("wake", "", call_id, None, time.time()))

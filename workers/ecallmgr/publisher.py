@@ -150,6 +150,9 @@ class Publisher:
         for index, item in enumerate(batch, 1):
             if item.kind == "replay":
                 continue
+            if item.kind == "wake":
+                self._notify(producer, item.call_id)
+                continue
             if item.kind == "synthetic":
                 events.append(item.payload)
             elif item.kind == "event":
@@ -194,10 +197,7 @@ class Publisher:
         if ended:
             self._retry("expire the command claims", lambda: self.claims.end_calls(ended))
         for index, call_id in enumerate(dict.fromkeys(inbox_of(e) for e in events), 1):
-            self._retry(
-                "send the handle_events task",
-                lambda c=call_id: self.notifier.send(producer, c),
-            )
+            self._notify(producer, call_id)
             stamp("notified", call_id)
             if index % YIELD_EVERY == 0:
                 gevent.sleep(0)
@@ -228,9 +228,11 @@ class Publisher:
     def _publish_replays(self, events: list[CallEvent], producer: Producer) -> None:
         self._retry("store replayed events", lambda: self._store(events, [], [], []))
         for call_id in dict.fromkeys(inbox_of(e) for e in events):
-            self._retry(
-                "send the handle_events task", lambda c=call_id: self.notifier.send(producer, c)
-            )
+            self._notify(producer, call_id)
+
+    def _notify(self, producer: Producer, call_id: str) -> None:
+        """Send the task that makes a worker drain ``call_id``'s inbox."""
+        self._retry("send the handle_events task", lambda: self.notifier.send(producer, call_id))
 
     def _settle_running(
         self, events: list[CallEvent], ended: list[str]
