@@ -213,7 +213,9 @@ Deliver = Callable[[list[CallEvent]], None]
 class Distributor:
     """Offers, outcomes and leases of one account's queues."""
 
-    def __init__(self, queues: Queues, deliver: Deliver, grace: float = OFFER_GRACE) -> None:
+    def __init__(
+        self, queues: Queues, deliver: Deliver | None = None, grace: float = OFFER_GRACE
+    ) -> None:
         self.queues = queues
         self.agents = queues.agents
         self.client = queues.client
@@ -266,7 +268,10 @@ class Distributor:
         return Offer(reply[0], queue_id, reply[1], reply[2], tuple(reply[3:]))
 
     def distribute(self, queue_id: str) -> list[Offer]:
-        """Make every offer the queue can make now and deliver them to the callers."""
+        """Make every offer the queue can make now and deliver them to the callers
+        (a distributor made without ``deliver`` cannot)."""
+        if self.deliver is None:
+            raise RuntimeError("this distributor cannot deliver offers")
         self.client.sadd(accounts_key(self.queues.namespace), self.queues.account_id)
         made: list[Offer] = []
         for _ in range(MAX_CLAIMS):

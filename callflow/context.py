@@ -82,6 +82,8 @@ class CommandSink(Protocol):
 
     def disarm_timer(self, ident: str) -> bool: ...
 
+    def task(self, name: str, args: list[Any]) -> None: ...
+
     def note(self, module: str, text: str) -> None: ...
 
 
@@ -207,11 +209,23 @@ class NodeContext:
         if wanted not in pending:
             pending.append(wanted)
 
+    def send_task(self, name: str, *args: Any) -> None:
+        """Have Celery task ``name`` run with ``args`` once this step is committed (never
+        if the step is discarded; perhaps twice if a worker dies after publishing: make
+        it idempotent)."""
+        self._sink.task(name, list(args))
+
     def call_is_up(self, call_id: str) -> bool:
         """Whether another call of this engine is still running (read-only: its record
         exists and has not ended)."""
         record = CallStore(self._redis(), self.settings).records([call_id]).get(call_id)
         return record is not None and record.get("status") != STATUS_ENDED
+
+    def redis_client(self) -> Any:
+        """The Redis client of the worker (``decode_responses=True``), for the services
+        whose live state is in Redis (ACDc's queues and agents); a module must keep what
+        it writes there idempotent, since a step may run again."""
+        return self._redis()
 
     def _redis(self) -> Any:
         client = self._env.redis() if self._env.redis else None

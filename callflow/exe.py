@@ -562,6 +562,10 @@ class Navigator:
         self.outbox.append(timer.outbox_entry("disarm"))
         return True
 
+    def task(self, name: str, args: list[Any]) -> None:
+        """Queue a Celery task (published after the commit, ``ctx.send_task``)."""
+        self.outbox.append({"type": "task", "name": name, "args": args})
+
     def note(self, module: str, text: str) -> None:
         """A module's own line in the trace (``ctx.note``)."""
         self._trace(step="note", module=module, note=text)

@@ -1,0 +1,135 @@
+"""ACDc through the whole pipeline: callers dial a queue (``acdc_member``), agents' phones
+are the emulator's far ends, ecallmgr and worker processes in between."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from acdc.agent import events_key
+from acdc.queue import Queues
+from api.documents import DocumentService
+from api.queues.resource import SPEC as QUEUES
+from kazoo_tasks import services
+from tests.e2e.conftest import node
+from tests.e2e.test_bridging import Office
+from tests.waiting import wait_for
+
+QUEUE_NUMBER = "4000"
+
+
+class CallCenter(Office):
+    """An office with a queue and agents (users with a registered phone each)."""
+
+    def __init__(self, stack, store, account) -> None:
+        super().__init__(stack, store, account)
+        self.client = services.redis_client(stack.settings)
+        self.queues = Queues(self.client, stack.settings.namespace, account.id)
+        self.agent_ids: dict[str, str] = {}
+
+    def queue(self, **settings: Any) -> str:
+        data = {"name": "Support", **settings}
+        return DocumentService(self.store, QUEUES).create(self.account.id, data)["_id"]
+
+    def agent(self, name: str, queue_id: str, **far_end: Any) -> str:
+        user_id = self.user(name)
+        self.phone(name.lower(), owner=user_id)
+        self.far_end(name.lower(), **far_end)
+        self.agent_ids[name] = user_id
+        assert self.queues.agents.apply(user_id, "login").ok
+        self.queues.join(queue_id, user_id)
+        return user_id
+
+    def dial_queue(self, queue_id: str, then: dict[str, Any] | None = None):
+        flow = node("acdc_member", {"id": queue_id}, then)
+        self.account.callflow([QUEUE_NUMBER], flow)
+
+    def place(self, **options: Any):
+        return self.stack.emulator.place_call(
+            QUEUE_NUMBER, variables=self.account.variables, **options
+        )
+
+    def state(self, user_id: str) -> str:
+        return self.queues.agents.status(user_id)["state"]
+
+    def stream(self) -> list[dict[str, str]]:
+        key = events_key(self.stack.settings.namespace, self.account.id)
+        return [entry for _, entry in self.client.xrange(key)]
+
+
+@pytest.fixture
+def center(stack, store, account) -> CallCenter:
+    return CallCenter(stack, store, account)
+
+
+def assert_never_double_booked(stream: list[dict[str, str]]) -> None:
+    """Replay the agents' changes: no agent is offered a caller while it has one."""
+    busy: dict[str, str] = {}
+    for entry in stream:
+        agent = entry["agent"]
+        if entry["event"] == "offer":
+            assert agent not in busy, f"agent {agent} offered {entry['call']} during {busy[agent]}"
+            busy[agent] = entry["call"]
+        elif entry["to"] in ("ready", "paused", "logged_out", "wrapup"):
+            busy.pop(agent, None)
+
+
+def answered_legs(call) -> list:
+    return [leg for leg in call.legs if leg.answered_at is not None]
+
+
+def test_given_two_agents_and_three_callers_then_each_caller_talks_to_one_agent(center):
+    queue_id = center.queue(agent_ring_timeout=5)
+    center.dial_queue(queue_id)
+    center.agent("Ann", queue_id, answer_after=0.5, hangup_after=5)
+    center.agent("Ben", queue_id, answer_after=0.5, hangup_after=5)
+
+    calls = [center.place() for _ in range(3)]
+
+    for call in calls:
+        assert call.wait_hangup(timeout=60) == "NORMAL_CLEARING"
+        assert len(answered_legs(call)) == 1
+    stats = wait_for(
+        lambda: (s := center.queues.stats(queue_id)) and s.get("handled") == 3 and s, 30
+    )
+    assert stats["entered"] == 3 and stats["waiting"] == 0
+    assert_never_double_booked(center.stream())
+    wait_for(lambda: all(center.state(a) == "ready" for a in center.agent_ids.values()), 30)
+
+
+def test_given_50_callers_and_10_agents_some_refusing_then_each_caller_is_connected_once_or_counted(
+    center,
+):
+    queue_id = center.queue(agent_ring_timeout=5, strategy="most_idle")
+    center.dial_queue(queue_id, then=node("hangup"))
+    for n in range(10):
+        rule = {"reject": 486} if n < 2 else {"answer_after": (0, 3), "hangup_after": 2}
+        center.agent(f"Agent{n}", queue_id, **rule)
+
+    calls = []
+    for n in range(50):
+        calls.append(center.place())
+        if n % 10 in (3, 7):
+            calls[-1].wait_answered(timeout=30)  # in the queue, hearing the music
+        if n % 10 == 3:
+            calls[-1].hangup()  # gives up
+        elif n % 10 == 7:
+            calls[-1].press("#")  # the exit key
+    for call in calls:
+        call.wait_hangup(timeout=120)
+
+    stats = wait_for(lambda: (s := center.queues.stats(queue_id)) and not s["waiting"] and s, 60)
+    connected = [call for call in calls if answered_legs(call)]
+    assert all(len(answered_legs(call)) <= 1 for call in calls)
+    assert stats["entered"] == 50, stats
+    assert stats["handled"] == len(connected)
+    assert stats["handled"] + stats["abandoned"] == stats["entered"]
+    assert (
+        stats.get("abandoned_exit_key", 0) + stats.get("abandoned_hangup", 0) == stats["abandoned"]
+    )
+    assert_never_double_booked(center.stream())
+    # the two phones that refuse every call got their agents paused, with the reason
+    for n in range(2):
+        status = center.queues.agents.status(center.agent_ids[f"Agent{n}"])
+        assert status["state"] == "paused" and "missed" in status["reason"]
