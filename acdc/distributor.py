@@ -38,13 +38,16 @@ from typing import Any
 
 from acdc.agent import RINGING, events_key, sources
 from acdc.keys import accounts_key, due_key
-from acdc.queue import Left, Queues
+from acdc.queue import WAITING, WAITS_KEPT, Left, Queues
 from kazoo_tasks.events import CallEvent
 
 log = logging.getLogger(__name__)
 
 OFFER_EVENT = "ACDC_OFFER"
 """Name of the event an offer delivers to the caller's inbox."""
+EJECT_EVENT = "ACDC_EJECT"
+"""Name of the event that sends a waiting caller on: its queue has no agent left and
+does not keep callers then (``enter_when_empty`` false)."""
 OFFER_GRACE = 30.0
 """Seconds an offer's lease lasts beyond the agents' ring time."""
 OFFER_TTL = 3600
@@ -153,6 +156,9 @@ if m[1] == ARGV[4] then
     redis.call('SREM', KEYS[6], redis.call('HGET', KEYS[1], 'call_id'))
     redis.call('HINCRBY', KEYS[4], 'handled', 1)
     redis.call('HINCRBYFLOAT', KEYS[4], 'wait_seconds', now - tonumber(m[3]))
+    local call = redis.call('HGET', KEYS[1], 'call_id')
+    redis.call('ZADD', KEYS[7], now, call .. ':' .. (now - tonumber(m[3])))
+    redis.call('ZREMRANGEBYSCORE', KEYS[7], '-inf', now - tonumber(ARGV[7]))
   else
     redis.call('HSET', KEYS[2], 'state', 'waiting')
     redis.call('HDEL', KEYS[2], 'offer')
@@ -186,23 +192,27 @@ def lease_member(offer_id: str) -> str:
     return json.dumps(["offer", offer_id, 0, "lease"])
 
 
-def offer_event(offer: Offer, now: float) -> CallEvent:
-    """The event that tells the caller's call about its offer."""
+def caller_event(name: str, call_id: str, node: str, now: float, **headers: str) -> CallEvent:
+    """A synthetic event (sequence 0) for a caller's inbox."""
     return {
-        "name": OFFER_EVENT,
-        "call_id": offer.call_id,
-        "node": offer.node,
+        "name": name,
+        "call_id": call_id,
+        "node": node,
         "timestamp": now,
         "sequence": 0,
         "received_at": now,
-        "headers": {
-            "Event-Name": OFFER_EVENT,
-            "Unique-ID": offer.call_id,
-            "ACDc-Offer-ID": offer.offer_id,
-            "ACDc-Queue-ID": offer.queue_id,
-            "ACDc-Agents": ",".join(offer.agents),
-        },
+        "headers": {"Event-Name": name, "Unique-ID": call_id, **headers},
     }
+
+
+def offer_event(offer: Offer, now: float) -> CallEvent:
+    """The event that tells the caller's call about its offer."""
+    headers = {
+        "ACDc-Offer-ID": offer.offer_id,
+        "ACDc-Queue-ID": offer.queue_id,
+        "ACDc-Agents": ",".join(offer.agents),
+    }
+    return caller_event(OFFER_EVENT, offer.call_id, offer.node, now, **headers)
 
 
 Deliver = Callable[[list[CallEvent]], None]
@@ -273,6 +283,7 @@ class Distributor:
         if self.deliver is None:
             raise RuntimeError("this distributor cannot deliver offers")
         self.client.sadd(accounts_key(self.queues.namespace), self.queues.account_id)
+        self._eject_if_empty(queue_id)
         made: list[Offer] = []
         for _ in range(MAX_CLAIMS):
             offer = self.claim(queue_id)
@@ -283,6 +294,16 @@ class Distributor:
             now = self.queues.clock()
             self.deliver([offer_event(offer, now) for offer in made])
         return made
+
+    def _eject_if_empty(self, queue_id: str) -> None:
+        """A queue that keeps no callers without agents sends its waiting ones on."""
+        conf = self.client.hgetall(self.queues.queue_key(queue_id, "conf"))
+        if conf.get("enter_when_empty", "1") != "0" or self.queues.available(queue_id):
+            return
+        now = self.queues.clock()
+        members = [m for m in self.queues.members(queue_id) if m.get("state") == WAITING]
+        if members and self.deliver is not None:
+            self.deliver([caller_event(EJECT_EVENT, m["call_id"], m["node"], now) for m in members])
 
     def offer(self, offer_id: str) -> dict[str, str]:
         """The offer's record (empty once expired from Redis)."""
@@ -308,15 +329,9 @@ class Distributor:
                     self.queues.queue_key(offer["queue"], "stats"),
                     self._due,
                     self.queues.queue_key(offer["queue"], "members"),
+                    self.queues.queue_key(offer["queue"], "waits"),
                 ],
-                args=[
-                    outcome,
-                    winner,
-                    self.queues.clock(),
-                    offer_id,
-                    lease_member(offer_id),
-                    lease,
-                ],
+                args=[outcome, winner, now, offer_id, lease_member(offer_id), lease, WAITS_KEPT],
             )
         )
 

@@ -6,8 +6,8 @@ a small hash of its own (``member:<call-id>``: queue, state ``waiting`` / ``offe
 scripts, so a caller is counted once however often a step re-runs, and
 ``waiting + handled + abandoned = entered`` holds at every instant: a caller is
 ``entered`` when it joins, ``handled`` when an agent answers, ``abandoned`` (with the way
-it left: ``hangup``, ``timeout``, ``exit_key``) when it leaves otherwise; the callers in
-between are the queue's ``members``.
+it left: ``hangup``, ``timeout``, ``exit_key``, ``no_agents``) when it leaves otherwise;
+the callers in between are the queue's ``members``.
 
 The roster is the set of agents logged into the queue; an agent's hash (state, offer)
 lives in :mod:`acdc.agent`.
@@ -34,10 +34,12 @@ WAITING = "waiting"
 OFFERED = "offered"
 CONNECTED = "connected"
 
-LEAVE_REASONS = ("hangup", "timeout", "exit_key")
+LEAVE_REASONS = ("hangup", "timeout", "exit_key", "no_agents")
 PRIORITY_WEIGHT = 1_000_000_000
 """Score a priority point is worth (seconds of waiting): a higher priority always first."""
 STRATEGIES = ("round_robin", "most_idle", "ring_all")
+WAITS_KEPT = 86_400
+"""Seconds the wait of each connected caller is kept (``acdc_wait_time``'s window)."""
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,7 @@ class QueueConfig:
             "ring_simultaneously": self.ring_simultaneously,
             "agent_ring_timeout": self.agent_ring_timeout,
             "agent_wrapup_time": self.agent_wrapup_time,
+            "enter_when_empty": 1 if self.enter_when_empty else 0,
         }
 
 
@@ -250,6 +253,14 @@ class Queues:
         counters = {k: float(v) for k, v in raw.items()}
         counters["waiting"] = float(self.client.scard(self.queue_key(queue_id, "members")))
         return counters
+
+    def average_wait(self, queue_id: str, window: float | None = None) -> float:
+        """Average seconds the callers connected in the last ``window`` seconds (all
+        kept: the last day) waited; 0 when none was."""
+        since = self.clock() - (window or WAITS_KEPT)
+        rows = self.client.zrangebyscore(self.queue_key(queue_id, "waits"), since, "+inf")
+        waits = [float(row.rsplit(":", 1)[1]) for row in rows]
+        return sum(waits) / len(waits) if waits else 0.0
 
     def queue_ids(self) -> list[str]:
         """Queues of the account that have live state."""

@@ -9,7 +9,9 @@ stops and the offered agents' devices ring for ``agent_ring_timeout`` seconds; t
 who answers is connected (the flow stops there, as after any bridge); an offer nobody
 answers counts a miss for its agents and the caller waits again, in its place. The caller
 leaves by the ``caller_exit_key`` or when ``connection_timeout`` passes (to ``_`` in both
-cases) or by hanging up; each way is counted in the queue's stats. Whatever happens to
+cases) or by hanging up; each way is counted in the queue's stats. When the last
+available agent leaves a queue whose ``enter_when_empty`` is false, its waiting callers go
+on to ``_`` at once (``ACDC_EJECT``). Whatever happens to
 this node, the end of the call takes the caller out of the queue
 (``kazoo.acdc.member_ended``).
 """
@@ -18,9 +20,10 @@ from __future__ import annotations
 
 from marshmallow import fields
 
-from acdc.distributor import CONNECTED, FAILED, OFFER_EVENT, Distributor
-from acdc.queue import ALREADY, ENTERED, QueueConfig, Queues
+from acdc.distributor import CONNECTED, EJECT_EVENT, FAILED, OFFER_EVENT
+from acdc.queue import ALREADY, ENTERED, QueueConfig
 from acdc.tasks import DISTRIBUTE_TASK, MEMBER_ENDED_TASK
+from callflow.acdc import center
 from callflow.context import NodeContext
 from callflow.endpoints import LegOptions
 from callflow.legs import BridgeOptions, bridge_result, endpoint_reader, send_bridge
@@ -37,12 +40,6 @@ class AcdcMemberSchema(ModuleData):
 
     id = fields.String(metadata={"description": "the queue"})
     priority = fields.Integer(load_default=0)
-
-
-def center(ctx: NodeContext) -> Distributor:
-    """The call's account's queues and offers (no delivery: offers are made by tasks)."""
-    queues = Queues(ctx.redis_client(), ctx.settings.namespace, str(ctx.call["account_id"]))
-    return Distributor(queues)
 
 
 class AcdcMember(CallflowModule):
@@ -117,6 +114,8 @@ class AcdcMember(CallflowModule):
             ctx.state.update(phase="breaking", offer=offer_id, agents=agents)
             ctx.api("uuid_break")
             return Wait()
+        if event["name"] == EJECT_EVENT:
+            return self._leave(ctx, "no_agents")
         if event["name"] == "DTMF" and event.get("dtmf_digit") == ctx.state["exit_key"]:
             return self._leave(ctx, "exit_key")
         if ctx.timer_fired(event) == "connection_timeout":

@@ -133,3 +133,89 @@ def test_given_50_callers_and_10_agents_some_refusing_then_each_caller_is_connec
     for n in range(2):
         status = center.queues.agents.status(center.agent_ids[f"Agent{n}"])
         assert status["state"] == "paused" and "missed" in status["reason"]
+
+
+# -- Kazoo's reported failures ----------------------------------------------------------
+
+
+def test_given_a_caller_who_hangs_up_while_the_agent_rings_then_no_ghost_call_reaches_the_agent(
+    center,
+):
+    queue_id = center.queue(agent_ring_timeout=600)
+    center.dial_queue(queue_id)
+    ann = center.agent("Ann", queue_id, no_answer=True)
+
+    call = center.place()
+    leg = call.wait_for_leg(timeout=30)
+    wait_for(lambda: center.state(ann) == "ringing", 15, "Ann ringing")
+    call.hangup()
+
+    assert leg.wait_hangup(timeout=30)  # the agent's phone stops ringing
+    assert leg.answered_at is None
+    wait_for(lambda: center.state(ann) == "ready", 30, "Ann ready again")
+    assert center.queues.agents.status(ann).get("misses", "0") == "0"  # not her fault
+    stats = wait_for(lambda: (s := center.queues.stats(queue_id)).get("abandoned") and s, 30)
+    assert stats["abandoned_hangup"] == 1 and stats["waiting"] == 0
+    assert len(call.legs) == 1  # nobody was rung for the gone caller afterwards
+
+
+def agent_dials(center: CallCenter, agent_id: str, number: str, flow: dict[str, Any]):
+    """The agent's phone dials a feature code."""
+    center.account.callflow([number], flow)
+    variables = {**center.account.variables, "ecallmgr_Owner-ID": agent_id}
+    return center.stack.emulator.place_call(number, variables=variables)
+
+
+def test_given_callers_waiting_when_the_last_agent_logs_out_then_they_take_the_timeout_path_at_once(
+    center, account
+):
+    queue_id = center.queue(enter_when_empty=False, agent_wrapup_time=600)
+    center.dial_queue(queue_id, then=node("play", {"id": "tone_stream://%(100,0,350)"}))
+    ann = center.agent("Ann", queue_id, answer_after=0.1, hangup_after=0.5)
+    first = center.place()
+    assert first.wait_hangup(timeout=30)
+    wait_for(lambda: center.state(ann) == "wrapup", 15, "Ann in wrap-up")
+    waiting = [center.place() for _ in range(2)]
+    wait_for(lambda: center.queues.stats(queue_id)["waiting"] == 2, 30, "two callers waiting")
+
+    logout = agent_dials(center, ann, "*72", node("acdc_agent", {"action": "logout"}))
+
+    assert logout.wait_hangup(timeout=30)
+    assert center.state(ann) == "logged_out"
+    for call in waiting:
+        assert call.wait_hangup(timeout=30) == "NORMAL_CLEARING"
+        assert not call.legs
+        trace = account.wait_cdr(call.uuid)["trace"]
+        assert any("no_agents" in (step.get("note") or "") for step in trace)
+        assert any(step.get("module") == "play" for step in trace)  # the `_` child ran
+    stats = center.queues.stats(queue_id)
+    assert stats["abandoned_no_agents"] == 2 and stats["handled"] == 1 and stats["waiting"] == 0
+    # and a new caller is not let in
+    refused = center.place()
+    assert refused.wait_hangup(timeout=30)
+    after = center.queues.stats(queue_id)
+    assert after["entered"] == 3 and after["refused_empty"] == 1
+
+
+def test_given_an_agent_who_misses_three_calls_then_it_is_paused_with_a_reason_and_can_resume(
+    center,
+):
+    queue_id = center.queue(agent_ring_timeout=1)
+    center.dial_queue(queue_id)
+    ann = center.agent("Ann", queue_id, reject=480)
+
+    call = center.place()
+    status = wait_for(
+        lambda: (s := center.queues.agents.status(ann))["state"] == "paused" and s, 30, "a pause"
+    )
+    assert status["reason"] == "missed 3 calls in a row"
+    assert len(call.legs) == 3 and call.is_up  # the caller still waits
+    center.far_end("ann", answer_after=0.1, hangup_after=0.5)
+
+    resume = agent_dials(center, ann, "*73", node("acdc_agent", {"action": "resume"}))
+
+    assert resume.wait_hangup(timeout=30)
+    assert call.wait_hangup(timeout=30) == "NORMAL_CLEARING"
+    assert len(answered_legs(call)) == 1
+    assert center.queues.agents.stats(ann)["missed"] == 3
+    assert center.queues.stats(queue_id)["handled"] == 1
