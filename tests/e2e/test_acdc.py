@@ -3,12 +3,14 @@ are the emulator's far ends, ecallmgr and worker processes in between."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
 
 from acdc.agent import events_key
-from acdc.queue import Queues
+from acdc.distributor import Distributor
+from acdc.queue import QueueConfig, Queues
 from api.documents import DocumentService
 from api.queues.resource import SPEC as QUEUES
 from kazoo_tasks import services
@@ -219,3 +221,50 @@ def test_given_an_agent_who_misses_three_calls_then_it_is_paused_with_a_reason_a
     assert len(answered_legs(call)) == 1
     assert center.queues.agents.stats(ann)["missed"] == 3
     assert center.queues.stats(queue_id)["handled"] == 1
+
+
+# -- the other modules ---------------------------------------------------------------------
+
+
+def test_given_an_agent_dialing_acdc_queue_then_it_joins_the_queue_and_later_leaves_it(center):
+    queue_id = center.queue()
+    other_id = center.queue(name="Sales")
+    ann = center.agent("Ann", queue_id)
+
+    joined = agent_dials(center, ann, "*75", node("acdc_queue", {"id": other_id}))
+    assert joined.wait_hangup(timeout=30)
+    assert center.queues.queues_of(ann) == sorted([queue_id, other_id])
+
+    flow = node("acdc_queue", {"id": other_id, "action": "logout"})
+    left = agent_dials(center, ann, "*76", flow)
+    assert left.wait_hangup(timeout=30)
+    assert center.queues.queues_of(ann) == [queue_id]
+
+
+def test_given_callers_who_waited_two_minutes_then_acdc_wait_time_takes_the_60_s_branch(
+    center, account
+):
+    queue_id = center.queue()
+    now = time.time()
+    seeded = Queues(center.client, center.stack.settings.namespace, account.id, lambda: now - 120)
+    seeded.agents.apply("seed-agent", "login")
+    seeded.join(queue_id, "seed-agent")
+    seeded.enter(QueueConfig.from_doc({"_id": queue_id}), "seed-call", "fs1")
+    offer = Distributor(seeded).claim(queue_id)
+    assert offer is not None
+    Distributor(Queues(center.client, center.stack.settings.namespace, account.id)).record(
+        offer.offer_id, "connected", "seed-agent"
+    )
+    flow = node("acdc_wait_time", {"id": queue_id, "window": 600})
+    flow["children"] = {
+        "60": node("play", {"id": "tone_stream://%(100,0,600)"}),
+        "300": node("play", {"id": "tone_stream://%(100,0,300)"}),
+        "_": node("play", {"id": "tone_stream://%(100,0,100)"}),
+    }
+    account.callflow(["4100"], flow)
+
+    call = center.stack.emulator.place_call("4100", variables=account.variables)
+
+    assert call.wait_hangup(timeout=30)
+    played = [args for app, args in call.applications if app == "playback"]
+    assert played == ["tone_stream://%(100,0,600)"]
