@@ -22,7 +22,7 @@ from typing import Any
 
 import redis
 
-from acdc.agent import LOGGED_OUT, PAUSED, Agents
+from acdc.agent import EVENTS_KEPT, LOGGED_OUT, PAUSED, Agents, events_key
 from acdc.keys import acdc_key, agent_queues_key
 
 ENTERED = "entered"
@@ -117,7 +117,9 @@ redis.call('HSET', KEYS[1], 'queue', ARGV[1], 'state', 'waiting', 'score', score
 redis.call('ZADD', KEYS[2], score, ARGV[2])
 redis.call('SADD', KEYS[3], ARGV[2])
 redis.call('HINCRBY', KEYS[4], 'entered', 1)
-for i = 10, #ARGV, 2 do redis.call('HSET', KEYS[6], ARGV[i], ARGV[i + 1]) end
+redis.call('XADD', KEYS[7], 'MAXLEN', '~', ARGV[10], '*', 'event', 'enter', 'call', ARGV[2],
+           'queue', ARGV[1], 'at', ARGV[3])
+for i = 11, #ARGV, 2 do redis.call('HSET', KEYS[6], ARGV[i], ARGV[i + 1]) end
 return 'entered'
 """
 
@@ -138,6 +140,9 @@ else
   redis.call('HINCRBYFLOAT', KEYS[4], 'abandoned_wait_seconds', now - tonumber(m['entered_at']))
 end
 redis.call('DEL', KEYS[1])
+redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[5], '*', 'event', 'leave', 'call', ARGV[2],
+           'queue', ARGV[1], 'reason', m['state'] == 'connected' and 'handled' or ARGV[4],
+           'at', ARGV[3])
 return {m['state'], m['offer'] or '', m['agent'] or ''}
 """
 
@@ -196,6 +201,7 @@ class Queues:
                     self.queue_key(q, "stats"),
                     self.queue_key(q, "roster"),
                     self.queue_key(q, "conf"),
+                    events_key(self.namespace, self.account_id),
                 ],
                 args=[
                     q,
@@ -207,6 +213,7 @@ class Queues:
                     self.agents.key(""),
                     PRIORITY_WEIGHT,
                     node,
+                    EVENTS_KEPT,
                     *conf,
                 ],
             )
@@ -224,8 +231,9 @@ class Queues:
                 self.queue_key(queue_id, "waiting"),
                 self.queue_key(queue_id, "members"),
                 self.queue_key(queue_id, "stats"),
+                events_key(self.namespace, self.account_id),
             ],
-            args=[queue_id, call_id, self.clock(), reason],
+            args=[queue_id, call_id, self.clock(), reason, EVENTS_KEPT],
         )
         return Left(*reply) if reply else None
 

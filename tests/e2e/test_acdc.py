@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from acdc.agent import events_key
+from acdc.audit import double_bookings, read_events
 from acdc.distributor import Distributor
 from acdc.queue import QueueConfig, Queues
 from api.documents import DocumentService
@@ -56,8 +56,7 @@ class CallCenter(Office):
         return self.queues.agents.status(user_id)["state"]
 
     def stream(self) -> list[dict[str, str]]:
-        key = events_key(self.stack.settings.namespace, self.account.id)
-        return [entry for _, entry in self.client.xrange(key)]
+        return read_events(self.client, self.stack.settings.namespace, self.account.id)
 
 
 @pytest.fixture
@@ -67,14 +66,7 @@ def center(stack, store, account) -> CallCenter:
 
 def assert_never_double_booked(stream: list[dict[str, str]]) -> None:
     """Replay the agents' changes: no agent is offered a caller while it has one."""
-    busy: dict[str, str] = {}
-    for entry in stream:
-        agent = entry["agent"]
-        if entry["event"] == "offer":
-            assert agent not in busy, f"agent {agent} offered {entry['call']} during {busy[agent]}"
-            busy[agent] = entry["call"]
-        elif entry["to"] in ("ready", "paused", "logged_out", "wrapup"):
-            busy.pop(agent, None)
+    assert double_bookings(stream) == []
 
 
 def answered_legs(call) -> list:
