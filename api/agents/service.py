@@ -135,7 +135,9 @@ class CallCenter:
         """Every agent's counters."""
         agents = self._queues(account_id).agents
         return {
-            agent_id: AgentStatsSchema().dump({"agent_id": agent_id, **agents.stats(agent_id)})
+            agent_id: AgentStatsSchema().dump(
+                {"agent_id": agent_id, "handled": 0, "missed": 0, **agents.stats(agent_id)}
+            )
             for agent_id in agents.statuses()
         }
 
