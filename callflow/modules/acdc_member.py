@@ -4,16 +4,16 @@
 The caller enters the queue (``id``, with ``priority``) and hears the queue's music on
 hold. A full queue (``max_queue_size``), or one without an available agent when
 ``enter_when_empty`` is false, sends the call on to ``_`` at once. Each offer from the
-distributor (:mod:`acdc.distributor`) arrives as an ``ACDC_OFFER`` event: the music
-stops and the offered agents' devices ring for ``agent_ring_timeout`` seconds; the agent
-who answers is connected (the flow stops there, as after any bridge); an offer nobody
-answers counts a miss for its agents and the caller waits again, in its place. The caller
-leaves by the ``caller_exit_key`` or when ``connection_timeout`` passes (to ``_`` in both
-cases) or by hanging up; each way is counted in the queue's stats. When the last
-available agent leaves a queue whose ``enter_when_empty`` is false, its waiting callers go
-on to ``_`` at once (``ACDC_EJECT``). Whatever happens to
-this node, the end of the call takes the caller out of the queue
-(``kazoo.acdc.member_ended``).
+distributor (:mod:`acdc.distributor`) arrives as an ``ACDC_OFFER`` event: the music is
+broken and the bridge to the offered agents' devices, queued behind it, rings them for
+``agent_ring_timeout`` seconds; the agent who answers is connected (the flow stops
+there, as after any bridge); an offer nobody answers counts a miss for its agents and
+the caller waits again, in its place. The caller leaves by the ``caller_exit_key`` or
+when ``connection_timeout`` passes (to ``_`` in both cases) or by hanging up; each way is
+counted in the queue's stats. When the last available agent leaves a queue whose
+``enter_when_empty`` is false, its waiting callers go on to ``_`` at once
+(``ACDC_EJECT``). Whatever happens to this node, the end of the call takes the caller
+out of the queue (``kazoo.acdc.member_ended``).
 """
 
 from __future__ import annotations
@@ -93,10 +93,6 @@ class AcdcMember(CallflowModule):
         phase = ctx.state.get("phase")
         if phase == "waiting":
             return self._waiting(ctx, event)
-        if phase == "breaking" and ctx.completed(event) == ctx.state.get("music"):
-            return self._ring(ctx)
-        if phase == "breaking":
-            return self._waiting(ctx, event)  # the caller may still leave meanwhile
         if phase in ("ringing", "connected"):
             return self._ringing(ctx, event)
         if phase == "leaving" and ctx.completed(event) == ctx.state.get("music"):
@@ -105,15 +101,15 @@ class AcdcMember(CallflowModule):
 
     def _waiting(self, ctx: NodeContext, event: CallEvent) -> Outcome:
         headers = event.get("headers") or {}
-        if event["name"] == OFFER_EVENT and ctx.state["phase"] == "waiting":
+        if event["name"] == OFFER_EVENT:
             offer_id = headers.get("ACDc-Offer-ID", "")
             if not center(ctx).accept(offer_id):
                 ctx.note(f"offer {offer_id} no longer stands")
                 return Wait()
             agents = [a for a in headers.get("ACDc-Agents", "").split(",") if a]
-            ctx.state.update(phase="breaking", offer=offer_id, agents=agents)
-            ctx.api("uuid_break")
-            return Wait()
+            ctx.state.update(offer=offer_id, agents=agents)
+            ctx.api("uuid_break")  # the bridge, queued behind the music, starts at once
+            return self._ring(ctx)
         if event["name"] == EJECT_EVENT:
             return self._leave(ctx, "no_agents")
         if event["name"] == "DTMF" and event.get("dtmf_digit") == ctx.state["exit_key"]:
@@ -128,10 +124,9 @@ class AcdcMember(CallflowModule):
         self._offer_again(ctx, again)
         ctx.note(f"left queue {ctx.state['queue']}: {reason}")
         phase, ctx.state["phase"] = ctx.state["phase"], "leaving"
-        if phase == "waiting":
-            ctx.api("uuid_break")
-        elif phase != "breaking":  # no music to stop
+        if phase != "waiting":  # no music to stop
             return Continue()
+        ctx.api("uuid_break")
         return Wait()
 
     def _offer_again(self, ctx: NodeContext, queues: set[str]) -> None:
