@@ -116,3 +116,24 @@ def test_given_callers_in_a_queue_then_its_stats_show_them_and_the_counters(offi
     assert one["callers"][0]["priority"] == 3
     every = client.get(f"{base}/queues/stats").json()["data"]
     assert every[queue]["entered"] == 2 and "callers" not in every[queue]
+
+
+def test_given_kazoos_acdc_callflow_nodes_then_they_are_accepted_and_bad_ones_refused(office):
+    client, base, queue, _, _ = office
+    member = {"module": "acdc_member", "data": {"id": queue, "priority": 2}}
+    agent = {
+        "module": "acdc_agent",
+        "data": {"action": "paused", "timeout": 300, "presence_id": "1000@example.com",
+                 "presence_state": "red_flash"},
+    }  # fmt: skip
+    wait = {"module": "acdc_wait_time", "data": {"id": queue, "window": 900},
+            "children": {"120": member, "_": member}}  # fmt: skip
+    for number, flow in (("7001", member), ("*73", agent), ("7003", wait)):
+        saved = client.put(f"{base}/callflows", {"numbers": [number], "flow": flow})
+        assert saved.status_code == 201, saved.text
+    queue_node = {"module": "acdc_queue", "data": {"id": queue, "action": "login"}}
+    assert client.put(f"{base}/callflows", {"numbers": ["*75"], "flow": queue_node}).ok
+
+    bad = {"module": "acdc_agent", "data": {"action": "dance"}}
+    refused = client.put(f"{base}/callflows", {"numbers": ["*79"], "flow": bad})
+    assert refused.status_code == 400 and "flow.data.action" in refused.json()["data"]
