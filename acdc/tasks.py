@@ -41,12 +41,12 @@ def distributor_for(
     """The account's distributor; with ``app`` its offers reach the callers' inboxes."""
     queues = Queues(client, settings.namespace, account_id)
     if app is None:
-        return Distributor(queues)
+        return Distributor(queues, grace=settings.acdc_offer_grace)
 
     def deliver(events: list[CallEvent]) -> None:
         inbox.deliver_many(client, app, settings, events)
 
-    return Distributor(queues, deliver)
+    return Distributor(queues, deliver, settings.acdc_offer_grace)
 
 
 def offer_again(distributor: Distributor, queue_ids: set[str] | list[str]) -> int:

@@ -9,5 +9,6 @@ from callflow.context import NodeContext
 
 def center(ctx: NodeContext) -> Distributor:
     """The call's account's queues and offers (no delivery: offers are made by tasks)."""
-    queues = Queues(ctx.redis_client(), ctx.settings.namespace, str(ctx.call["account_id"]))
-    return Distributor(queues)
+    client, settings = ctx.redis_client(), ctx.settings
+    queues = Queues(client, settings.namespace, str(ctx.call["account_id"]))
+    return Distributor(queues, grace=settings.acdc_offer_grace)
