@@ -21,7 +21,10 @@ offer, or between an outcome and its settling, leaves a lease that falls due: th
 (:meth:`Distributor.sweep`, every worker) records ``expired`` when no outcome was recorded
 (the caller goes back in line, the agents back to ready) and settles. A caller that takes
 the offer first marks it ``accepted`` (:meth:`Distributor.accept`), which renews the lease
-for the time its bridge may ring; a caller who finds the offer expired does not ring.
+for the time its bridge may ring; a caller who finds the offer expired does not ring. An
+accepted offer whose call still runs (a worker died, its events are late) never expires:
+the call's bridge result settles it, so a caller who got through is never put back in
+line behind an agent it talks to.
 
 The agents' own timers (end of wrap-up, end of a pause) share the due set and are fenced
 by the agent's version (:mod:`acdc.agent`).
@@ -224,9 +227,16 @@ class Distributor:
     """Offers, outcomes and leases of one account's queues."""
 
     def __init__(
-        self, queues: Queues, deliver: Deliver | None = None, grace: float = OFFER_GRACE
+        self,
+        queues: Queues,
+        deliver: Deliver | None = None,
+        grace: float = OFFER_GRACE,
+        call_up: Callable[[str], bool] | None = None,
     ) -> None:
         self.queues = queues
+        self.call_up = call_up
+        """Whether a caller's call still runs: an accepted offer of a live call is left to
+        the call to settle (None: leases of accepted offers expire like the others)."""
         self.agents = queues.agents
         self.client = queues.client
         self.deliver = deliver
@@ -381,15 +391,20 @@ class Distributor:
         if left is None:
             return None, set()
         again: set[str] = set()
-        if left.offer and left.state != "connected":
+        talked = left.state in ("connected", "ended")
+        if left.offer and not talked:
             again |= self.conclude(left.offer, GONE)
-        if left.state == "connected" and left.agent:
+        if talked:
+            # a worker may have died after the connect was recorded, or after the caller
+            # left: settle again (the winner's connect, fenced), then its hang-up
+            again |= self.settle(left.offer)
             conf = self.client.hgetall(self.queues.queue_key(queue_id, "conf"))
             wrapup = float(conf.get("agent_wrapup_time") or 0)
-            done = self.agents.apply(left.agent, "hangup", offer=left.offer, wrapup=wrapup)
-            if done.ok:
-                again.update(self.queues.queues_of(left.agent))
-            self.client.expire(self.offer_key(left.offer), OFFER_TTL)
+            if left.agent:
+                done = self.agents.apply(left.agent, "hangup", offer=left.offer, wrapup=wrapup)
+                if done.ok:
+                    again.update(self.queues.queues_of(left.agent))
+            self.queues.forget(call_id)
         return left, again
 
     # -- the sweep ----------------------------------------------------------------------
@@ -404,15 +419,22 @@ class Distributor:
         for member in due:
             kind, ident, version, event = json.loads(member)
             try:
-                again |= self._fire(kind, ident, int(version), event)
+                fired = self._fire(kind, ident, int(version), event)
             except Exception:
                 log.exception("ACDc due entry %s failed; retried in %.0f s", member, CLAIM_HOLD)
                 continue
+            if fired is None:  # looked at again in CLAIM_HOLD seconds
+                continue
+            again |= fired
             self.client.zrem(self._due, member)
         return again
 
-    def _fire(self, kind: str, ident: str, version: int, event: str) -> set[str]:
+    def _fire(self, kind: str, ident: str, version: int, event: str) -> set[str] | None:
         if kind == "offer":
+            offer = self.offer(ident)
+            live = self.call_up is not None and self.call_up(offer.get("call_id", ""))
+            if offer.get("outcome") == ACCEPTED and live:
+                return None  # ringing or talking: its call's bridge result settles it
             self.record(ident, EXPIRED)
             return self.settle(ident)
         done = self.agents.apply(ident, event, version=version)

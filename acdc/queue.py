@@ -129,17 +129,20 @@ if #member == 0 then return {} end
 local m = {}
 for i = 1, #member, 2 do m[member[i]] = member[i + 1] end
 if m['queue'] ~= ARGV[1] then return {} end
+if m['state'] == 'ended' then return {'ended', m['offer'] or '', m['agent'] or ''} end
 local now = tonumber(ARGV[3])
 if m['state'] == 'connected' then
   redis.call('HINCRBYFLOAT', KEYS[4], 'talk_seconds', now - tonumber(m['connected_at']))
+  redis.call('HSET', KEYS[1], 'state', 'ended')
+  redis.call('EXPIRE', KEYS[1], 86400)
 else
   redis.call('ZREM', KEYS[2], ARGV[2])
   redis.call('SREM', KEYS[3], ARGV[2])
   redis.call('HINCRBY', KEYS[4], 'abandoned', 1)
   redis.call('HINCRBY', KEYS[4], 'abandoned_' .. ARGV[4], 1)
   redis.call('HINCRBYFLOAT', KEYS[4], 'abandoned_wait_seconds', now - tonumber(m['entered_at']))
+  redis.call('DEL', KEYS[1])
 end
-redis.call('DEL', KEYS[1])
 redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[5], '*', 'event', 'leave', 'call', ARGV[2],
            'queue', ARGV[1], 'reason', m['state'] == 'connected' and 'handled' or ARGV[4],
            'at', ARGV[3])
@@ -221,8 +224,10 @@ class Queues:
 
     def leave(self, queue_id: str, call_id: str, reason: str) -> Left | None:
         """The caller leaves (or its call ended): counted abandoned with ``reason`` unless
-        it was connected (then its talk time is counted). None when it was not in the
-        queue (left already: a second call counts nothing)."""
+        it was connected (then its talk time is counted, and it stays ``ended`` until
+        :meth:`forget` once its agent hung up). None when it was not in the queue (left
+        already: a second call counts nothing); ``ended`` when it was connected and left
+        already (its agent may still have to hang up)."""
         if reason not in LEAVE_REASONS:
             raise ValueError(f"leave reason {reason!r}")
         reply = self._leave(
@@ -236,6 +241,10 @@ class Queues:
             args=[queue_id, call_id, self.clock(), reason, EVENTS_KEPT],
         )
         return Left(*reply) if reply else None
+
+    def forget(self, call_id: str) -> None:
+        """Drop an ended caller's hash (its agent has hung up)."""
+        self.client.delete(self.member_key(call_id))
 
     def member(self, call_id: str) -> dict[str, str]:
         """The caller's hash (empty when it is in no queue)."""

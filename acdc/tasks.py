@@ -23,6 +23,7 @@ from acdc.keys import accounts_key
 from acdc.queue import Queues
 from kazoo_tasks import inbox, services
 from kazoo_tasks.bus import celery_queue_name
+from kazoo_tasks.callstate import STATUS_ENDED, CallStore
 from kazoo_tasks.config import Settings
 from kazoo_tasks.events import CallEvent
 from kazoo_tasks.services import redis_url
@@ -40,13 +41,19 @@ def distributor_for(
 ) -> Distributor:
     """The account's distributor; with ``app`` its offers reach the callers' inboxes."""
     queues = Queues(client, settings.namespace, account_id)
+    calls = CallStore(client, settings)
+
+    def call_up(call_id: str) -> bool:
+        record = calls.records([call_id]).get(call_id)
+        return record is not None and record.get("status") != STATUS_ENDED
+
     if app is None:
-        return Distributor(queues, grace=settings.acdc_offer_grace)
+        return Distributor(queues, grace=settings.acdc_offer_grace, call_up=call_up)
 
     def deliver(events: list[CallEvent]) -> None:
         inbox.deliver_many(client, app, settings, events)
 
-    return Distributor(queues, deliver, settings.acdc_offer_grace)
+    return Distributor(queues, deliver, settings.acdc_offer_grace, call_up)
 
 
 def offer_again(distributor: Distributor, queue_ids: set[str] | list[str]) -> int:

@@ -253,3 +253,48 @@ def test_given_eight_distributors_racing_over_50_callers_and_10_agents_then_one_
     assert stats["handled"] + stats.get("abandoned", 0) + stats["waiting"] == stats["entered"]
     assert stats["handled"] == len(per_caller)
     assert all(center.queues.agents.status(a)["state"] in (READY, LOGGED_OUT) for a in agents)
+
+
+def test_given_an_accepted_offer_whose_call_still_runs_then_its_lease_waits_for_the_call(
+    center, clock
+):
+    live = {"call1"}
+    distributor = Distributor(center.queues, center.delivered.extend, 5, live.__contains__)
+    config = queue(agent_ring_timeout=10)
+    center.agents(config, ["alice"])
+    center.caller(config, "call1")
+    [offer] = distributor.distribute("q1")
+    assert distributor.accept(offer.offer_id)
+    clock.advance(60)  # the worker running the call died: its bridge result is late
+    assert distributor.sweep() == set()
+    assert center.queues.agents.status("alice")["state"] == RINGING
+    assert distributor.conclude(offer.offer_id, CONNECTED, "alice")  # the late result counts
+    assert center.queues.stats("q1")["handled"] == 1
+
+    center.caller(config, "call2")  # a call that vanished: its lease expires
+    center.talk(offer, "alice")
+    [lost] = distributor.distribute("q1")
+    assert distributor.accept(lost.offer_id)
+    clock.advance(60)
+    assert distributor.sweep() == {"q1"}
+    assert center.queues.waiting("q1") == ["call2"]
+
+
+def test_given_a_worker_that_died_between_the_callers_leaving_and_its_agents_hangup_then_a_retry_hangs_up(  # noqa: E501
+    center,
+):
+    config = queue()
+    center.agents(config, ["alice"])
+    center.caller(config, "call1")
+    [offer] = center.distributor.distribute("q1")
+    center.distributor.record(offer.offer_id, CONNECTED, "alice")  # died before settling
+    center.queues.leave("q1", "call1", "hangup")  # a later step left, and died there too
+    assert center.queues.agents.status("alice")["state"] == RINGING
+
+    left, again = center.distributor.caller_left("q1", "call1", "hangup")  # the retry
+
+    assert left is not None and left.state == "ended" and again == {"q1"}
+    assert center.queues.agents.status("alice")["state"] == READY
+    stats = center.queues.stats("q1")
+    assert stats["handled"] == 1 and "abandoned" not in stats and stats["waiting"] == 0
+    assert center.distributor.caller_left("q1", "call1", "hangup") == (None, set())

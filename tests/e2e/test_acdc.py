@@ -3,6 +3,9 @@ are the emulator's far ends, ecallmgr and worker processes in between."""
 
 from __future__ import annotations
 
+import os
+import random
+import signal
 import time
 from typing import Any
 
@@ -260,3 +263,42 @@ def test_given_callers_who_waited_two_minutes_then_acdc_wait_time_takes_the_60_s
     assert call.wait_hangup(timeout=30)
     played = [args for app, args in call.applications if app == "playback"]
     assert played == ["tone_stream://%(100,0,600)"]
+
+
+def test_given_workers_sigkilled_during_30_callers_then_each_is_connected_once_or_counted(
+    stack_factory, store, account
+):
+    stack = stack_factory({"acdc_offer_grace": 2.0}, workers=2, concurrency=2)
+    center = CallCenter(stack, store, account)
+    queue_id = center.queue(agent_ring_timeout=3, strategy="round_robin")
+    center.dial_queue(queue_id, then=node("hangup"))
+    for n in range(6):
+        center.agent(f"Agent{n}", queue_id, answer_after=(0, 2), hangup_after=3)
+    rng = random.Random(11)
+
+    calls = []
+    for n in range(30):
+        calls.append(center.place())
+        time.sleep(0.05)
+        if n % 8 == 7:  # a pool child dies mid-call, whatever it was doing
+            worker = rng.choice([w for w in stack.workers if w.alive()])
+            victim = rng.choice(worker.children() or [None])
+            if victim is not None:
+                os.kill(victim, signal.SIGKILL)
+    stack.workers[0].kill()  # a whole worker too; a new one takes its place
+    stack.add_worker()
+    for call in calls:
+        call.wait_hangup(timeout=120)
+
+    stats = wait_for(lambda: (s := center.queues.stats(queue_id)) and not s["waiting"] and s, 60)
+    assert all(len(answered_legs(call)) <= 1 for call in calls)
+    connected = sum(1 for call in calls if answered_legs(call))
+    assert stats["entered"] == 30 and stats["handled"] == connected
+    assert stats["handled"] + stats.get("abandoned", 0) == stats["entered"]
+    assert_never_double_booked(center.stream())
+    agents = list(center.agent_ids.values())
+    states = lambda: {a: center.queues.agents.status(a) for a in agents}  # noqa: E731
+    try:
+        wait_for(lambda: all(center.state(a) == "ready" for a in agents), 60, "every agent ready")
+    except AssertionError:
+        raise AssertionError(f"{states()}\n{center.stream()[-40:]}") from None
