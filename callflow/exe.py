@@ -33,7 +33,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError
 
-from callflow import router
+from callflow import kazoo_modules, router
 from callflow.cdr import build_cdr
 from callflow.context import Environment, NodeContext
 from callflow.module import CallflowModule
@@ -162,6 +162,8 @@ class Navigator:
         if event["name"] == STATE_CHECK:  # the call's state is here: nothing to do
             return
         name = event["name"]
+        if self._transferred(event) and name != "CHANNEL_PARK" and name not in END_EVENTS:
+            return
         if name == "CHANNEL_PARK" and SYNTHETIC_HEADER not in event["headers"]:
             self._reparked(event)
             return
@@ -262,6 +264,25 @@ class Navigator:
             record["epoch"] = f"{event['name']}@{event['received_at']}"
         self._trace_synthetic(event)
         self._route()
+
+    def _transferred(self, event: CallEvent) -> bool:
+        """Whether ``event`` is the first to show that the switch transferred the call out
+        of its node (a blind transfer: ``uuid_transfer``, the ``transfer`` application, a
+        phone's REFER). The call then leaves its node, quietly, as Kazoo's cf_exe stops on
+        a transfer: what the node was waiting for (a bridge's end, a prompt) is no reason
+        to go on or hang up; the call parks again and is routed for its new number."""
+        record = self.record
+        assert record is not None
+        source = event["headers"].get("Caller-Transfer-Source") or ""
+        if ":bl_xfer:" not in source or source == record.get("transfer_source"):
+            return False
+        record["transfer_source"] = source
+        if record["position"] is not None:
+            self._leave_node()
+            record["position"] = None
+            target = source.split(":bl_xfer:", 1)[1]
+            self._trace(step="transfer", event=event["name"], note=f"transferred to {target}")
+        return True
 
     def _reparked(self, event: CallEvent) -> None:
         """A running call parked again: it went back through the switch's dialplan (a
@@ -416,8 +437,9 @@ class Navigator:
         name = str(node.get("module", ""))
         module = load_module(name)
         if module is None:
-            log.error("call %s: unknown module %r at %s", record["call_id"], name, self._path())
-            self._trace(step="start", module=name, outcome="continue:_", note="unknown module")
+            note = kazoo_modules.not_implemented(name) or "unknown module"
+            log.error("call %s: module %r at %s: %s", record["call_id"], name, self._path(), note)
+            self._trace(step="start", module=name, outcome="continue:_", note=note)
             return Continue()
         raw_data = node.get("data") or {}
         if isinstance(raw_data, dict) and raw_data.get("skip_module") is True:
@@ -563,7 +585,7 @@ class Navigator:
         return True
 
     def task(self, name: str, args: list[Any]) -> None:
-        """Queue a Celery task (published after the commit, ``ctx.send_task``)."""
+        """A Celery task a module sends (``ctx.send_task``), published after the commit."""
         self.outbox.append({"type": "task", "name": name, "args": args})
 
     def note(self, module: str, text: str) -> None:

@@ -26,6 +26,7 @@ PURGE_INTERVAL = 3600.0
 TASK_MODULES = (
     "callflow.tasks",
     "callflow.call_recording",
+    "callflow.webhook_delivery",
     "workers.housekeeping",
     "workers.registrations",
     "acdc.tasks",

@@ -123,6 +123,7 @@ class Settings:
     default_timezone: str = "America/Los_Angeles"
     call_clock: str | None = None
     acdc_offer_grace: float = 30.0
+    callflow_http_timeout: float = 10.0
 
     @classmethod
     def from_env(cls) -> Settings:

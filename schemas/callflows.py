@@ -2,11 +2,12 @@
 
 The ``flow`` tree is validated node by node: each node's ``module`` must be a registered
 callflow module (entry-point group :data:`callflow.module.ENTRY_POINT_GROUP`) and its
-``data`` must load through that module's ``data_schema``. Errors keep the path of the bad
-field, e.g. ``flow.children._.data.id``. Modules come from the engine's registry
-(:mod:`callflow.registry`), so what the API accepts is what workers run. Uniqueness of
-numbers and patterns within the account needs the database and is checked by the API's
-callflow service.
+``data`` must load through that module's ``data_schema``; one of Kazoo's modules that is
+not installed here is refused as "not implemented yet" (:mod:`callflow.kazoo_modules`).
+Errors keep the path of the bad field, e.g. ``flow.children._.data.id``. Modules come
+from the engine's registry (:mod:`callflow.registry`), so what the API accepts is what
+workers run. Uniqueness of numbers and patterns within the account needs the database and
+is checked by the API's callflow service.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields
 
-from callflow import registry
+from callflow import kazoo_modules, registry
 from schemas.base import DocumentSchema, SubSchema, nested, obj, string, string_list
 from schemas.rules import RuleMessage, compiles_as_regex, fail
 
@@ -54,7 +55,12 @@ def load_node(node: Any, depth: int = 0) -> dict[str, Any]:
         errors["module"] = [RuleMessage("type", "Module must be a name of 1 to 64 characters")]
     else:
         schema = module_schema(module)
-        if schema is None:
+        reason = kazoo_modules.not_implemented(module) if schema is None else None
+        if reason:
+            errors["module"] = [
+                RuleMessage("enum", f"Kazoo callflow module '{module}' is {reason}", target=module)
+            ]
+        elif schema is None:
             errors["module"] = [
                 RuleMessage("enum", f"Unknown callflow module '{module}'", target=module)
             ]

@@ -62,7 +62,7 @@ class AcdcAgent(CommandModule):
             + ("" if done.transition.ok else f" ({done.transition.reason})")
         )
         if done.queues:
-            ctx.send_task(DISTRIBUTE_TASK, str(ctx.call["account_id"]), sorted(done.queues))
+            ctx.send_task(DISTRIBUTE_TASK, [str(ctx.call["account_id"]), sorted(done.queues)])
         self._say(ctx, PROMPTS[action] if done.transition.ok else "agent-invalid")
 
     def _say(self, ctx: NodeContext, name: str) -> None:

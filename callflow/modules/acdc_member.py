@@ -75,7 +75,7 @@ class AcdcMember(CallflowModule):
         self._hold(ctx)
         if config.connection_timeout > 0:
             ctx.start_timer(config.connection_timeout, "connection_timeout")
-        ctx.send_task(DISTRIBUTE_TASK, account, [queue_id])
+        ctx.send_task(DISTRIBUTE_TASK, [account, [queue_id]])
         return Wait()
 
     # -- waiting --------------------------------------------------------------------------
@@ -131,7 +131,7 @@ class AcdcMember(CallflowModule):
 
     def _offer_again(self, ctx: NodeContext, queues: set[str]) -> None:
         if queues:
-            ctx.send_task(DISTRIBUTE_TASK, str(ctx.call["account_id"]), sorted(queues))
+            ctx.send_task(DISTRIBUTE_TASK, [str(ctx.call["account_id"]), sorted(queues)])
 
     # -- ringing the agents -----------------------------------------------------------------
 

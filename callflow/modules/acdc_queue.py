@@ -40,5 +40,5 @@ class AcdcQueue(CallflowModule):
         else:
             queues.part(queue_id, agent_id)
         ctx.note(f"agent {agent_id} {ctx.data['action']} queue {queue_id}")
-        ctx.send_task(DISTRIBUTE_TASK, str(ctx.call["account_id"]), [queue_id])
+        ctx.send_task(DISTRIBUTE_TASK, [str(ctx.call["account_id"]), [queue_id]])
         return Continue()

@@ -107,7 +107,7 @@ class Park(CallflowModule):
         phase = ctx.state.get("phase")
         if phase in ("retrieving", "connected"):
             return Wait()  # bridged: the call ends when someone hangs up
-        if event["name"] == "CHANNEL_BRIDGE":  # a retriever took the call out of the slot
+        if event["name"] == "CHANNEL_BRIDGE" and phase != "ringing_back":  # a retriever took it
             if ctx.state.get("timer"):
                 ctx.cancel_timer(ctx.state["timer"])
             ctx.state["phase"] = "connected"

@@ -43,6 +43,41 @@ def own_cpu_seconds() -> float:
     return times.user + times.system
 
 
+def listening_pids(port: int) -> list[int]:
+    """Processes with a TCP socket listening on ``port`` on this machine (how the bench
+    finds the broker's and Redis's processes to count their CPU); empty when the service
+    runs elsewhere or the socket table cannot be read."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            local, state, inode = fields[1], fields[3], fields[9]
+            if state == "0A" and int(local.rsplit(":", 1)[1], 16) == port:  # LISTEN
+                inodes.add(f"socket:[{inode}]")
+    pids = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if any(os.readlink(fd) in inodes for fd in (proc / "fd").iterdir()):
+                pids.append(int(proc.name))
+        except OSError:
+            continue
+    return pids
+
+
+def own_cpu_ratio(cpu_used: dict[str, float]) -> float | None:
+    """The CPU our own roles spent (ecallmgr, workers, changes) over what the emulator
+    spent on the same calls: a cost figure that survives the machine's speed."""
+    emulator = cpu_used.get("emulator") or 0.0
+    ours = sum(cpu_used.get(role, 0.0) for role in ("ecallmgr", "workers", "changes"))
+    return round(ours / emulator, 2) if emulator > 0 else None
+
+
 def service_label(url: str) -> str:
     """A URL without credentials: scheme and where (``amqp://127.0.0.1:5672``)."""
     parts = urlsplit(url)

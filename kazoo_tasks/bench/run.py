@@ -14,12 +14,15 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from kazoo_tasks import services
 from kazoo_tasks.bench import floor, scenario
 from kazoo_tasks.bench.metrics import (
     cpu_seconds,
+    listening_pids,
     ms,
+    own_cpu_ratio,
     own_cpu_seconds,
     percentile,
     service_label,
@@ -111,7 +114,21 @@ def _process_pids(stack: Stack) -> dict[str, list[int]]:
         "ecallmgr": [stack.ecallmgr.pid] if stack.ecallmgr else [],
         "workers": workers,
         "changes": [stack.changes.pid] if stack.changes else [],
+        **_service_pids(stack.settings),
     }
+
+
+def _service_pids(settings: Settings) -> dict[str, list[int]]:
+    """The broker's and Redis's processes when they listen on this machine (TCP)."""
+    found = {}
+    for role, url in (
+        ("broker", services.broker_url(settings)),
+        ("redis", services.redis_url(settings)),
+    ):
+        parts = urlsplit(url)
+        if parts.hostname in ("127.0.0.1", "localhost", "::1") and parts.port:
+            found[role] = listening_pids(parts.port)
+    return found
 
 
 def _cpu(stack: Stack) -> dict[str, float]:
@@ -165,6 +182,7 @@ def summarize(
             k: round(v * 1000 / len(completed), 2) if completed else None
             for k, v in cpu_used.items()
         },
+        "own_cpu_ratio": own_cpu_ratio(cpu_used),
         "cpus": os.cpu_count(),
         "loadavg_before": loadavg[0],
         "loadavg_after": loadavg[1],

@@ -19,7 +19,7 @@ from tests.conftest import TEST_BROKER_URL, TEST_REDIS_URL
 KAZOO_TASKS = str(Path(sys.executable).with_name("kazoo-tasks"))
 FIELDS = {
     "calls", "completed", "failed", "setup_ms_p50", "setup_ms_p99", "calls_per_s",
-    "floor_ms", "ratio_p50", "cpu_ms_per_call", "loadavg_before",
+    "floor_ms", "ratio_p50", "cpu_ms_per_call", "own_cpu_ratio", "loadavg_before",
 }  # fmt: skip
 
 
@@ -42,6 +42,8 @@ def test_given_rabbitmq_and_redis_when_the_bench_places_calls_then_it_prints_one
     assert (result["calls"], result["completed"], result["failed"]) == (20, 20, 0)
     assert result["setup_ms_p50"] > 0 and result["floor_ms"] > 0
     assert "task>routed" in result["stages_ms"]
+    assert result["own_cpu_ratio"] > 0
+    assert result["cpu_ms_per_call"]["broker"] > 0 and result["cpu_ms_per_call"]["redis"] > 0
     namespace, data_dir = re.search(
         r"namespace (\S+), data and logs in (\S+)", done.stderr
     ).groups()

@@ -21,6 +21,7 @@ from api.documents import DocumentService
 from api.groups.resource import SPEC as GROUPS
 from api.users.resource import SPEC as USERS
 from kazoo_tasks.docstore import ACCOUNTS_DB, account_db
+from kazoo_tasks.esl.emulator import script as s
 from tests.e2e.conftest import TONE, node
 from tests.e2e.test_load import stuck_calls
 from tests.waiting import wait_for
@@ -268,3 +269,35 @@ def test_given_100_calls_to_a_ring_group_of_three_when_workers_are_sigkilled_the
         120,
         "every B leg's CDR",
     )
+
+
+def test_given_a_call_parked_by_the_phone_that_answered_it_when_nobody_retrieves_it_then_that_phone_is_rung_back(  # noqa: E501
+    office: Office, account
+):
+    device_id = office.phone("1301")
+    office.account.callflow(
+        ["6110"], node("park", {"slot": "110", "slots": {"110": {"ringback_timeout": 1000}}})
+    )
+    # the phone answers, then transfers the caller to the park number (SIP REFER)
+    office.far_end(
+        "1301", answer_after=0.2, script=[s.on_event("CALL_UPDATE").wait(5).refer("6110")]
+    )
+
+    call = office.call("3301", node("device", {"id": device_id}))
+
+    first_leg = call.wait_for_leg(1, timeout=30)
+    assert first_leg.wait_hangup(timeout=30) == "BLIND_TRANSFER"
+    office.far_end("1301", answer_after=0.2, hangup_after=5)  # rung back: answers, talks
+    call.wait_for_command("endless_playback", timeout=30)
+    ring_back = call.wait_for_leg(2, timeout=30)
+
+    assert ring_back.wait_hangup(timeout=30) == "NORMAL_CLEARING"
+    assert call.wait_hangup(timeout=30) == "NORMAL_CLEARING"
+    apps = [c.app for c in call.commands if c.kind == "execute"]
+    assert apps[: apps.index("endless_playback") + 1][-3:] == ["bridge", "say", "endless_playback"]
+    assert apps.count("bridge") == 2 and apps[-1] == "bridge"
+    assert "1301@" in [c for c in call.commands if c.app == "bridge"][-1].args
+    notes = [e.get("note") or "" for e in account.wait_cdr(call.uuid)["trace"]]
+    assert any(n.startswith("parked in slot 110, parker ") for n in notes), notes
+    assert any(n.startswith("ring-back answered by") for n in notes), [n for n in notes if n]
+    assert account.wait_cdr(first_leg.uuid)["hangup_cause"] == "BLIND_TRANSFER"

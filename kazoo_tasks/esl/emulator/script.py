@@ -14,8 +14,8 @@ actions in order::
 
 Triggers: :func:`on_start`, :func:`after`, :func:`on_answer`, :func:`on_playback`,
 :func:`on_app`, :func:`on_event`, :func:`on_bridge`. Actions: ``wait``, ``press``,
-``hangup``. Times are emulated seconds (scaled by the emulator's ``time_scale``). Each step
-fires once, on the n-th occurrence of its trigger.
+``hangup``, ``refer``. Times are emulated seconds (scaled by the emulator's
+``time_scale``). Each step fires once, on the n-th occurrence of its trigger.
 """
 
 from __future__ import annotations
@@ -34,7 +34,8 @@ DIGITS = set("0123456789*#ABCD")
 
 @dataclass(frozen=True)
 class Action:
-    """One thing a caller does: ``wait`` seconds, ``press`` digits, or ``hangup``."""
+    """One thing a caller does: ``wait`` seconds, ``press`` digits, ``hangup``, or
+    ``refer`` the party it talks to elsewhere."""
 
     kind: str
     value: str = ""
@@ -73,6 +74,12 @@ class Step:
     def hangup(self, cause: str = "NORMAL_CLEARING") -> Step:
         """Then hang up (the caller sends BYE)."""
         return replace(self, actions=(*self.actions, Action("hangup", cause.upper())))
+
+    def refer(self, destination: str) -> Step:
+        """Then blind-transfer the party this leg is bridged to (a SIP REFER from the
+        phone): as mod_sofia does, the other party is transferred to ``destination`` in
+        the dialplan and this leg is hung up with ``BLIND_TRANSFER``."""
+        return replace(self, actions=(*self.actions, Action("refer", destination)))
 
 
 def on_start() -> Step:
@@ -149,6 +156,8 @@ def _perform(session: Session, actions: tuple[Action, ...]) -> None:
                 at(due, partial(_press, session, digit, action))
         elif action.kind == "hangup":
             at(due, partial(_hang_up, session, action.value or "NORMAL_CLEARING"))
+        elif action.kind == "refer":
+            at(due, partial(_refer, session, action.value))
     for when, deeds in plan:
         switch.loop.call_at(when, _run_all, deeds)
 
@@ -168,6 +177,15 @@ def _hang_up(session: Session, cause: str) -> None:
     if session.up:
         session.channel.set_var("sip_hangup_disposition", "recv_bye")
         session.hangup(cause)
+
+
+def _refer(session: Session, destination: str) -> None:
+    """The phone sends REFER: its partner goes to ``destination``, this leg is released."""
+    partner = session.partner
+    if not session.up or partner is None or not partner.up:
+        return
+    partner.transfer(destination)
+    session.hangup("BLIND_TRANSFER")
 
 
 def attach(session: Session, steps: list[Step] | tuple[Step, ...]) -> None:

@@ -363,7 +363,27 @@ class Session:
             self._dtmf_listener, self._dtmf_breaks = previous
 
     def transfer(self, destination: str, context: str = "") -> None:
-        """``uuid_transfer``: leave the current extension for ``destination``."""
+        """``uuid_transfer`` (and the ``transfer`` application, and a REFER): leave the
+        current extension for ``destination``.
+
+        As ``switch_ivr_session_transfer`` does, the new caller profile is in place at once,
+        before the running application returns: its events already carry the new
+        destination and a ``bl_xfer`` transfer source.
+        """
+        profile = self.channel.profile
+        if profile is not None:
+            target = f"{destination}/{context or profile.context}/XML"
+            source = f"{self.switch.now_us() // 1_000_000}:{self.uuid}:bl_xfer:{target}"
+            history = self.channel.get_var("transfer_history")
+            self.channel.set_vars(
+                [
+                    ("transfer_history", f"{history}|:{source}" if history else source),
+                    ("transfer_source", source),
+                ]
+            )
+            profile.transfer_source = source
+            profile.destination_number = destination
+            profile.profile_index = str(int(profile.profile_index or "1") + 1)
         self.transfer_to = (destination, context)
         self.leave()
 
