@@ -12,6 +12,7 @@ import importlib
 from flask import Blueprint, Flask
 
 from api.accounts import resource as accounts_resource
+from api.agents import resource as agents_resource
 from api.auth import resource as auth_resource
 from api.channels import resource as channels_resource
 from api.context import EXTENSION, ApiContext
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None, store: DocumentStore | None = N
         if extend is not None:
             extend(routes, context, shared)
     channels_resource.register(api, context, shared)
+    agents_resource.register(api, context, shared)
     registrations_resource.register(api, context, shared)
     app.register_blueprint(blueprint)
     switch_http.register(app, settings, store)

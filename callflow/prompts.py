@@ -14,6 +14,8 @@ PROMPTS = {
     "menu-exit": "voicemail/vm-goodbye.wav",
     "menu-transferring_call": "ivr/ivr-hold_connect_call.wav",
     "vm-goodbye": "voicemail/vm-goodbye.wav",
+    "agent-logged_in": "ivr/ivr-you_are_now_logged_in.wav",
+    "agent-logged_out": "ivr/ivr-you_are_now_logged_out.wav",
 }
 """Kazoo prompt name -> FreeSWITCH sound file."""
 

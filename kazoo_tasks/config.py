@@ -122,6 +122,7 @@ class Settings:
     stage_log_dir: Path | None = None
     default_timezone: str = "America/Los_Angeles"
     call_clock: str | None = None
+    acdc_offer_grace: float = 30.0
     callflow_http_timeout: float = 10.0
 
     @classmethod
