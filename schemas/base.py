@@ -17,6 +17,10 @@ from schemas.rules import Length, OneOf, Range, Regexp
 
 PRIVATE_PREFIX = "pvt_"
 ID_LENGTH = 32
+SERVER_ONLY_KEYS = frozenset({"superduper_admin"})
+"""Public-looking keys that only the server sets: Kazoo shows an account's system-admin
+flag (``pvt_superduper_admin``) as ``superduper_admin``; a client never writes it (a system
+admin sets it through the accounts resource)."""
 
 _UNSET: Any = object()
 
@@ -147,7 +151,8 @@ class DocumentSchema(SubSchema):
     """Base of every stored document.
 
     Clients never set private fields (``pvt_*``), CouchDB's own fields (``_id``,
-    ``_rev``...) or the ``id`` that the URL carries: they are dropped before validation.
+    ``_rev``...), the ``id`` that the URL carries nor :data:`SERVER_ONLY_KEYS`: they are
+    dropped before validation, as Kazoo keeps only a request's public fields.
     ``pvt_type`` names the document type this schema validates.
     """
 
@@ -157,12 +162,17 @@ class DocumentSchema(SubSchema):
     def _drop_reserved(self, data: Any, **_: Any) -> Any:
         if not isinstance(data, dict):
             return data
-        return {key: value for key, value in data.items() if not is_reserved_key(key)}
+        return {key: value for key, value in data.items() if is_client_key(key)}
 
 
 def is_reserved_key(key: str) -> bool:
-    """Whether a top-level key belongs to the server, never to the client."""
+    """Whether a top-level key is stored by the server only (private, CouchDB's, the id)."""
     return key.startswith(PRIVATE_PREFIX) or key.startswith("_") or key == "id"
+
+
+def is_client_key(key: str) -> bool:
+    """Whether a client may write this top-level key."""
+    return not is_reserved_key(key) and key not in SERVER_ONLY_KEYS
 
 
 # -- nested objects that several documents share -----------------------------------------
