@@ -11,8 +11,9 @@ import copy
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from marshmallow import INCLUDE, Schema, fields, pre_load
+from marshmallow import INCLUDE, Schema, ValidationError, fields, pre_load
 
+from schemas.loose import fix_js_types
 from schemas.rules import Length, OneOf, Range, Regexp
 
 PRIVATE_PREFIX = "pvt_"
@@ -87,12 +88,21 @@ def integer(
     )
 
 
+class StrictNumber(fields.Float):
+    """A JSON number: an integer or a float (no ``"5"``, no ``true``, as JSON schema)."""
+
+    def _validated(self, value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.make_error("invalid", input=value)
+        return super()._validated(value)
+
+
 def number(
     description: str | None = None, *, minimum: float | None = None, default: Any = _UNSET
 ) -> fields.Float:
-    """A floating-point field."""
+    """A number field."""
     validators = [Range(min=minimum)] if minimum is not None else []
-    return fields.Float(validate=validators, **_default_kwargs(default), **_meta(description))
+    return StrictNumber(validate=validators, **_default_kwargs(default), **_meta(description))
 
 
 class StrictBoolean(fields.Boolean):
@@ -141,10 +151,26 @@ def any_value(description: str | None = None) -> fields.Raw:
 
 
 class SubSchema(Schema):
-    """A nested object: keeps properties it does not know, like Kazoo's schemas."""
+    """A nested object: keeps properties it does not know, like Kazoo's schemas, and takes
+    loose types as Kazoo does: a value failing its type is converted where Kazoo's
+    ``fix_js_types`` converts it (``"10"`` for an integer, ``"true"`` for a boolean...),
+    then the whole is validated again (:mod:`schemas.loose`)."""
 
     class Meta:
         unknown = INCLUDE
+
+    def load(self, data: Any, **kwargs: Any) -> Any:
+        """Load ``data``; on errors, convert what Kazoo converts and load again. Each pass
+        gives at least one wrongly typed value its type, so the passes end. (A list of
+        objects, ``many``, is fixed by the schema that nests it.)"""
+        while True:
+            try:
+                return super().load(data, **kwargs)
+            except ValidationError as error:
+                fixed = fix_js_types(self, data, error.messages)
+                if fixed is None:
+                    raise
+                data = fixed
 
 
 class DocumentSchema(SubSchema):

@@ -29,6 +29,7 @@ from api.listing import ListQuery, Page, list_documents
 from callflow.router import release_account_numbers
 from kazoo_tasks.clock import now_gregorian
 from kazoo_tasks.docstore import ACCOUNTS_DB, Conflict, DocumentStore, NotFound, account_db
+from schemas.loose import to_boolean
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,8 @@ def system_admin_change(data: Any, by_system_admin: bool) -> dict[str, Any]:
     if not by_system_admin or not isinstance(data, dict) or "superduper_admin" not in data:
         return {}
     value = data["superduper_admin"]
+    if not isinstance(value, bool):
+        value = to_boolean(value)  # "true" and "false", as Kazoo takes them
     if not isinstance(value, bool):
         raise field_error("superduper_admin", "type", "superduper_admin must be a boolean")
     return {"pvt_superduper_admin": value}
