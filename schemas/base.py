@@ -14,7 +14,7 @@ from typing import Any
 from marshmallow import INCLUDE, Schema, ValidationError, fields, pre_load
 
 from schemas.loose import fix_js_types
-from schemas.rules import Length, OneOf, Range, Regexp
+from schemas.rules import Length, OneOf, Range, Regexp, fail
 
 PRIVATE_PREFIX = "pvt_"
 ID_LENGTH = 32
@@ -143,6 +143,34 @@ def nested(
 ) -> fields.Nested:
     """An object with its own schema."""
     return fields.Nested(schema, **_default_kwargs(default), **_meta(description))
+
+
+class Alternatives(fields.Field):
+    """A value of one of several forms (Kazoo's ``oneOf``): the first form that takes it
+    loads it; none does: 400 ``oneOf``. (As in Kazoo, loose types are not converted
+    here: each form is as strict as its field.)"""
+
+    def __init__(self, *forms: fields.Field, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.forms = forms
+
+    def _bind_to_schema(self, field_name: str, parent: Any) -> None:
+        super()._bind_to_schema(field_name, parent)
+        for form in self.forms:
+            form._bind_to_schema(field_name, parent)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        for form in self.forms:
+            try:
+                return form.deserialize(value, attr, data, **kwargs)
+            except ValidationError:
+                continue
+        raise fail("oneOf", "Value is not one of the forms this field takes")
+
+
+def one_of(description: str | None, *forms: fields.Field, default: Any = _UNSET) -> Alternatives:
+    """A field taking any of ``forms`` (Kazoo's ``oneOf``)."""
+    return Alternatives(*forms, **_default_kwargs(default), **_meta(description))
 
 
 def any_value(description: str | None = None) -> fields.Raw:
