@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from marshmallow import fields
+
 from schemas.base import (
     CallerId,
     CallerIdOptions,
@@ -53,3 +55,7 @@ class AccountSchema(DocumentSchema):
     topup = obj("Automatic top-up settings")
     voicemail = obj("Voicemail settings")
     zones = obj("Zones")
+    superduper_admin = fields.Boolean(
+        dump_only=True,
+        metadata={"description": "Whether this is a system admin account (system admins set it)"},
+    )

@@ -11,7 +11,9 @@ from schemas.base import (
     integer,
     nested,
     obj,
+    one_of,
     string,
+    string_list,
 )
 
 
@@ -39,6 +41,11 @@ class DeviceSip(SubSchema):
     ignore_completed_elsewhere = boolean("Hide 'completed elsewhere' missed calls")
 
 
+class OutboundFlags(SubSchema):
+    static = string_list("Static outbound flags")
+    dynamic = string_list("Dynamic outbound flags")
+
+
 class DeviceSchema(DocumentSchema, EndpointFields):
     pvt_type = "device"
 
@@ -55,7 +62,11 @@ class DeviceSchema(DocumentSchema, EndpointFields):
     )
     provision = obj("Provisioning settings")
     hotdesk = obj("Hotdesked users")
-    outbound_flags = obj("Flags for outbound routing")
+    outbound_flags = one_of(
+        "Flags (features) the device requires on outbound calls",
+        string_list(),
+        nested(OutboundFlags),
+    )
     formatters = obj("Caller ID formatters")
     metaflows = obj("Metaflow bindings")
     call_recording = obj("Call recording settings")
