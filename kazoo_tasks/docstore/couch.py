@@ -53,7 +53,7 @@ from kazoo_tasks.docstore.documents import (
     is_design_doc,
 )
 from kazoo_tasks.docstore.mango import hoist_field_not
-from kazoo_tasks.docstore.naming import check_db_name
+from kazoo_tasks.docstore.naming import account_id_from_db, check_db_name
 from kazoo_tasks.docstore.polled_updates import PolledDbUpdates
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,9 @@ _CONNECT_TIMEOUT_S = 5.0
 _REQUEST_TIMEOUT_S = 60.0
 _PAGE = 500
 _NO_LIMIT = 2**31 - 1
+ACCOUNT_DB_SHARDS = 1
+"""``q`` of every account database this store creates (docs/documents.md says why); other
+databases get the server's default (``[cluster] q``)."""
 _FLATTENED_ACCOUNT_DB = re.compile(r"^account([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{28})$")
 
 
@@ -191,8 +194,9 @@ class CouchDocumentStore(DocumentStore):
 
     def ensure_db(self, db: str) -> bool:
         check_db_name(db)
+        shards = ACCOUNT_DB_SHARDS if account_id_from_db(db) else None
         try:
-            self._call("put_database", db)
+            self._call("put_database", db, q=shards)
         except _PreconditionFailed:
             return False
         return True

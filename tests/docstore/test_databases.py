@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+import requests
 
 from kazoo_tasks.docstore import (
     DatabaseNotFound,
@@ -13,6 +14,7 @@ from kazoo_tasks.docstore import (
     account_db,
     account_id_from_db,
 )
+from tests.couchdb_server import ADMIN, CouchServer
 
 
 def test_given_an_account_db_name_when_created_then_it_is_listed_and_usable(
@@ -81,3 +83,21 @@ def test_given_a_write_when_reading_db_updates_then_the_database_is_named(
     page = store.db_updates(start, timeout=5)
 
     assert db in [update.db for update in page.results]
+
+
+def test_given_couchdb_when_an_account_db_is_created_then_it_has_one_shard(
+    couchdb_server: CouchServer,
+) -> None:
+    from kazoo_tasks.docstore.couch import CouchDocumentStore
+
+    store = CouchDocumentStore(couchdb_server.admin_url)
+    name = account_db(uuid.uuid4().hex)
+    store.ensure_db(name)
+
+    url = f"{couchdb_server.base_url}/{name.replace('/', '%2F')}"
+    info = requests.get(url, auth=ADMIN, timeout=10).json()
+
+    store.delete_db(name)
+    store.close()
+    # CouchDB reports its shards; pouchdb-server has none to report
+    assert info.get("cluster", {"q": 1})["q"] == 1
