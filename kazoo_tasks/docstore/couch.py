@@ -52,7 +52,7 @@ from kazoo_tasks.docstore.documents import (
     checked_query,
     is_design_doc,
 )
-from kazoo_tasks.docstore.mango import hoist_field_not
+from kazoo_tasks.docstore.mango import push_negations, spelled_out_negations
 from kazoo_tasks.docstore.naming import account_id_from_db, check_db_name
 from kazoo_tasks.docstore.polled_updates import PolledDbUpdates
 
@@ -326,7 +326,9 @@ class CouchDocumentStore(DocumentStore):
         check_db_name(db)
         checked_query(selector, limit, skip)
         args: dict[str, Any] = {"limit": _NO_LIMIT if limit is None else limit, "skip": skip}
-        query = hoist_field_not(selector)
+        # negations pushed down as CouchDB does itself, then spelled out, so that servers
+        # that do neither (pouchdb-server) give CouchDB's answer too
+        query = spelled_out_negations(push_negations(selector))
         if sort:
             fields = tuple(sort)
             try:
