@@ -15,6 +15,7 @@ from kazoo_tasks.docstore import (
     account_id_from_db,
 )
 from tests.couchdb_server import ADMIN, CouchServer
+from tests.waiting import wait_for
 
 
 def test_given_an_account_db_name_when_created_then_it_is_listed_and_usable(
@@ -77,12 +78,20 @@ def test_given_an_invalid_db_name_when_created_then_invalid_request(
 def test_given_a_write_when_reading_db_updates_then_the_database_is_named(
     store: DocumentStore, db: str
 ) -> None:
-    start = store.db_updates("now").last_seq
+    since = store.db_updates("now").last_seq
     store.save(db, {"_id": "x"})
+    named: list[str] = []
 
-    page = store.db_updates(start, timeout=5)
+    def db_named() -> bool:
+        # CouchDB delivers _db_updates in batches, up to ~0.5 s late, and events from just
+        # before "now" may still come after it: read on, chained, until ours arrives
+        nonlocal since
+        page = store.db_updates(since, timeout=1)
+        since = page.last_seq
+        named.extend(update.db for update in page.results)
+        return db in named
 
-    assert db in [update.db for update in page.results]
+    wait_for(db_named, timeout=30, what=f"{db} in _db_updates")
 
 
 def test_given_couchdb_when_an_account_db_is_created_then_it_has_one_shard(
