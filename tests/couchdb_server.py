@@ -12,6 +12,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ from kazoo_tasks.testing.services import free_port
 ROOT = Path(__file__).resolve().parent.parent
 POUCHDB_SERVER = ROOT / ".cache" / "node" / "node_modules" / ".bin" / "pouchdb-server"
 ADMIN = ("admin", "test-secret")
+START_ATTEMPTS = 3
 
 
 @dataclass
@@ -51,7 +53,14 @@ def start_test_couch(workdir: Path) -> CouchServer:
     dist = couchdb_dist(ROOT)
     if dist is None:
         return start_pouchdb_server(workdir)
-    couch = PrivateCouchDB(dist, workdir, password=ADMIN[1]).start()
+    for attempt in range(START_ATTEMPTS):  # a free port picked may be taken before use
+        try:
+            couch = PrivateCouchDB(dist, workdir / f"try{attempt}", password=ADMIN[1]).start()
+            break
+        except RuntimeError as exc:
+            if attempt == START_ATTEMPTS - 1:
+                raise
+            warnings.warn(f"CouchDB start failed, trying another port: {exc}", stacklevel=1)
     name = f"Apache CouchDB {couch.version()} (single node, {dist})"
     return CouchServer(name, couch.base_url, workdir, couch.stop)
 

@@ -104,8 +104,20 @@ class PrivateCouchDB:
             self.pid = int(pid_file.read_text().strip())
         if result.returncode != 0:
             self.stop()
-            raise RuntimeError(f"CouchDB did not start: {result.stderr.decode(errors='replace')}")
+            raise RuntimeError(
+                f"CouchDB did not start on port {self.port}: "
+                f"{result.stderr.decode(errors='replace')}{self._log_tail()}"
+            )
         return self
+
+    def _log_tail(self) -> str:
+        """The end of the server's own output and log, for an error message."""
+        tails = []
+        for name in ("couchdb.out", "couchdb.log"):
+            path = self.workdir / name
+            if path.exists():
+                tails.append(f"\n--- {path}:\n{path.read_text(errors='replace')[-1500:]}")
+        return "".join(tails)
 
     def _running(self) -> bool:
         """Whether the Erlang VM still runs (a zombie awaiting its reaper counts as gone)."""
