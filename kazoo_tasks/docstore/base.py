@@ -158,7 +158,9 @@ class DocumentStore(abc.ABC):
 
         Supported operators: equality, ``$eq``, ``$ne``, ``$gt``, ``$gte``, ``$lt``,
         ``$lte``, ``$in``, ``$nin``, ``$exists``, ``$elemMatch``, ``$and``, ``$or``,
-        ``$not``, and dotted field paths.
+        ``$not``, ``$nor``, and dotted field paths. As in CouchDB, a condition on a missing
+        field is false (except ``$exists: false``), under ``$not``/``$nor`` too: those are
+        pushed down to the field conditions first.
         """
 
     # -- attachments -------------------------------------------------------------------
