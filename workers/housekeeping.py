@@ -26,6 +26,7 @@ from kazoo_tasks.clock import now_gregorian
 from kazoo_tasks.docstore import Conflict, DocumentStoreError, account_db
 from kazoo_tasks.docstore.soft_delete import purge_deleted
 from kazoo_tasks.events import CallEvent
+from kazoo_tasks.metrics import CALLS_ENDED
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +56,10 @@ def write_cdr(self: Task, cdr: dict[str, Any]) -> bool:
     try:
         store.ensure_db(db)
         store.save(db, cdr)
-        return True
     except Conflict:
         return False
+    CALLS_ENDED.labels(cdr.get("hangup_cause") or "UNKNOWN").inc()
+    return True
 
 
 @shared_task(name=PING_TASK, ignore_result=False)

@@ -42,6 +42,7 @@ from marshmallow import ValidationError
 from kazoo_tasks.commands import CALL_ID_PATTERN, render_command, sanitize_text, validate_command
 from kazoo_tasks.config import Settings
 from kazoo_tasks.events import COMMAND_ERROR, synthetic_event
+from kazoo_tasks.metrics import CALL_SETUP
 from kazoo_tasks.stages import stamp
 from workers.ecallmgr.backoff import Backoff
 from workers.ecallmgr.claims import DONE, CommandClaims
@@ -108,6 +109,7 @@ class CommandExecutor:
         if entry:
             self.running.add(call_id, entry)
         stamp("writing", call_id)
+        written_at = time.time()
         try:
             reply = conn.send_frame(render_command(command))
         except NotConnectedError:
@@ -118,8 +120,11 @@ class CommandExecutor:
         except (ConnectionLost, CommandTimeout) as exc:
             self._not_running(call_id, entry)
             self._complete(call_id, command_id, entry)
-            self.stats.incr("commands.lost")
+            self.stats.incr(
+                "commands.timed_out" if isinstance(exc, CommandTimeout) else "commands.lost"
+            )
             return self._fail(command, f"no reply from FreeSWITCH: {exc}")
+        parked_at = self.intake.parked_at.pop(call_id, None)
         if reply.reply_text.startswith("-ERR"):
             self._not_running(call_id, entry)
             self._complete(call_id, command_id, entry)
@@ -127,9 +132,12 @@ class CommandExecutor:
             if reply.reply_text.startswith(NO_SESSION):
                 self.controlled.discard(call_id)
                 self._persist_removal(call_id)
+                return self._fail(command, reply.reply_text.strip(), routine=True)
             return self._fail(command, reply.reply_text.strip())
         self._complete(call_id, command_id)
         self.stats.incr("commands.sent")
+        if parked_at is not None:
+            CALL_SETUP.labels(self.node).observe(max(written_at - parked_at, 0.0))
         return Outcome.ACK
 
     def _complete(self, call_id: str, command_id: str, failed_running: str = "") -> None:
@@ -191,9 +199,12 @@ class CommandExecutor:
                 )
         return Outcome.ACK
 
-    def _fail(self, command: dict[str, Any], error: str) -> Outcome:
-        """Store a COMMAND_ERROR for ``command`` in its call's inbox, then ack."""
-        log.warning(
+    def _fail(self, command: dict[str, Any], error: str, routine: bool = False) -> Outcome:
+        """Store a COMMAND_ERROR for ``command`` in its call's inbox, then ack. A
+        ``routine`` failure (the caller hung up while the command was on its way) is
+        logged at INFO: it is part of normal life, not a fault."""
+        log.log(
+            logging.INFO if routine else logging.WARNING,
             "node %s: command %s (%s) of call %s failed: %s",
             self.node,
             command["id"],
