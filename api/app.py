@@ -11,7 +11,7 @@ import importlib
 
 from flask import Blueprint, Flask
 
-from api import metrics
+from api import metrics, request_log
 from api.accounts import resource as accounts_resource
 from api.auth import resource as auth_resource
 from api.channels import resource as channels_resource
@@ -76,6 +76,7 @@ def create_app(settings: Settings | None = None, store: DocumentStore | None = N
     )
     app.extensions[EXTENSION] = context
     metrics.register(app)
+    request_log.register(app)
     limiter = make_limiter(app, settings)
 
     blueprint = Blueprint("api", __name__, url_prefix="/v2")

@@ -8,7 +8,6 @@ metrics directory (:mod:`kazoo_tasks.metrics_dir`)."""
 from __future__ import annotations
 
 import importlib
-import logging
 
 import click
 
@@ -78,7 +77,6 @@ class LazyGroup(click.Group):
 @click.group(cls=LazyGroup)
 def main() -> None:
     """kazoo-tasks: FreeSWITCH does the media, kazoo-tasks decides what each call does."""
-    logging.basicConfig(
-        level=get_settings().log_level,
-        format="%(asctime)s %(levelname)s %(processName)s %(name)s: %(message)s",
-    )
+    from kazoo_tasks import logs
+
+    logs.configure(get_settings())

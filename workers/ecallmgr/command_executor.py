@@ -39,6 +39,7 @@ import redis
 from greenswitch.esl import NotConnectedError
 from marshmallow import ValidationError
 
+from kazoo_tasks import logs
 from kazoo_tasks.commands import CALL_ID_PATTERN, render_command, sanitize_text, validate_command
 from kazoo_tasks.config import Settings
 from kazoo_tasks.events import COMMAND_ERROR, synthetic_event
@@ -58,6 +59,10 @@ _CALL_ID = re.compile(CALL_ID_PATTERN)
 
 NO_SESSION = "-ERR invalid session id"
 """FreeSWITCH's answer to a ``sendmsg`` for a channel it does not have."""
+
+CHANNEL_GONE = (NO_SESSION, "-ERR No such channel")
+"""Answers that say the channel is gone: the caller hung up while the command was on
+its way, which is normal life (logged at INFO)."""
 
 
 class Outcome(enum.Enum):
@@ -97,6 +102,10 @@ class CommandExecutor:
             return self._refuse(body, f"a command is a JSON object, not {type(body).__name__}")
         if command["node"] != self.node:
             return self._refuse(body, f"command for node {command['node']!r} reached {self.node}")
+        with logs.bound(call_id=command["call_id"], node=self.node):
+            return self._execute(conn, command)
+
+    def _execute(self, conn: EslConnection, command: dict[str, Any]) -> Outcome:
         call_id, command_id = command["call_id"], command["id"]
         if self.controlled.add(call_id):
             self.controlled.persist(added=[call_id])
@@ -132,10 +141,11 @@ class CommandExecutor:
             if reply.reply_text.startswith(NO_SESSION):
                 self.controlled.discard(call_id)
                 self._persist_removal(call_id)
-                return self._fail(command, reply.reply_text.strip(), routine=True)
-            return self._fail(command, reply.reply_text.strip())
+            routine = reply.reply_text.startswith(CHANNEL_GONE)
+            return self._fail(command, reply.reply_text.strip(), routine=routine)
         self._complete(call_id, command_id)
         self.stats.incr("commands.sent")
+        log.debug("command %s (%s) written", command_id, command.get("app") or command["kind"])
         if parked_at is not None:
             CALL_SETUP.labels(self.node).observe(max(written_at - parked_at, 0.0))
         return Outcome.ACK

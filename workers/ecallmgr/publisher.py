@@ -191,6 +191,9 @@ class Publisher:
         )
         for call_id in parked:
             stamp("appended", call_id)
+            log.debug(
+                "call parked, taken into control", extra={"call_id": call_id, "node": self.node}
+            )
         if ended:
             self._retry("expire the command claims", lambda: self.claims.end_calls(ended))
         for index, call_id in enumerate(dict.fromkeys(inbox_of(e) for e in events), 1):
