@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "ecallmgr": "workers.ecallmgr.cli:command",
     "bench": "kazoo_tasks.bench:command",
     "chaos": "kazoo_tasks.chaos.cli:command",
+    "status": "kazoo_tasks.status:command",
 }
 
 SUMMARIES: dict[str, str] = {
@@ -44,6 +45,7 @@ SUMMARIES: dict[str, str] = {
     "chaos": "Place calls through a three-level callflow while worker processes are "
     "SIGKILLed, the RabbitMQ node and Redis are killed and restarted and the ESL link is "
     "cut; print one JSON line of counts (progress goes to stderr).",
+    "status": "Say what runs and exit 1 when something is down (a health check).",
 }
 """What ``kazoo-tasks --help`` says of each command (a test keeps them true)."""
 
