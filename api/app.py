@@ -11,6 +11,7 @@ import importlib
 
 from flask import Blueprint, Flask
 
+from api import metrics, request_log
 from api.accounts import resource as accounts_resource
 from api.agents import resource as agents_resource
 from api.auth import resource as auth_resource
@@ -75,6 +76,8 @@ def create_app(settings: Settings | None = None, store: DocumentStore | None = N
         revocations=Revocations(client, settings.namespace, settings.token_ttl),
     )
     app.extensions[EXTENSION] = context
+    metrics.register(app)
+    request_log.register(app)
     limiter = make_limiter(app, settings)
 
     blueprint = Blueprint("api", __name__, url_prefix="/v2")

@@ -41,6 +41,10 @@ def settings(tmp_path: Path) -> Iterator[Settings]:
         result_backend=TEST_REDIS_URL,
         freeswitch_nodes=(FreeswitchNode("fs1", "127.0.0.1", 8021, "ClueCon"),),
         hangup_grace=1,
+        # no fixed metrics ports: tests run side by side (a test that scrapes picks some)
+        ecallmgr_metrics_port=0,
+        worker_metrics_port=0,
+        changes_metrics_port=0,
     )
     yield value
     close_namespace(value.namespace)  # the cache listener this test may have started

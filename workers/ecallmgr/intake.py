@@ -35,7 +35,7 @@ from kazoo_tasks.events import (
 )
 from kazoo_tasks.stages import stamp
 from workers.ecallmgr.controlled import ControlledCalls
-from workers.ecallmgr.stats import NodeStats
+from workers.ecallmgr.stats import READ_PREFIX, NodeStats
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +97,9 @@ class EventIntake:
     ):
         if capacity < shards:
             raise ValueError(f"hand-off capacity {capacity} is below {shards} shards")
+        self.parked_at: dict[str, float] = {}
+        """When each controlled call's park was read, until its first command is written
+        (the setup latency, :data:`~kazoo_tasks.metrics.CALL_SETUP`)."""
         self.controlled = controlled
         self.stats = stats
         self.capacity = capacity
@@ -121,6 +124,7 @@ class EventIntake:
             stats.incr("events.malformed")
             log.warning("event without Event-Name dropped: %.200r", body)
             return
+        stats.incr(READ_PREFIX + name)
         if name == "CUSTOM":
             subclass = peek_header(body, _SUBCLASS, end) or ""
             if subclass in _REGISTRATION_EVENTS:
@@ -139,6 +143,7 @@ class EventIntake:
             stamp("read", call_id)
             if self._put(Handoff("event", name, call_id, body, received_at), call_id):
                 self.controlled.add(call_id)
+                self.parked_at[call_id] = received_at
             return
         if call_id not in self.controlled:
             parent = peek_header(body, _ORIGINATING_LEG, end) if name in _LEG_EVENTS else None
@@ -151,6 +156,7 @@ class EventIntake:
             return
         if name == HANGUP_COMPLETE:
             self.controlled.discard(call_id)
+            self.parked_at.pop(call_id, None)
         self._put(Handoff("event", name, call_id, body, received_at), call_id)
 
     def _put(self, item: Handoff, key: str) -> bool:

@@ -44,7 +44,7 @@ from workers.ecallmgr.claims import CommandClaims
 from workers.ecallmgr.controlled import ControlledCalls
 from workers.ecallmgr.intake import HANGUP_COMPLETE, PARK, EventIntake, Handoff
 from workers.ecallmgr.running import PROBE_PREFIX, RunningCommands, recovered_completion
-from workers.ecallmgr.stats import NodeStats
+from workers.ecallmgr.stats import PUBLISHED_PREFIX, NodeStats
 
 log = logging.getLogger(__name__)
 
@@ -194,6 +194,9 @@ class Publisher:
         )
         for call_id in parked:
             stamp("appended", call_id)
+            log.debug(
+                "call parked, taken into control", extra={"call_id": call_id, "node": self.node}
+            )
         if ended:
             self._retry("expire the command claims", lambda: self.claims.end_calls(ended))
         for index, call_id in enumerate(dict.fromkeys(inbox_of(e) for e in events), 1):
@@ -202,6 +205,8 @@ class Publisher:
             if index % YIELD_EVERY == 0:
                 gevent.sleep(0)
         self.stats.incr("publish.events", len(events))
+        for event in events:
+            self.stats.incr(PUBLISHED_PREFIX + event["name"])
         self.stats.incr("publish.batches")
         self.stats.gauge("publish.last_at", time.time())
         self._remember(events)
