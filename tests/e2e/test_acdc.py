@@ -302,3 +302,27 @@ def test_given_workers_sigkilled_during_30_callers_then_each_is_connected_once_o
         wait_for(lambda: all(center.state(a) == "ready" for a in agents), 60, "every agent ready")
     except AssertionError:
         raise AssertionError(f"{states()}\n{center.stream()[-40:]}") from None
+
+
+def test_given_ring_all_and_an_agent_with_two_phones_then_every_phone_rings_and_one_answer_wins(
+    center,
+):
+    queue_id = center.queue(strategy="ring_all", agent_ring_timeout=10)
+    center.dial_queue(queue_id)
+    ann = center.agent("Ann", queue_id, no_answer=True)
+    center.phone("ann2", owner=ann)  # Ann's second phone answers
+    center.far_end("ann2", answer_after=0.5, hangup_after=2)
+    ben = center.agent("Ben", queue_id, no_answer=True)
+
+    call = center.place()
+
+    assert call.wait_hangup(timeout=60) == "NORMAL_CLEARING"
+    rung = sorted(leg.destination.split("@")[0].rsplit("/", 1)[-1] for leg in call.legs)
+    assert rung == ["ann", "ann2", "ben"]  # every ready agent's every phone, in one offer
+    [answered] = answered_legs(call)
+    assert answered.destination.split("@")[0].endswith("ann2")
+    stats = center.queues.agents.stats(ann)
+    assert stats["handled"] == 1  # counted once, whichever phone answered
+    assert "handled" not in center.queues.agents.stats(ben)
+    assert center.queues.stats(queue_id)["handled"] == 1
+    wait_for(lambda: center.state(ann) == center.state(ben) == "ready", 30, "both ready")
