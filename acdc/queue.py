@@ -15,6 +15,7 @@ lives in :mod:`acdc.agent`.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -143,6 +144,21 @@ else
   redis.call('HINCRBYFLOAT', KEYS[4], 'abandoned_wait_seconds', now - tonumber(m['entered_at']))
   redis.call('DEL', KEYS[1])
 end
+local stat = {call_id = ARGV[2], queue_id = ARGV[1], entered_at = tonumber(m['entered_at']),
+              caller_priority = tonumber(m['priority'] or '0'),
+              misses = tonumber(m['misses'] or '0'), left_at = now}
+if m['state'] == 'connected' then
+  stat['status'] = 'handled'
+  stat['agent_id'] = m['agent']
+  stat['handled_at'] = tonumber(m['connected_at'])
+  stat['wait_time'] = tonumber(m['connected_at']) - tonumber(m['entered_at'])
+  stat['talk_time'] = now - tonumber(m['connected_at'])
+else
+  stat['status'] = 'abandoned'
+  stat['abandoned_reason'] = ARGV[4]
+  stat['wait_time'] = now - tonumber(m['entered_at'])
+end
+redis.call('RPUSH', KEYS[6], cjson.encode(stat))
 redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[5], '*', 'event', 'leave', 'call', ARGV[2],
            'queue', ARGV[1], 'reason', m['state'] == 'connected' and 'handled' or ARGV[4],
            'at', ARGV[3])
@@ -237,10 +253,21 @@ class Queues:
                 self.queue_key(queue_id, "members"),
                 self.queue_key(queue_id, "stats"),
                 events_key(self.namespace, self.account_id),
+                self.key("call_stats"),
             ],
             args=[queue_id, call_id, self.clock(), reason, EVENTS_KEPT],
         )
         return Left(*reply) if reply else None
+
+    def pending_call_stats(self, limit: int = 500) -> list[dict[str, Any]]:
+        """The oldest call stats not archived yet (each caller's record, written when it
+        left its queue): see :meth:`archived`."""
+        rows = self.client.lrange(self.key("call_stats"), 0, limit - 1)
+        return [json.loads(row) for row in rows]
+
+    def archived(self, count: int) -> None:
+        """Drop the ``count`` oldest call stats (stored in the account's database)."""
+        self.client.ltrim(self.key("call_stats"), count, -1)
 
     def forget(self, call_id: str) -> None:
         """Drop an ended caller's hash (its agent has hung up)."""

@@ -18,6 +18,7 @@ from typing import Any
 import redis
 from celery import Celery, Task, bootsteps, shared_task
 
+from acdc.archive import archive
 from acdc.distributor import Distributor
 from acdc.keys import accounts_key
 from acdc.queue import Queues
@@ -85,12 +86,14 @@ def member_ended(
     self: Task, account_id: str, queue_id: str, call_id: str, ended: dict[str, Any]
 ) -> None:
     """The caller's call ended: out of the queue (abandoned by hangup unless it was
-    connected), its offer given up, its agent to wrap-up; then offer again."""
+    connected), its offer given up, its agent to wrap-up; then offer again, and store the
+    account's call stats (:mod:`acdc.archive`)."""
     settings: Settings = self.app.kazoo_settings
     client = services.redis_client(settings)
     distributor = distributor_for(client, self.app, settings, account_id)
     _, again = distributor.caller_left(queue_id, call_id, "hangup")
     offer_again(distributor, again)
+    archive(distributor.queues, services.process_document_store(settings))
 
 
 class AcdcSweep:
