@@ -117,6 +117,7 @@ redis.call('HSET', KEYS[1], 'queue', ARGV[1], 'state', 'waiting', 'score', score
            'entered_at', ARGV[3], 'priority', ARGV[4], 'node', ARGV[9], 'call_id', ARGV[2])
 redis.call('ZADD', KEYS[2], score, ARGV[2])
 redis.call('SADD', KEYS[3], ARGV[2])
+redis.call('SADD', KEYS[8], ARGV[1])
 redis.call('HINCRBY', KEYS[4], 'entered', 1)
 redis.call('XADD', KEYS[7], 'MAXLEN', '~', ARGV[10], '*', 'event', 'enter', 'call', ARGV[2],
            'queue', ARGV[1], 'at', ARGV[3])
@@ -166,6 +167,11 @@ return {m['state'], m['offer'] or '', m['agent'] or ''}
 """
 
 
+_IDLE = """
+if redis.call('ZCARD', KEYS[2]) == 0 then redis.call('SREM', KEYS[1], ARGV[1]) end
+"""
+
+
 @dataclass(frozen=True)
 class Left:
     """What a caller was when it left: ``state`` (waiting, offered, connected), the
@@ -193,6 +199,7 @@ class Queues:
         self.agents = Agents(client, namespace, account_id, clock)
         self._enter = client.register_script(_ENTER)
         self._leave = client.register_script(_LEAVE)
+        self._idle = client.register_script(_IDLE)
 
     def key(self, part: str) -> str:
         return acdc_key(self.namespace, self.account_id, part)
@@ -221,6 +228,7 @@ class Queues:
                     self.queue_key(q, "roster"),
                     self.queue_key(q, "conf"),
                     events_key(self.namespace, self.account_id),
+                    self.key("busy_queues"),
                 ],
                 args=[
                     q,
@@ -305,6 +313,17 @@ class Queues:
         rows = self.client.zrangebyscore(self.queue_key(queue_id, "waits"), since, "+inf")
         waits = [float(row.rsplit(":", 1)[1]) for row in rows]
         return sum(waits) / len(waits) if waits else 0.0
+
+    def busy_queues(self) -> list[str]:
+        """Queues that may have callers waiting (a queue leaves the set once the sweep
+        finds none: :meth:`settle_idle`)."""
+        return sorted(self.client.smembers(self.key("busy_queues")))
+
+    def settle_idle(self, queue_id: str) -> None:
+        """Forget a queue in :meth:`busy_queues` if nobody waits in it (atomically: a
+        caller entering meanwhile keeps it)."""
+        self._idle(keys=[self.key("busy_queues"), self.queue_key(queue_id, "waiting")],
+                   args=[queue_id])  # fmt: skip
 
     def queue_ids(self) -> list[str]:
         """Queues of the account that have live state."""
