@@ -42,6 +42,13 @@ class StatusChangeSchema(Schema):
     presence_state = string("Accepted for Kazoo compatibility")
 
 
+class QueueStatusChangeSchema(Schema):
+    """``POST agents/{id}/queue_status`` data (Kazoo's)."""
+
+    action = string("Join or leave the queue", enum=("login", "logout"), required=True)
+    queue_id = string("The queue", required=True, pattern="^[0-9a-f]{32}$")
+
+
 class AgentStatsSchema(Schema):
     agent_id = string("The agent")
     handled = integer("Calls answered", minimum=0)

@@ -159,3 +159,18 @@ def test_given_kazoos_acdc_callflow_nodes_then_they_are_accepted_and_bad_ones_re
     bad = {"module": "acdc_agent", "data": {"action": "dance"}}
     refused = client.put(f"{base}/callflows", {"numbers": ["*79"], "flow": bad})
     assert refused.status_code == 400 and "flow.data.action" in refused.json()["data"]
+
+
+def test_given_an_agent_then_queue_status_joins_and_leaves_one_queue(office, live):
+    client, base, queue, ann, _ = office
+    path = f"{base}/agents/{ann}/queue_status"
+    joined = client.post(path, {"action": "login", "queue_id": queue})
+    assert joined.status_code == 200 and joined.json()["data"]["queues"] == [queue]
+    assert live.roster(queue) == [ann]
+    assert client.get(path).json()["data"]["queues"] == [queue]
+    assert client.post(path, {"action": "logout", "queue_id": queue}).json()["data"]["queues"] == []
+
+    missing = client.post(path, {"action": "login", "queue_id": "0" * 32})
+    assert missing.status_code == 400 and "queue_id" in missing.json()["data"]
+    assert client.post(path, {"action": "dance", "queue_id": queue}).status_code == 400
+    assert client.get(f"{base}/agents/{'f' * 32}/queue_status").status_code == 404
