@@ -165,6 +165,7 @@ if m[1] == ARGV[4] then
   else
     redis.call('HSET', KEYS[2], 'state', 'waiting')
     redis.call('HDEL', KEYS[2], 'offer')
+    if ARGV[1] == 'failed' then redis.call('HINCRBY', KEYS[2], 'misses', 1) end
     redis.call('ZADD', KEYS[3], m[2], redis.call('HGET', KEYS[1], 'call_id'))
   end
 end

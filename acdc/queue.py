@@ -15,6 +15,7 @@ lives in :mod:`acdc.agent`.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -116,6 +117,7 @@ redis.call('HSET', KEYS[1], 'queue', ARGV[1], 'state', 'waiting', 'score', score
            'entered_at', ARGV[3], 'priority', ARGV[4], 'node', ARGV[9], 'call_id', ARGV[2])
 redis.call('ZADD', KEYS[2], score, ARGV[2])
 redis.call('SADD', KEYS[3], ARGV[2])
+redis.call('SADD', KEYS[8], ARGV[1])
 redis.call('HINCRBY', KEYS[4], 'entered', 1)
 redis.call('XADD', KEYS[7], 'MAXLEN', '~', ARGV[10], '*', 'event', 'enter', 'call', ARGV[2],
            'queue', ARGV[1], 'at', ARGV[3])
@@ -143,10 +145,30 @@ else
   redis.call('HINCRBYFLOAT', KEYS[4], 'abandoned_wait_seconds', now - tonumber(m['entered_at']))
   redis.call('DEL', KEYS[1])
 end
+local stat = {call_id = ARGV[2], queue_id = ARGV[1], entered_at = tonumber(m['entered_at']),
+              caller_priority = tonumber(m['priority'] or '0'),
+              misses = tonumber(m['misses'] or '0'), left_at = now}
+if m['state'] == 'connected' then
+  stat['status'] = 'handled'
+  stat['agent_id'] = m['agent']
+  stat['handled_at'] = tonumber(m['connected_at'])
+  stat['wait_time'] = tonumber(m['connected_at']) - tonumber(m['entered_at'])
+  stat['talk_time'] = now - tonumber(m['connected_at'])
+else
+  stat['status'] = 'abandoned'
+  stat['abandoned_reason'] = ARGV[4]
+  stat['wait_time'] = now - tonumber(m['entered_at'])
+end
+redis.call('RPUSH', KEYS[6], cjson.encode(stat))
 redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[5], '*', 'event', 'leave', 'call', ARGV[2],
            'queue', ARGV[1], 'reason', m['state'] == 'connected' and 'handled' or ARGV[4],
            'at', ARGV[3])
 return {m['state'], m['offer'] or '', m['agent'] or ''}
+"""
+
+
+_IDLE = """
+if redis.call('ZCARD', KEYS[2]) == 0 then redis.call('SREM', KEYS[1], ARGV[1]) end
 """
 
 
@@ -177,6 +199,7 @@ class Queues:
         self.agents = Agents(client, namespace, account_id, clock)
         self._enter = client.register_script(_ENTER)
         self._leave = client.register_script(_LEAVE)
+        self._idle = client.register_script(_IDLE)
 
     def key(self, part: str) -> str:
         return acdc_key(self.namespace, self.account_id, part)
@@ -205,6 +228,7 @@ class Queues:
                     self.queue_key(q, "roster"),
                     self.queue_key(q, "conf"),
                     events_key(self.namespace, self.account_id),
+                    self.key("busy_queues"),
                 ],
                 args=[
                     q,
@@ -237,10 +261,21 @@ class Queues:
                 self.queue_key(queue_id, "members"),
                 self.queue_key(queue_id, "stats"),
                 events_key(self.namespace, self.account_id),
+                self.key("call_stats"),
             ],
             args=[queue_id, call_id, self.clock(), reason, EVENTS_KEPT],
         )
         return Left(*reply) if reply else None
+
+    def pending_call_stats(self, limit: int = 500) -> list[dict[str, Any]]:
+        """The oldest call stats not archived yet (each caller's record, written when it
+        left its queue): see :meth:`archived`."""
+        rows = self.client.lrange(self.key("call_stats"), 0, limit - 1)
+        return [json.loads(row) for row in rows]
+
+    def archived(self, count: int) -> None:
+        """Drop the ``count`` oldest call stats (stored in the account's database)."""
+        self.client.ltrim(self.key("call_stats"), count, -1)
 
     def forget(self, call_id: str) -> None:
         """Drop an ended caller's hash (its agent has hung up)."""
@@ -278,6 +313,17 @@ class Queues:
         rows = self.client.zrangebyscore(self.queue_key(queue_id, "waits"), since, "+inf")
         waits = [float(row.rsplit(":", 1)[1]) for row in rows]
         return sum(waits) / len(waits) if waits else 0.0
+
+    def busy_queues(self) -> list[str]:
+        """Queues that may have callers waiting (a queue leaves the set once the sweep
+        finds none: :meth:`settle_idle`)."""
+        return sorted(self.client.smembers(self.key("busy_queues")))
+
+    def settle_idle(self, queue_id: str) -> None:
+        """Forget a queue in :meth:`busy_queues` if nobody waits in it (atomically: a
+        caller entering meanwhile keeps it)."""
+        self._idle(keys=[self.key("busy_queues"), self.queue_key(queue_id, "waiting")],
+                   args=[queue_id])  # fmt: skip
 
     def queue_ids(self) -> list[str]:
         """Queues of the account that have live state."""

@@ -1,12 +1,13 @@
 """Celery tasks and the worker sweep of ACDc.
 
 ``kazoo.acdc.distribute`` offers the waiting callers of some queues to their ready agents
-and delivers the offers to the callers' inboxes; ``kazoo.acdc.member_ended`` runs when a
-caller's call ends (``ctx.at_call_end``) and takes it out of its queue, releasing or
-hanging up the agent it had. Both are idempotent, so they run ``acks_late``: a killed
-worker's task runs again. :class:`AcdcSweepStep` runs :meth:`Distributor.sweep` for every
-account with live ACDc state in each worker's event loop (wrap-up and pause ends, offer
-leases), like the call timers' drainer.
+and delivers the offers to the callers' inboxes (at once after a change; the sweep also
+offers in every queue with callers waiting, so a lost task only delays).
+``kazoo.acdc.member_ended`` runs when a caller's call ends (``ctx.at_call_end``) and takes
+it out of its queue, releasing or hanging up the agent it had. Both are idempotent, so
+they run ``acks_late``: a killed worker's task runs again. :class:`AcdcSweepStep` runs
+:meth:`Distributor.sweep` for every account with live ACDc state in each worker's event
+loop (wrap-up and pause ends, offer leases), like the call timers' drainer.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 import redis
 from celery import Celery, Task, bootsteps, shared_task
 
+from acdc.archive import archive
 from acdc.distributor import Distributor
 from acdc.keys import accounts_key
 from acdc.queue import Queues
@@ -62,14 +64,21 @@ def offer_again(distributor: Distributor, queue_ids: set[str] | list[str]) -> in
 
 
 def request_distribution(app: Celery, settings: Settings, account_id: str, queues: Any) -> None:
-    """Ask a worker to distribute ``queues`` of the account (the API, after a change)."""
-    if queues:
+    """Ask a worker to distribute ``queues`` of the account now (the API, after a change);
+    best effort: with the broker unreachable, the workers' sweep offers the callers of
+    every queue that has some within :data:`SWEEP_INTERVAL` anyway."""
+    if not queues:
+        return
+    try:
         app.send_task(
             DISTRIBUTE_TASK,
             args=[account_id, sorted(queues)],
             queue=celery_queue_name(settings.namespace, "callflow"),
             ignore_result=True,
+            retry=False,
         )
+    except Exception:  # noqa: BLE001 - the sweep catches up
+        log.warning("could not ask for a distribution of %s; the sweep will", sorted(queues))
 
 
 @shared_task(name=DISTRIBUTE_TASK, bind=True, acks_late=True, ignore_result=True)
@@ -85,12 +94,14 @@ def member_ended(
     self: Task, account_id: str, queue_id: str, call_id: str, ended: dict[str, Any]
 ) -> None:
     """The caller's call ended: out of the queue (abandoned by hangup unless it was
-    connected), its offer given up, its agent to wrap-up; then offer again."""
+    connected), its offer given up, its agent to wrap-up; then offer again, and store the
+    account's call stats (:mod:`acdc.archive`)."""
     settings: Settings = self.app.kazoo_settings
     client = services.redis_client(settings)
     distributor = distributor_for(client, self.app, settings, account_id)
     _, again = distributor.caller_left(queue_id, call_id, "hangup")
     offer_again(distributor, again)
+    archive(distributor.queues, services.process_document_store(settings))
 
 
 class AcdcSweep:
@@ -107,7 +118,11 @@ class AcdcSweep:
         made = 0
         for account_id in sorted(self.client.smembers(accounts_key(self.settings.namespace))):
             distributor = distributor_for(self.client, self.app, self.settings, account_id)
-            made += offer_again(distributor, distributor.sweep())
+            due = distributor.sweep()
+            busy = set(distributor.queues.busy_queues())
+            made += offer_again(distributor, due | busy)  # a lost distribute task too
+            for queue_id in busy:
+                distributor.queues.settle_idle(queue_id)
         return made
 
     def tick(self) -> None:

@@ -45,6 +45,7 @@ RESOURCES = (
     "webhooks",
     "cdrs",
     "recordings",
+    "acdc_call_stats",
 )
 """Account-scoped document collections: ``api.<name>.resource`` defines ``SPEC``."""
 

@@ -15,7 +15,7 @@ from acdc.agent import (
     WRAPUP,
 )
 from acdc.service import ACTIONS
-from schemas.base import boolean, integer, number, string, string_list
+from schemas.base import DocumentSchema, boolean, integer, number, string, string_list
 
 STATES = (LOGGED_OUT, READY, RINGING, ANSWERED, WRAPUP, PAUSED, OUTBOUND)
 
@@ -40,6 +40,13 @@ class StatusChangeSchema(Schema):
     reason = string("Pause: why", max_length=128)
     presence_id = string("Accepted for Kazoo compatibility (no presence is sent)")
     presence_state = string("Accepted for Kazoo compatibility")
+
+
+class QueueStatusChangeSchema(Schema):
+    """``POST agents/{id}/queue_status`` data (Kazoo's)."""
+
+    action = string("Join or leave the queue", enum=("login", "logout"), required=True)
+    queue_id = string("The queue", required=True, pattern="^[0-9a-f]{32}$")
 
 
 class AgentStatsSchema(Schema):
@@ -82,3 +89,24 @@ class QueueStatsSchema(Schema):
         metadata={"description": "Callers in the queue, next first (per-queue stats only)"},
     )
     agents = string_list("Agents logged into the queue (per-queue stats only)")
+
+
+class AcdcCallStatSchema(DocumentSchema):
+    """One caller's time in one queue (Kazoo's acdc_call_stat), stored when it left."""
+
+    pvt_type = "acdc_call_stat"
+
+    call_id = string("The caller's call", required=True)
+    queue_id = string("The queue", required=True)
+    agent_id = string("The agent who answered (handled)")
+    status = string("How it ended", enum=("handled", "abandoned"), required=True)
+    abandoned_reason = string(
+        "Why it left (abandoned)", enum=("hangup", "timeout", "exit_key", "no_agents")
+    )
+    entered_timestamp = integer("When it entered the queue, gregorian seconds")
+    handled_timestamp = integer("When an agent answered, gregorian seconds")
+    processed_timestamp = integer("When it left the queue, gregorian seconds")
+    wait_time = integer("Seconds it waited", minimum=0)
+    talk_time = integer("Seconds it talked to the agent", minimum=0)
+    misses = integer("Offers of it nobody answered", minimum=0)
+    caller_priority = integer("Its priority in the queue")

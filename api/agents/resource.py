@@ -1,6 +1,7 @@
 """``/v2/accounts/{account_id}/agents``: the call center's agents (users with ``queues``),
 ``agents/status`` and ``agents/stats`` (every agent), ``agents/{agent_id}/status`` (GET;
-POST ``login`` | ``logout`` | ``pause`` | ``resume`` | ``end_wrapup``)."""
+POST ``login`` | ``logout`` | ``pause`` | ``resume`` | ``end_wrapup``) and
+``agents/{agent_id}/queue_status`` (GET; POST ``login`` | ``logout`` one queue)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,12 @@ from api.context import ApiContext
 from api.crud import ACCOUNT_ID_PARAM, SCOPED
 from api.http import ok, request_data
 from api.swagger import ErrorDocs, SharedModels, add_model, envelope, ref
-from schemas.acdc import AgentStatsSchema, AgentStatusSchema, StatusChangeSchema
+from schemas.acdc import (
+    AgentStatsSchema,
+    AgentStatusSchema,
+    QueueStatusChangeSchema,
+    StatusChangeSchema,
+)
 from schemas.jsonschema import object_schema
 
 AGENT = {"account_id": ACCOUNT_ID_PARAM, "agent_id": "The agent's user id"}
@@ -98,3 +104,26 @@ def register(api: Any, context: ApiContext, shared: SharedModels) -> None:
         @errors((400, "Bad body, or not possible in the agent's state"))
         def post(self, account_id: str, agent_id: str) -> Any:
             return ok(center.change(account_id, agent_id, request_data()))
+
+    queue_change = add_model(api, "AgentQueueChange", object_schema(QueueStatusChangeSchema))
+    queue_request = add_model(
+        api, "AgentQueueChangeRequest", envelope(ref(queue_change)), [queue_change]
+    )
+
+    @ns.route("/<agent_id>/queue_status")
+    @ns.doc(params=AGENT)
+    @errors(401, 403, (404, "No such user in the account"))
+    class QueueStatus(Resource):
+        method_decorators = SCOPED
+
+        @ns.doc("get_agent_queue_status")
+        @ns.response(200, "The queues the agent takes calls from now")
+        def get(self, account_id: str, agent_id: str) -> Any:
+            return ok(center.queue_status(account_id, agent_id))
+
+        @ns.doc("change_agent_queue_status")
+        @ns.expect(queue_request, validate=False)
+        @ns.response(200, "Done; the agent's queues")
+        @errors((400, "Bad body, or no such queue"))
+        def post(self, account_id: str, agent_id: str) -> Any:
+            return ok(center.change_queue(account_id, agent_id, request_data()))

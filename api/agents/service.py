@@ -20,12 +20,18 @@ from acdc import service as actions
 from acdc.queue import Queues
 from acdc.tasks import request_distribution
 from api.documents import DocumentService, validate
-from api.errors import field_error
+from api.errors import NotFoundError, field_error
 from kazoo_tasks.config import Settings
 from kazoo_tasks.docstore import account_db
 from kazoo_tasks.docstore.base import Document
 from kazoo_tasks.docstore.soft_delete import is_deleted
-from schemas.acdc import AgentStatsSchema, AgentStatusSchema, QueueStatsSchema, StatusChangeSchema
+from schemas.acdc import (
+    AgentStatsSchema,
+    AgentStatusSchema,
+    QueueStatsSchema,
+    QueueStatusChangeSchema,
+    StatusChangeSchema,
+)
 
 MAX_ROSTER = 1000
 """Agents one roster request may name."""
@@ -130,6 +136,29 @@ class CallCenter:
             raise field_error("status", "state", message, value=done.state)
         self._distribute(account_id, done.queues)
         return self.status(account_id, agent_id)
+
+    def queue_status(self, account_id: str, agent_id: str) -> dict[str, Any]:
+        """The queues the agent takes calls from now."""
+        self._agent(account_id, agent_id)
+        return {"agent_id": agent_id, "queues": self._queues(account_id).queues_of(agent_id)}
+
+    def change_queue(self, account_id: str, agent_id: str, data: Any) -> dict[str, Any]:
+        """The agent joins or leaves one queue for now (Kazoo's ``queue_status``; its
+        user document is not changed)."""
+        body = validate(QueueStatusChangeSchema, data)
+        self._agent(account_id, agent_id)
+        queue_id = body["queue_id"]
+        try:
+            self.queue_docs.read(account_id, queue_id)
+        except NotFoundError:
+            raise field_error("queue_id", "exists", "no such queue", value=queue_id) from None
+        queues = self._queues(account_id)
+        if body["action"] == "login":
+            queues.join(queue_id, agent_id)
+        else:
+            queues.part(queue_id, agent_id)
+        self._distribute(account_id, {queue_id})
+        return self.queue_status(account_id, agent_id)
 
     def agent_stats(self, account_id: str) -> dict[str, dict[str, Any]]:
         """Every agent's counters."""

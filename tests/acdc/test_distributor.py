@@ -298,3 +298,14 @@ def test_given_a_worker_that_died_between_the_callers_leaving_and_its_agents_han
     stats = center.queues.stats("q1")
     assert stats["handled"] == 1 and "abandoned" not in stats and stats["waiting"] == 0
     assert center.distributor.caller_left("q1", "call1", "hangup") == (None, set())
+
+
+def test_given_callers_waiting_then_their_queue_is_busy_until_the_sweep_finds_it_empty(center):
+    config = queue()
+    center.caller(config, "call1")
+    assert center.queues.busy_queues() == ["q1"]
+    center.queues.settle_idle("q1")
+    assert center.queues.busy_queues() == ["q1"]  # somebody waits: kept
+    center.distributor.caller_left("q1", "call1", "timeout")
+    center.queues.settle_idle("q1")
+    assert center.queues.busy_queues() == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from acdc.archive import archive
 from acdc.queue import QueueConfig, Queues
 from kazoo_tasks import services
 
@@ -118,6 +119,27 @@ def test_given_callers_in_a_queue_then_its_stats_show_them_and_the_counters(offi
     assert every[queue]["entered"] == 2 and "callers" not in every[queue]
 
 
+def test_given_callers_who_left_then_their_stats_are_stored_and_listed(office, live, store):
+    client, base, queue, _, _ = office
+    config = QueueConfig.from_doc({"_id": queue})
+    for call_id, reason in (("call-1", "exit_key"), ("call-2", "timeout")):
+        live.enter(config, call_id, "fs1")
+        live.leave(queue, call_id, reason)
+
+    assert archive(live, store) == 2
+    assert archive(live, store) == 0  # nothing twice
+
+    listed = client.get(f"{base}/acdc_call_stats").json()["data"]
+    assert sorted((s["call_id"], s["status"]) for s in listed) == [
+        ("call-1", "abandoned"),
+        ("call-2", "abandoned"),
+    ]
+    one = client.get(f"{base}/acdc_call_stats/{listed[0]['id']}").json()["data"]
+    assert one["abandoned_reason"] in ("exit_key", "timeout") and one["queue_id"] == queue
+    assert one["entered_timestamp"] > 63_000_000_000  # gregorian seconds
+    assert client.put(f"{base}/acdc_call_stats", {"call_id": "x"}).status_code == 405
+
+
 def test_given_kazoos_acdc_callflow_nodes_then_they_are_accepted_and_bad_ones_refused(office):
     client, base, queue, _, _ = office
     member = {"module": "acdc_member", "data": {"id": queue, "priority": 2}}
@@ -137,3 +159,18 @@ def test_given_kazoos_acdc_callflow_nodes_then_they_are_accepted_and_bad_ones_re
     bad = {"module": "acdc_agent", "data": {"action": "dance"}}
     refused = client.put(f"{base}/callflows", {"numbers": ["*79"], "flow": bad})
     assert refused.status_code == 400 and "flow.data.action" in refused.json()["data"]
+
+
+def test_given_an_agent_then_queue_status_joins_and_leaves_one_queue(office, live):
+    client, base, queue, ann, _ = office
+    path = f"{base}/agents/{ann}/queue_status"
+    joined = client.post(path, {"action": "login", "queue_id": queue})
+    assert joined.status_code == 200 and joined.json()["data"]["queues"] == [queue]
+    assert live.roster(queue) == [ann]
+    assert client.get(path).json()["data"]["queues"] == [queue]
+    assert client.post(path, {"action": "logout", "queue_id": queue}).json()["data"]["queues"] == []
+
+    missing = client.post(path, {"action": "login", "queue_id": "0" * 32})
+    assert missing.status_code == 400 and "queue_id" in missing.json()["data"]
+    assert client.post(path, {"action": "dance", "queue_id": queue}).status_code == 400
+    assert client.get(f"{base}/agents/{'f' * 32}/queue_status").status_code == 404

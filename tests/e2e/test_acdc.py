@@ -17,6 +17,7 @@ from acdc.queue import QueueConfig, Queues
 from api.documents import DocumentService
 from api.queues.resource import SPEC as QUEUES
 from kazoo_tasks import services
+from kazoo_tasks.docstore import account_db
 from tests.e2e.conftest import node
 from tests.e2e.test_bridging import Office
 from tests.waiting import wait_for
@@ -58,6 +59,10 @@ class CallCenter(Office):
     def state(self, user_id: str) -> str:
         return self.queues.agents.status(user_id)["state"]
 
+    def call_stats(self) -> list[dict[str, Any]]:
+        """The per-call stats stored in the account's database."""
+        return self.store.find(account_db(self.account.id), {"pvt_type": "acdc_call_stat"})
+
     def stream(self) -> list[dict[str, str]]:
         return read_events(self.client, self.stack.settings.namespace, self.account.id)
 
@@ -92,6 +97,10 @@ def test_given_two_agents_and_three_callers_then_each_caller_talks_to_one_agent(
     )
     assert stats["entered"] == 3 and stats["waiting"] == 0
     assert_never_double_booked(center.stream())
+    archived = wait_for(lambda: len(found := center.call_stats()) == 3 and found, 30)
+    assert {doc["call_id"] for doc in archived} == {call.uuid for call in calls}
+    assert {doc["status"] for doc in archived} == {"handled"}
+    assert {doc["agent_id"] for doc in archived} <= set(center.agent_ids.values())
     wait_for(lambda: all(center.state(a) == "ready" for a in center.agent_ids.values()), 30)
 
 
@@ -187,6 +196,9 @@ def test_given_callers_waiting_when_the_last_agent_logs_out_then_they_take_the_t
         assert any(step.get("module") == "play" for step in trace)  # the `_` child ran
     stats = center.queues.stats(queue_id)
     assert stats["abandoned_no_agents"] == 2 and stats["handled"] == 1 and stats["waiting"] == 0
+    archived = wait_for(lambda: len(found := center.call_stats()) == 3 and found, 30)
+    reasons = sorted(doc.get("abandoned_reason", doc["status"]) for doc in archived)
+    assert reasons == ["handled", "no_agents", "no_agents"]
     # and a new caller is not let in
     refused = center.place()
     assert refused.wait_hangup(timeout=30)
@@ -302,3 +314,27 @@ def test_given_workers_sigkilled_during_30_callers_then_each_is_connected_once_o
         wait_for(lambda: all(center.state(a) == "ready" for a in agents), 60, "every agent ready")
     except AssertionError:
         raise AssertionError(f"{states()}\n{center.stream()[-40:]}") from None
+
+
+def test_given_ring_all_and_an_agent_with_two_phones_then_every_phone_rings_and_one_answer_wins(
+    center,
+):
+    queue_id = center.queue(strategy="ring_all", agent_ring_timeout=10)
+    center.dial_queue(queue_id)
+    ann = center.agent("Ann", queue_id, no_answer=True)
+    center.phone("ann2", owner=ann)  # Ann's second phone answers
+    center.far_end("ann2", answer_after=0.5, hangup_after=2)
+    ben = center.agent("Ben", queue_id, no_answer=True)
+
+    call = center.place()
+
+    assert call.wait_hangup(timeout=60) == "NORMAL_CLEARING"
+    rung = sorted(leg.destination.split("@")[0].rsplit("/", 1)[-1] for leg in call.legs)
+    assert rung == ["ann", "ann2", "ben"]  # every ready agent's every phone, in one offer
+    [answered] = answered_legs(call)
+    assert answered.destination.split("@")[0].endswith("ann2")
+    stats = center.queues.agents.stats(ann)
+    assert stats["handled"] == 1  # counted once, whichever phone answered
+    assert "handled" not in center.queues.agents.stats(ben)
+    assert center.queues.stats(queue_id)["handled"] == 1
+    wait_for(lambda: center.state(ann) == center.state(ben) == "ready", 30, "both ready")
