@@ -11,6 +11,7 @@ import importlib
 
 from flask import Blueprint, Flask
 
+from api.about import resource as about_resource
 from api.accounts import resource as accounts_resource
 from api.auth import resource as auth_resource
 from api.channels import resource as channels_resource
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None, store: DocumentStore | None = N
             extend(routes, context, shared)
     channels_resource.register(api, context, shared)
     registrations_resource.register(api, context, shared)
+    about_resource.register(api, context, shared)
     app.register_blueprint(blueprint)
     switch_http.register(app, settings, store)
     app.before_request(check_url)
