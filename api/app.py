@@ -12,6 +12,7 @@ import importlib
 from flask import Blueprint, Flask
 
 from api import metrics, request_log
+from api.about import resource as about_resource
 from api.accounts import resource as accounts_resource
 from api.agents import resource as agents_resource
 from api.auth import resource as auth_resource
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None, store: DocumentStore | None = N
     channels_resource.register(api, context, shared)
     agents_resource.register(api, context, shared)
     registrations_resource.register(api, context, shared)
+    about_resource.register(api, context, shared)
     app.register_blueprint(blueprint)
     switch_http.register(app, settings, store)
     app.before_request(check_url)

@@ -272,6 +272,54 @@ class CallerIdOptions(SubSchema):
     outbound_privacy = string(
         "Caller ID privacy on outbound calls", enum=("full", "name", "number", "none")
     )
+    show_rate = boolean("Whether to show the rate")
+
+
+class RecordingParameters(SubSchema):
+    """Kazoo's ``call_recording.parameters``."""
+
+    enabled = boolean("Whether recording is enabled")
+    format = string("Format of the recording", enum=("mp3", "wav"))
+    record_min_sec = integer("Shortest recording kept, in seconds")
+    record_on_answer = boolean("Start recording on answer")
+    record_on_bridge = boolean("Start recording on bridge")
+    record_sample_rate = integer("Sampling rate of the recording")
+    time_limit = integer("Longest recording, in seconds", minimum=5, maximum=10800)
+    url = string("URL the recording is sent to")
+
+
+class RecordingSource(SubSchema):
+    """Kazoo's ``call_recording.source``: by network."""
+
+    any = nested(RecordingParameters, "Calls from any network")
+    offnet = nested(RecordingParameters, "Calls from offnet networks")
+    onnet = nested(RecordingParameters, "Calls from onnet networks")
+
+
+class CallRecording(SubSchema):
+    """Kazoo's ``call_recording``: by direction, then by network."""
+
+    any = nested(RecordingSource, "Calls to or from the endpoint")
+    inbound = nested(RecordingSource, "Calls to the endpoint")
+    outbound = nested(RecordingSource, "Calls from the endpoint")
+
+
+class Metaflows(SubSchema):
+    """Kazoo's ``metaflows``: DTMF sequences during a call that run a metaflow."""
+
+    binding_digit = string(
+        "DTMF that starts a sequence",
+        enum=("1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "*", "#"),
+        default="*",
+    )
+    digit_timeout = integer("Milliseconds between DTMF before the sequence is read", minimum=0)
+    listen_on = string("Which legs are listened to", enum=("both", "self", "peer"))
+    numbers = obj("Static numbers -> metaflow")
+    patterns = obj("Patterns -> metaflow")
+
+
+class ContactList(SubSchema):
+    exclude = boolean("Leave the endpoint out of the contact list")
 
 
 class EndpointFields(SubSchema):
@@ -282,7 +330,7 @@ class EndpointFields(SubSchema):
     call_waiting = nested(Toggle, "Call waiting")
     caller_id = nested(CallerId, "Caller IDs")
     caller_id_options = nested(CallerIdOptions, "Caller ID options")
-    contact_list = obj("Contact list options", default={})
+    contact_list = nested(ContactList, "Contact list options", default={})
     dial_plan = obj("Dial plan rewrites")
     do_not_disturb = nested(Toggle, "Do not disturb")
     enabled = boolean("Whether the endpoint can make and receive calls", default=True)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from schemas.base import (
+    CallRecording,
     DocumentSchema,
     EndpointFields,
+    Metaflows,
     SubSchema,
     boolean,
     doc_id,
@@ -68,5 +70,5 @@ class DeviceSchema(DocumentSchema, EndpointFields):
         nested(OutboundFlags),
     )
     formatters = obj("Caller ID formatters")
-    metaflows = obj("Metaflow bindings")
-    call_recording = obj("Call recording settings")
+    metaflows = nested(Metaflows, "Metaflow bindings")
+    call_recording = nested(CallRecording, "Call recording settings")

@@ -149,6 +149,24 @@ def register(api: Any, context: ApiContext, shared: SharedModels) -> None:
         method_decorators = SCOPED
         get = below("account_descendants", "Every account below", service.descendants)
 
+    @ns.route("/<account_id>/siblings")
+    @ns.doc(params={"account_id": ACCOUNT_ID_PARAM, **LIST_PARAMS})
+    class Siblings(Resource):
+        method_decorators = SCOPED
+
+        @ns.doc("account_siblings")
+        @ns.response(
+            200, "The accounts beside this one (its parent's children)", models.list_envelope
+        )
+        @errors(
+            (400, "Bad list arguments"), (403, "An account's own siblings (system admins only)")
+        )
+        def get(self, account_id: str) -> Any:
+            if account_id == g.auth.account_id and not g.auth.is_superduper_admin:
+                raise Forbidden({"message": "an account does not list its own siblings"})
+            page = service.siblings(account_id, ListQuery.from_args(request.args))
+            return list_answer(page, schema.SUMMARY)
+
     def ancestors(account_id: str) -> list[dict[str, Any]]:
         return service.ancestors(account_id, visible_from=_visible_from())
 

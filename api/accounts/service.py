@@ -224,6 +224,15 @@ class AccountService(DocumentService):
             predicate=lambda doc: doc.get("pvt_tree", [])[-1:] == [account_id],
         )
 
+    def siblings(self, account_id: str, query: ListQuery) -> Page:
+        """The accounts beside ``account_id`` (its parent's other children, as Kazoo lists
+        them: the account itself included); top-level accounts have none."""
+        doc = self.lookup(account_id)
+        tree = doc.get("pvt_tree", []) if doc else []
+        if not tree:
+            return Page([], None, None)
+        return self.children(tree[-1], query)
+
     def ancestors(self, account_id: str, visible_from: str | None) -> list[Document]:
         """``{id, name}`` of the ancestors, root first, starting at ``visible_from`` (the
         caller's account) when it is one of them."""
