@@ -27,6 +27,7 @@ TASK_MODULES = (
     "callflow.tasks",
     "callflow.call_recording",
     "callflow.webhook_delivery",
+    "callflow.pivot_requests",
     "workers.housekeeping",
     "workers.registrations",
 )
