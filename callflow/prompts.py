@@ -20,6 +20,9 @@ PROMPTS = {
     "cf-now_forwarded_to": "ivr/ivr-call_forwarding_has_been_set.wav",
     "cf-disabled": "ivr/ivr-call_forwarding_has_been_cancelled.wav",
     "cf-enter_number": "ivr/ivr-enter_destination_telephone_number.wav",
+    "agent-logged_in": "ivr/ivr-you_are_now_logged_in.wav",
+    "agent-logged_out": "ivr/ivr-you_are_now_logged_out.wav",
+    "agent-invalid_choice": "ivr/ivr-that_was_an_invalid_entry.wav",
 }
 """Kazoo prompt name -> FreeSWITCH sound file."""
 

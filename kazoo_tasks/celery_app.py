@@ -28,6 +28,7 @@ TASK_MODULES = (
     "callflow.call_recording",
     "callflow.webhook_delivery",
     "callflow.pivot_requests",
+    "callflow.presence",
     "workers.housekeeping",
     "workers.registrations",
 )

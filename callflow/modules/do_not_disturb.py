@@ -13,47 +13,25 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from callflow.context import NodeContext
-from callflow.feature_codes import CallerDocument, UpdateSection, prompts, section
+from callflow.feature_codes import CallerDocument, SwitchFeature
 from callflow.module import ModuleData
 from callflow.modules.fields import document_id
-from callflow.outcomes import Continue, Stop
-from callflow.steps import Answer, StepModule, Steps
-
-ACTIONS = ("activate", "deactivate", "toggle")
 
 
 class DoNotDisturbSchema(ModuleData):
     """Kazoo's callflows.do_not_disturb data."""
 
-    action = fields.String(validate=validate.OneOf(ACTIONS))
+    action = fields.String(validate=validate.OneOf(["activate", "deactivate", "toggle"]))
     id = document_id("the user or device whose do-not-disturb changes")
 
 
-class DoNotDisturb(StepModule):
-    """Reads the document, answers, sets ``do_not_disturb.enabled``, says so."""
+class DoNotDisturb(SwitchFeature):
+    """Sets ``do_not_disturb.enabled`` and says so."""
 
     data_schema = DoNotDisturbSchema
+    key = "do_not_disturb"
+    on_prompt, off_prompt = "dnd-activated", "dnd-deactivated"
+    unavailable_prompt = "dnd-not_available"
 
-    def steps(self, ctx: NodeContext) -> Steps:
-        found = yield CallerDocument(ctx.data.get("id") or "")
-        if found.failed:
-            ctx.note("no user or device to change")
-            yield from prompts("dnd-not_available")
-            return Stop()
-        doc = found.details["doc"]
-        enabled = section(doc, "do_not_disturb").get("enabled") is True
-        yield Answer()
-        action = ctx.data.get("action")
-        if action == "toggle":
-            action = "deactivate" if enabled else "activate"
-        if action not in ("activate", "deactivate"):
-            ctx.note(f"action {action!r}: nothing changed")
-            yield from prompts("dnd-not_available")
-            return Continue()
-        wanted = action == "activate"
-        if wanted != enabled:
-            saved = yield UpdateSection(doc["_id"], "do_not_disturb", (("enabled", wanted),))
-            if saved.failed:
-                return Continue()
-        yield from prompts("dnd-activated" if wanted else "dnd-deactivated")
-        return Continue()
+    def document(self, ctx: NodeContext) -> CallerDocument:
+        return CallerDocument(ctx.data.get("id") or "")

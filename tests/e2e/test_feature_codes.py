@@ -2,7 +2,8 @@
 (*78 / *79 / toggle) and ``call_forward`` (*72<number>, *73, typed numbers, toggle, the
 menu) change the user's (or the phone's) document, and ringing honours it: a user on
 do-not-disturb is not rung, a forwarded user's calls ring the forward number instead of
-(or beside) the phones."""
+(or beside) the phones. ``call_waiting`` switches its setting, ``manual_presence`` stores
+a presence state, ``ring_group_toggle`` logs a user out of (and into) a ring group."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ from typing import Any
 import pytest
 
 from api.errors import ValidationFailed
+from callflow.presence import stored
 from kazoo_tasks.docstore import account_db
 from kazoo_tasks.esl.emulator import script as s
 from tests.e2e.conftest import TONE, node
 from tests.e2e.test_bridging import Office
+from tests.waiting import wait_for
 
 FORWARD_SET = "ivr/ivr-call_forwarding_has_been_set.wav"
 FORWARD_CANCELLED = "ivr/ivr-call_forwarding_has_been_cancelled.wav"
@@ -118,7 +121,7 @@ def test_given_call_forward_codes_then_the_user_rings_the_forward_number_until_i
     assert ("playback", FORWARD_SET) in activated.applications
     assert ("say", "en name_spelled pronounced 5550100") in activated.applications
     assert doc(office, bob)["call_forward"] == {"enabled": True, "number": "5550100"}
-    forwarded = dial(office, "2103", account.variables, [s.after(20).hangup()])
+    forwarded = dial(office, "2103", account.variables, [s.on_app("bridge").wait(2).hangup()])
     [bridge] = bridges(forwarded)
     assert bridge.count("loopback/5550100/context_2") == 1  # once for the user, not per phone
     assert "1103@" not in bridge and "1104@" not in bridge
@@ -176,3 +179,67 @@ def test_given_bad_data_when_saved_then_the_callflow_is_refused(account, module,
         account.callflow(["7599"], node(module, data))
 
     assert any(key.startswith(f"flow.data.{field}") for key in refused.value.data)
+
+
+def test_given_call_waiting_codes_then_the_phone_or_the_user_document_changes(
+    office: Office, account
+):
+    dana = office.user("Dana")
+    phone = office.phone("1107", owner=dana)
+    account.callflow(["*70"], node("call_waiting", {}))
+    account.callflow(["*69"], node("call_waiting", {"action": "deactivate", "scope": "user"}))
+    danas_phone = from_phone(office, phone, dana)
+
+    first = dial(office, "*70", danas_phone)
+    assert doc(office, phone)["call_waiting"]["enabled"] is False  # on unless set: toggled off
+    assert [app for app, _ in first.applications] == ["answer"]  # no stock sound says it
+    dial(office, "*70", danas_phone)
+    assert doc(office, phone)["call_waiting"]["enabled"] is True
+    dial(office, "*69", danas_phone)
+    assert doc(office, dana)["call_waiting"]["enabled"] is False
+
+
+def test_given_manual_presence_codes_then_the_states_are_stored(
+    office: Office, account, redis_client
+):
+    account.callflow(
+        ["*50"], node("manual_presence", {"presence_id": "lobby@office", "status": "busy"})
+    )
+    account.callflow(["*51"], node("manual_presence", {"presence_id": "lobby@office"}))
+
+    dial(office, "*50", account.variables)
+    namespace = office.stack.settings.namespace
+    busy = wait_for(lambda: stored(redis_client, namespace, "lobby@office"), 15, "the presence")
+    assert busy["state"] == "confirmed" and busy["account_id"] == account.id
+    dial(office, "*51", account.variables)
+    wait_for(
+        lambda: stored(redis_client, namespace, "lobby@office")["state"] == "terminated",
+        15,
+        "idle",
+    )
+
+
+def test_given_ring_group_toggle_then_a_logged_out_member_is_not_rung_until_logged_in(
+    office: Office, account
+):
+    carol = office.user("Carol")
+    carols_phone, desk = office.phone("1108", owner=carol), office.phone("1109")
+    for phone in ("1108", "1109"):
+        office.far_end(phone, answer_after=0.2, hangup_after=0.3)
+    members = [{"id": carol, "endpoint_type": "user"}, {"id": desk, "endpoint_type": "device"}]
+    group = account.callflow(["2104"], node("ring_group", {"endpoints": members}))
+    account.callflow(["*40"], node("ring_group_toggle", {"action": "logout", "callflow_id": group}))
+    account.callflow(["*41"], node("ring_group_toggle", {"action": "login", "callflow_id": group}))
+    caller = from_phone(office, carols_phone, carol)
+
+    out = dial(office, "*40", caller)
+    assert ("playback", "ivr/ivr-you_are_now_logged_out.wav") in out.applications
+    assert doc(office, group)["flow"]["data"]["endpoints"][0]["disable_until"] == 66_269_664_000
+    [bridge] = bridges(dial(office, "2104", account.variables))
+    assert "1109@" in bridge and "1108@" not in bridge
+
+    dial(office, "*41", caller)
+    [bridge] = bridges(dial(office, "2104", account.variables))
+    assert "1109@" in bridge and "1108@" in bridge
+    stranger = dial(office, "*41", account.variables)
+    assert ("playback", "ivr/ivr-that_was_an_invalid_entry.wav") in stranger.applications
