@@ -12,6 +12,8 @@ Semantics, as in cf_exe:
 * ``continue(key)`` goes to the child ``key``, else to ``_``, else stops;
 * ``branch`` runs another callflow, pushing the current node's ``_`` child (if any) on a
   stack; more than ``Settings.branch_limit`` branches end the call;
+* ``continue_with`` runs a flow a module was given (a pivot server's) in place of the
+  rest of this one, without pushing anything;
 * ``stop`` pops the stack and resumes there; with an empty stack it hangs up;
 * ``hard_stop`` hangs up whatever the stack holds;
 * an unknown module, data its schema rejects, or a module that raises: continue to ``_``;
@@ -42,6 +44,7 @@ from callflow.outcomes import (
     Attempt,
     Branch,
     Continue,
+    ContinueWith,
     HardStop,
     Outcome,
     Stop,
@@ -92,7 +95,7 @@ STATE_LOST_CAUSE = "NORMAL_TEMPORARY_FAILURE"
 TRACE_LIMIT = 200
 """Trace entries kept per call (the oldest are dropped and counted beyond that)."""
 _COMMAND_NAMESPACE = uuid.UUID("5d2d3c4e-6f1a-4d0e-9a43-4b7f0e6c2a11")
-_OUTCOMES = (Wait, Continue, Stop, HardStop, Attempt, Branch)
+_OUTCOMES = (Wait, Continue, Stop, HardStop, Attempt, Branch, ContinueWith)
 
 
 def _event_label(event: CallEvent) -> str:
@@ -382,6 +385,8 @@ class Navigator:
                 return self._branch(callflow_id)
             case Branch(callflow_id=callflow_id):
                 return self._branch(callflow_id)
+            case ContinueWith(flow=flow, name=name):
+                return self._launch(self._inline_flow(flow, name), [])
             case Stop(cause=cause):
                 if record["stack"]:
                     resume = record["stack"].pop()
@@ -420,6 +425,24 @@ class Navigator:
             record["stack"].append({"callflow_id": position["callflow_id"], "path": resume})
         record["branch_count"] += 1
         return self._launch(callflow_id, [])
+
+    def _inline_flow(self, flow: dict[str, Any], name: str) -> str:
+        """Keep ``flow`` (a module's, not a saved callflow) among the call's flows under a
+        new id, forgetting the earlier inline flows nothing on the stack returns to (a
+        pivot that pivots again and again keeps one, not all)."""
+        record = self.record
+        assert record is not None
+        inline: list[str] = record.setdefault("inline_flows", [])
+        kept = {entry["callflow_id"] for entry in record["stack"]}
+        for old in [ident for ident in inline if ident not in kept]:
+            inline.remove(old)
+            record["flows"].pop(old, None)
+        seq = record.get("inline_seq", 0) + 1
+        record["inline_seq"] = seq
+        ident = f"{name}-{seq}"
+        inline.append(ident)
+        record["flows"][ident] = flow
+        return ident
 
     def _launch(self, callflow_id: str, path: list[str]) -> Outcome | None:
         """Make the node at ``path`` of ``callflow_id`` current and start its module."""

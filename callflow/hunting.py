@@ -33,14 +33,18 @@ def hunt_allowed(number: str, allow: str, deny: str) -> bool:
     )
 
 
-def find_route(ctx: NodeContext, number: str, *, allow_no_match: bool = False) -> Branch | None:
+def find_route(
+    ctx: NodeContext, number: str, *, allow_no_match: bool = False, only_no_match: bool = False
+) -> Branch | None:
     """The branch to the account's callflow for ``number`` (its numbers, then its patterns;
-    the ``no_match`` callflow only when ``allow_no_match``), carrying the capture groups of
-    the pattern it matched; None when nothing routes it."""
+    the ``no_match`` callflow only when ``allow_no_match``; nothing else with
+    ``only_no_match``), carrying the capture groups of the pattern it matched; None when
+    nothing routes it."""
     found = router.route(ctx.documents(), ctx.call["account_id"], number, ctx.cache)
     if isinstance(found, router.NoRoute):
         return None
-    if found.matched_by == router.NO_MATCH and not allow_no_match:
+    no_match = found.matched_by == router.NO_MATCH
+    if (no_match and not (allow_no_match or only_no_match)) or (only_no_match and not no_match):
         return None
     return Branch(
         found.callflow["_id"],

@@ -27,6 +27,8 @@ TASK_MODULES = (
     "callflow.tasks",
     "callflow.call_recording",
     "callflow.webhook_delivery",
+    "callflow.pivot_requests",
+    "callflow.presence",
     "workers.housekeeping",
     "workers.registrations",
     "acdc.tasks",

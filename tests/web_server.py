@@ -1,5 +1,6 @@
-"""A real HTTP server on 127.0.0.1 for tests of what callflows send out (webhook): it
-records every request and answers each path as the test says (status, body, delay)."""
+"""A real HTTP server on 127.0.0.1 for tests of what callflows send out (webhook, pivot):
+it records every request and answers each path as the test says (status, body, delay,
+headers; a body without ``Content-Length``, ended by closing the connection)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ class Answer:
     body: bytes = b"ok"
     delay: float = 0.0
     content_type: str = "text/plain"
+    headers: dict[str, str] = field(default_factory=dict)
+    declare_length: bool = True
 
 
 @dataclass
@@ -28,6 +31,7 @@ class Received:
     query: dict[str, str]
     form: dict[str, str]
     headers: dict[str, str]
+    body: str = ""
 
 
 @dataclass
@@ -66,6 +70,7 @@ def _handler(server: WebServer) -> type[BaseHTTPRequestHandler]:
                     Received(
                         self.command, parts.path, dict(parse_qsl(parts.query)),
                         dict(parse_qsl(body)), {k.lower(): v for k, v in self.headers.items()},
+                        body,
                     )
                 )  # fmt: skip
             answer = server._next(parts.path)
@@ -73,7 +78,10 @@ def _handler(server: WebServer) -> type[BaseHTTPRequestHandler]:
             try:
                 self.send_response(answer.status)
                 self.send_header("Content-Type", answer.content_type)
-                self.send_header("Content-Length", str(len(answer.body)))
+                if answer.declare_length:
+                    self.send_header("Content-Length", str(len(answer.body)))
+                for name, value in answer.headers.items():
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(answer.body)
             except OSError:  # the client gave up (a timeout)
