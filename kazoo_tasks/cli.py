@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "ecallmgr": "workers.ecallmgr.cli:command",
     "bench": "kazoo_tasks.bench:command",
     "chaos": "kazoo_tasks.chaos.cli:command",
+    "cluster": "kazoo_tasks.testing.cluster_cli:command",
 }
 
 
