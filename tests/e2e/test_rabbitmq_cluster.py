@@ -23,6 +23,7 @@ import pytest
 from kazoo_tasks.bus import celery_queue_name, command_queue
 from kazoo_tasks.celery_app import CELERY_ROLES
 from kazoo_tasks.esl.emulator import Call
+from kazoo_tasks.keys import node_key
 from kazoo_tasks.testing.rabbitmq_cluster import RabbitMQCluster
 from kazoo_tasks.testing.services import PrivateRabbitMQ
 from kazoo_tasks.testing.stack import NODE_NAME
@@ -49,7 +50,7 @@ def queue_types(node: PrivateRabbitMQ) -> dict[str, str]:
 
 
 def test_given_200_calls_on_a_rabbitmq_cluster_when_the_node_every_client_uses_is_sigkilled_then_every_call_runs_its_flow_once(  # noqa: E501
-    cluster, stack_factory, account
+    cluster, stack_factory, account, redis_client
 ):
     expected = three_level_flow(account)
     overrides = {"broker_url": cluster.url, "broker_queue_type": "quorum"}
@@ -78,10 +79,19 @@ def test_given_200_calls_on_a_rabbitmq_cluster_when_the_node_every_client_uses_i
     wait_for(lambda: all(account.cdr(call.uuid) for call in calls), 120, "every CDR")
     assert up_at_kill > 0  # the kill hit calls in progress
     assert victim.node not in cluster.running_nodes()
+    stats_key = node_key(ns, NODE_NAME, "stats")
+    sent = CALLS * len(expected)
+
+    def stats(name: str) -> int:
+        return int(float(redis_client.hget(stats_key, name) or 0))
+
+    wait_for(lambda: stats("commands.sent") == sent, 10, f"{sent} commands written")
+    skipped = stats("commands.duplicate")
     durations = sorted(call.hungup_at - call.created_at for call in calls)  # type: ignore[operator]
     print(
         f"{len(calls)} calls, {up_at_kill} up when {victim.node} was SIGKILLed "
-        f"{killed_at - started:.1f} s after the first; all ran their five commands once, "
+        f"{killed_at - started:.1f} s after the first; all ran their five commands once "
+        f"({sent} written; {skipped} delivered again by the broker, skipped), "
         f"{len(calls)} CDRs; call duration median {durations[len(calls) // 2]:.2f} s, "
         f"longest {durations[-1]:.2f} s; last hangup "
         f"{max(c.hungup_at for c in calls) - started:.1f} s after the first call"  # type: ignore[type-var]
