@@ -22,7 +22,7 @@ from kazoo_tasks.switch_files import PREFIX
 
 MAX_JSON_DEPTH = 200
 """Deepest JSON body accepted (arrays and objects). A callflow at its deepest
-(``schemas.callflows.MAX_FLOW_DEPTH`` nodes, two levels each) fits well within it."""
+(``callflow.flow_tree.MAX_FLOW_DEPTH`` nodes, two levels each) fits well within it."""
 MAX_QUERY_PARAMS = 100
 """Most query-string parameters one request may carry (filters included)."""
 

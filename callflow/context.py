@@ -84,6 +84,8 @@ class CommandSink(Protocol):
 
     def note(self, module: str, text: str) -> None: ...
 
+    def task(self, name: str, args: list[Any]) -> None: ...
+
 
 class NodeContext:
     """Everything a module may use while it runs one node of one call."""
@@ -126,6 +128,15 @@ class NodeContext:
     def set_ccv(self, name: str, value: str) -> None:
         """Remember a custom channel variable on the call record."""
         self._record["ccvs"][name] = value
+
+    def set_caller_id(self, name: str, number: str) -> None:
+        """Change the call's caller id (what later nodes read and bridges present)."""
+        self._record["caller_id_name"] = name
+        self._record["caller_id_number"] = number
+
+    def kvs_erase(self, key: str) -> None:
+        """Remove a key from the call's key/value store."""
+        self._record["kvs"].pop(key, None)
 
     def kvs_store(self, key: str, value: Any) -> None:
         """Store a JSON value in the call's key/value store (Kazoo's ``kvs``)."""
@@ -207,11 +218,24 @@ class NodeContext:
         if wanted not in pending:
             pending.append(wanted)
 
+    def send_task(self, task: str, args: list[Any]) -> None:
+        """Have Celery task ``task`` run with ``args`` (JSON values) once this step is
+        committed, off the call: nothing waits for it (an HTTP request, a notification).
+        A step that is discarded sends nothing; a worker that dies between the publish and
+        its bookkeeping makes it sent twice (make the task idempotent or harmless twice)."""
+        self._sink.task(task, list(args))
+
     def call_is_up(self, call_id: str) -> bool:
         """Whether another call of this engine is still running (read-only: its record
         exists and has not ended)."""
         record = CallStore(self._redis(), self.settings).records([call_id]).get(call_id)
         return record is not None and record.get("status") != STATUS_ENDED
+
+    def redis_client(self) -> Any:
+        """The Redis client of the worker (``decode_responses=True``), for the services
+        whose live state is in Redis (ACDc's queues and agents); a module must keep what
+        it writes there idempotent, since a step may run again."""
+        return self._redis()
 
     def _redis(self) -> Any:
         client = self._env.redis() if self._env.redis else None

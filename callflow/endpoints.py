@@ -8,8 +8,11 @@ ecallmgr's bridge strings).
   ``call_forward.enabled`` and a number, a ``loopback/<number>/<context>`` leg instead of
   (``substitute``, the default) or beside the device, and with ``call_forward.failover``
   that leg when the device is not registered. An unregistered device is an endpoint
-  that *fails* with ``USER_NOT_REGISTERED``;
-* a **user** is every enabled device it owns (``owner_id``);
+  that *fails* with ``USER_NOT_REGISTERED``. The call-forward settings are the device's
+  when it enables them, else its owner's over the device's (Kazoo's merge), so a user's
+  forward (set by the ``call_forward`` feature code) applies to every phone they own; a
+  device or owner with ``do_not_disturb.enabled`` is not rung at all;
+* a **user** is every enabled device it owns (``owner_id``), its forward rung once;
 * a **group** is its members (users and devices, in its ``endpoints`` order).
 
 Each leg carries Kazoo's per-leg variables in ``[...]``: ``ecallmgr_Account-ID``,
@@ -223,6 +226,25 @@ def _optional_number(value: str) -> str:
     return value if _NUMBER.match(value or "") else text_value(value).replace(" ", "")
 
 
+def _section(doc: Document | None, key: str) -> dict[str, Any]:
+    value = (doc or {}).get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def call_forward(device: Document, owner: Document | None = None) -> dict[str, Any]:
+    """The call-forward settings a device rings with: its own when it enables them, else
+    its owner's over its own (Kazoo's kz_endpoint merge)."""
+    own = _section(device, "call_forward")
+    if own.get("enabled") is True or owner is None:
+        return own
+    return {**own, **_section(owner, "call_forward")}
+
+
+def do_not_disturb(device: Document, owner: Document | None = None) -> bool:
+    """Whether the device (or its owner) asked not to be disturbed."""
+    return any(_section(doc, "do_not_disturb").get("enabled") is True for doc in (device, owner))
+
+
 def device_endpoints(
     device: Document,
     context: CallContext,
@@ -230,15 +252,17 @@ def device_endpoints(
     *,
     options: LegOptions = LegOptions(),
     callee: CallerId | None = None,
+    owner: Document | None = None,
 ) -> list[Endpoint]:
-    """The legs of one device (none when it is disabled)."""
-    if device.get("enabled") is False:
+    """The legs of one device (none when it is disabled, or it or ``owner``, the user who
+    owns it, is on do-not-disturb)."""
+    if device.get("enabled") is False or do_not_disturb(device, owner):
         return []
     callee = callee or CallerId(text_value(device.get("name", "")), "")
     variables = tuple(_base_variables(device, context, callee, options))
     device_id = token_value(device["_id"], "device id")
     sip = _sip(device)
-    forward = device.get("call_forward") or {}
+    forward = call_forward(device, owner)
     forward_number = forward.get("number")
     forward_leg = None
     if forward_number and (forward.get("enabled") or forward.get("failover")):
@@ -328,7 +352,12 @@ class EndpointReader:
             return []
         owner = self.document(doc["owner_id"]) if isinstance(doc.get("owner_id"), str) else None
         return device_endpoints(
-            doc, self.context, self.registrations, options=options, callee=_callee(doc, owner)
+            doc,
+            self.context,
+            self.registrations,
+            options=options,
+            callee=_callee(doc, owner),
+            owner=owner,
         )
 
     def user(self, user_id: str, options: LegOptions = LegOptions()) -> list[Endpoint]:
@@ -338,13 +367,17 @@ class EndpointReader:
             return []
         legs: list[Endpoint] = []
         for device in self.owned_devices(user_id):
-            legs += device_endpoints(
+            for leg in device_endpoints(
                 device,
                 self.context,
                 self.registrations,
                 options=options,
                 callee=_callee(device, user),
-            )
+                owner=user,
+            ):
+                forwarded = leg.target and leg.target.startswith("loopback/")
+                if not (forwarded and any(leg.target == other.target for other in legs)):
+                    legs.append(leg)  # the user's forward number rings once, not per phone
         return legs
 
     def group(self, group_id: str, options: LegOptions = LegOptions()) -> list[Endpoint]:

@@ -12,6 +12,8 @@ Semantics, as in cf_exe:
 * ``continue(key)`` goes to the child ``key``, else to ``_``, else stops;
 * ``branch`` runs another callflow, pushing the current node's ``_`` child (if any) on a
   stack; more than ``Settings.branch_limit`` branches end the call;
+* ``continue_with`` runs a flow a module was given (a pivot server's) in place of the
+  rest of this one, without pushing anything;
 * ``stop`` pops the stack and resumes there; with an empty stack it hangs up;
 * ``hard_stop`` hangs up whatever the stack holds;
 * an unknown module, data its schema rejects, or a module that raises: continue to ``_``;
@@ -33,7 +35,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError
 
-from callflow import router
+from callflow import kazoo_modules, router
 from callflow.cdr import build_cdr
 from callflow.context import Environment, NodeContext
 from callflow.module import CallflowModule
@@ -42,6 +44,7 @@ from callflow.outcomes import (
     Attempt,
     Branch,
     Continue,
+    ContinueWith,
     HardStop,
     Outcome,
     Stop,
@@ -49,6 +52,7 @@ from callflow.outcomes import (
     describe,
 )
 from callflow.registry import load_module
+from kazoo_tasks import logs
 from kazoo_tasks.bus import WRITE_CDR_TASK as CDR_TASK
 from kazoo_tasks.callstate.record import (
     ACCOUNT_CCV,
@@ -91,7 +95,7 @@ STATE_LOST_CAUSE = "NORMAL_TEMPORARY_FAILURE"
 TRACE_LIMIT = 200
 """Trace entries kept per call (the oldest are dropped and counted beyond that)."""
 _COMMAND_NAMESPACE = uuid.UUID("5d2d3c4e-6f1a-4d0e-9a43-4b7f0e6c2a11")
-_OUTCOMES = (Wait, Continue, Stop, HardStop, Attempt, Branch)
+_OUTCOMES = (Wait, Continue, Stop, HardStop, Attempt, Branch, ContinueWith)
 
 
 def _event_label(event: CallEvent) -> str:
@@ -381,6 +385,8 @@ class Navigator:
                 return self._branch(callflow_id)
             case Branch(callflow_id=callflow_id):
                 return self._branch(callflow_id)
+            case ContinueWith(flow=flow, name=name):
+                return self._launch(self._inline_flow(flow, name), [])
             case Stop(cause=cause):
                 if record["stack"]:
                     resume = record["stack"].pop()
@@ -420,12 +426,31 @@ class Navigator:
         record["branch_count"] += 1
         return self._launch(callflow_id, [])
 
+    def _inline_flow(self, flow: dict[str, Any], name: str) -> str:
+        """Keep ``flow`` (a module's, not a saved callflow) among the call's flows under a
+        new id, forgetting the earlier inline flows nothing on the stack returns to (a
+        pivot that pivots again and again keeps one, not all)."""
+        record = self.record
+        assert record is not None
+        inline: list[str] = record.setdefault("inline_flows", [])
+        kept = {entry["callflow_id"] for entry in record["stack"]}
+        for old in [ident for ident in inline if ident not in kept]:
+            inline.remove(old)
+            record["flows"].pop(old, None)
+        seq = record.get("inline_seq", 0) + 1
+        record["inline_seq"] = seq
+        ident = f"{name}-{seq}"
+        inline.append(ident)
+        record["flows"][ident] = flow
+        return ident
+
     def _launch(self, callflow_id: str, path: list[str]) -> Outcome | None:
         """Make the node at ``path`` of ``callflow_id`` current and start its module."""
         record = self.record
         assert record is not None
         self._leave_node()
         record["position"] = {"callflow_id": callflow_id, "path": path}
+        logs.annotate(path=self._path(), account_id=record.get("account_id"))
         node = self._node()
         if not node:
             return Stop()
@@ -437,8 +462,9 @@ class Navigator:
         name = str(node.get("module", ""))
         module = load_module(name)
         if module is None:
-            log.error("call %s: unknown module %r at %s", record["call_id"], name, self._path())
-            self._trace(step="start", module=name, outcome="continue:_", note="unknown module")
+            note = kazoo_modules.not_implemented(name) or "unknown module"
+            log.error("call %s: module %r at %s: %s", record["call_id"], name, self._path(), note)
+            self._trace(step="start", module=name, outcome="continue:_", note=note)
             return Continue()
         raw_data = node.get("data") or {}
         if isinstance(raw_data, dict) and raw_data.get("skip_module") is True:
@@ -582,6 +608,10 @@ class Navigator:
         timer = ArmedTimer(record["call_id"], record["node"], ident, armed["name"], armed["due_at"])
         self.outbox.append(timer.outbox_entry("disarm"))
         return True
+
+    def task(self, name: str, args: list[Any]) -> None:
+        """A Celery task a module sends (``ctx.send_task``), published after the commit."""
+        self.outbox.append({"type": "task", "name": name, "args": args})
 
     def note(self, module: str, text: str) -> None:
         """A module's own line in the trace (``ctx.note``)."""

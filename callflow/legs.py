@@ -31,6 +31,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
+from callflow.caller_id import presented
 from callflow.context import NodeContext
 from callflow.endpoints import (
     CallContext,
@@ -107,15 +108,14 @@ class BridgeOptions:
 
 def call_context(ctx: NodeContext) -> CallContext:
     """What endpoints of the call's account need to know: the account's SIP realm and
-    the caller id the callees see."""
+    the caller id the callees see (:func:`callflow.caller_id.presented`)."""
     account_id = str(ctx.call["account_id"])
     try:
         account = ctx.documents().get(account_db(account_id), account_id)
     except NotFound:
         account = {}
-    caller = CallerId(
-        text_value(ctx.call["caller_id_name"]), text_value(ctx.call["caller_id_number"])
-    )
+    name, number = presented(ctx.call)
+    caller = CallerId(text_value(name), text_value(number))
     return CallContext(account_id, str(account.get("realm") or ""), caller)
 
 

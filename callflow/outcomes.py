@@ -2,7 +2,8 @@
 
 A module's ``start`` and ``on_event`` return one of these; the navigator (cf_exe) then
 moves the call: :class:`Continue` to a child, :class:`Attempt` a child without the
-wildcard fallback, :class:`Branch` to another callflow, :class:`Stop` (return to the
+wildcard fallback, :class:`Branch` to another callflow, :class:`ContinueWith` a flow
+the module was given (a pivot server's), :class:`Stop` (return to the
 flow that branched here, or end the call), :class:`HardStop` (end the call whatever the
 stack holds), or :class:`Wait` for the next event of the call.
 """
@@ -10,6 +11,7 @@ stack holds), or :class:`Wait` for the next event of the call.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 DEFAULT_CHILD = "_"
 """The wildcard child key, every node's default way out."""
@@ -66,7 +68,18 @@ class Branch:
     capture_groups: tuple[tuple[str, str], ...] | None = None
 
 
-Outcome = Wait | Continue | Stop | HardStop | Attempt | Branch
+@dataclass(frozen=True)
+class ContinueWith:
+    """Run ``flow`` (a flow tree, validated by :func:`callflow.flow_tree.load_node`) in place
+    of the rest of this one, as Kazoo's ``cf_exe:continue_with_flow`` does for a pivot: no
+    branch is pushed, so when that flow stops the call returns to the flow that branched
+    here (or ends). The trace names it ``<name>-<n>``."""
+
+    flow: dict[str, Any]
+    name: str = "inline"
+
+
+Outcome = Wait | Continue | Stop | HardStop | Attempt | Branch | ContinueWith
 
 
 def describe(outcome: Outcome) -> str:
@@ -80,6 +93,8 @@ def describe(outcome: Outcome) -> str:
             return f"attempt:{key}"
         case Branch(callflow_id=callflow_id):
             return f"branch:{callflow_id}"
+        case ContinueWith(name=name):
+            return f"continue_with:{name}"
         case Stop(cause=cause):
             return f"stop:{cause}" if cause else "stop"
         case HardStop(cause=cause):

@@ -14,6 +14,15 @@ PROMPTS = {
     "menu-exit": "voicemail/vm-goodbye.wav",
     "menu-transferring_call": "ivr/ivr-hold_connect_call.wav",
     "vm-goodbye": "voicemail/vm-goodbye.wav",
+    "vm-saved": "voicemail/vm-saved.wav",
+    "dnd-activated": "ivr/ivr-dnd_activated.wav",
+    "dnd-deactivated": "ivr/ivr-dnd_cancelled.wav",
+    "cf-now_forwarded_to": "ivr/ivr-call_forwarding_has_been_set.wav",
+    "cf-disabled": "ivr/ivr-call_forwarding_has_been_cancelled.wav",
+    "cf-enter_number": "ivr/ivr-enter_destination_telephone_number.wav",
+    "agent-logged_in": "ivr/ivr-you_are_now_logged_in.wav",
+    "agent-logged_out": "ivr/ivr-you_are_now_logged_out.wav",
+    "agent-invalid_choice": "ivr/ivr-that_was_an_invalid_entry.wav",
 }
 """Kazoo prompt name -> FreeSWITCH sound file."""
 

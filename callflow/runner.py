@@ -23,8 +23,10 @@ from kombu import Producer, Queue
 
 from callflow.context import call_clock_from
 from callflow.exe import Environment, Navigator
+from kazoo_tasks import logs
 from kazoo_tasks.bus import command_exchange, command_queue
 from kazoo_tasks.callstate import STATUS_ENDED, ActiveCalls, CallStore, InboxEntry, Locked
+from kazoo_tasks.callstate.record import node_path
 from kazoo_tasks.callstate.store import now
 from kazoo_tasks.stages import stamp
 from kazoo_tasks.task_sender import TaskSender
@@ -182,6 +184,7 @@ class CallRunner:
         """Apply ``entries`` and commit (removing the ``untrimmed`` published outbox
         entries first): the new record, the next unread entries and the outbox entries to
         publish now; None when the lock was lost (nothing written)."""
+        _annotate(record, entries[0].event)
         navigator = Navigator(record, self.env)
         for entry in entries:
             navigator.apply(entry.event)
@@ -208,6 +211,14 @@ class CallRunner:
             return None
         stamp("committed", call_id)
         return record, following, navigator.outbox
+
+
+def _annotate(record: dict[str, Any] | None, event: dict[str, Any]) -> None:
+    """What the log lines of this step carry besides the call id (logs.md)."""
+    if record is None:
+        logs.annotate(node=event.get("node"))
+    else:
+        logs.annotate(node=record["node"], account_id=record["account_id"], path=node_path(record))
 
 
 def runner_for(app: Celery) -> CallRunner:

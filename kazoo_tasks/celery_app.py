@@ -26,9 +26,15 @@ PURGE_INTERVAL = 3600.0
 TASK_MODULES = (
     "callflow.tasks",
     "callflow.call_recording",
+    "callflow.webhook_delivery",
+    "callflow.pivot_requests",
+    "callflow.presence",
     "workers.housekeeping",
     "workers.registrations",
+    "acdc.tasks",
 )
+ACDC_SWEEP_STEP = "acdc.tasks:AcdcSweepStep"
+"""Every worker sweeps the ACDc due sets (named, so the core does not import ACDc)."""
 
 
 def celery_config(settings: Settings) -> dict[str, Any]:
@@ -85,6 +91,7 @@ def make_app(settings: Settings, name: str = "kazoo_tasks") -> Celery:
     app.kazoo_settings = settings  # type: ignore[attr-defined]
     app.conf.update(celery_config(settings))
     app.steps["consumer"].add(TimerDrainStep)  # every worker drains due call timers
+    app.steps["consumer"].add(ACDC_SWEEP_STEP)
     return app
 
 
@@ -99,3 +106,4 @@ def _configure_from_environment(sender: Celery, **_: Any) -> None:
 
 
 app.steps["consumer"].add(TimerDrainStep)  # every worker drains due call timers
+app.steps["consumer"].add(ACDC_SWEEP_STEP)

@@ -120,11 +120,19 @@ class Settings:
     emulator_time_scale: float = 1.0
     emulator_directory_url: str | None = None
     log_level: str = "INFO"
+    log_format: str = "text"
+    metrics_host: str = "127.0.0.1"
+    ecallmgr_metrics_port: int = 9161
+    worker_metrics_port: int = 9162
+    changes_metrics_port: int = 9163
+    metrics_dir: Path | None = None
     changes_lease_ttl: float = 10.0
     cache_ttl: float = 300.0
     stage_log_dir: Path | None = None
     default_timezone: str = "America/Los_Angeles"
     call_clock: str | None = None
+    acdc_offer_grace: float = 30.0
+    callflow_http_timeout: float = 10.0
 
     def __post_init__(self) -> None:
         if self.broker_queue_type not in QUEUE_TYPES:
@@ -154,6 +162,8 @@ class Settings:
                     values[spec.name] = value
         if "log_level" in values:
             values["log_level"] = values["log_level"].upper()
+        if "log_format" in values:
+            values["log_format"] = values["log_format"].lower()
         return cls(**values)
 
     def to_env(self) -> dict[str, str]:

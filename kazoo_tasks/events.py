@@ -77,6 +77,8 @@ class CallEvent(TypedDict):
     timer_id: NotRequired[str]
     timer_name: NotRequired[str]
     due_at: NotRequired[float]
+    pivot_request: NotRequired[str]
+    pivot: NotRequired[dict[str, Any]]
 
 
 _OPTIONAL_FIELDS = (

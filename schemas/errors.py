@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from schemas.rules import RuleMessage
+from kazoo_tasks.rule_messages import RuleMessage
 
 _RULE_OF_MESSAGE = {
     "Missing data for required field.": "required",

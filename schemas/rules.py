@@ -3,9 +3,9 @@
 Kazoo answers a bad document with ``data = {"<field.path>": {"<rule>": {"message": ...}}}``
 where the rule is a JSON-schema keyword (``required``, ``type``, ``minLength``, ``enum``,
 ...) or one of its own (``unique``). marshmallow error messages are plain strings, so each
-validator here raises a :class:`RuleMessage`: a string that remembers its rule. They
-subclass marshmallow's own validators, so the JSON-schema converter reads their limits
-(``min``, ``max``, ``choices``, ``regex``) like any other.
+validator here raises a :class:`kazoo_tasks.rule_messages.RuleMessage`: a string that
+remembers its rule. They subclass marshmallow's own validators, so the JSON-schema
+converter reads their limits (``min``, ``max``, ``choices``, ``regex``) like any other.
 """
 
 from __future__ import annotations
@@ -13,25 +13,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from marshmallow import ValidationError, validate
+from marshmallow import validate
 
-
-class RuleMessage(str):
-    """An error message that carries the name of the rule it reports."""
-
-    rule: str
-    extra: dict[str, Any]
-
-    def __new__(cls, rule: str, text: str, **extra: Any) -> RuleMessage:
-        message = super().__new__(cls, text)
-        message.rule = rule
-        message.extra = extra
-        return message
-
-
-def fail(rule: str, text: str, **extra: Any) -> ValidationError:
-    """A ValidationError whose message names ``rule`` (raise it)."""
-    return ValidationError(RuleMessage(rule, text, **extra))
+from kazoo_tasks.rule_messages import fail
 
 
 class Length(validate.Length):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import regex
 from marshmallow import ValidationError, fields, validate
 
 from kazoo_tasks.commands import MAX_VALUE_LENGTH
@@ -51,4 +52,21 @@ def document_id(description: str, **options: object) -> fields.String:
     """A field holding the id of a document of the account."""
     return fields.String(
         validate=validate.Length(min=1, max=128), metadata={"description": description}, **options
+    )
+
+
+def regular_expression(value: str) -> None:
+    """A regular expression as Kazoo users write them (PCRE-style, ``regex``)."""
+    try:
+        regex.compile(value)
+    except regex.error as exc:
+        raise ValidationError(f"not a valid regular expression: {exc}") from exc
+
+
+def text(description: str, **options: object) -> fields.String:
+    """A caller id name or number, a prefix, a value: plain text of at most 256 characters."""
+    return fields.String(
+        validate=[plain_text, validate.Length(max=256)],
+        metadata={"description": description},
+        **options,
     )

@@ -18,11 +18,10 @@ from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
 
-import regex
 from marshmallow import fields, validate
 
-from callflow import router
 from callflow.context import NodeContext
+from callflow.hunting import find_route, hunt_allowed
 from callflow.module import ModuleData
 from callflow.outcomes import Branch, Continue, Stop
 from callflow.prompts import prompt
@@ -104,11 +103,7 @@ class MenuProfile:
     def may_hunt(self, digits: str) -> bool:
         """Whether ``digits`` may be routed as a number (Kazoo: an invalid regex in
         ``hunt_allow`` refuses, in ``hunt_deny`` does not)."""
-        return (
-            self.hunt
-            and (not self.hunt_allow or _search(self.hunt_allow, digits) is True)
-            and not (self.hunt_deny and _search(self.hunt_deny, digits) is True)
-        )
+        return self.hunt and hunt_allowed(digits, self.hunt_allow, self.hunt_deny)
 
 
 def _integer(value: Any) -> int | None:
@@ -132,14 +127,6 @@ def _media(value: Any, system_prompt: str | None) -> str | None:
     return value
 
 
-def _search(pattern: str, digits: str) -> bool | None:
-    """Whether ``pattern`` matches within ``digits`` (None: not a valid regex)."""
-    try:
-        return regex.search(pattern, digits, timeout=0.1) is not None
-    except (regex.error, TimeoutError):
-        return None
-
-
 @dataclass(frozen=True)
 class Hunt(Step):
     """Route ``number`` through the account's callflows (numbers, then patterns; never
@@ -148,13 +135,13 @@ class Hunt(Step):
     number: str
 
     def start(self, ctx: NodeContext, run: dict[str, Any]) -> Result | None:
-        found = router.route(ctx.documents(), ctx.call["account_id"], self.number, ctx.cache)
-        if isinstance(found, router.NoRoute) or found.matched_by == router.NO_MATCH:
+        found = find_route(ctx, self.number)
+        if found is None:
             return Result(ERROR, response=NO_ROUTE)
         details = {
-            "callflow_id": found.callflow["_id"],
+            "callflow_id": found.callflow_id,
             "capture_group": found.capture_group,
-            "capture_groups": found.capture_groups,
+            "capture_groups": dict(found.capture_groups or ()),
         }
         return Result(details=details)
 

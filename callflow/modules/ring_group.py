@@ -4,8 +4,10 @@ cf_ring_group).
 Each member rings with its own ``delay`` and ``timeout``; ``strategy`` is
 ``simultaneous``, ``single`` (one after the other, in order) or ``weighted_random``
 (one after the other, the order drawn by ``weight``). The group is tried ``repeats``
-times; a connected call stops the flow; a failure goes to the child named by its hangup
-cause or SIP code if there is one, else to the next repeat, then ``_``.
+times (members whose ``disable_until`` is later than now are left out: logged out by
+``ring_group_toggle``); a connected call stops the flow; a failure goes to the child
+named by its hangup cause or SIP code if there is one, else to the next repeat, then
+``_``.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from marshmallow import fields, validate
 from callflow.context import NodeContext
 from callflow.legs import Bridge, RingModule
 from callflow.module import ModuleData
+from kazoo_tasks.clock import to_gregorian
 
 STRATEGIES = ["simultaneous", "single", "weighted_random"]
 
@@ -29,6 +32,9 @@ class MemberSchema(ModuleData):
     delay = fields.Integer(load_default=0, validate=validate.Range(min=0, max=3600))
     timeout = fields.Integer(load_default=20, validate=validate.Range(min=0, max=3600))
     weight = fields.Integer(validate=validate.Range(min=1, max=100))
+    disable_until = fields.Integer(
+        metadata={"description": "not rung until then (gregorian seconds; ring_group_toggle)"}
+    )
 
 
 class RingtonesSchema(ModuleData):
@@ -58,7 +64,8 @@ class RingGroup(RingModule):
         return int(ctx.data["repeats"])
 
     def bridge(self, ctx: NodeContext) -> Bridge | None:
-        members = ctx.data["endpoints"]
+        now = to_gregorian(ctx.now())
+        members = [m for m in ctx.data["endpoints"] if (m.get("disable_until") or 0) <= now]
         strategy = ctx.data["strategy"]
         targets = tuple(
             (m["endpoint_type"], m["id"], m["delay"] or None, m["timeout"] or None) for m in members

@@ -1,9 +1,7 @@
-"""``set``: set custom channel / application variables on the call (Kazoo's set_variables).
+"""``set`` and ``set_variables``: set custom channel / application variables on the call
+(Kazoo's cf_set_variables; our ``set`` also takes ``custom_channel_vars``).
 
-Only Kazoo's own variable families can be set: custom channel variables become
-``ecallmgr_<name>`` and custom application variables ``cav_<name>``. Arbitrary FreeSWITCH
-variables are out of reach on purpose: some of them run code on the switch
-(``api_hangup_hook``, ``execute_on_answer``...).
+Only Kazoo's own variable families can be set (:mod:`callflow.variables`).
 """
 
 from __future__ import annotations
@@ -13,22 +11,28 @@ from marshmallow import fields
 from callflow.context import NodeContext
 from callflow.module import CommandModule, ModuleData
 from callflow.modules.fields import plain_text, variable_name
+from callflow.variables import set_application_variable, set_channel_variable
 
 
-def _values() -> fields.Dict:
+def _values(**options: object) -> fields.Dict:
     return fields.Dict(
-        keys=fields.String(validate=variable_name),
-        values=fields.String(validate=plain_text),
-        load_default=dict,
-    )
+        keys=fields.String(validate=variable_name), values=fields.String(validate=plain_text),
+        **options,
+    )  # fmt: skip
 
 
 class SetSchema(ModuleData):
     """Variables to set; ``export`` also sets them on the bridged leg."""
 
-    custom_channel_vars = _values()
-    custom_application_vars = _values()
+    custom_channel_vars = _values(load_default=dict)
+    custom_application_vars = _values(load_default=dict)
     export = fields.Boolean(load_default=False)
+
+
+class SetVariablesSchema(SetSchema):
+    """Kazoo's callflows.set_variables: ``custom_application_vars`` is required."""
+
+    custom_application_vars = _values(required=True)
 
 
 class SetVariables(CommandModule):
@@ -37,10 +41,14 @@ class SetVariables(CommandModule):
     data_schema = SetSchema
 
     def send(self, ctx: NodeContext) -> None:
-        app = "export" if ctx.data["export"] else "set"
+        export = ctx.data["export"]
         for name, value in sorted(ctx.data["custom_channel_vars"].items()):
-            ctx.execute(app, f"ecallmgr_{name}={value}")
-            ctx.set_ccv(name, value)
+            set_channel_variable(ctx, name, value, export=export)
         for name, value in sorted(ctx.data["custom_application_vars"].items()):
-            ctx.execute(app, f"cav_{name}={value}")
-            ctx.kvs_store(f"cav_{name}", value)
+            set_application_variable(ctx, name, value, export=export)
+
+
+class KazooSetVariables(SetVariables):
+    """``set_variables``: Kazoo's name for the same, its data as Kazoo's schema has it."""
+
+    data_schema = SetVariablesSchema

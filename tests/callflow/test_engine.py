@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
+from callflow.kazoo_modules import LEFT_OUT
 from tests.callflow.conftest import ACCOUNT_ID, cdr_of, node
 from tests.waiting import wait_for
 
@@ -146,17 +149,24 @@ def test_given_a_branch_loop_when_a_call_enters_it_then_the_branch_limit_ends_th
     assert cdr["node_runs"] == settings.branch_limit + 1
 
 
+@pytest.mark.parametrize(
+    ("module", "note"),
+    [
+        ("no_such_module", "unknown module"),
+        ("receive_fax", f"left out: {LEFT_OUT['receive_fax']}"),
+    ],
+)
 def test_given_an_unknown_module_when_reached_then_the_call_continues_to_its_wildcard_child(
-    worker, switch, save_callflow, documents
+    worker, switch, save_callflow, documents, module, note
 ):
-    save_callflow("cf-unknown", node("no_such_module", _=node("tts", {"text": "hi"})), ["4000"])
+    save_callflow("cf-unknown", node(module, _=node("tts", {"text": "hi"})), ["4000"])
 
     call_id = switch.park("4000", account_id=ACCOUNT_ID)
 
     assert switch.wait_ended([call_id]) == []
     assert switch.apps(call_id) == ["answer", "speak flite|slt|hi", "hangup NORMAL_CLEARING"]
     cdr = wait_for(lambda: cdr_of(documents, call_id))
-    assert cdr["trace"][1]["note"] == "unknown module"
+    assert cdr["trace"][1]["note"] == note
     assert cdr["trace"][1]["path"] == "cf-unknown:"
 
 

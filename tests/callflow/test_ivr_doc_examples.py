@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from schemas.callflows import load_node
+from callflow.flow_tree import load_node
 from schemas.temporal_rules import TemporalRuleSchema
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "callflows.md"
