@@ -71,6 +71,7 @@ class Publisher:
         self._app = app
         self._timers = timers
         self._ns = app.kazoo_settings.namespace  # type: ignore[attr-defined]
+        self._queue_type = app.kazoo_settings.broker_queue_type  # type: ignore[attr-defined]
         self._exchange = command_exchange(self._ns)
         self._local = threading.local()
         self._senders: dict[str, TaskSender] = {}
@@ -97,7 +98,7 @@ class Publisher:
                     command,
                     exchange=self._exchange,
                     routing_key=command["node"],
-                    declare=[_command_queue(self._ns, command["node"])],
+                    declare=[_command_queue(self._ns, command["node"], self._queue_type)],
                     serializer="json",
                     delivery_mode=2,
                     retry=True,
@@ -110,8 +111,8 @@ class Publisher:
 
 
 @functools.cache
-def _command_queue(namespace: str, node: str) -> Queue:
-    return command_queue(namespace, node)
+def _command_queue(namespace: str, node: str, queue_type: str) -> Queue:
+    return command_queue(namespace, node, queue_type)
 
 
 class CallRunner:

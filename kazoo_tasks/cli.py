@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "bench": "kazoo_tasks.bench:command",
     "chaos": "kazoo_tasks.chaos.cli:command",
     "status": "kazoo_tasks.status:command",
+    "cluster": "kazoo_tasks.testing.cluster_cli:command",
 }
 
 SUMMARIES: dict[str, str] = {
@@ -46,6 +47,7 @@ SUMMARIES: dict[str, str] = {
     "SIGKILLed, the RabbitMQ node and Redis are killed and restarted and the ESL link is "
     "cut; print one JSON line of counts (progress goes to stderr).",
     "status": "Say what runs and exit 1 when something is down (a health check).",
+    "cluster": 'Start and stop local service clusters (docs/operations.md, "A RabbitMQ cluster").',
 }
 """What ``kazoo-tasks --help`` says of each command (a test keeps them true)."""
 

@@ -19,6 +19,8 @@ from urllib.parse import quote, unquote, urlsplit
 from environs import Env
 
 ENV_PREFIX = "KAZOO_"
+QUEUE_TYPES = ("classic", "quorum")
+"""RabbitMQ queue types the call pipeline's durable queues may be declared as."""
 DEFAULT_FREESWITCH_NODE = "esl://:ClueCon@127.0.0.1:8021/fs1"
 
 
@@ -74,6 +76,7 @@ class Settings:
     namespace: str = "kazoo"
     data_dir: Path = field(default_factory=_default_data_dir)
     broker_url: str | None = None
+    broker_queue_type: str = "classic"
     redis_url: str | None = None
     result_backend: str | None = None
     couchdb_url: str | None = None
@@ -130,6 +133,13 @@ class Settings:
     call_clock: str | None = None
     acdc_offer_grace: float = 30.0
     callflow_http_timeout: float = 10.0
+
+    def __post_init__(self) -> None:
+        if self.broker_queue_type not in QUEUE_TYPES:
+            raise ValueError(
+                f"{ENV_PREFIX}BROKER_QUEUE_TYPE must be one of {', '.join(QUEUE_TYPES)}; "
+                f"got {self.broker_queue_type!r}"
+            )
 
     @classmethod
     def from_env(cls) -> Settings:

@@ -239,7 +239,7 @@ class NodeSupervisor:
         heartbeat = gevent.spawn(self._beat, conn)
         consumer = CommandConsumer(
             Connection(services.broker_url(self.settings)),
-            command_queue(self.settings.namespace, self.node.name),
+            command_queue(self.settings.namespace, self.node.name, self.settings.broker_queue_type),
             self.executor,
             conn,
         )
