@@ -7,7 +7,6 @@ from marshmallow import fields
 from schemas.base import (
     CallerId,
     CallerIdOptions,
-    CallRecording,
     DocumentSchema,
     Metaflows,
     MusicOnHold,
@@ -24,11 +23,6 @@ from schemas.base import (
 
 class Preflow(SubSchema):
     always = string("Callflow run before every call of the account")
-
-
-class AccountCallRecording(SubSchema):
-    account = nested(CallRecording, "Recording of every call of the account")
-    endpoint = nested(CallRecording, "Recording of the calls of the account's endpoints")
 
 
 class AccountSchema(DocumentSchema):
@@ -48,7 +42,7 @@ class AccountSchema(DocumentSchema):
     caller_id = nested(CallerId, "Default caller IDs")
     caller_id_options = nested(CallerIdOptions, "Caller ID options")
     call_restriction = obj("Account-level call restrictions", default={})
-    call_recording = nested(AccountCallRecording, "Call recording settings")
+    call_recording = obj("Call recording settings")
     call_waiting = nested(Toggle, "Call waiting")
     dial_plan = obj("Dial plan rewrites")
     do_not_disturb = nested(Toggle, "Do not disturb")

@@ -275,35 +275,6 @@ class CallerIdOptions(SubSchema):
     show_rate = boolean("Whether to show the rate")
 
 
-class RecordingParameters(SubSchema):
-    """Kazoo's ``call_recording.parameters``."""
-
-    enabled = boolean("Whether recording is enabled")
-    format = string("Format of the recording", enum=("mp3", "wav"))
-    record_min_sec = integer("Shortest recording kept, in seconds")
-    record_on_answer = boolean("Start recording on answer")
-    record_on_bridge = boolean("Start recording on bridge")
-    record_sample_rate = integer("Sampling rate of the recording")
-    time_limit = integer("Longest recording, in seconds", minimum=5, maximum=10800)
-    url = string("URL the recording is sent to")
-
-
-class RecordingSource(SubSchema):
-    """Kazoo's ``call_recording.source``: by network."""
-
-    any = nested(RecordingParameters, "Calls from any network")
-    offnet = nested(RecordingParameters, "Calls from offnet networks")
-    onnet = nested(RecordingParameters, "Calls from onnet networks")
-
-
-class CallRecording(SubSchema):
-    """Kazoo's ``call_recording``: by direction, then by network."""
-
-    any = nested(RecordingSource, "Calls to or from the endpoint")
-    inbound = nested(RecordingSource, "Calls to the endpoint")
-    outbound = nested(RecordingSource, "Calls from the endpoint")
-
-
 class Metaflows(SubSchema):
     """Kazoo's ``metaflows``: DTMF sequences during a call that run a metaflow."""
 

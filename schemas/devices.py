@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from schemas.base import (
-    CallRecording,
     DocumentSchema,
     EndpointFields,
     Metaflows,
@@ -71,4 +70,4 @@ class DeviceSchema(DocumentSchema, EndpointFields):
     )
     formatters = obj("Caller ID formatters")
     metaflows = nested(Metaflows, "Metaflow bindings")
-    call_recording = nested(CallRecording, "Call recording settings")
+    call_recording = obj("Call recording settings")

@@ -6,7 +6,6 @@ from marshmallow import fields
 
 from schemas.agents import AgentSchema
 from schemas.base import (
-    CallRecording,
     DocumentSchema,
     EndpointFields,
     Metaflows,
@@ -51,4 +50,4 @@ class UserSchema(DocumentSchema, EndpointFields, AgentSchema):
     profile = obj("User profile")
     formatters = obj("Caller ID formatters")
     metaflows = nested(Metaflows, "Metaflow bindings")
-    call_recording = nested(CallRecording, "Call recording settings")
+    call_recording = obj("Call recording settings")
