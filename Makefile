@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench bench-ecallmgr lint prereqs clean
+.PHONY: run test test-cluster test-couch-cluster bench bench-ecallmgr lint prereqs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,14 @@ test: $(STAMP) prereqs
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The tests marked `cluster` (a 3-node RabbitMQ cluster on this machine; docs/operations.md).
+test-cluster: $(STAMP) prereqs
+	$(BIN)/pytest -m cluster $(PYTEST_ARGS)
+
+# A real 3-node CouchDB cluster loses a node while 200 calls run (docs/documents.md).
+test-couch-cluster: $(STAMP) prereqs
+	$(BIN)/pytest -m couch_cluster tests/cluster -s $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/kazoo-tasks bench $(BENCH_ARGS)

@@ -11,7 +11,10 @@ import importlib
 
 from flask import Blueprint, Flask
 
+from api import metrics, request_log
+from api.about import resource as about_resource
 from api.accounts import resource as accounts_resource
+from api.agents import resource as agents_resource
 from api.auth import resource as auth_resource
 from api.channels import resource as channels_resource
 from api.context import EXTENSION, ApiContext
@@ -43,6 +46,7 @@ RESOURCES = (
     "webhooks",
     "cdrs",
     "recordings",
+    "acdc_call_stats",
 )
 """Account-scoped document collections: ``api.<name>.resource`` defines ``SPEC``."""
 
@@ -74,6 +78,8 @@ def create_app(settings: Settings | None = None, store: DocumentStore | None = N
         revocations=Revocations(client, settings.namespace, settings.token_ttl),
     )
     app.extensions[EXTENSION] = context
+    metrics.register(app)
+    request_log.register(app)
     limiter = make_limiter(app, settings)
 
     blueprint = Blueprint("api", __name__, url_prefix="/v2")
@@ -100,7 +106,9 @@ def create_app(settings: Settings | None = None, store: DocumentStore | None = N
         if extend is not None:
             extend(routes, context, shared)
     channels_resource.register(api, context, shared)
+    agents_resource.register(api, context, shared)
     registrations_resource.register(api, context, shared)
+    about_resource.register(api, context, shared)
     app.register_blueprint(blueprint)
     switch_http.register(app, settings, store)
     app.before_request(check_url)

@@ -63,9 +63,14 @@ def list_answer(page: Page, summary: tuple[str, ...] | None) -> Any:
     return ok(data, extra=extra)
 
 
-def document_answer(doc: dict[str, Any], code: int = 200) -> Any:
-    """One document in Kazoo's envelope, its revision as ``revision`` and ETag."""
-    return ok(public_view(doc), code=code, revision=doc.get("_rev"))
+def document_answer(
+    doc: dict[str, Any],
+    code: int = 200,
+    view: Callable[[dict[str, Any]], dict[str, Any]] = public_view,
+) -> Any:
+    """One document in Kazoo's envelope (as ``view`` shows it), its revision as
+    ``revision`` and ETag."""
+    return ok(view(doc), code=code, revision=doc.get("_rev"))
 
 
 def register_crud(

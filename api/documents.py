@@ -26,7 +26,7 @@ from api.listing import ListQuery, Page, as_query_value, list_documents, value_a
 from kazoo_tasks.clock import now_gregorian
 from kazoo_tasks.docstore import Conflict, DocumentStore, NotFound, account_db
 from kazoo_tasks.docstore.soft_delete import is_deleted, marked_deleted, restored
-from schemas.base import DocumentSchema, is_reserved_key
+from schemas.base import DocumentSchema, is_client_key, is_reserved_key
 from schemas.errors import kazoo_errors
 
 Document = dict[str, Any]
@@ -86,8 +86,9 @@ class ResourceSpec:
 
 
 def public_view(doc: Mapping[str, Any]) -> Document:
-    """A stored document as clients see it: no private or CouchDB fields, plus ``id``."""
-    view = {key: value for key, value in doc.items() if not is_reserved_key(key)}
+    """A stored document as clients see it: no private, CouchDB or server-only fields, plus
+    ``id``."""
+    view = {key: value for key, value in doc.items() if is_client_key(key)}
     view["id"] = doc["_id"]
     return view
 
@@ -201,25 +202,37 @@ class DocumentService:
         return saved
 
     def replace(
-        self, account_id: str, doc_id: str, data: Any, expected_rev: str | None = None
+        self,
+        account_id: str,
+        doc_id: str,
+        data: Any,
+        expected_rev: str | None = None,
+        private: Mapping[str, Any] | None = None,
     ) -> Document:
-        """Replace the public part of a document (private fields and attachments stay)."""
+        """Replace the public part of a document (private fields and attachments stay;
+        ``private``: private fields the server changes with this save)."""
         existing = self.read(account_id, doc_id)
         check_revision(existing, expected_rev)
         doc = self._checked(account_id, validate(self.spec.schema, data), existing)
-        return self._save_over(account_id, existing, doc)
+        return self._save_over(account_id, existing, {**doc, **(private or {})})
 
     def patch(
-        self, account_id: str, doc_id: str, data: Any, expected_rev: str | None = None
+        self,
+        account_id: str,
+        doc_id: str,
+        data: Any,
+        expected_rev: str | None = None,
+        private: Mapping[str, Any] | None = None,
     ) -> Document:
-        """Merge ``data`` into the document (``null`` deletes a field), then validate."""
+        """Merge ``data`` into the document (``null`` deletes a field), then validate
+        (``private`` as for :meth:`replace`)."""
         if not isinstance(data, dict):
             raise ValidationFailed({"data": {"type": {"message": "data must be an object"}}})
         existing = self.read(account_id, doc_id)
         check_revision(existing, expected_rev)
         merged = merge_patch(public_view(existing), data)
         doc = self._checked(account_id, validate(self.spec.schema, merged), existing)
-        return self._save_over(account_id, existing, doc)
+        return self._save_over(account_id, existing, {**doc, **(private or {})})
 
     def delete(self, account_id: str, doc_id: str, expected_rev: str | None = None) -> Document:
         """Soft-delete a document (``pvt_deleted``; purged after the retention time);

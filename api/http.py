@@ -5,6 +5,7 @@ with Kazoo's error envelope."""
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import logging
 import re
@@ -23,7 +24,11 @@ from kazoo_tasks.docstore import Unavailable
 
 log = logging.getLogger(__name__)
 
-API_VERSION = "kazoo-tasks 0.1.0"
+KAZOO_VERSION = "5.0.0"
+"""The Kazoo whose Crossbar API this one matches (2600hz/kazoo master, VERSION 5.0: its
+schemas and documentation are the reference), shown as ``version`` in every envelope."""
+OWN_VERSION = importlib.metadata.version("kazoo-tasks")
+"""kazoo-tasks' own version (its package's), shown beside it as ``kazoo_tasks_version``."""
 UNREACHABLE = (redis.ConnectionError, redis.TimeoutError, Unavailable)
 """Failures of a back end, not of the request: 503, the client retries."""
 _REQUEST_ID = re.compile(r"^[\w.-]{1,64}$")
@@ -43,7 +48,8 @@ def base_envelope(request_id: str, auth_token: str = "") -> dict[str, Any]:
         "request_id": request_id,
         "auth_token": auth_token,
         "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "version": API_VERSION,
+        "version": KAZOO_VERSION,
+        "kazoo_tasks_version": OWN_VERSION,
         "node": "kazoo-tasks",
     }
 

@@ -63,7 +63,8 @@ _ENVELOPE_FIELDS: dict[str, Any] = {
     "auth_token": {"type": "string"},
     "revision": {"type": "string"},
     "timestamp": {"type": "string"},
-    "version": {"type": "string"},
+    "version": {"type": "string", "description": "The Kazoo version whose API this matches"},
+    "kazoo_tasks_version": {"type": "string", "description": "kazoo-tasks' own version"},
     "node": {"type": "string"},
 }
 

@@ -32,6 +32,25 @@ def _gregorian(unix_seconds: float | None) -> int | None:
     return None if unix_seconds is None else to_gregorian(unix_seconds)
 
 
+def route_taken(cdr: dict[str, Any]) -> str:
+    """How the call was routed, from its trace: ``<matched by>:<callflow id>`` (a number,
+    a pattern, no_match...), ``no_route``, or ``-`` when it never was."""
+    routes = [step for step in cdr.get("trace") or () if step.get("step") == "route"]
+    return str(routes[-1].get("outcome") or "-") if routes else "-"
+
+
+def summary(cdr: dict[str, Any]) -> str:
+    """The one line a call leaves in the log at its end: who called whom, the route, the
+    hangup cause and the duration."""
+    caller = cdr.get("caller_id_number") or "anonymous"
+    callee = cdr.get("callee_id_number") or (cdr.get("request") or "").partition("@")[0]
+    return (
+        f"call ended: {caller} -> {callee or '?'} route {route_taken(cdr)} "
+        f"({cdr.get('node_runs', 0)} nodes) {cdr.get('hangup_cause') or '-'} "
+        f"after {cdr.get('duration_seconds', 0)} s (billed {cdr.get('billing_seconds', 0)} s)"
+    )
+
+
 def build_cdr(record: dict[str, Any]) -> dict[str, Any]:
     """The CDR document of an ended call.
 

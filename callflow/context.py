@@ -231,6 +231,12 @@ class NodeContext:
         record = CallStore(self._redis(), self.settings).records([call_id]).get(call_id)
         return record is not None and record.get("status") != STATUS_ENDED
 
+    def redis_client(self) -> Any:
+        """The Redis client of the worker (``decode_responses=True``), for the services
+        whose live state is in Redis (ACDc's queues and agents); a module must keep what
+        it writes there idempotent, since a step may run again."""
+        return self._redis()
+
     def _redis(self) -> Any:
         client = self._env.redis() if self._env.redis else None
         if client is None:

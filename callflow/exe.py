@@ -52,6 +52,7 @@ from callflow.outcomes import (
     describe,
 )
 from callflow.registry import load_module
+from kazoo_tasks import logs
 from kazoo_tasks.bus import WRITE_CDR_TASK as CDR_TASK
 from kazoo_tasks.callstate.record import (
     ACCOUNT_CCV,
@@ -449,6 +450,7 @@ class Navigator:
         assert record is not None
         self._leave_node()
         record["position"] = {"callflow_id": callflow_id, "path": path}
+        logs.annotate(path=self._path(), account_id=record.get("account_id"))
         node = self._node()
         if not node:
             return Stop()

@@ -206,6 +206,20 @@ def is_did(number: str) -> bool:
     return DID.match(number) is not None
 
 
+_NANP = regex.compile(r"^\+?1?(\d{10})$")
+
+
+def number_forms(number: str) -> list[str]:
+    """``number`` and the other ways the same number may be written in a callflow: a
+    North American number as ``+1NXXNXXXXXX``, ``1NXXNXXXXXX`` and ``NXXNXXXXXX`` (Kazoo
+    normalizes them to E.164; callflows keep numbers as their authors wrote them)."""
+    match = _NANP.match(number)
+    if match is None:
+        return [number]
+    ten = match.group(1)
+    return [number, *(form for form in (f"+1{ten}", f"1{ten}", ten) if form != number)]
+
+
 def _claimable(numbers: list[str]) -> list[str]:
     return sorted({str(n) for n in numbers if n and is_did(str(n))})
 

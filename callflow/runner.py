@@ -23,8 +23,10 @@ from kombu import Producer, Queue
 
 from callflow.context import call_clock_from
 from callflow.exe import Environment, Navigator
+from kazoo_tasks import logs
 from kazoo_tasks.bus import command_exchange, command_queue
 from kazoo_tasks.callstate import STATUS_ENDED, ActiveCalls, CallStore, InboxEntry, Locked
+from kazoo_tasks.callstate.record import node_path
 from kazoo_tasks.callstate.store import now
 from kazoo_tasks.stages import stamp
 from kazoo_tasks.task_sender import TaskSender
@@ -69,6 +71,7 @@ class Publisher:
         self._app = app
         self._timers = timers
         self._ns = app.kazoo_settings.namespace  # type: ignore[attr-defined]
+        self._queue_type = app.kazoo_settings.broker_queue_type  # type: ignore[attr-defined]
         self._exchange = command_exchange(self._ns)
         self._local = threading.local()
         self._senders: dict[str, TaskSender] = {}
@@ -95,7 +98,7 @@ class Publisher:
                     command,
                     exchange=self._exchange,
                     routing_key=command["node"],
-                    declare=[_command_queue(self._ns, command["node"])],
+                    declare=[_command_queue(self._ns, command["node"], self._queue_type)],
                     serializer="json",
                     delivery_mode=2,
                     retry=True,
@@ -108,8 +111,8 @@ class Publisher:
 
 
 @functools.cache
-def _command_queue(namespace: str, node: str) -> Queue:
-    return command_queue(namespace, node)
+def _command_queue(namespace: str, node: str, queue_type: str) -> Queue:
+    return command_queue(namespace, node, queue_type)
 
 
 class CallRunner:
@@ -181,6 +184,7 @@ class CallRunner:
         """Apply ``entries`` and commit (removing the ``untrimmed`` published outbox
         entries first): the new record, the next unread entries and the outbox entries to
         publish now; None when the lock was lost (nothing written)."""
+        _annotate(record, entries[0].event)
         navigator = Navigator(record, self.env)
         for entry in entries:
             navigator.apply(entry.event)
@@ -207,6 +211,14 @@ class CallRunner:
             return None
         stamp("committed", call_id)
         return record, following, navigator.outbox
+
+
+def _annotate(record: dict[str, Any] | None, event: dict[str, Any]) -> None:
+    """What the log lines of this step carry besides the call id (logs.md)."""
+    if record is None:
+        logs.annotate(node=event.get("node"))
+    else:
+        logs.annotate(node=record["node"], account_id=record["account_id"], path=node_path(record))
 
 
 def runner_for(app: Celery) -> CallRunner:

@@ -17,6 +17,7 @@ from kombu.exceptions import OperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from callflow.runner import Busy, Fenced, runner_for
+from kazoo_tasks import logs
 from kazoo_tasks.bus import EVENTS_TASK
 from kazoo_tasks.docstore import DocumentStoreError
 from kazoo_tasks.stages import stamp
@@ -42,7 +43,8 @@ expires after ``Settings.call_lock_ttl``; a live one re-checks the inbox on rele
 def handle_events(self: Task, call_id: str) -> int:
     """Apply every unread event of ``call_id``; returns how many this run applied."""
     stamp("task", call_id)
-    result = runner_for(self.app).drain(call_id)
+    with logs.bound(call_id=call_id):
+        result = runner_for(self.app).drain(call_id)
     if isinstance(result, Busy):
         raise self.retry(countdown=result.retry_in)
     if isinstance(result, Fenced):

@@ -19,13 +19,21 @@ def command_exchange(namespace: str) -> Exchange:
     return Exchange(f"{namespace}.commands", type="direct", durable=True)
 
 
-def command_queue(namespace: str, node: str) -> Queue:
+def queue_arguments(queue_type: str) -> dict[str, str] | None:
+    """Declaration arguments of a durable pipeline queue of ``queue_type``
+    (``KAZOO_BROKER_QUEUE_TYPE``): a quorum queue says so, a classic one gets none (so it
+    matches the classic queues deployments declared before the setting existed)."""
+    return {"x-queue-type": "quorum"} if queue_type == "quorum" else None
+
+
+def command_queue(namespace: str, node: str, queue_type: str = "classic") -> Queue:
     """The queue one FreeSWITCH node's ecallmgr consumes its commands from."""
     return Queue(
         f"{namespace}.commands.{node}",
         exchange=command_exchange(namespace),
         routing_key=node,
         durable=True,
+        queue_arguments=queue_arguments(queue_type),
     )
 
 

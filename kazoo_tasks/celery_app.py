@@ -13,7 +13,7 @@ from celery import Celery
 from kombu import Queue
 
 from kazoo_tasks import services
-from kazoo_tasks.bus import celery_queue_name
+from kazoo_tasks.bus import celery_queue_name, queue_arguments
 from kazoo_tasks.config import Settings, get_settings
 from kazoo_tasks.timers import TimerDrainStep
 
@@ -31,16 +31,22 @@ TASK_MODULES = (
     "callflow.presence",
     "workers.housekeeping",
     "workers.registrations",
+    "acdc.tasks",
 )
+ACDC_SWEEP_STEP = "acdc.tasks:AcdcSweepStep"
+"""Every worker sweeps the ACDc due sets (named, so the core does not import ACDc)."""
 
 
 def celery_config(settings: Settings) -> dict[str, Any]:
     """Celery settings for ``settings`` (see docs/celery.md for the reasons)."""
     ns = settings.namespace
+    arguments = queue_arguments(settings.broker_queue_type)
     return {
         "broker_url": services.broker_url(settings),
         "result_backend": services.result_backend_url(settings),
-        "task_queues": [Queue(celery_queue_name(ns, role)) for role in CELERY_ROLES],
+        "task_queues": [
+            Queue(celery_queue_name(ns, role), queue_arguments=arguments) for role in CELERY_ROLES
+        ],
         "task_default_queue": celery_queue_name(ns, "callflow"),
         "task_routes": {
             "kazoo.call.*": {"queue": celery_queue_name(ns, "callflow")},
@@ -59,6 +65,8 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_default_delivery_mode": "persistent",
         "result_expires": 3600,
         "worker_hijack_root_logger": False,
+        # Celery's consumer without native delayed delivery (kazoo_tasks/celery_consumer.py)
+        "worker_consumer": "kazoo_tasks.celery_consumer:Consumer",
         "control_exchange": f"{ns}.control",
         "event_exchange": f"{ns}.celeryev",
         "include": list(TASK_MODULES),
@@ -83,6 +91,7 @@ def make_app(settings: Settings, name: str = "kazoo_tasks") -> Celery:
     app.kazoo_settings = settings  # type: ignore[attr-defined]
     app.conf.update(celery_config(settings))
     app.steps["consumer"].add(TimerDrainStep)  # every worker drains due call timers
+    app.steps["consumer"].add(ACDC_SWEEP_STEP)
     return app
 
 
@@ -97,3 +106,4 @@ def _configure_from_environment(sender: Celery, **_: Any) -> None:
 
 
 app.steps["consumer"].add(TimerDrainStep)  # every worker drains due call timers
+app.steps["consumer"].add(ACDC_SWEEP_STEP)

@@ -19,6 +19,8 @@ from urllib.parse import quote, unquote, urlsplit
 from environs import Env
 
 ENV_PREFIX = "KAZOO_"
+QUEUE_TYPES = ("classic", "quorum")
+"""RabbitMQ queue types the call pipeline's durable queues may be declared as."""
 DEFAULT_FREESWITCH_NODE = "esl://:ClueCon@127.0.0.1:8021/fs1"
 
 
@@ -74,6 +76,7 @@ class Settings:
     namespace: str = "kazoo"
     data_dir: Path = field(default_factory=_default_data_dir)
     broker_url: str | None = None
+    broker_queue_type: str = "classic"
     redis_url: str | None = None
     result_backend: str | None = None
     couchdb_url: str | None = None
@@ -117,12 +120,26 @@ class Settings:
     emulator_time_scale: float = 1.0
     emulator_directory_url: str | None = None
     log_level: str = "INFO"
+    log_format: str = "text"
+    metrics_host: str = "127.0.0.1"
+    ecallmgr_metrics_port: int = 9161
+    worker_metrics_port: int = 9162
+    changes_metrics_port: int = 9163
+    metrics_dir: Path | None = None
     changes_lease_ttl: float = 10.0
     cache_ttl: float = 300.0
     stage_log_dir: Path | None = None
     default_timezone: str = "America/Los_Angeles"
     call_clock: str | None = None
+    acdc_offer_grace: float = 30.0
     callflow_http_timeout: float = 10.0
+
+    def __post_init__(self) -> None:
+        if self.broker_queue_type not in QUEUE_TYPES:
+            raise ValueError(
+                f"{ENV_PREFIX}BROKER_QUEUE_TYPE must be one of {', '.join(QUEUE_TYPES)}; "
+                f"got {self.broker_queue_type!r}"
+            )
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -145,6 +162,8 @@ class Settings:
                     values[spec.name] = value
         if "log_level" in values:
             values["log_level"] = values["log_level"].upper()
+        if "log_format" in values:
+            values["log_format"] = values["log_format"].lower()
         return cls(**values)
 
     def to_env(self) -> dict[str, str]:

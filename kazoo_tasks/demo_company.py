@@ -1,6 +1,7 @@
 """The demo account's company: people and their phones, a ring group, an IVR menu, open
 hours and a mailbox, wired into one callflow (time of day → menu → ring group →
-voicemail), created through the API's own services (same validation), idempotently.
+voicemail), and a call-center queue with two agents, created through the API's own
+services (same validation), idempotently.
 
 ``make run`` registers the phones with the FreeSWITCH emulator and tells it what each
 far end does (:data:`PHONES`), so a newcomer can call the company and press keys::
@@ -17,6 +18,7 @@ from api.callflows.resource import SPEC as CALLFLOWS
 from api.devices.resource import SPEC as DEVICES
 from api.documents import DocumentService, ResourceSpec
 from api.menus.resource import SPEC as MENUS
+from api.queues.resource import SPEC as QUEUES
 from api.temporal_rules.resource import SPEC as TEMPORAL_RULES
 from api.users.resource import SPEC as USERS
 from api.vmboxes.resource import SPEC as VMBOXES
@@ -26,6 +28,7 @@ COMPANY_NUMBER = "3000"
 MAILBOX = "5000"
 MAILBOX_PIN = "1234"
 CHECK_VOICEMAIL = "*97"
+QUEUE_NUMBER = "4000"
 GREETING = "tone_stream://%(400,200,523);%(400,200,659);%(800,0,784)"
 
 
@@ -48,8 +51,14 @@ PHONES = (
     Phone("1102", "sam-secret", "Sam's desk", "Sam", {"no_answer": True}),
     Phone("1201", "sue-secret", "Sue's desk", "Sue", {"busy": True}),
     Phone("1001", "desk-secret", "Front desk", None, {"answer_after": 1.0, "hangup_after": 5.0}),
+    Phone(
+        "1301", "quinn-secret", "Quinn's desk", "Quinn", {"answer_after": 2.0, "hangup_after": 8.0}
+    ),
+    Phone("1302", "reed-secret", "Reed's desk", "Reed", {"answer_after": 3.0, "hangup_after": 8.0}),
 )
-PEOPLE = {"Sally": "Sales", "Sam": "Sales", "Sue": "Support"}
+PEOPLE = {"Sally": "Sales", "Sam": "Sales", "Sue": "Support", "Quinn": "Agent", "Reed": "Agent"}
+AGENTS = ("Quinn", "Reed")
+"""The people who take the queue's calls (logged in by ``make run``)."""
 
 
 def _node(module: str, data: dict[str, Any] | None = None, **children: Any) -> dict[str, Any]:
@@ -76,10 +85,18 @@ class _Seeder:
 def seed_company(store: DocumentStore, account_id: str) -> dict[str, Any]:
     """The company of the demo account; returns its numbers and phones."""
     seed = _Seeder(store, account_id)
+    queue = seed.ensure(
+        QUEUES, {"name": "Help line", "strategy": "most_idle", "agent_wrapup_time": 5}
+    )
     users = {
         first: seed.ensure(
             USERS,
-            {"first_name": first, "last_name": team, "username": first.lower()},
+            {
+                "first_name": first,
+                "last_name": team,
+                "username": first.lower(),
+                **({"queues": [queue]} if first in AGENTS else {}),
+            },
             key="username",
         )
         for first, team in PEOPLE.items()
@@ -154,8 +171,19 @@ def seed_company(store: DocumentStore, account_id: str) -> dict[str, Any]:
             "flow": _node("voicemail", {"action": "check", "id": box}),
         },
     )
+    seed.ensure(
+        CALLFLOWS,
+        {
+            "name": "Help line: wait for an agent, else voicemail",
+            "numbers": [QUEUE_NUMBER],
+            "flow": _node("acdc_member", {"id": queue}, then=voicemail),
+        },
+    )
     return {
         "company_number": COMPANY_NUMBER,
+        "queue_number": QUEUE_NUMBER,
+        "queue_id": queue,
+        "agents": [users[first] for first in AGENTS],
         "check_voicemail": CHECK_VOICEMAIL,
         "mailbox_pin": MAILBOX_PIN,
         "phones": [phone.username for phone in PHONES],

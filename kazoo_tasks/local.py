@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 from honcho.environ import parse_procfile
@@ -22,10 +23,11 @@ from honcho.manager import Manager
 from callflow.router import is_did
 from kazoo_tasks.config import Settings, get_settings
 from kazoo_tasks.demo_company import PHONES
+from kazoo_tasks.docstore import account_db
 from kazoo_tasks.esl.emulator.cli import private_api
 from kazoo_tasks.keys import registration_key
 from kazoo_tasks.seed import seed_demo
-from kazoo_tasks.services import broker_url, redis_client, redis_url
+from kazoo_tasks.services import broker_url, document_store, redis_client, redis_url
 
 PROCFILE = Path(__file__).resolve().parent.parent / "Procfile"
 READY_TIMEOUT = 60.0
@@ -88,6 +90,11 @@ busy: voicemail), 0 for the front desk; no key: voicemail. Watch the branches as
   .venv/bin/kazoo-tasks emulator call {demo["company_number"]} --from +14155550100 \\
       --var ecallmgr_Account-ID={demo["account_id"]} --press 1 --when first-playback
 Check the mailbox: call {demo["check_voicemail"]} (PIN {demo["mailbox_pin"]}).
+The help line {demo["queue_number"]} is a call-center queue: Quinn and Reed (logged in) take
+its callers one at a time; watch them with GET .../agents/status and .../queues/stats
+(docs/acdc.md):
+  .venv/bin/kazoo-tasks emulator call {demo["queue_number"]} --from +14155550100 \\
+      --var ecallmgr_Account-ID={demo["account_id"]}
 Each call's trace (routing, branches, who answered) is in its CDR:
   curl -s -H "X-Auth-Token: $TOKEN" {api}/v2/accounts/{demo["account_id"]}/cdrs
 
@@ -127,6 +134,20 @@ def register_demo_phones(settings: Settings, realm: str, timeout: float = READY_
             raise TimeoutError("the phones' registrations did not reach Redis")
 
 
+def log_in_demo_agents(settings: Settings, demo: dict[str, Any]) -> None:
+    """The demo queue's agents log in (as a supervisor would through the API)."""
+    from acdc.queue import Queues
+    from acdc.service import act
+
+    store = document_store(settings)
+    try:
+        queues = Queues(redis_client(settings), settings.namespace, str(demo["account_id"]))
+        for agent_id in demo["agents"]:
+            act(queues, agent_id, "login", store.get(account_db(str(demo["account_id"])), agent_id))
+    finally:
+        store.close()
+
+
 @click.command()
 def command() -> None:
     """Run every role locally (embedded defaults, the FreeSWITCH emulator, a demo account)."""
@@ -150,6 +171,7 @@ def command() -> None:
             register_demo_phones(settings, str(demo["realm"]))
         except (click.ClickException, OSError, TimeoutError) as exc:
             click.echo(f"the demo phones could not register with the emulator: {exc}")
+        log_in_demo_agents(settings, demo)
         click.echo(next_steps(settings, demo))
 
     threading.Thread(target=announce, daemon=True).start()

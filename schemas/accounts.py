@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from marshmallow import fields
+
 from schemas.base import (
     CallerId,
     CallerIdOptions,
+    CallRecording,
     DocumentSchema,
+    Metaflows,
     MusicOnHold,
     Ringtones,
     SubSchema,
@@ -20,6 +24,11 @@ from schemas.base import (
 
 class Preflow(SubSchema):
     always = string("Callflow run before every call of the account")
+
+
+class AccountCallRecording(SubSchema):
+    account = nested(CallRecording, "Recording of every call of the account")
+    endpoint = nested(CallRecording, "Recording of the calls of the account's endpoints")
 
 
 class AccountSchema(DocumentSchema):
@@ -39,13 +48,13 @@ class AccountSchema(DocumentSchema):
     caller_id = nested(CallerId, "Default caller IDs")
     caller_id_options = nested(CallerIdOptions, "Caller ID options")
     call_restriction = obj("Account-level call restrictions", default={})
-    call_recording = obj("Call recording settings")
+    call_recording = nested(AccountCallRecording, "Call recording settings")
     call_waiting = nested(Toggle, "Call waiting")
     dial_plan = obj("Dial plan rewrites")
     do_not_disturb = nested(Toggle, "Do not disturb")
     flags = string_list("Flags set by external applications")
     formatters = obj("Caller ID formatters")
-    metaflows = obj("Metaflow bindings")
+    metaflows = nested(Metaflows, "Metaflow bindings")
     music_on_hold = nested(MusicOnHold, "Music on hold", default={})
     notifications = obj("Notification settings")
     preflow = nested(Preflow, "Callflow run before every call", default={})
@@ -53,3 +62,7 @@ class AccountSchema(DocumentSchema):
     topup = obj("Automatic top-up settings")
     voicemail = obj("Voicemail settings")
     zones = obj("Zones")
+    superduper_admin = fields.Boolean(
+        dump_only=True,
+        metadata={"description": "Whether this is a system admin account (system admins set it)"},
+    )

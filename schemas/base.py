@@ -11,12 +11,17 @@ import copy
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from marshmallow import INCLUDE, Schema, fields, pre_load
+from marshmallow import INCLUDE, Schema, ValidationError, fields, pre_load
 
-from schemas.rules import Length, OneOf, Range, Regexp
+from schemas.loose import fix_js_types
+from schemas.rules import Length, OneOf, Range, Regexp, fail
 
 PRIVATE_PREFIX = "pvt_"
 ID_LENGTH = 32
+SERVER_ONLY_KEYS = frozenset({"superduper_admin"})
+"""Public-looking keys that only the server sets: Kazoo shows an account's system-admin
+flag (``pvt_superduper_admin``) as ``superduper_admin``; a client never writes it (a system
+admin sets it through the accounts resource)."""
 
 _UNSET: Any = object()
 
@@ -83,12 +88,21 @@ def integer(
     )
 
 
+class StrictNumber(fields.Float):
+    """A JSON number: an integer or a float (no ``"5"``, no ``true``, as JSON schema)."""
+
+    def _validated(self, value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.make_error("invalid", input=value)
+        return super()._validated(value)
+
+
 def number(
     description: str | None = None, *, minimum: float | None = None, default: Any = _UNSET
 ) -> fields.Float:
-    """A floating-point field."""
+    """A number field."""
     validators = [Range(min=minimum)] if minimum is not None else []
-    return fields.Float(validate=validators, **_default_kwargs(default), **_meta(description))
+    return StrictNumber(validate=validators, **_default_kwargs(default), **_meta(description))
 
 
 class StrictBoolean(fields.Boolean):
@@ -131,23 +145,68 @@ def nested(
     return fields.Nested(schema, **_default_kwargs(default), **_meta(description))
 
 
+class Alternatives(fields.Field):
+    """A value of one of several forms (Kazoo's ``oneOf``): the first form that takes it
+    loads it; none does: 400 ``oneOf``. (As in Kazoo, loose types are not converted
+    here: each form is as strict as its field.)"""
+
+    def __init__(self, *forms: fields.Field, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.forms = forms
+
+    def _bind_to_schema(self, field_name: str, parent: Any) -> None:
+        super()._bind_to_schema(field_name, parent)
+        for form in self.forms:
+            form._bind_to_schema(field_name, parent)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        for form in self.forms:
+            try:
+                return form.deserialize(value, attr, data, **kwargs)
+            except ValidationError:
+                continue
+        raise fail("oneOf", "Value is not one of the forms this field takes")
+
+
+def one_of(description: str | None, *forms: fields.Field, default: Any = _UNSET) -> Alternatives:
+    """A field taking any of ``forms`` (Kazoo's ``oneOf``)."""
+    return Alternatives(*forms, **_default_kwargs(default), **_meta(description))
+
+
 def any_value(description: str | None = None) -> fields.Raw:
     """Any JSON value (Kazoo leaves some properties untyped)."""
     return fields.Raw(allow_none=False, **_meta(description))
 
 
 class SubSchema(Schema):
-    """A nested object: keeps properties it does not know, like Kazoo's schemas."""
+    """A nested object: keeps properties it does not know, like Kazoo's schemas, and takes
+    loose types as Kazoo does: a value failing its type is converted where Kazoo's
+    ``fix_js_types`` converts it (``"10"`` for an integer, ``"true"`` for a boolean...),
+    then the whole is validated again (:mod:`schemas.loose`)."""
 
     class Meta:
         unknown = INCLUDE
+
+    def load(self, data: Any, **kwargs: Any) -> Any:
+        """Load ``data``; on errors, convert what Kazoo converts and load again. Each pass
+        gives at least one wrongly typed value its type, so the passes end. (A list of
+        objects, ``many``, is fixed by the schema that nests it.)"""
+        while True:
+            try:
+                return super().load(data, **kwargs)
+            except ValidationError as error:
+                fixed = fix_js_types(self, data, error.messages)
+                if fixed is None:
+                    raise
+                data = fixed
 
 
 class DocumentSchema(SubSchema):
     """Base of every stored document.
 
     Clients never set private fields (``pvt_*``), CouchDB's own fields (``_id``,
-    ``_rev``...) or the ``id`` that the URL carries: they are dropped before validation.
+    ``_rev``...), the ``id`` that the URL carries nor :data:`SERVER_ONLY_KEYS`: they are
+    dropped before validation, as Kazoo keeps only a request's public fields.
     ``pvt_type`` names the document type this schema validates.
     """
 
@@ -157,12 +216,17 @@ class DocumentSchema(SubSchema):
     def _drop_reserved(self, data: Any, **_: Any) -> Any:
         if not isinstance(data, dict):
             return data
-        return {key: value for key, value in data.items() if not is_reserved_key(key)}
+        return {key: value for key, value in data.items() if is_client_key(key)}
 
 
 def is_reserved_key(key: str) -> bool:
-    """Whether a top-level key belongs to the server, never to the client."""
+    """Whether a top-level key is stored by the server only (private, CouchDB's, the id)."""
     return key.startswith(PRIVATE_PREFIX) or key.startswith("_") or key == "id"
+
+
+def is_client_key(key: str) -> bool:
+    """Whether a client may write this top-level key."""
+    return not is_reserved_key(key) and key not in SERVER_ONLY_KEYS
 
 
 # -- nested objects that several documents share -----------------------------------------
@@ -208,6 +272,54 @@ class CallerIdOptions(SubSchema):
     outbound_privacy = string(
         "Caller ID privacy on outbound calls", enum=("full", "name", "number", "none")
     )
+    show_rate = boolean("Whether to show the rate")
+
+
+class RecordingParameters(SubSchema):
+    """Kazoo's ``call_recording.parameters``."""
+
+    enabled = boolean("Whether recording is enabled")
+    format = string("Format of the recording", enum=("mp3", "wav"))
+    record_min_sec = integer("Shortest recording kept, in seconds")
+    record_on_answer = boolean("Start recording on answer")
+    record_on_bridge = boolean("Start recording on bridge")
+    record_sample_rate = integer("Sampling rate of the recording")
+    time_limit = integer("Longest recording, in seconds", minimum=5, maximum=10800)
+    url = string("URL the recording is sent to")
+
+
+class RecordingSource(SubSchema):
+    """Kazoo's ``call_recording.source``: by network."""
+
+    any = nested(RecordingParameters, "Calls from any network")
+    offnet = nested(RecordingParameters, "Calls from offnet networks")
+    onnet = nested(RecordingParameters, "Calls from onnet networks")
+
+
+class CallRecording(SubSchema):
+    """Kazoo's ``call_recording``: by direction, then by network."""
+
+    any = nested(RecordingSource, "Calls to or from the endpoint")
+    inbound = nested(RecordingSource, "Calls to the endpoint")
+    outbound = nested(RecordingSource, "Calls from the endpoint")
+
+
+class Metaflows(SubSchema):
+    """Kazoo's ``metaflows``: DTMF sequences during a call that run a metaflow."""
+
+    binding_digit = string(
+        "DTMF that starts a sequence",
+        enum=("1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "*", "#"),
+        default="*",
+    )
+    digit_timeout = integer("Milliseconds between DTMF before the sequence is read", minimum=0)
+    listen_on = string("Which legs are listened to", enum=("both", "self", "peer"))
+    numbers = obj("Static numbers -> metaflow")
+    patterns = obj("Patterns -> metaflow")
+
+
+class ContactList(SubSchema):
+    exclude = boolean("Leave the endpoint out of the contact list")
 
 
 class EndpointFields(SubSchema):
@@ -218,7 +330,7 @@ class EndpointFields(SubSchema):
     call_waiting = nested(Toggle, "Call waiting")
     caller_id = nested(CallerId, "Caller IDs")
     caller_id_options = nested(CallerIdOptions, "Caller ID options")
-    contact_list = obj("Contact list options", default={})
+    contact_list = nested(ContactList, "Contact list options", default={})
     dial_plan = obj("Dial plan rewrites")
     do_not_disturb = nested(Toggle, "Do not disturb")
     enabled = boolean("Whether the endpoint can make and receive calls", default=True)

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from schemas.base import (
+    CallRecording,
     DocumentSchema,
     EndpointFields,
+    Metaflows,
     SubSchema,
     boolean,
     doc_id,
     integer,
     nested,
     obj,
+    one_of,
     string,
+    string_list,
 )
 
 
@@ -39,6 +43,11 @@ class DeviceSip(SubSchema):
     ignore_completed_elsewhere = boolean("Hide 'completed elsewhere' missed calls")
 
 
+class OutboundFlags(SubSchema):
+    static = string_list("Static outbound flags")
+    dynamic = string_list("Dynamic outbound flags")
+
+
 class DeviceSchema(DocumentSchema, EndpointFields):
     pvt_type = "device"
 
@@ -55,7 +64,11 @@ class DeviceSchema(DocumentSchema, EndpointFields):
     )
     provision = obj("Provisioning settings")
     hotdesk = obj("Hotdesked users")
-    outbound_flags = obj("Flags for outbound routing")
+    outbound_flags = one_of(
+        "Flags (features) the device requires on outbound calls",
+        string_list(),
+        nested(OutboundFlags),
+    )
     formatters = obj("Caller ID formatters")
-    metaflows = obj("Metaflow bindings")
-    call_recording = obj("Call recording settings")
+    metaflows = nested(Metaflows, "Metaflow bindings")
+    call_recording = nested(CallRecording, "Call recording settings")

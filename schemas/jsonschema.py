@@ -8,6 +8,7 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 from callflow import registry
+from schemas.base import Alternatives
 from schemas.callflows import FlowNode
 
 FLOW_NODE_DEFINITION = "CallflowNode"
@@ -45,7 +46,10 @@ def field_schema(field: fields.Field, ref_prefix: str) -> dict[str, Any]:
     if isinstance(field, FlowNode):
         out = {"$ref": f"{ref_prefix}{FLOW_NODE_DEFINITION}"}
         return out
-    if isinstance(field, fields.Nested):
+    if isinstance(field, Alternatives):
+        # Swagger 2.0 has no oneOf: the forms go in an extension, the value is untyped
+        out = {"x-oneOf": [field_schema(form, ref_prefix) for form in field.forms]}
+    elif isinstance(field, fields.Nested):
         nested = field.nested
         nested_schema = nested if isinstance(nested, Schema) else nested()  # type: ignore[operator]
         out = object_schema(type(nested_schema), ref_prefix=ref_prefix)

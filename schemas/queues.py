@@ -26,7 +26,9 @@ class QueueSchema(DocumentSchema):
 
     name = string("A friendly name for the queue", required=True, min_length=1, max_length=128)
     strategy = string(
-        "How an agent is picked", enum=("round_robin", "most_idle"), default="round_robin"
+        "How an agent is picked",
+        enum=("round_robin", "most_idle", "ring_all"),
+        default="round_robin",
     )
     agent_ring_timeout = integer("Seconds an agent rings", minimum=1, default=15)
     agent_wrapup_time = integer("Seconds of wrap-up after a call", minimum=0, default=0)

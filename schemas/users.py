@@ -6,8 +6,10 @@ from marshmallow import fields
 
 from schemas.agents import AgentSchema
 from schemas.base import (
+    CallRecording,
     DocumentSchema,
     EndpointFields,
+    Metaflows,
     SubSchema,
     boolean,
     nested,
@@ -48,5 +50,5 @@ class UserSchema(DocumentSchema, EndpointFields, AgentSchema):
     voicemail = obj("Voicemail notification settings")
     profile = obj("User profile")
     formatters = obj("Caller ID formatters")
-    metaflows = obj("Metaflow bindings")
-    call_recording = obj("Call recording settings")
+    metaflows = nested(Metaflows, "Metaflow bindings")
+    call_recording = nested(CallRecording, "Call recording settings")

@@ -10,6 +10,7 @@ from schemas.base import (
     integer,
     nested,
     obj,
+    one_of,
     string,
     string_list,
 )
@@ -42,7 +43,9 @@ class VmboxSchema(DocumentSchema):
     notify = obj("Notification callbacks")
     notify_email_addresses = string_list("Extra addresses emailed on new messages", default=[])
     oldest_message_first = boolean("Play the oldest message first", default=False)
-    operator_number = string("Number dialed when the caller presses 0")
+    operator_number = one_of(
+        "Number dialed when the caller presses 0 (a string or an integer)", string(), integer()
+    )
     skip_envelope = boolean("Skip the message envelope", default=False)
     skip_greeting = boolean("Skip the greeting", default=False)
     skip_instructions = boolean("Skip the instructions", default=False)

@@ -1,9 +1,14 @@
 """Measure the document stores and the change → cache path; prints one JSON line.
 
     .venv/bin/python scripts/bench_docstore.py [--docs 2000] [--edits 50] [--couchdb URL]
+        [--max-write-delay MS]
 
 Needs RabbitMQ and Redis on 127.0.0.1 (as the tests do). Without --couchdb it measures
-the embedded store only. Numbers, not assertions: see docs/documents.md.
+the embedded store only. With it, it also measures how soon a write wakes a long poll of
+``_db_updates`` (what the changes process waits on) and of the database's own
+``_changes`` (the alternative); ``--max-write-delay`` first sets the server's
+``[global_changes] max_write_delay`` (ms; CouchDB's default is 500), which batches
+``_db_updates``. Numbers, not assertions: see docs/documents.md.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import redis
+import requests
 from kombu import Connection
 
 from kazoo_tasks.bus import docs_exchange
@@ -97,12 +103,71 @@ def propagation_ms(settings: Settings, store: DocumentStore, edits: int) -> dict
     }
 
 
+def feed_wakeup_ms(url: str, edits: int) -> dict[str, float]:
+    """Write → a waiting long poll returns it: ``_db_updates`` against the database's own
+    ``_changes``. Writes are 0.7 s apart, so no batched event of the previous write is
+    still on its way when the next poll starts at "now"."""
+    from kazoo_tasks.docstore.couch import CouchDocumentStore
+
+    writer, reader = CouchDocumentStore(url), CouchDocumentStore(url)
+    db = account_db(uuid.uuid4().hex)
+    writer.ensure_db(db)
+    figures: dict[str, float] = {}
+    for feed, waiter in (("db_updates", _wait_db_updates), ("changes", _wait_changes)):
+        samples = []
+        for n in range(edits):
+            time.sleep(0.7)
+            if feed == "db_updates":
+                since = reader.db_updates("now").last_seq
+            else:
+                since = reader.changes(db, "now").last_seq
+            seen = threading.Event()
+            thread = threading.Thread(target=waiter, args=(reader, db, since, seen))
+            thread.start()
+            time.sleep(0.1)  # the long poll is waiting
+            started = time.perf_counter()
+            writer.save(db, {"_id": f"{feed}{n}"})
+            seen.wait(10)
+            samples.append((time.perf_counter() - started) * 1000)
+            thread.join(10)
+        samples.sort()
+        figures[f"{feed}_wakeup_ms_p50"] = round(statistics.median(samples), 1)
+        figures[f"{feed}_wakeup_ms_max"] = round(samples[-1], 1)
+    writer.delete_db(db)
+    return figures
+
+
+def _wait_db_updates(store: DocumentStore, db: str, since: str, seen: threading.Event) -> None:
+    while not seen.is_set():
+        page = store.db_updates(since, timeout=5)
+        since = page.last_seq
+        if any(update.db == db for update in page.results):
+            seen.set()
+
+
+def _wait_changes(store: DocumentStore, db: str, since: str, seen: threading.Event) -> None:
+    while not seen.is_set():
+        page = store.changes(db, since, timeout=5)
+        since = page.last_seq
+        if page.results:
+            seen.set()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--docs", type=int, default=2000)
     parser.add_argument("--edits", type=int, default=50)
     parser.add_argument("--couchdb", default=None, help="admin URL of a CouchDB to measure too")
+    parser.add_argument(
+        "--max-write-delay", type=int, default=None, help="set CouchDB's global_changes batching"
+    )
     args = parser.parse_args()
+    if args.couchdb and args.max_write_delay is not None:
+        requests.put(
+            f"{args.couchdb}/_node/_local/_config/global_changes/max_write_delay",
+            json=str(args.max_write_delay),
+            timeout=10,
+        ).raise_for_status()
     result: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
         settings = local_settings(Path(tmp))
@@ -117,6 +182,7 @@ def main() -> None:
             couch = CouchDocumentStore(args.couchdb)
             result["couch"] = {
                 **store_figures(couch, args.docs),
+                **feed_wakeup_ms(args.couchdb, args.edits),
                 **propagation_ms(settings.with_overrides(namespace=settings.namespace + "c"),
                                  couch, args.edits),
             }  # fmt: skip

@@ -6,6 +6,10 @@ not disturbed, and prints one JSON line per queue type:
 
     .venv/bin/python scripts/bench_queue_types.py --messages 5000
 
+``--cluster`` starts a 3-node cluster (kazoo_tasks.testing.rabbitmq_cluster) instead and
+measures the quorum queue there (a classic queue on a cluster dies with its node, so it is
+no alternative): the cost of replicating each message to a majority.
+
 docs/reliability.md quotes the figures and the choice they support.
 """
 
@@ -20,6 +24,7 @@ from pathlib import Path
 
 from kombu import Connection, Exchange, Queue
 
+from kazoo_tasks.testing.rabbitmq_cluster import RabbitMQCluster
 from kazoo_tasks.testing.services import PrivateRabbitMQ
 
 
@@ -65,6 +70,7 @@ def run(url: str, queue_type: str, messages: int) -> dict[str, object]:
         consumed_s = time.perf_counter() - consumed_at
     return {
         "queue_type": queue_type,
+        "nodes": url.count(";") + 1,
         "messages": messages,
         "publish_confirmed_ms_p50": round(statistics.median(latencies) * 1000, 3),
         "publish_confirmed_ms_p99": round(percentile(latencies, 99) * 1000, 3),
@@ -76,8 +82,13 @@ def run(url: str, queue_type: str, messages: int) -> dict[str, object]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=5000)
+    parser.add_argument("--cluster", action="store_true", help="quorum on a 3-node cluster")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kazoo-queues-") as workdir:
+        if args.cluster:
+            with RabbitMQCluster(Path(workdir) / "rabbitmq") as cluster:
+                print(json.dumps(run(cluster.url, "quorum", args.messages)), flush=True)
+            return
         with PrivateRabbitMQ(Path(workdir) / "rabbitmq") as broker:
             for queue_type in ("classic", "quorum"):
                 print(json.dumps(run(broker.url, queue_type, args.messages)), flush=True)

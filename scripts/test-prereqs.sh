@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What the test suite talks to: RabbitMQ, Redis (Debian packages, usually running already),
-# pouchdb-server (the CouchDB test server, from npm) and Chromium (for the Swagger UI test).
+# a CouchDB (the real release when the machine has one, else pouchdb-server from npm) and Chromium (for the Swagger UI test).
 # Starts what is installed but stopped; installs what is missing when it can (root + apt).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,7 +33,18 @@ if ! port_open 5672; then
   for _ in $(seq 60); do port_open 5672 && break; sleep 1; done
 fi
 
-if [ ! -x .cache/node/node_modules/.bin/pouchdb-server ]; then
+# The CouchDB tests run against a real Apache CouchDB release when the machine has one
+# (kazoo_tasks/testing/couchdb.py couchdb_dist: $KAZOO_TEST_COUCHDB_DIST, ../shared/couchdb
+# beside the checkout, /work/shared/couchdb); pouchdb-server is needed only without it.
+couchdb_release() {
+  local named="${KAZOO_TEST_COUCHDB_DIST:-}"
+  [ "$named" = none ] && return 1
+  [ -n "$named" ] && [ -f "$named/start.sh" ] && return 0
+  [ -f ../shared/couchdb/start.sh ] || [ -f /work/shared/couchdb/start.sh ]
+}
+if couchdb_release; then
+  echo "CouchDB tests: the real CouchDB release on this machine"
+elif [ ! -x .cache/node/node_modules/.bin/pouchdb-server ]; then
   echo "installing pouchdb-server into .cache/node"
   mkdir -p .cache/node
   npm install --silent --no-audit --no-fund --prefix .cache/node pouchdb-server >/dev/null

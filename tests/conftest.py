@@ -18,7 +18,7 @@ from kazoo_tasks.config import FreeswitchNode, Settings
 from kazoo_tasks.docstore import DocumentStore
 from kazoo_tasks.docstore.embedded import EmbeddedDocumentStore
 from kazoo_tasks.testing import drop_namespace
-from tests.couchdb_server import CouchServer, remove_workdir, start_pouchdb_server
+from tests.couchdb_server import CouchServer, start_test_couch
 
 # pytest-celery 1.x is disabled in pyproject (-p no:celery): its fixtures need Docker.
 pytest_plugins = ("celery.contrib.pytest",)
@@ -41,19 +41,37 @@ def settings(tmp_path: Path) -> Iterator[Settings]:
         result_backend=TEST_REDIS_URL,
         freeswitch_nodes=(FreeswitchNode("fs1", "127.0.0.1", 8021, "ClueCon"),),
         hangup_grace=1,
+        # no fixed metrics ports: tests run side by side (a test that scrapes picks some)
+        ecallmgr_metrics_port=0,
+        worker_metrics_port=0,
+        changes_metrics_port=0,
     )
     yield value
     close_namespace(value.namespace)  # the cache listener this test may have started
     drop_namespace(value)
 
 
+COUCH_SERVER_RAN = pytest.StashKey[str]()
+
+
 @pytest.fixture(scope="session")
-def couchdb_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CouchServer]:
-    """A pouchdb-server (CouchDB's HTTP API) for the whole test session, with an admin."""
-    server = start_pouchdb_server(tmp_path_factory.mktemp("pouchdb-server"))
+def couchdb_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[CouchServer]:
+    """The session's CouchDB with an admin: a private real CouchDB when its release is on
+    this machine, else pouchdb-server (tests/couchdb_server.py)."""
+    server = start_test_couch(tmp_path_factory.mktemp("couchdb"))
+    request.config.stash[COUCH_SERVER_RAN] = server.name
     yield server
     server.stop()
-    remove_workdir(server)
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
+    """Say which CouchDB server the CouchDB tests ran against."""
+    ran = config.stash.get(COUCH_SERVER_RAN, "none started (no test here needed it)")
+    terminalreporter.write_line(f"CouchDB tests ran against: {ran}")
 
 
 @pytest.fixture
@@ -77,8 +95,8 @@ def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Docum
 
 @pytest.fixture(params=["embedded", "couch"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DocumentStore]:
-    """A document store of each back end: the embedded SQLite store, then CouchDB
-    (pouchdb-server). A test taking it runs once per back end."""
+    """A document store of each back end: the embedded SQLite store, then CouchDB (the
+    session's server). A test taking it runs once per back end."""
     yield from open_store(request, tmp_path)
 
 

@@ -44,6 +44,12 @@ class TcpProxy:
             except OSError:
                 pass
 
+    @property
+    def connections(self) -> int:
+        """How many client connections are open through the proxy."""
+        with self._lock:
+            return len(self._sockets) // 2
+
     def cut(self) -> None:
         """Reset every connection made so far (new ones are still accepted)."""
         with self._lock:

@@ -59,3 +59,9 @@ def test_given_settings_when_exported_and_read_back_then_they_are_equal(monkeypa
     for name, value in original.to_env().items():
         monkeypatch.setenv(name, value)
     assert Settings.from_env() == original
+
+
+def test_given_an_unknown_broker_queue_type_then_reading_fails_naming_the_variable(monkeypatch):
+    monkeypatch.setenv("KAZOO_BROKER_QUEUE_TYPE", "stream")
+    with pytest.raises(ValueError, match="KAZOO_BROKER_QUEUE_TYPE"):
+        Settings.from_env()

@@ -40,6 +40,7 @@ from kazoo_tasks.docstore import (
 from kazoo_tasks.docstore.documents import is_design_doc
 from kazoo_tasks.keys import changes_lease_key
 from kazoo_tasks.lease import RedisLease
+from kazoo_tasks.metrics import DOC_CHANGES, LEASE_HELD, serve
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +138,11 @@ class ChangesFollower:
                         stop.wait(self.poll_timeout)
                         continue
                     log.info("changes follower %s holds the lease", self.lease.owner)
-                    self._follow(stop)
+                    LEASE_HELD.labels("changes").set(1)
+                    try:
+                        self._follow(stop)
+                    finally:
+                        LEASE_HELD.labels("changes").set(0)
                     backoff = 0.5
                 except (DocumentStoreError, redis.RedisError, OSError, *self._broker_errors) as exc:
                     log.warning("changes follower: %s; retrying in %.1fs", exc, backoff)
@@ -240,6 +245,7 @@ class ChangesFollower:
             retry_policy={"max_retries": 3, "interval_start": 0.2, "interval_step": 0.5},
         )
         self.published += 1
+        DOC_CHANGES.labels(notification.name).inc()
         log.debug("published %s %s", notification.name, notification.routing_key)
 
 
@@ -250,4 +256,6 @@ def command() -> None:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    ChangesFollower(settings).run(stop)
+    follower = ChangesFollower(settings)
+    serve(settings.metrics_host, settings.changes_metrics_port, lambda: not stop.is_set())
+    follower.run(stop)

@@ -17,8 +17,8 @@ from typing import Any
 
 from celery import Task, shared_task
 
-from callflow.cdr import ANONYMOUS_CDRS_DB
-from kazoo_tasks import inbox, services
+from callflow.cdr import ANONYMOUS_CDRS_DB, summary
+from kazoo_tasks import inbox, logs, services
 from kazoo_tasks.bus import WRITE_CDR_TASK
 from kazoo_tasks.callstate import ActiveCalls
 from kazoo_tasks.callstate.store import now
@@ -26,6 +26,7 @@ from kazoo_tasks.clock import now_gregorian
 from kazoo_tasks.docstore import Conflict, DocumentStoreError, account_db
 from kazoo_tasks.docstore.soft_delete import purge_deleted
 from kazoo_tasks.events import CallEvent
+from kazoo_tasks.metrics import CALLS_ENDED
 
 log = logging.getLogger(__name__)
 
@@ -48,16 +49,21 @@ ORPHANED_CAUSE = "ORPHANED"
     max_retries=None,
 )
 def write_cdr(self: Task, cdr: dict[str, Any]) -> bool:
-    """Save ``cdr`` in its account's database; False when it was already there."""
+    """Save ``cdr`` in its account's database; False when it was already there. The
+    first save logs the call's one INFO line (:func:`callflow.cdr.summary`)."""
     store = services.process_document_store(self.app.kazoo_settings)
     account_id = cdr.get("account_id")
     db = account_db(account_id) if account_id else ANONYMOUS_CDRS_DB
-    try:
-        store.ensure_db(db)
-        store.save(db, cdr)
-        return True
-    except Conflict:
-        return False
+    context = {"call_id": cdr.get("call_id"), "account_id": account_id}
+    with logs.bound(**context, node=cdr.get("media_server")):
+        try:
+            store.ensure_db(db)
+            store.save(db, cdr)
+        except Conflict:
+            return False
+        CALLS_ENDED.labels(cdr.get("hangup_cause") or "UNKNOWN").inc()
+        log.info("%s", summary(cdr))
+    return True
 
 
 @shared_task(name=PING_TASK, ignore_result=False)

@@ -17,6 +17,7 @@ import os
 import click
 from celery import signals
 
+import workers.worker_metrics  # noqa: F401 (its signal handlers count tasks, serve /metrics)
 from callflow.context import call_clock_from
 from kazoo_tasks.bus import celery_queue_name
 from kazoo_tasks.celery_app import CELERY_ROLES

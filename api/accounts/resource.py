@@ -11,7 +11,7 @@ from flask import g, request
 from flask_restx import Resource
 
 from api.accounts import schema
-from api.accounts.service import ACCOUNTS, AccountService
+from api.accounts.service import ACCOUNTS, AccountService, account_view, system_admin_change
 from api.context import ApiContext
 from api.crud import (
     ACCOUNT_ID_PARAM,
@@ -56,6 +56,18 @@ def register(api: Any, context: ApiContext, shared: SharedModels) -> None:
     )
     errors = ErrorDocs(ns, shared.error)
 
+    def answer_with(doc: dict[str, Any], code: int = 200) -> Any:
+        return document_answer(doc, code, account_view)
+
+    def create_below(parent_id: str) -> Any:
+        """A new account below ``parent_id`` (a system admin may make it one too)."""
+        data = request_data()
+        flag = system_admin_change(data, g.auth.is_superduper_admin)
+        created = service.create_account(
+            data, parent_id, superduper_admin=flag.get("pvt_superduper_admin", False)
+        )
+        return answer_with(created, 201)
+
     def edit(verb: str, apply: Callable[..., Any], body: Any, answer: str) -> Callable[..., Any]:
         """POST (replace) and PATCH (merge) of an account: ``apply`` does the edit."""
 
@@ -67,7 +79,8 @@ def register(api: Any, context: ApiContext, shared: SharedModels) -> None:
             data, revision = request_data(), expected_revision()
             if _is_own(account_id):
                 data = service.keeping_enabled(account_id, data)
-            return document_answer(apply(account_id, account_id, data, revision))
+            private = system_admin_change(data, g.auth.is_superduper_admin)
+            return answer_with(apply(account_id, account_id, data, revision, private))
 
         return method
 
@@ -92,8 +105,7 @@ def register(api: Any, context: ApiContext, shared: SharedModels) -> None:
         @ns.response(201, "Created below the token's account", models.envelope)
         @errors(400, 401)
         def put(self) -> Any:
-            created = service.create_account(request_data(), g.auth.account_id)
-            return document_answer(created, 201)
+            return create_below(g.auth.account_id)
 
     @ns.route("/<account_id>")
     @ns.doc(params={"account_id": ACCOUNT_ID_PARAM})
@@ -105,14 +117,14 @@ def register(api: Any, context: ApiContext, shared: SharedModels) -> None:
         @ns.response(200, "The account", models.envelope)
         @errors(404)
         def get(self, account_id: str) -> Any:
-            return document_answer(service.read(account_id))
+            return answer_with(service.read(account_id))
 
         @ns.doc("create_sub_account")
         @ns.expect(models.request, validate=False)
         @ns.response(201, "Sub-account created", models.envelope)
         @errors(400)
         def put(self, account_id: str) -> Any:
-            return document_answer(service.create_account(request_data(), account_id), 201)
+            return create_below(account_id)
 
         post = edit("replace", service.replace, models.request, "Replaced")
         patch = edit("patch", service.patch, models.patch_request, "Patched")
@@ -123,7 +135,7 @@ def register(api: Any, context: ApiContext, shared: SharedModels) -> None:
         def delete(self, account_id: str) -> Any:
             if account_id == g.auth.account_id:
                 raise Forbidden({"message": "an account cannot delete itself"})
-            return document_answer(service.delete(account_id, account_id, expected_revision()))
+            return answer_with(service.delete(account_id, account_id, expected_revision()))
 
     @ns.route("/<account_id>/children")
     @ns.doc(params={"account_id": ACCOUNT_ID_PARAM, **LIST_PARAMS})
@@ -136,6 +148,24 @@ def register(api: Any, context: ApiContext, shared: SharedModels) -> None:
     class Descendants(Resource):
         method_decorators = SCOPED
         get = below("account_descendants", "Every account below", service.descendants)
+
+    @ns.route("/<account_id>/siblings")
+    @ns.doc(params={"account_id": ACCOUNT_ID_PARAM, **LIST_PARAMS})
+    class Siblings(Resource):
+        method_decorators = SCOPED
+
+        @ns.doc("account_siblings")
+        @ns.response(
+            200, "The accounts beside this one (its parent's children)", models.list_envelope
+        )
+        @errors(
+            (400, "Bad list arguments"), (403, "An account's own siblings (system admins only)")
+        )
+        def get(self, account_id: str) -> Any:
+            if account_id == g.auth.account_id and not g.auth.is_superduper_admin:
+                raise Forbidden({"message": "an account does not list its own siblings"})
+            page = service.siblings(account_id, ListQuery.from_args(request.args))
+            return list_answer(page, schema.SUMMARY)
 
     def ancestors(account_id: str) -> list[dict[str, Any]]:
         return service.ancestors(account_id, visible_from=_visible_from())

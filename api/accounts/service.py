@@ -21,18 +21,40 @@ from api.documents import (
     DocumentService,
     ResourceSpec,
     check_revision,
+    public_view,
     validate,
 )
-from api.errors import HasDescendants, NotFoundError, RevisionConflict
+from api.errors import HasDescendants, NotFoundError, RevisionConflict, field_error
 from api.listing import ListQuery, Page, list_documents
 from callflow.router import release_account_numbers
 from kazoo_tasks.clock import now_gregorian
 from kazoo_tasks.docstore import ACCOUNTS_DB, Conflict, DocumentStore, NotFound, account_db
+from schemas.loose import to_boolean
 
 log = logging.getLogger(__name__)
 
 _ACCOUNT_ID = re.compile(r"^[0-9a-f]{32}$")
 _MIRROR_ATTEMPTS = 5
+
+
+def account_view(doc: Document) -> Document:
+    """An account as clients see it: its public fields, and ``superduper_admin`` (whether
+    it is a system admin account), which Kazoo shows beside them."""
+    return {**public_view(doc), "superduper_admin": doc.get("pvt_superduper_admin") is True}
+
+
+def system_admin_change(data: Any, by_system_admin: bool) -> dict[str, Any]:
+    """The private fields a request ``data`` changes about the system-admin flag: only a
+    system admin's ``superduper_admin`` counts (anyone else's is dropped, as Kazoo ignores
+    it); 400 when it is not a boolean."""
+    if not by_system_admin or not isinstance(data, dict) or "superduper_admin" not in data:
+        return {}
+    value = data["superduper_admin"]
+    if not isinstance(value, bool):
+        value = to_boolean(value)  # "true" and "false", as Kazoo takes them
+    if not isinstance(value, bool):
+        raise field_error("superduper_admin", "type", "superduper_admin must be a boolean")
+    return {"pvt_superduper_admin": value}
 
 
 def is_account_id(value: str) -> bool:
@@ -201,6 +223,15 @@ class AccountService(DocumentService):
             query,
             predicate=lambda doc: doc.get("pvt_tree", [])[-1:] == [account_id],
         )
+
+    def siblings(self, account_id: str, query: ListQuery) -> Page:
+        """The accounts beside ``account_id`` (its parent's other children, as Kazoo lists
+        them: the account itself included); top-level accounts have none."""
+        doc = self.lookup(account_id)
+        tree = doc.get("pvt_tree", []) if doc else []
+        if not tree:
+            return Page([], None, None)
+        return self.children(tree[-1], query)
 
     def ancestors(self, account_id: str, visible_from: str | None) -> list[Document]:
         """``{id, name}`` of the ancestors, root first, starting at ``visible_from`` (the

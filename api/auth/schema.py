@@ -21,6 +21,11 @@ class UserAuthRequest(SubSchema):
     password = string("The user's password (with username)", min_length=1, max_length=1024)
     account_name = string("Name of the user's account", min_length=1, max_length=128)
     account_realm = string("SIP realm of the user's account", min_length=1, max_length=253)
+    phone_number = string(
+        "A phone number (DID) of the user's account, instead of its name or realm",
+        min_length=1,
+        max_length=64,
+    )
 
 
 API_AUTH_EXAMPLE = {"api_key": "<the account's api key>"}

@@ -11,6 +11,7 @@ from api.errors import Unauthorized, ValidationFailed, field_error
 from api.passwords import verify_or_waste
 from api.tokens import TokenSigner
 from api.users.service import token_credential
+from callflow.router import number_forms, number_owner
 from kazoo_tasks.docstore import DocumentStore, account_db
 from kazoo_tasks.docstore.soft_delete import is_deleted
 
@@ -40,7 +41,7 @@ class AuthService:
     def user_auth(self, body: Document) -> tuple[str, Document]:
         """Token for the user of the named account whose ``username`` and ``password``
         match (argon2), or whose ``credentials`` digest matches (Kazoo's md5/sha1)."""
-        account = self._account(body.get("account_name"), body.get("account_realm"))
+        account = self._account(body)
         if "credentials" in body:
             hash_field = "pvt_md5_auth" if body.get("method", "md5") == "md5" else "pvt_sha1_auth"
             user = self._user(account, {hash_field: body["credentials"]})
@@ -67,19 +68,34 @@ class AuthService:
         log.info("user_auth: token issued for user %s of account %s", user["_id"], account["_id"])
         return token, self.answer(account, user)
 
-    def _account(self, name: str | None, realm: str | None) -> Document | None:
-        if name:
-            account = self.accounts.find_one(name=name)
-        elif realm:
-            account = self.accounts.find_one(realm=realm)
+    def _account(self, body: Document) -> Document | None:
+        """The enabled account a login names: by ``account_name``, ``account_realm`` or
+        ``phone_number`` (the account holding that DID), as Kazoo finds it."""
+        if body.get("account_name"):
+            account = self.accounts.find_one(name=body["account_name"])
+        elif body.get("account_realm"):
+            account = self.accounts.find_one(realm=body["account_realm"])
+        elif body.get("phone_number"):
+            account = self._account_of_number(body["phone_number"])
         else:
+            needed = "account_name, account_realm or phone_number"
             raise ValidationFailed(
                 {
-                    **field_error("account_name", "required", "account_name or realm").data,
-                    **field_error("account_realm", "required", "account_name or realm").data,
+                    **field_error("account_name", "required", needed).data,
+                    **field_error("account_realm", "required", needed).data,
+                    **field_error("phone_number", "required", needed).data,
                 }
             )
         return account if account is not None and account.get("enabled") is not False else None
+
+    def _account_of_number(self, number: str) -> Document | None:
+        """The account holding ``number`` (as written, or in another form of the same
+        North American number: ``+1NXXNXXXXXX``, ``1NXXNXXXXXX``, ``NXXNXXXXXX``)."""
+        for form in number_forms(number):
+            owner = number_owner(self.store, form)
+            if owner is not None:
+                return self.accounts.lookup(owner)
+        return None
 
     def _user(self, account: Document | None, match: Document) -> Document | None:
         if account is None:

@@ -22,10 +22,14 @@ SPEC = ResourceSpec("media", schema.DOCUMENT, schema.SUMMARY, service.RULES)
 
 
 def _upload() -> tuple[bytes, str]:
-    """The uploaded audio and its content type, from a multipart form or the raw body."""
+    """The uploaded audio and its content type, from a multipart form, the raw body, or
+    a base64 body (``application/x-base64``: the type comes from its ``data:`` URI)."""
     upload: FileStorage | None = request.files.get("file")
     if upload is not None:
         return upload.read(), upload.mimetype or ""
+    if request.mimetype in service.BASE64_TYPES:
+        content_type, data = service.decode_base64_upload(request.get_data())
+        return data, content_type or "application/octet-stream"
     return request.get_data(), request.mimetype or ""
 
 

@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import re
+
 from api.documents import Document, DocumentRules, DocumentService, check_revision
 from api.errors import NotFoundError, RevisionConflict, field_error
 from kazoo_tasks.docstore import Attachment, Conflict, NotFound, account_db
@@ -12,6 +16,29 @@ AUDIO_ATTACHMENT = "audio"
 """Name of the attachment holding a media document's audio (what playback reads)."""
 
 RULES = DocumentRules()
+BASE64_TYPES = ("application/x-base64", "application/base64")
+"""Request content types whose body is the audio in base64, as Kazoo takes uploads: a
+``data:`` URI (``data:audio/mpeg;base64,...``, RFC 2397) or bare base64."""
+_DATA_URI = re.compile(rb"^data:([^;,]*)(?:;[^,]*)?,", re.ASCII)
+_NOT_BASE64 = re.compile(rb"[^A-Za-z0-9+/=]")
+
+
+def decode_base64_upload(body: bytes) -> tuple[str | None, bytes]:
+    """The content type named by a base64 upload's ``data:`` URI (None when bare) and
+    the decoded audio; 400 ``encoding`` when it is not base64. Like Kazoo, whitespace is
+    ignored and missing padding forgiven."""
+    content_type = None
+    match = _DATA_URI.match(body)
+    if match is not None:
+        content_type = match.group(1).decode().strip().lower() or None
+        body = body[match.end() :]
+    data = b"".join(body.split())
+    if _NOT_BASE64.search(data):
+        raise field_error("file", "encoding", "failed to decode base64 data")
+    try:
+        return content_type, base64.b64decode(data + b"=" * (-len(data.rstrip(b"=")) % 4))
+    except binascii.Error:
+        raise field_error("file", "encoding", "failed to decode base64 data") from None
 
 
 def store_audio(

@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+import importlib
+
 import click
 
 from kazoo_tasks.config import get_settings
 
+SCENARIOS = {"acdc": "acdc.bench:command"}
+"""Other benchmarks, ``kazoo-tasks bench <name>`` (imported on first use)."""
 
-@click.command()
+
+class BenchGroup(click.Group):
+    """``bench`` runs the call benchmark; ``bench <name>`` another one."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(SCENARIOS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in SCENARIOS:
+            return None
+        module, _, attribute = SCENARIOS[name].partition(":")
+        return getattr(importlib.import_module(module), attribute)
+
+
+@click.group(cls=BenchGroup, invoke_without_command=True)
 @click.option("--calls", "-n", default=1000, show_default=True, help="Calls to measure.")
 @click.option("--rate", default=150.0, show_default=True, help="Calls placed per second.")
 @click.option(
@@ -43,13 +61,17 @@ from kazoo_tasks.config import get_settings
     "--stages", is_flag=True, help="Add a per-stage breakdown of setup (stamps every process)."
 )
 @click.option("--keep", is_flag=True, help="Keep the data directory (logs) of the run.")
-def command(**values: object) -> None:
+@click.pass_context
+def command(ctx: click.Context, **values: object) -> None:
     """Place calls (answer, play, hang up) from the FreeSWITCH emulator through the real
-    pipeline; print one JSON line (progress goes to stderr).
+    pipeline; print one JSON line (progress goes to stderr). ``bench acdc``: callers into
+    a call-center queue instead (``kazoo-tasks bench acdc --help``).
 
     Services come from KAZOO_* (embedded Redis when unset); each run uses a namespace and a
     data directory of its own and removes them at the end.
     """
+    if ctx.invoked_subcommand is not None:
+        return
     from kazoo_tasks.bench.run import Options, run, to_line
 
     click.echo(to_line(run(get_settings(), Options(**values))))  # type: ignore[arg-type]

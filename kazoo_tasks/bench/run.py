@@ -119,15 +119,17 @@ def _process_pids(stack: Stack) -> dict[str, list[int]]:
 
 
 def _service_pids(settings: Settings) -> dict[str, list[int]]:
-    """The broker's and Redis's processes when they listen on this machine (TCP)."""
-    found = {}
-    for role, url in (
+    """The broker's and Redis's processes when they listen on this machine (TCP); for a
+    broker failover list (a local cluster), every node's."""
+    found: dict[str, list[int]] = {}
+    for role, urls in (
         ("broker", services.broker_url(settings)),
         ("redis", services.redis_url(settings)),
     ):
-        parts = urlsplit(url)
-        if parts.hostname in ("127.0.0.1", "localhost", "::1") and parts.port:
-            found[role] = listening_pids(parts.port)
+        for url in urls.split(";"):
+            parts = urlsplit(url)
+            if parts.hostname in ("127.0.0.1", "localhost", "::1") and parts.port:
+                found.setdefault(role, []).extend(listening_pids(parts.port))
     return found
 
 
@@ -169,7 +171,7 @@ def summarize(
         "rate_asked": options.rate,
         "concurrency": options.concurrency,
         "wall_s": round(wall, 2),
-        "broker": service_label(services.broker_url(settings)),
+        "broker": ";".join(map(service_label, services.broker_url(settings).split(";"))),
         "redis": service_label(services.redis_url(settings)),
         "documents": "couchdb" if settings.couchdb_url else "embedded",
         "workers": options.workers,

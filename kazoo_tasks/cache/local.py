@@ -23,6 +23,7 @@ from typing import Any, Protocol, TypeVar
 
 from kazoo_tasks.cache.origins import Origin
 from kazoo_tasks.doc_changes import DocChange
+from kazoo_tasks.metrics import CACHE_INVALIDATIONS, CACHE_LOOKUPS
 
 log = logging.getLogger(__name__)
 
@@ -126,11 +127,13 @@ class Cache:
         with self._lock:
             entry = self._entries.get(key)
             if entry is not None:
+                CACHE_LOOKUPS.labels(self.name, "hit").inc()
                 return entry.value  # type: ignore[no-any-return]
             flight = self._flights.get(key)
             leader = flight is None
             if flight is None:
                 flight = self._flights[key] = _Flight(origins)
+        CACHE_LOOKUPS.labels(self.name, "miss" if leader else "shared").inc()
         if not leader:
             flight.done.wait()
             if flight.error is not None:
@@ -216,6 +219,7 @@ class Cache:
                 flight.stale = True
         for key, entry in gone:
             _notify(key, entry, FLUSHED)
+        CACHE_INVALIDATIONS.labels(self.name, FLUSHED).inc(len(gone))
         return len(gone)
 
     def handle_change(self, change: DocChange) -> int:
@@ -233,6 +237,7 @@ class Cache:
         for key, entry in gone:
             if entry is not None:
                 _notify(key, entry, CHANGED)
+        CACHE_INVALIDATIONS.labels(self.name, CHANGED).inc(len(gone))
         return len(gone)
 
     def reset_after_fork(self) -> None:

@@ -7,9 +7,9 @@ Semantics follow CouchDB, because production runs on CouchDB:
   :class:`Conflict`; a successful save returns the document with its new ``_rev``;
 * ids starting with ``_design/`` are design documents and are never returned by
   :meth:`DocumentStore.all_docs` or :meth:`DocumentStore.find`;
-* each database has an ordered change feed; ``since`` and ``last_seq`` are opaque strings
-  (pass back what you were given), ``"0"`` means "from the beginning" and ``"now"``
-  means "only what happens from now on".
+* each database has a change feed (:meth:`DocumentStore.changes` says what order it
+  keeps); ``since`` and ``last_seq`` are opaque strings (pass back what you were given),
+  ``"0"`` means "from the beginning" and ``"now"`` means "only what happens from now on".
 """
 
 from __future__ import annotations
@@ -158,7 +158,9 @@ class DocumentStore(abc.ABC):
 
         Supported operators: equality, ``$eq``, ``$ne``, ``$gt``, ``$gte``, ``$lt``,
         ``$lte``, ``$in``, ``$nin``, ``$exists``, ``$elemMatch``, ``$and``, ``$or``,
-        ``$not``, and dotted field paths.
+        ``$not``, ``$nor``, and dotted field paths. As in CouchDB, a condition on a missing
+        field is false (except ``$exists: false``), under ``$not``/``$nor`` too: those are
+        pushed down to the field conditions first.
         """
 
     # -- attachments -------------------------------------------------------------------
@@ -190,7 +192,20 @@ class DocumentStore(abc.ABC):
         include_docs: bool = False,
     ) -> ChangesPage:
         """Changes after ``since``; with ``timeout`` > 0, wait up to that many seconds
-        for at least one change (long poll) before returning an empty page."""
+        for at least one change (long poll) before returning an empty page.
+
+        Each document appears at most once per page, at its latest revision. Order:
+
+        * per document, always: its changes come in the order of its revisions, and
+          reads chained by ``last_seq`` see every change;
+        * across documents, write order only on a database of one shard: every database
+          of the embedded store, and account databases on CouchDB (created with ``q=1``).
+          A CouchDB database of several shards (the server's ``[cluster] q``, 2 by
+          default) interleaves its shards' feeds.
+
+        On a CouchDB cluster a read may repeat changes already returned (a shard copy
+        that went away makes its feed restart from an earlier point); it never skips one.
+        """
 
     @abc.abstractmethod
     def db_updates(self, since: str = "0", *, timeout: float = 0.0) -> DbUpdatesPage:

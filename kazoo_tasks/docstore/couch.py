@@ -6,6 +6,9 @@ SDK's session login posts ``username``, which pouchdb-server refuses), and never
 in request URLs. Database names with ``/`` (Kazoo's account databases)
 are URL-encoded by the SDK (``account%2Fxx%2Fyy%2F...``).
 
+``url`` may name several nodes of a cluster, comma-separated: requests go to one and move
+to the next when it cannot be reached (:mod:`kazoo_tasks.docstore.couch_nodes`).
+
 Before a request leaves, input is checked the way the embedded store checks it (same
 :class:`InvalidRequest` for the same mistake). Long polls honour our ``timeout`` on the
 client side too, because some servers (pouchdb-server) ignore it.
@@ -21,12 +24,9 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
-from urllib.parse import parse_qs, quote, unquote, urlsplit, urlunsplit
+from urllib.parse import quote
 
-import requests
 from ibm_cloud_sdk_core import ApiException
-from ibm_cloud_sdk_core.authenticators import BasicAuthenticator, NoAuthAuthenticator
-from ibmcloudant import CouchDbSessionAuthenticator
 from ibmcloudant.cloudant_v1 import CloudantV1, IndexDefinition, IndexField
 
 from kazoo_tasks.docstore.base import (
@@ -44,6 +44,7 @@ from kazoo_tasks.docstore.base import (
     NotFound,
     Unavailable,
 )
+from kazoo_tasks.docstore.couch_nodes import CouchNodes
 from kazoo_tasks.docstore.documents import (
     check_doc_id,
     check_limit,
@@ -52,8 +53,8 @@ from kazoo_tasks.docstore.documents import (
     checked_query,
     is_design_doc,
 )
-from kazoo_tasks.docstore.mango import hoist_field_not
-from kazoo_tasks.docstore.naming import check_db_name
+from kazoo_tasks.docstore.mango import push_negations, spelled_out_negations
+from kazoo_tasks.docstore.naming import account_id_from_db, check_db_name
 from kazoo_tasks.docstore.polled_updates import PolledDbUpdates
 
 log = logging.getLogger(__name__)
@@ -62,57 +63,58 @@ _CONNECT_TIMEOUT_S = 5.0
 _REQUEST_TIMEOUT_S = 60.0
 _PAGE = 500
 _NO_LIMIT = 2**31 - 1
+ACCOUNT_DB_SHARDS = 1
+"""``q`` of every account database this store creates (docs/documents.md says why); other
+databases get the server's default (``[cluster] q``)."""
+_READS = frozenset(
+    {
+        "get_all_dbs",
+        "head_database",
+        "get_database_information",
+        "post_all_docs",
+        "post_find",
+        "post_index",
+        "get_attachment",
+    }
+)
+"""SDK operations that change nothing (or nothing twice): safe to send again elsewhere."""
 _FLATTENED_ACCOUNT_DB = re.compile(r"^account([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{28})$")
-
-
-def _split_credentials(url: str) -> tuple[str, str | None, str | None, bool]:
-    """(URL without credentials or query, user, password, use a session cookie)."""
-    parts = urlsplit(url)
-    session = parse_qs(parts.query).get("auth", [""])[0] == "session"
-    netloc = parts.hostname or ""
-    if parts.port:
-        netloc = f"{netloc}:{parts.port}"
-    clean = urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
-    user = unquote(parts.username) if parts.username else None
-    password = unquote(parts.password) if parts.password else None
-    return clean, user, password, session
 
 
 class CouchDocumentStore(DocumentStore):
     """Documents in CouchDB 3 (or any server speaking its HTTP API)."""
 
     def __init__(self, url: str, *, request_timeout: float = _REQUEST_TIMEOUT_S) -> None:
-        self.url, user, password, session = _split_credentials(url)
-        if user is None:
-            authenticator: Any = NoAuthAuthenticator()
-        elif session:
-            authenticator = CouchDbSessionAuthenticator(user, password or "")
-        else:
-            authenticator = BasicAuthenticator(user, password or "")
-        self._service = CloudantV1(authenticator=authenticator)
-        self._service.set_service_url(self.url)
-        # the SDK gzips request bodies by default; pouchdb-server stores gzipped
-        # attachments as they came and fails to parse gzipped _index/_find bodies
-        self._service.set_enable_gzip_compression(False)
+        """``url``: one node, or the nodes of a cluster comma-separated (in the order to
+        try them; see :mod:`kazoo_tasks.docstore.couch_nodes`)."""
+        self._nodes = CouchNodes(url)
         self._timeout = (_CONNECT_TIMEOUT_S, request_timeout)
         self._indexes: set[tuple[str, tuple[str, ...]]] = set()
         self._indexes_lock = threading.Lock()
         self._polled_updates: PolledDbUpdates | None = None
 
+    @property
+    def url(self) -> str:
+        """The URL (no credentials) of the node requests go to now."""
+        return self._nodes.current.url
+
     def __repr__(self) -> str:
-        return f"CouchDocumentStore({self.url!r})"
+        return f"CouchDocumentStore({', '.join(node.url for node in self._nodes.nodes)!r})"
 
     # -- plumbing --------------------------------------------------------------------
 
     def _call(self, operation: str, *args: Any, **kwargs: Any) -> Any:
-        """Run one SDK operation; map HTTP errors to the interface's exceptions."""
+        """Run one SDK operation (on another node if this one is unreachable); map HTTP
+        errors to the interface's exceptions."""
         kwargs.setdefault("timeout", self._timeout)
-        try:
-            return getattr(self._service, operation)(*args, **kwargs).get_result()
-        except ApiException as exc:
-            raise _mapped(exc) from exc
-        except requests.RequestException as exc:
-            raise Unavailable(f"CouchDB at {self.url} unreachable: {exc}") from exc
+
+        def send(service: CloudantV1) -> Any:
+            for stream in (*args, *kwargs.values()):
+                if isinstance(stream, io.IOBase):
+                    stream.seek(0)  # a body read by a failed attempt
+            return getattr(service, operation)(*args, **kwargs).get_result()
+
+        return self._nodes.run(send, idempotent=operation in _READS, mapped=_mapped)
 
     def _raw(
         self,
@@ -128,15 +130,14 @@ class CouchDocumentStore(DocumentStore):
         if body is not None:
             headers["Content-Type"] = "application/json"
             data = json.dumps(body)
-        request = self._service.prepare_request(
-            method, path, headers=headers, params=dict(params or {}), data=data
-        )
-        try:
-            return self._service.send(request, timeout=self._timeout).get_result()
-        except ApiException as exc:
-            raise _mapped(exc) from exc
-        except requests.RequestException as exc:
-            raise Unavailable(f"CouchDB at {self.url} unreachable: {exc}") from exc
+
+        def send(service: CloudantV1) -> Any:
+            request = service.prepare_request(
+                method, path, headers=headers, params=dict(params or {}), data=data
+            )
+            return service.send(request, timeout=self._timeout).get_result()
+
+        return self._nodes.run(send, idempotent=method in ("GET", "HEAD"), mapped=_mapped)
 
     def _long_poll(self, path: str, params: Mapping[str, Any], timeout: float) -> Any:
         """A ``feed=longpoll`` read that returns None once ``timeout`` has passed.
@@ -144,37 +145,38 @@ class CouchDocumentStore(DocumentStore):
         The deadline is kept here, on our clock: the request asks for heartbeats (newlines
         the server sends while it waits) so that a read never blocks long, and the
         response is dropped at the deadline whether or not the server honours ``timeout``.
+        A feed that breaks (its node went away) is read again from another node.
         """
         deadline = time.monotonic() + timeout
         heartbeat_ms = max(50, min(1000, int(timeout * 250)))
-        query = {**params, "feed": "longpoll", "timeout": int(timeout * 1000)}
-        query["heartbeat"] = heartbeat_ms
-        request = self._service.prepare_request(
-            "GET",
-            path,
-            headers={"Accept": "application/json", "Accept-Encoding": "identity"},
-            params=query,
-        )
         read_timeout = heartbeat_ms / 1000 + _CONNECT_TIMEOUT_S
-        try:
-            response = self._service.send(
+
+        def send(service: CloudantV1) -> Any:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            query = {**params, "feed": "longpoll", "timeout": int(left * 1000)}
+            query["heartbeat"] = heartbeat_ms
+            request = service.prepare_request(
+                "GET",
+                path,
+                headers={"Accept": "application/json", "Accept-Encoding": "identity"},
+                params=query,
+            )
+            response = service.send(
                 request, stream=True, timeout=(_CONNECT_TIMEOUT_S, read_timeout)
             ).get_result()
-        except ApiException as exc:
-            raise _mapped(exc) from exc
-        except requests.RequestException as exc:
-            raise Unavailable(f"CouchDB at {self.url} unreachable: {exc}") from exc
-        body = bytearray()
-        try:
-            for chunk in response.iter_content(chunk_size=None):
-                body += chunk
-                if time.monotonic() >= deadline and not body.strip().endswith(b"}"):
-                    return None
-        except requests.RequestException as exc:
-            raise Unavailable(f"CouchDB at {self.url} feed broke: {exc}") from exc
-        finally:
-            response.close()
-        return json.loads(body)
+            body = bytearray()
+            try:
+                for chunk in response.iter_content(chunk_size=None):
+                    body += chunk
+                    if time.monotonic() >= deadline and not body.strip().endswith(b"}"):
+                        return None
+            finally:
+                response.close()
+            return json.loads(body)
+
+        return self._nodes.run(send, idempotent=True, mapped=_mapped)
 
     def _doc_path(self, db: str, doc_id: str) -> str:
         if is_design_doc(doc_id):
@@ -191,8 +193,9 @@ class CouchDocumentStore(DocumentStore):
 
     def ensure_db(self, db: str) -> bool:
         check_db_name(db)
+        shards = ACCOUNT_DB_SHARDS if account_id_from_db(db) else None
         try:
-            self._call("put_database", db)
+            self._call("put_database", db, q=shards)
         except _PreconditionFailed:
             return False
         return True
@@ -322,7 +325,9 @@ class CouchDocumentStore(DocumentStore):
         check_db_name(db)
         checked_query(selector, limit, skip)
         args: dict[str, Any] = {"limit": _NO_LIMIT if limit is None else limit, "skip": skip}
-        query = hoist_field_not(selector)
+        # negations pushed down as CouchDB does itself, then spelled out, so that servers
+        # that do neither (pouchdb-server) give CouchDB's answer too
+        query = spelled_out_negations(push_negations(selector))
         if sort:
             fields = tuple(sort)
             try:

@@ -8,6 +8,10 @@ Semantics copied from CouchDB's ``mango_selector``:
 * values compare by CouchDB collation: ``null < false < true < numbers < strings <
   arrays < objects`` (strings by code point, as PouchDB does);
 * a condition on a missing field is false, except ``{"$exists": false}``;
+* ``$not`` and ``$nor`` are first pushed down to the field conditions (De Morgan,
+  ``$eq`` ↔ ``$ne``, ``$gt`` ↔ ``$lte``, ``$in`` ↔ ``$nin``, ``$exists`` flipped), as
+  CouchDB's ``norm_negations`` does, so the rule above holds under a negation too:
+  ``{"$not": {"address.city": "paris"}}`` does not match a document without ``address``;
 * ``$in``/``$nin`` on an array field look at its elements;
 * ``{"a": {"b": 1}}`` means ``a.b == 1``; ``a.0.b`` indexes arrays; ``\\.`` escapes a dot.
 """
@@ -24,7 +28,7 @@ Matcher = Callable[[Any], bool]
 
 _MISSING = object()
 
-COMBINATION_OPERATORS = frozenset({"$and", "$or", "$not"})
+COMBINATION_OPERATORS = frozenset({"$and", "$or", "$not", "$nor"})
 CONDITION_OPERATORS = frozenset(
     {"$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin", "$exists", "$elemMatch", "$not"}
 )
@@ -106,6 +110,10 @@ def has_field(doc: Any, path: str) -> bool:
 
 def compile_selector(selector: Mapping[str, Any]) -> Matcher:
     """Compile a Mango selector into a function of a document; raises InvalidSelector."""
+    return _compile_object(push_negations(selector))
+
+
+def _compile_object(selector: Any) -> Matcher:
     if not isinstance(selector, Mapping):
         raise InvalidSelector(f"a selector must be a JSON object, not {selector!r}")
     return _all_of([_compile_entry(key, value, []) for key, value in selector.items()])
@@ -127,15 +135,18 @@ def _compile_entry(key: str, value: Any, prefix: list[str]) -> Matcher:
 
 
 def _compile_combination(operator: str, value: Any) -> Matcher:
+    """``$and``/``$or`` (``$not``/``$nor`` reach here only malformed: they were pushed down)."""
     if operator == "$not":
-        inner = compile_selector(value)
+        inner = _compile_object(value)
         return lambda doc: not inner(doc)
     if not isinstance(value, list) or not value:
         raise InvalidSelector(f"{operator} needs a non-empty array of selectors")
-    parts = [compile_selector(item) for item in value]
+    parts = [_compile_object(item) for item in value]
     if operator == "$and":
         return lambda doc: all(part(doc) for part in parts)
-    return lambda doc: any(part(doc) for part in parts)
+    if operator == "$or":
+        return lambda doc: any(part(doc) for part in parts)
+    return lambda doc: not any(part(doc) for part in parts)
 
 
 def _compile_field(path: list[str], condition: Any) -> Matcher:
@@ -206,7 +217,7 @@ def _compile_element_selector(arg: Any) -> Matcher:
         raise InvalidSelector(f"$elemMatch needs a non-empty object, not {arg!r}")
     if all(key in CONDITION_OPERATORS for key in arg):
         return _compile_field([], arg)
-    return compile_selector(arg)
+    return _compile_object(arg)
 
 
 def _any_equal(value: Any, keys: Iterable[tuple[Any, ...]]) -> bool:
@@ -225,30 +236,138 @@ _COMPARISONS: dict[str, Callable[[int], bool]] = {
 }
 
 
+# -- negations -------------------------------------------------------------------------
+
+_NEGATED = {
+    "$eq": "$ne", "$ne": "$eq", "$lt": "$gte", "$gte": "$lt", "$gt": "$lte", "$lte": "$gt",
+    "$in": "$nin", "$nin": "$in",
+}  # fmt: skip
+
+
+def push_negations(selector: Mapping[str, Any]) -> Any:
+    """The selector with ``$not`` and ``$nor`` pushed down to field conditions, as CouchDB
+    normalizes selectors before matching them (``mango_selector:norm_negations``).
+
+    ``{"$not": {"a": 1, "b": {"$gt": 2}}}`` becomes ``{"$or": [{"a": {"$ne": 1}}, {"b":
+    {"$lte": 2}}]}``; ``$nor`` is an ``$and`` of negations; ``$exists`` flips; an operator
+    with no opposite (``$elemMatch``) keeps a field-level ``$not``. Field conditions on
+    a missing field stay false (except ``$exists: false``), so a negation never matches
+    a document for lacking the field. Malformed parts are left for the compiler to reject.
+    """
+    return _pushed(selector, negate=False)
+
+
+def _pushed(selector: Any, *, negate: bool) -> Any:
+    if not isinstance(selector, Mapping) or not selector:
+        return {"$not": selector} if negate else selector
+    clauses = [_pushed_entry(key, value, negate) for key, value in selector.items()]
+    return _joined(clauses, negate)
+
+
+def _joined(clauses: list[Any], negate: bool) -> Any:
+    """All of ``clauses`` (``$and``), or any of them when negated (De Morgan)."""
+    if len(clauses) == 1:
+        return clauses[0]
+    return {"$or" if negate else "$and": clauses}
+
+
+def _pushed_entry(key: str, value: Any, negate: bool) -> Any:
+    is_list = isinstance(value, list) and bool(value)
+    if key == "$not" and isinstance(value, Mapping):
+        return _pushed(value, negate=not negate)
+    if key == "$nor" and is_list:
+        return _joined([_pushed(item, negate=not negate) for item in value], negate)
+    if key in ("$and", "$or") and is_list:
+        parts = [_pushed(item, negate=negate) for item in value]
+        return {_FLIPPED[key] if negate else key: parts}
+    if key.startswith("$"):
+        return {"$not": {key: value}} if negate else {key: value}
+    return _pushed_field(key, value, negate)
+
+
+_FLIPPED = {"$and": "$or", "$or": "$and"}
+
+
+def _pushed_field(path: str, condition: Any, negate: bool) -> Any:
+    """A field condition (``path`` in dotted form) with its negations pushed down."""
+    if not (isinstance(condition, Mapping) and condition):
+        return _pushed_operator(path, "$eq", condition, negate)
+    operators = [key for key in condition if key.startswith("$")]
+    if not operators:  # nested fields: {"a": {"b": 1}} is {"a.b": 1}
+        parts = [_pushed_field(f"{path}.{key}", value, negate) for key, value in condition.items()]
+        return _joined(parts, negate)
+    if len(operators) != len(condition):  # mixed: the compiler says why it is wrong
+        return {"$not": {path: dict(condition)}} if negate else {path: dict(condition)}
+    parts = [_pushed_operator(path, op, arg, negate) for op, arg in condition.items()]
+    return _joined(parts, negate)
+
+
+def _pushed_operator(path: str, operator: str, arg: Any, negate: bool) -> Any:
+    if operator == "$not" and isinstance(arg, Mapping):
+        return _pushed_field(path, arg, not negate)
+    if operator == "$elemMatch" and isinstance(arg, Mapping) and arg:
+        if not all(key in CONDITION_OPERATORS - {"$not"} for key in arg):  # not on scalars
+            arg = _pushed(arg, negate=False)
+    if not negate:
+        return {path: {operator: arg}}
+    if operator in _NEGATED:
+        return {path: {_NEGATED[operator]: arg}}
+    if operator == "$exists" and isinstance(arg, bool):
+        return {path: {"$exists": not arg}}
+    return {path: {"$not": {operator: arg}}}
+
+
 # -- rewriting -----------------------------------------------------------------------
 
 
-def hoist_field_not(selector: Mapping[str, Any]) -> dict[str, Any]:
-    """Rewrite field-level ``$not`` into the combination form some servers require.
+_POSITIVE = {"$ne": "$eq", "$nin": "$in"}
 
-    ``{"f": {"$not": C}}`` becomes ``{"$and": [{"f": {"$exists": true}}, {"$not": {"f": C}}]}``,
-    which means the same under CouchDB's rule that a condition on a missing field is false.
-    (pouchdb-server rejects field-level ``$not``.)
+
+def spelled_out_negations(selector: Mapping[str, Any]) -> Any:
+    """Rewrite the negated field conditions of a selector from :func:`push_negations`
+    (``$ne``, ``$nin``, field-level ``$not``): ``f`` must exist, and one ``$not`` of the
+    positive conditions (``$eq``, ``$in``, the inner condition) per ``$and``.
+
+    The meaning is the same under CouchDB's rule that a condition on a missing field is
+    false (CouchDB normalizes it back). pouchdb-server needs it: its ``$ne`` and ``$nin``
+    match documents without the field, it rejects field-level ``$not``, fails on ``$ne``
+    inside ``$or``, and merges an ``$and``'s clauses into one object, where two ``$not``
+    would collide.
     """
-    clauses: list[dict[str, Any]] = []
+    clauses = _spelled_conjunction(selector)
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def _spelled_conjunction(selector: Mapping[str, Any]) -> list[Any]:
+    """The clauses of one (flattened) ``$and``, its negations gathered into one ``$not``."""
+    clauses: list[Any] = []
+    negated: list[Any] = []
     for key, value in selector.items():
-        if key in ("$and", "$or") and isinstance(value, list):
-            rewritten = [hoist_field_not(v) if isinstance(v, Mapping) else v for v in value]
+        if key == "$and" and isinstance(value, list) and all(isinstance(v, Mapping) for v in value):
+            for item in value:
+                for clause in _spelled_conjunction(item):
+                    if isinstance(clause, Mapping) and set(clause) == {"$not"}:
+                        negated.append(clause["$not"])
+                    else:
+                        clauses.append(clause)
+        elif key == "$or" and isinstance(value, list):
+            rewritten = [spelled_out_negations(v) if isinstance(v, Mapping) else v for v in value]
             clauses.append({key: rewritten})
-        elif key == "$not" and isinstance(value, Mapping):
-            clauses.append({"$not": hoist_field_not(value)})
-        elif isinstance(value, Mapping) and "$not" in value and not key.startswith("$"):
-            rest = {k: v for k, v in value.items() if k != "$not"}
-            clauses.append({key: {"$exists": True, **rest}})
-            clauses.append({"$not": {key: value["$not"]}})
+        elif not key.startswith("$") and isinstance(value, Mapping) and len(value) == 1:
+            ((operator, arg),) = value.items()
+            if operator in _POSITIVE:
+                negated.append({key: {_POSITIVE[operator]: arg}})
+            elif operator == "$not":
+                negated.append({key: arg})
+            else:
+                clauses.append({key: value})
+                continue
+            clauses.append({key: {"$exists": True}})
         else:
             clauses.append({key: value})
-    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+    if negated:
+        clauses.append({"$not": negated[0] if len(negated) == 1 else {"$or": negated}})
+    return clauses
 
 
 # -- sorting ---------------------------------------------------------------------------

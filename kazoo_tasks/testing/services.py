@@ -29,6 +29,10 @@ from kazoo_tasks.embedded.redis_server import redis_server_binary
 
 RABBITMQ_SERVER = Path("/usr/lib/rabbitmq/bin/rabbitmq-server")
 """The server script itself (Debian's /usr/sbin wrapper switches to the rabbitmq user)."""
+RABBITMQCTL = RABBITMQ_SERVER.with_name("rabbitmqctl")
+LOOPBACK_ONLY = "-kernel inet_dist_use_interface {127,0,0,1}"
+"""Erlang flag: the node's distribution port (for clustering and rabbitmqctl) listens on
+127.0.0.1 only, like its AMQP port."""
 START_TIMEOUT = 60.0
 
 
@@ -169,12 +173,17 @@ class PrivateRedis(_ServerProcess):
 
 class PrivateRabbitMQ(_ServerProcess):
     """A RabbitMQ node of our own (``kt<port>@localhost``), no plugins, data in ``workdir``:
-    durable queues and persistent messages survive its restarts, as on a real node."""
+    durable queues and persistent messages survive its restarts, as on a real node.
 
-    def __init__(self, workdir: Path, *, port: int = 0) -> None:
+    ``home`` is the ``HOME`` of the node and of the ``rabbitmqctl`` run against it: the
+    Erlang cookie is ``home/.erlang.cookie`` (nodes of one cluster share it); by default
+    the user's own."""
+
+    def __init__(self, workdir: Path, *, port: int = 0, home: Path | None = None) -> None:
         super().__init__(workdir)
         self.port = port or free_port(also=20_000)
         self.node = f"kt{self.port}@localhost"
+        self.home = home
 
     @property
     def url(self) -> str:
@@ -184,7 +193,7 @@ class PrivateRabbitMQ(_ServerProcess):
         base = self.workdir
         (base / "enabled_plugins").write_text("[].\n")
         (base / "rabbitmq.conf").write_text(f"listeners.tcp.default = 127.0.0.1:{self.port}\n")
-        return {
+        env = {
             **os.environ,
             "RABBITMQ_NODENAME": self.node,
             "RABBITMQ_NODE_PORT": str(self.port),
@@ -194,15 +203,27 @@ class PrivateRabbitMQ(_ServerProcess):
             "RABBITMQ_ENABLED_PLUGINS_FILE": str(base / "enabled_plugins"),
             "RABBITMQ_CONFIG_FILE": str(base / "rabbitmq"),
             "RABBITMQ_PID_FILE": str(base / "rabbitmq.pid"),
+            "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS": LOOPBACK_ONLY,
         }
+        if self.home is not None:
+            env["HOME"] = str(self.home)
+        return env
 
-    def start(self) -> PrivateRabbitMQ:
-        """Start (or start again, on the same port and data) and wait for AMQP."""
+    def launch(self) -> None:
+        """Start the node (or start it again, on the same port and data); do not wait."""
         if not RABBITMQ_SERVER.exists():
             raise RuntimeError(f"{RABBITMQ_SERVER} is missing (Debian's rabbitmq-server)")
         self.workdir.mkdir(parents=True, exist_ok=True)
         self._spawn([str(RABBITMQ_SERVER)], self._env())
-        _wait(self.responds, f"RabbitMQ node {self.node}")
+
+    def wait_ready(self, timeout: float = START_TIMEOUT) -> None:
+        """Wait until the node accepts AMQP connections."""
+        _wait(self.responds, f"RabbitMQ node {self.node}", timeout)
+
+    def start(self) -> PrivateRabbitMQ:
+        """Start (or start again, on the same port and data) and wait for AMQP."""
+        self.launch()
+        self.wait_ready()
         return self
 
     def responds(self) -> bool:
@@ -213,6 +234,20 @@ class PrivateRabbitMQ(_ServerProcess):
             return True
         except Exception:  # noqa: BLE001 - any failure means "not yet"
             return False
+
+    def ctl(self, *args: str, check: bool = True) -> str:
+        """Run ``rabbitmqctl -n <node> ARGS``; returns its output."""
+        env = {**os.environ, **({"HOME": str(self.home)} if self.home is not None else {})}
+        done = subprocess.run(
+            [str(RABBITMQCTL), "-n", self.node, *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=START_TIMEOUT,
+        )
+        if check and done.returncode != 0:
+            raise RuntimeError(f"rabbitmqctl {' '.join(args)} on {self.node}: {done.stderr}")
+        return done.stdout
 
     def restart(self) -> None:
         """``kill -9`` the node, then start it again on its data."""

@@ -58,12 +58,14 @@ def test_given_a_minimal_document_when_loaded_then_kazoo_defaults_are_filled() -
     assert user["priv_level"] == "user" and user["vm_to_email_enabled"] is True
 
 
-def test_given_json_like_strings_when_a_number_or_boolean_is_expected_then_refused() -> None:
+def test_given_strings_kazoo_does_not_convert_when_loaded_then_refused() -> None:
     errors = _errors(
-        VmboxSchema, {"name": "v", "mailbox": "1", "seek_duration_ms": "5", "transcribe": "yes"}
+        VmboxSchema,
+        {"name": "v", "mailbox": "1", "seek_duration_ms": "5 s", "transcribe": "yes", "pin": 1234},
     )
     assert set(errors["seek_duration_ms"]) == {"type"}
     assert set(errors["transcribe"]) == {"type"}
+    assert set(errors["pin"]) == {"type"}  # Kazoo converts to numbers and booleans only
 
 
 def test_given_agent_fields_on_a_user_when_bad_then_the_item_is_named() -> None:

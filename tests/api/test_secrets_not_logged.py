@@ -1,7 +1,8 @@
 """Secrets are never logged: every log record of every logger, at DEBUG, while logging in
 (api key, Kazoo credentials, username and password), failing to, rotating an api key,
 changing a password and logging out, holds no api key, token, password or password
-digest."""
+digest, in text or as the JSON lines of ``KAZOO_LOG_FORMAT=json``; and the API's lines
+carry their request id."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import logging
 import pytest
 
 from kazoo_tasks.docstore import DocumentStore, account_db
+from kazoo_tasks.logs import ContextFilter, JsonFormatter
 from tests.api.test_tokens import make_user
 from tests.crossbar import LoggedIn
 
@@ -19,6 +21,7 @@ def test_given_logins_rotations_and_logouts_when_logs_are_read_then_no_secret_is
     root: LoggedIn, store: DocumentStore, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
+    caplog.handler.addFilter(ContextFilter())
     client, name = root.client, root.account["name"]
     secrets = [root.api_key, client.token or "", "pw-secret-1", "pw-secret-2", "wrong-secret"]
 
@@ -51,9 +54,13 @@ def test_given_logins_rotations_and_logouts_when_logs_are_read_then_no_secret_is
     assert client.delete("/token_auth").status_code == 200
     assert client.get(f"/accounts/{root.id}").status_code == 401  # a revoked token refused
 
+    as_json = [JsonFormatter().format(r) for r in caplog.records]
     logged = "\n".join(
-        [caplog.text] + [f"{r.getMessage()} {r.args!r} {r.__dict__!r}" for r in caplog.records]
+        [caplog.text, *as_json]
+        + [f"{r.getMessage()} {r.args!r} {r.__dict__!r}" for r in caplog.records]
     )
+    api_records = [r for r in caplog.records if r.name.startswith("api.")]
+    assert api_records and all(getattr(r, "request_id", "") for r in api_records)
     assert "token issued" in logged and "rotated" in logged  # the log was captured
     leaked = [secret for secret in secrets if secret and secret in logged]
     assert leaked == []

@@ -1,5 +1,5 @@
 """Fixtures of the document-store conformance suite. Every test taking ``store`` (from
-tests/conftest.py) runs once per back end: the embedded store and pouchdb-server."""
+tests/conftest.py) runs once per back end: the embedded store and the session's CouchDB."""
 
 from __future__ import annotations
 

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
+from collections.abc import Iterator
 
-from kazoo_tasks.docstore import DocumentStore
+import pytest
+
+from kazoo_tasks.docstore import Change, DocumentStore
 
 
 def test_given_writes_when_reading_changes_from_zero_then_each_doc_appears_once_latest_first(
@@ -23,20 +27,56 @@ def test_given_writes_when_reading_changes_from_zero_then_each_doc_appears_once_
     assert store.changes(db, page.last_seq).results == []
 
 
-def test_given_changes_when_read_with_a_limit_then_pages_chain_by_last_seq(
+def _read_in_pages(
+    store: DocumentStore, db: str, since: str, limit: int
+) -> tuple[list[Change], str]:
+    """Every change after ``since``, read ``limit`` at a time chained by ``last_seq``."""
+    seen: list[Change] = []
+    while True:
+        page = store.changes(db, since, limit=limit)
+        since = page.last_seq
+        if not page.results:
+            return seen, since
+        seen += page.results
+
+
+def test_given_an_account_db_when_read_with_a_limit_then_pages_chain_in_write_order(
     store: DocumentStore, db: str
 ) -> None:
     for n in range(5):
         store.save(db, {"_id": f"d{n}"})
 
-    seen: list[str] = []
-    since = "0"
-    for _ in range(3):
-        page = store.changes(db, since, limit=2)
-        seen += [c.id for c in page.results]
-        since = page.last_seq
+    seen, _ = _read_in_pages(store, db, "0", limit=2)
 
-    assert seen == ["d0", "d1", "d2", "d3", "d4"]
+    # an account database has one shard on CouchDB (q=1): one global order
+    assert [c.id for c in seen] == ["d0", "d1", "d2", "d3", "d4"]
+
+
+@pytest.fixture
+def sharded_db(store: DocumentStore) -> Iterator[str]:
+    """A database that is not an account's: on CouchDB it has the server's default shards
+    (q=2 in CouchDB 3), so its feed has no global order."""
+    name = f"kt_shared_{uuid.uuid4().hex}"
+    store.ensure_db(name)
+    yield name
+    store.delete_db(name)
+
+
+def test_given_a_sharded_db_when_read_in_pages_then_each_change_comes_once_and_in_revision_order(
+    store: DocumentStore, sharded_db: str
+) -> None:
+    docs = [store.save(sharded_db, {"_id": f"d{n}"}) for n in range(10)]
+    first, since = _read_in_pages(store, sharded_db, "0", limit=3)
+    for doc in docs:
+        store.save(sharded_db, {**doc, "v": 2})
+
+    second, _ = _read_in_pages(store, sharded_db, since, limit=3)
+
+    ids = sorted(doc["_id"] for doc in docs)
+    assert sorted(c.id for c in first) == ids  # every document once, whatever the order
+    assert {c.rev[:2] for c in first} == {"1-"}
+    assert sorted(c.id for c in second) == ids
+    assert {c.rev[:2] for c in second} == {"2-"}  # a document's revisions come in order
 
 
 def test_given_a_deleted_doc_when_reading_changes_then_it_is_flagged_deleted(

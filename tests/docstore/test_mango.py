@@ -9,6 +9,7 @@ from kazoo_tasks.docstore.mango import (
     InvalidSelector,
     collation_key,
     compile_selector,
+    push_negations,
     sort_documents,
     split_path,
 )
@@ -32,9 +33,40 @@ def test_given_a_numeric_condition_when_the_field_is_a_string_then_collation_dec
     assert not compile_selector({"n": {"$lt": 5}})({"n": "1"})
 
 
-def test_given_a_missing_field_when_negated_at_field_level_then_no_match() -> None:
+def test_given_a_missing_field_when_negated_then_no_match_as_in_couchdb() -> None:
     assert not compile_selector({"a": {"$ne": 1}})({})
-    assert compile_selector({"$not": {"a": 1}})({})
+    assert not compile_selector({"$not": {"a": 1}})({})
+    assert not compile_selector({"$nor": [{"a": 1}]})({})
+    assert compile_selector({"$not": {"a": {"$exists": True}}})({})
+    assert compile_selector({"$not": {"a": 1}})({"a": 2})
+
+
+@pytest.mark.parametrize(
+    ("selector", "pushed"),
+    [
+        ({"$not": {"a": 1}}, {"a": {"$ne": 1}}),
+        (
+            {"$not": {"a": {"$gt": 1, "$in": [5]}}},
+            {"$or": [{"a": {"$lte": 1}}, {"a": {"$nin": [5]}}]},
+        ),
+        (
+            {"$nor": [{"a": 1}, {"b.c": {"$lt": 2}}]},
+            {"$and": [{"a": {"$ne": 1}}, {"b.c": {"$gte": 2}}]},
+        ),
+        ({"$not": {"$nor": [{"a": 1}]}}, {"a": {"$eq": 1}}),
+        ({"a": {"$not": {"$exists": False}}}, {"a": {"$exists": True}}),
+        ({"$not": {"a": {"b": 1}}}, {"a.b": {"$ne": 1}}),
+        (
+            {"$not": {"a": {"$elemMatch": {"b": 1}}}},
+            {"a": {"$not": {"$elemMatch": {"b": {"$eq": 1}}}}},
+        ),
+        ({"a": {"$elemMatch": {"$not": {"b": 1}}}}, {"a": {"$elemMatch": {"b": {"$ne": 1}}}}),
+    ],
+)
+def test_given_negations_when_pushed_down_then_couchdb_normal_form(
+    selector: dict, pushed: dict
+) -> None:
+    assert push_negations(selector) == pushed
 
 
 def test_given_docs_missing_a_sort_field_when_sorted_then_they_are_left_out() -> None:

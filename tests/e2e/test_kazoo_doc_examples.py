@@ -6,8 +6,8 @@ must end, the module must have run (its node in the trace, not skipped for bad d
 crash), and the switch must have been asked what the module does.
 
 Placeholders of the docs (``{USER_ID}``, ``{DEVICE_ID}``, ``{VM_BOX}``, ``{MEDIA_ID}``,
-``{SERVER_URL}``...) are filled in with this account's documents, a tone, a server that
-is not there. One stack serves every example (module-scoped), so the whole set takes
+``{QUEUE_ID}``, ``{SERVER_URL}``...) are filled in with this account's documents, a tone,
+a server that is not there. One stack serves every example (module-scoped), so the whole set takes
 seconds."""
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import pytest
 from api.devices.resource import SPEC as DEVICES
 from api.documents import DocumentService
 from api.groups.resource import SPEC as GROUPS
+from api.queues.resource import SPEC as QUEUES
 from api.users.resource import SPEC as USERS
 from api.vmboxes.resource import SPEC as VMBOXES
 from callflow import registry
@@ -85,10 +86,11 @@ def docs_account(docs_stack: Stack) -> Iterator[tuple[TestAccount, dict[str, str
     box = DocumentService(store, VMBOXES).create(
         account.id, {"name": "docs box", "mailbox": "8100", "pin": "1234"}
     )["_id"]
+    queue = DocumentService(store, QUEUES).create(account.id, {"name": "docs queue"})["_id"]
     target = account.callflow(["2600"], {"module": "play", "data": {"id": TONE}})
     values = {
         "{USER_ID}": user, "{DEVICE_ID}": device, "{GROUP_ID}": group, "{VM_BOX}": box,
-        "{CALLFLOW_ID}": target, "{MEDIA_ID}": TONE, "{SERVER_URL}": "http://127.0.0.1:9/pivot",
+        "{CALLFLOW_ID}": target, "{MEDIA_ID}": TONE, "{QUEUE_ID}": queue, "{SERVER_URL}": "http://127.0.0.1:9/pivot",
     }  # fmt: skip
     yield account, values
     store.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -103,6 +104,16 @@ def test_given_nothing_configured_when_kazoo_tasks_run_then_every_role_starts_a_
         bridges = [line for line in company.stdout.splitlines() if "execute bridge" in line]
         assert bridges and "1101@" in bridges[0] and "1102@" in bridges[0], company.stdout
         assert "NORMAL_CLEARING" in company.stdout, company.stdout
+
+        help_line = subprocess.run(
+            [sys.executable, "-m", "kazoo_tasks", "emulator", "call", demo["queue_number"],
+             "--var", f"ecallmgr_Account-ID={demo['account_id']}", "--timeout", "60"],
+            env=env, capture_output=True, text=True, timeout=90,
+        )  # fmt: skip
+        assert help_line.returncode == 0, help_line.stderr
+        bridges = [line for line in help_line.stdout.splitlines() if "execute bridge" in line]
+        assert bridges and re.search(r"130[12]@", bridges[0]), help_line.stdout
+        assert "NORMAL_CLEARING" in help_line.stdout, help_line.stdout
     finally:
         os.killpg(run.pid, signal.SIGINT)
         run.wait(60)

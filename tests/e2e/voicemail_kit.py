@@ -89,14 +89,16 @@ def start_office(
     store: DocumentStore,
     account: Account,
     stack_factory: Callable[..., Stack],
+    stack_overrides: dict[str, Any] | None = None,
     **api_overrides: Any,
 ) -> Iterator[Office]:
     """The body of an ``office`` fixture: the API in a thread, then the stack uploading
-    its recordings to it."""
+    its recordings to it (with ``stack_overrides`` on its settings)."""
     api_settings = settings.with_overrides(api_secret="e2e", switch_secret=SECRET, **api_overrides)
     server = start_in_thread(create_app(api_settings, store))
     try:
-        stack = stack_factory({"switch_url": f"{server.url}/switch", "switch_secret": SECRET})
+        switch = {"switch_url": f"{server.url}/switch", "switch_secret": SECRET}
+        stack = stack_factory({**switch, **(stack_overrides or {})})
         yield Office(stack, server, store, account)
     finally:
         server.stop()

@@ -140,7 +140,7 @@ def test_given_a_command_published_twice_then_it_is_written_once(
 def test_given_freeswitch_answers_err_then_the_call_gets_a_command_error(
     switch, spawn_ecallmgr, node_settings, redis_client
 ):
-    spawn_ecallmgr()
+    ecallmgr = spawn_ecallmgr()
     wait_for(switch.subscribed)
     gone = new_call_id()  # not a channel on the switch
     command = playback(gone)
@@ -159,6 +159,10 @@ def test_given_freeswitch_answers_err_then_the_call_gets_a_command_error(
     assert errors[0]["headers"]["Kazoo-Synthetic"] == "command failed"
     wait_for(lambda: node_stats(redis_client, node_settings).get("commands.failed") == 2)
     assert queued_commands(node_settings) == 0
+    # a channel gone while its command was on the way is normal life: INFO, not WARNING
+    failures = [line for line in ecallmgr.log().splitlines() if f"of call {gone} failed" in line]
+    assert len(failures) == 2
+    assert all(" INFO " in line for line in failures), failures
 
 
 def test_given_the_switch_is_down_then_commands_wait_in_the_queue_until_it_is_back(

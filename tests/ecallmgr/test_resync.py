@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import re
 
+from kombu import Connection
+
+from kazoo_tasks.bus import EVENTS_TASK, celery_queue_name
 from kazoo_tasks.keys import node_key
+from tests.conftest import TEST_BROKER_URL
 from tests.ecallmgr.conftest import (
     NODE,
     inbox,
@@ -165,3 +169,40 @@ def test_given_commands_racing_their_calls_hangups_then_the_controlled_set_keeps
         what="every late command refused",
     )
     assert redis_client.smembers(controlled) == set()
+
+
+def handle_events_tasks(settings) -> list[str]:
+    """Take every ``handle_events`` task waiting in the callflow queue: their call ids."""
+    queue = celery_queue_name(settings.namespace, "callflow")
+    found = []
+    with Connection(TEST_BROKER_URL) as conn:
+        simple = conn.SimpleQueue(queue, no_ack=True)
+        try:
+            while True:
+                try:
+                    message = simple.get(timeout=0.2)
+                except simple.Empty:
+                    return found
+                assert message.headers["task"] == EVENTS_TASK
+                found.append(message.payload[0][0])
+        finally:
+            simple.close()
+
+
+def test_given_an_event_stored_but_never_announced_when_the_link_comes_back_then_a_worker_is_woken_for_the_call(  # noqa: E501
+    switch, spawn_ecallmgr, node_settings, redis_client
+):
+    spawn_ecallmgr()
+    wait_for(switch.subscribed, what="ecallmgr")
+    call_id = new_call_id()
+    park_call(switch, call_id)
+    wait_for(lambda: names(redis_client, node_settings, call_id) == ["CHANNEL_PARK"])
+    publish_command(node_settings, playback(call_id))  # the call is controlled now
+    wait_for(lambda: switch.commands(b"sendmsg"), what="the playback")
+    # as if the ecallmgr that stored the park had died before sending its task
+    assert wait_for(lambda: handle_events_tasks(node_settings), what="the park's task") == [call_id]
+
+    cut_and_wait_for_the_next_connection(switch)
+
+    assert wait_for(lambda: handle_events_tasks(node_settings), what="a wake-up") == [call_id]
+    assert names(redis_client, node_settings, call_id) == ["CHANNEL_PARK"]  # nothing new stored

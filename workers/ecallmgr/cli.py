@@ -16,6 +16,7 @@ from kazoo_tasks import services
 from kazoo_tasks.celery_app import make_app
 from kazoo_tasks.config import get_settings
 from kazoo_tasks.lease import owner_id
+from kazoo_tasks.metrics import serve
 from workers.ecallmgr.publisher import warm_up
 from workers.ecallmgr.supervisor import NodeSupervisor
 
@@ -40,6 +41,11 @@ def command(only: tuple[str, ...]) -> None:
     client = services.redis_client(settings)
     supervisors = [NodeSupervisor(settings, node, owner, client, app) for node in nodes]
     warm_up(app)
+    serve(
+        settings.metrics_host,
+        settings.ecallmgr_metrics_port,
+        lambda: all(s.healthy() for s in supervisors),
+    )
     gc.freeze()  # start-up objects never die: keep them out of the collector's scans
     log.info("ecallmgr %s serving %s", owner, ", ".join(n.name for n in nodes))
 

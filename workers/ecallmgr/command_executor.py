@@ -39,9 +39,11 @@ import redis
 from greenswitch.esl import NotConnectedError
 from marshmallow import ValidationError
 
+from kazoo_tasks import logs
 from kazoo_tasks.commands import CALL_ID_PATTERN, render_command, sanitize_text, validate_command
 from kazoo_tasks.config import Settings
 from kazoo_tasks.events import COMMAND_ERROR, synthetic_event
+from kazoo_tasks.metrics import CALL_SETUP
 from kazoo_tasks.stages import stamp
 from workers.ecallmgr.backoff import Backoff
 from workers.ecallmgr.claims import DONE, CommandClaims
@@ -57,6 +59,10 @@ _CALL_ID = re.compile(CALL_ID_PATTERN)
 
 NO_SESSION = "-ERR invalid session id"
 """FreeSWITCH's answer to a ``sendmsg`` for a channel it does not have."""
+
+CHANNEL_GONE = (NO_SESSION, "-ERR No such channel")
+"""Answers that say the channel is gone: the caller hung up while the command was on
+its way, which is normal life (logged at INFO)."""
 
 
 class Outcome(enum.Enum):
@@ -96,6 +102,10 @@ class CommandExecutor:
             return self._refuse(body, f"a command is a JSON object, not {type(body).__name__}")
         if command["node"] != self.node:
             return self._refuse(body, f"command for node {command['node']!r} reached {self.node}")
+        with logs.bound(call_id=command["call_id"], node=self.node):
+            return self._execute(conn, command)
+
+    def _execute(self, conn: EslConnection, command: dict[str, Any]) -> Outcome:
         call_id, command_id = command["call_id"], command["id"]
         if self.controlled.add(call_id):
             self.controlled.persist(added=[call_id])
@@ -108,6 +118,7 @@ class CommandExecutor:
         if entry:
             self.running.add(call_id, entry)
         stamp("writing", call_id)
+        written_at = time.time()
         try:
             reply = conn.send_frame(render_command(command))
         except NotConnectedError:
@@ -118,8 +129,11 @@ class CommandExecutor:
         except (ConnectionLost, CommandTimeout) as exc:
             self._not_running(call_id, entry)
             self._complete(call_id, command_id, entry)
-            self.stats.incr("commands.lost")
+            self.stats.incr(
+                "commands.timed_out" if isinstance(exc, CommandTimeout) else "commands.lost"
+            )
             return self._fail(command, f"no reply from FreeSWITCH: {exc}")
+        parked_at = self.intake.parked_at.pop(call_id, None)
         if reply.reply_text.startswith("-ERR"):
             self._not_running(call_id, entry)
             self._complete(call_id, command_id, entry)
@@ -127,9 +141,13 @@ class CommandExecutor:
             if reply.reply_text.startswith(NO_SESSION):
                 self.controlled.discard(call_id)
                 self._persist_removal(call_id)
-            return self._fail(command, reply.reply_text.strip())
+            routine = reply.reply_text.startswith(CHANNEL_GONE)
+            return self._fail(command, reply.reply_text.strip(), routine=routine)
         self._complete(call_id, command_id)
         self.stats.incr("commands.sent")
+        log.debug("command %s (%s) written", command_id, command.get("app") or command["kind"])
+        if parked_at is not None:
+            CALL_SETUP.labels(self.node).observe(max(written_at - parked_at, 0.0))
         return Outcome.ACK
 
     def _complete(self, call_id: str, command_id: str, failed_running: str = "") -> None:
@@ -191,9 +209,12 @@ class CommandExecutor:
                 )
         return Outcome.ACK
 
-    def _fail(self, command: dict[str, Any], error: str) -> Outcome:
-        """Store a COMMAND_ERROR for ``command`` in its call's inbox, then ack."""
-        log.warning(
+    def _fail(self, command: dict[str, Any], error: str, routine: bool = False) -> Outcome:
+        """Store a COMMAND_ERROR for ``command`` in its call's inbox, then ack. A
+        ``routine`` failure (the caller hung up while the command was on its way) is
+        logged at INFO: it is part of normal life, not a fault."""
+        log.log(
+            logging.INFO if routine else logging.WARNING,
             "node %s: command %s (%s) of call %s failed: %s",
             self.node,
             command["id"],

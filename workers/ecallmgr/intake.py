@@ -18,6 +18,7 @@ queued is not taken into control (the call is shed, the switch keeps it parked).
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any, NamedTuple
 from urllib.parse import unquote
 
@@ -34,7 +35,7 @@ from kazoo_tasks.events import (
 )
 from kazoo_tasks.stages import stamp
 from workers.ecallmgr.controlled import ControlledCalls
-from workers.ecallmgr.stats import NodeStats
+from workers.ecallmgr.stats import READ_PREFIX, NodeStats
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +59,9 @@ class Handoff(NamedTuple):
 
     ``kind`` is ``event`` (``payload``: the raw plain body of a call event),
     ``registration`` (``payload``: the raw body of a sofia::(un)register event),
-    ``synthetic`` (``payload``: a ready :class:`CallEvent`, ``done`` set once stored) or
-    ``replay`` (the same, for an event stored again after Redis lost data).
+    ``synthetic`` (``payload``: a ready :class:`CallEvent`, ``done`` set once stored),
+    ``replay`` (the same, for an event stored again after Redis lost data) or ``wake``
+    (no payload: only the task that makes a worker drain the call's inbox).
     """
 
     kind: str
@@ -95,6 +97,9 @@ class EventIntake:
     ):
         if capacity < shards:
             raise ValueError(f"hand-off capacity {capacity} is below {shards} shards")
+        self.parked_at: dict[str, float] = {}
+        """When each controlled call's park was read, until its first command is written
+        (the setup latency, :data:`~kazoo_tasks.metrics.CALL_SETUP`)."""
         self.controlled = controlled
         self.stats = stats
         self.capacity = capacity
@@ -119,6 +124,7 @@ class EventIntake:
             stats.incr("events.malformed")
             log.warning("event without Event-Name dropped: %.200r", body)
             return
+        stats.incr(READ_PREFIX + name)
         if name == "CUSTOM":
             subclass = peek_header(body, _SUBCLASS, end) or ""
             if subclass in _REGISTRATION_EVENTS:
@@ -137,6 +143,7 @@ class EventIntake:
             stamp("read", call_id)
             if self._put(Handoff("event", name, call_id, body, received_at), call_id):
                 self.controlled.add(call_id)
+                self.parked_at[call_id] = received_at
             return
         if call_id not in self.controlled:
             parent = peek_header(body, _ORIGINATING_LEG, end) if name in _LEG_EVENTS else None
@@ -149,6 +156,7 @@ class EventIntake:
             return
         if name == HANGUP_COMPLETE:
             self.controlled.discard(call_id)
+            self.parked_at.pop(call_id, None)
         self._put(Handoff("event", name, call_id, body, received_at), call_id)
 
     def _put(self, item: Handoff, key: str) -> bool:
@@ -182,3 +190,8 @@ class EventIntake:
         item = Handoff(kind, event["name"], event["call_id"], event, event["received_at"], done)
         self._shard(inbox_of(event)).put(item)
         return done
+
+    def wake(self, call_id: str) -> None:
+        """Queue a ``handle_events`` task for ``call_id`` (after a takeover: an event the
+        previous ecallmgr stored but died before announcing is drained by it)."""
+        self._shard(call_id).put(Handoff("wake", "", call_id, None, time.time()))

@@ -36,7 +36,11 @@ def keep_lease(lease: RedisLease, lost: Event, on_data_loss: Callable[[bool], No
         gevent.sleep(interval)
         try:
             if not lease.renew():
-                log.error("lease %s was taken by %s: stepping down", lease.key, lease.holder())
+                holder = lease.holder()
+                if holder is None:  # it lapsed (we were paused) and its taker left already
+                    log.info("lease %s lapsed: stepping down", lease.key)
+                else:
+                    log.warning("lease %s was taken by %s: stepping down", lease.key, holder)
                 break
             last_renewed = time.monotonic()
             current = _run_id(lease)

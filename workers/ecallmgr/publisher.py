@@ -44,7 +44,7 @@ from workers.ecallmgr.claims import CommandClaims
 from workers.ecallmgr.controlled import ControlledCalls
 from workers.ecallmgr.intake import HANGUP_COMPLETE, PARK, EventIntake, Handoff
 from workers.ecallmgr.running import PROBE_PREFIX, RunningCommands, recovered_completion
-from workers.ecallmgr.stats import NodeStats
+from workers.ecallmgr.stats import PUBLISHED_PREFIX, NodeStats
 
 log = logging.getLogger(__name__)
 
@@ -150,6 +150,9 @@ class Publisher:
         for index, item in enumerate(batch, 1):
             if item.kind == "replay":
                 continue
+            if item.kind == "wake":
+                self._notify(producer, item.call_id)
+                continue
             if item.kind == "synthetic":
                 events.append(item.payload)
             elif item.kind == "event":
@@ -191,17 +194,19 @@ class Publisher:
         )
         for call_id in parked:
             stamp("appended", call_id)
+            log.debug(
+                "call parked, taken into control", extra={"call_id": call_id, "node": self.node}
+            )
         if ended:
             self._retry("expire the command claims", lambda: self.claims.end_calls(ended))
         for index, call_id in enumerate(dict.fromkeys(inbox_of(e) for e in events), 1):
-            self._retry(
-                "send the handle_events task",
-                lambda c=call_id: self.notifier.send(producer, c),
-            )
+            self._notify(producer, call_id)
             stamp("notified", call_id)
             if index % YIELD_EVERY == 0:
                 gevent.sleep(0)
         self.stats.incr("publish.events", len(events))
+        for event in events:
+            self.stats.incr(PUBLISHED_PREFIX + event["name"])
         self.stats.incr("publish.batches")
         self.stats.gauge("publish.last_at", time.time())
         self._remember(events)
@@ -228,9 +233,11 @@ class Publisher:
     def _publish_replays(self, events: list[CallEvent], producer: Producer) -> None:
         self._retry("store replayed events", lambda: self._store(events, [], [], []))
         for call_id in dict.fromkeys(inbox_of(e) for e in events):
-            self._retry(
-                "send the handle_events task", lambda c=call_id: self.notifier.send(producer, c)
-            )
+            self._notify(producer, call_id)
+
+    def _notify(self, producer: Producer, call_id: str) -> None:
+        """Send the task that makes a worker drain ``call_id``'s inbox."""
+        self._retry("send the handle_events task", lambda: self.notifier.send(producer, call_id))
 
     def _settle_running(
         self, events: list[CallEvent], ended: list[str]

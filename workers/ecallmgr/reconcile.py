@@ -15,6 +15,10 @@ node) finds them all:
   (whose real completion then arrives first), or at once when the commands finished in
   the gap: its completion proves them done and the publisher hands the waiting node a
   recovered completion for each, carrying the channel's data at that moment;
+* **a controlled call still up whose last events were stored but never announced** (the
+  previous ecallmgr died between storing them in the call's inbox and sending the task
+  that has a worker drain it): every controlled call still listed gets that task again;
+  a worker finding nothing new in the inbox does nothing;
 * **a call that parked in the gap** and that nobody controls (listed with ``park`` as its
   application): it is taken into control and routed as if its ``CHANNEL_PARK`` had just
   arrived, from a ``CHANNEL_PARK`` rebuilt out of ``api uuid_dump <uuid> json``.
@@ -137,6 +141,8 @@ class Resync:
         live = self._live_channels(conn)
         report.listed = len(live)
         self._probe(conn, live, before, gap, report)
+        for call_id in sorted(before & live.keys()):
+            self.intake.wake(call_id)
         self.stats.incr("reconcile.checked", len(before))
         self._log(gap, report)
         return live, report

@@ -2,7 +2,9 @@
 
 The hash ``<ns>:node:<name>:stats`` (see docs/ecallmgr.md for every field) is written
 once a second by the process that holds the node's lease; a log line summarises it
-every minute.
+every minute. The same flush moves the counters into the Prometheus metrics
+(:class:`MetricsExport`): the ESL reader, which counts every event, only ever adds to a
+dict.
 """
 
 from __future__ import annotations
@@ -14,7 +16,35 @@ from collections import Counter
 import gevent
 import redis
 
+from kazoo_tasks.metrics import (
+    CALLS_ACTIVE,
+    ESL_COMMANDS,
+    ESL_EVENTS,
+    ESL_EVENTS_DROPPED,
+    ESL_EVENTS_PUBLISHED,
+    HANDOFF_DEPTH,
+    HANDOFF_HIGH_WATER,
+)
+
 log = logging.getLogger(__name__)
+
+READ_PREFIX = "events.read."
+"""Counter ``events.read.<Event-Name>``: events read from the socket, by name."""
+PUBLISHED_PREFIX = "events.published."
+"""Counter ``events.published.<Event-Name>``: call events stored and announced, by name."""
+DROPPED_PREFIX = "handoff.dropped."
+"""Counter ``handoff.dropped.<Event-Name>``: events the full hand-off lost, by name."""
+
+COMMAND_OUTCOMES = {
+    "commands.sent": "sent",
+    "commands.invalid": "refused",
+    "commands.failed": "failed",
+    "commands.timed_out": "timed_out",
+    "commands.lost": "lost",
+    "commands.duplicate": "duplicate",
+    "commands.requeued": "requeued",
+}
+"""Command counters → the ``outcome`` label of ``kazoo_esl_commands_total``."""
 
 FLUSH_INTERVAL = 1.0
 LOG_INTERVAL = 60.0
@@ -61,11 +91,56 @@ class NodeStats:
         return values
 
 
-def flush_forever(stats: NodeStats, client: redis.Redis, key: str, owner: str) -> None:
-    """Write ``stats`` to the Redis hash ``key`` every second (run in a greenlet)."""
+class MetricsExport:
+    """Moves one node's :class:`NodeStats` into the Prometheus metrics: counters by what
+    they gained since the last export, gauges as they are."""
+
+    _FAMILIES = (
+        (READ_PREFIX, ESL_EVENTS),
+        (PUBLISHED_PREFIX, ESL_EVENTS_PUBLISHED),
+        (DROPPED_PREFIX, ESL_EVENTS_DROPPED),
+    )
+
+    def __init__(self, node: str, stats: NodeStats) -> None:
+        self.node = node
+        self.stats = stats
+        self._exported: dict[str, float] = {}
+
+    def export(self) -> None:
+        """Bring the metrics up to date with the counters."""
+        node = self.node
+        for name, count in list(self.stats.counts.items()):
+            gained = count - self._exported.get(name, 0)
+            if gained <= 0:
+                continue
+            if name in COMMAND_OUTCOMES:
+                ESL_COMMANDS.labels(node, COMMAND_OUTCOMES[name]).inc(gained)
+            else:
+                for prefix, metric in self._FAMILIES:
+                    if name.startswith(prefix):
+                        metric.labels(node, name[len(prefix) :]).inc(gained)
+                        break
+            self._exported[name] = count
+        gauges = self.stats.gauges
+        HANDOFF_DEPTH.labels(node).set(gauges.get("handoff.depth", 0))
+        HANDOFF_HIGH_WATER.labels(node).set(gauges.get("handoff.high_water", 0))
+        CALLS_ACTIVE.labels(node).set(gauges.get("controlled.calls", 0))
+
+    def clear(self) -> None:
+        """This process no longer serves the node: its gauges drop to zero."""
+        HANDOFF_DEPTH.labels(self.node).set(0)
+        CALLS_ACTIVE.labels(self.node).set(0)
+
+
+def flush_forever(
+    stats: NodeStats, client: redis.Redis, key: str, owner: str, export: MetricsExport
+) -> None:
+    """Write ``stats`` to the Redis hash ``key`` and to the metrics every second (run in
+    a greenlet)."""
     last_log = time.monotonic()
     while True:
         gevent.sleep(FLUSH_INTERVAL)
+        export.export()
         values = stats.snapshot()
         try:
             pipe = client.pipeline(transaction=False)

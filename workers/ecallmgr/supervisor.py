@@ -25,6 +25,7 @@ from kazoo_tasks.bus import command_queue
 from kazoo_tasks.config import FreeswitchNode, Settings
 from kazoo_tasks.keys import node_key
 from kazoo_tasks.lease import RedisLease
+from kazoo_tasks.metrics import ESL_CONNECTED, LEASE_HELD
 from workers.ecallmgr.backoff import Backoff
 from workers.ecallmgr.command_consumer import CommandConsumer
 from workers.ecallmgr.command_executor import CommandExecutor
@@ -35,7 +36,7 @@ from workers.ecallmgr.lease_keeper import keep_lease
 from workers.ecallmgr.publisher import Publisher
 from workers.ecallmgr.reconcile import Gap, Resync
 from workers.ecallmgr.running import RunningCommands
-from workers.ecallmgr.stats import NodeStats, flush_forever
+from workers.ecallmgr.stats import MetricsExport, NodeStats, flush_forever
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ class NodeSupervisor:
         self.client, self.app = client, app
         ns, name = settings.namespace, node.name
         self.stats = NodeStats()
+        self.export = MetricsExport(name, self.stats)
         self.lease = RedisLease(client, node_key(ns, name, "lease"), settings.esl_lease_ttl, owner)
         self.controlled = ControlledCalls(client, node_key(ns, name, "controlled"))
         self.running = RunningCommands(client, ns, settings.call_ttl)
@@ -99,11 +101,14 @@ class NodeSupervisor:
                     self.client,
                     node_key(self.settings.namespace, self.node.name, "stats"),
                     self.owner,
+                    self.export,
                 )
                 try:
                     self._serve_while_leased()
                 finally:
                     flusher.kill()
+                    self.export.export()
+                    self.export.clear()
         finally:
             self.publisher.stop(drain_timeout=5.0)
             if self._stopping.is_set():
@@ -111,6 +116,13 @@ class NodeSupervisor:
                     self.lease.release()
                 except redis.RedisError as exc:
                     log.warning("node %s: cannot release the lease: %s", self.node.name, exc)
+
+    def healthy(self) -> bool:
+        """False while this process should serve the node and is not connected to it
+        (standby counts as healthy: another process serves the node)."""
+        if self._stopping.is_set() or not self.stats.gauges.get("active"):
+            return True
+        return bool(self.stats.gauges.get("connected"))
 
     def stop(self) -> None:
         """Leave gracefully: ``exit`` to FreeSWITCH, requeue unacked commands, release."""
@@ -127,6 +139,7 @@ class NodeSupervisor:
                 if self.lease.try_acquire():
                     log.info("node %s: lease acquired, %s is active", self.node.name, self.owner)
                     self.stats.gauge("active", 1)
+                    LEASE_HELD.labels(f"node:{self.node.name}").set(1)
                     return True
                 if not announced:
                     log.info(
@@ -172,6 +185,7 @@ class NodeSupervisor:
         finally:
             keeper.kill()
             self.stats.gauge("active", 0)
+            LEASE_HELD.labels(f"node:{self.node.name}").set(0)
 
     def _active(self) -> bool:
         return not self._stopping.is_set() and not self._lease_lost.is_set()
@@ -202,12 +216,14 @@ class NodeSupervisor:
             return str(exc)
         self.stats.incr("esl.connects")
         self.stats.gauge("connected", 1)
+        ESL_CONNECTED.labels(self.node.name).set(1)
         log.info("node %s: connected to %s:%s and subscribed", self.node.name, conn.host, conn.port)
         try:
             return self._serve(conn, before)
         finally:
             self._disconnected_at = time.time()
             self.stats.gauge("connected", 0)
+            ESL_CONNECTED.labels(self.node.name).set(0)
             self.stats.incr("esl.disconnects")
             if not conn.closed.is_set():
                 conn.stop()
@@ -223,7 +239,7 @@ class NodeSupervisor:
         heartbeat = gevent.spawn(self._beat, conn)
         consumer = CommandConsumer(
             Connection(services.broker_url(self.settings)),
-            command_queue(self.settings.namespace, self.node.name),
+            command_queue(self.settings.namespace, self.node.name, self.settings.broker_queue_type),
             self.executor,
             conn,
         )

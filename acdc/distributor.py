@@ -1,0 +1,448 @@
+"""Offering waiting callers to ready agents, with exactly one winner.
+
+**Claim.** One Lua script takes the queue's next caller and the agents the strategy picks
+among the roster's ready ones (``round_robin``: the next after the last one offered;
+``most_idle``: ready the longest; ``ring_all``: all of them; else up to
+``ring_simultaneously``), moves those agents to ``ringing`` and the caller to ``offered``
+and writes the offer (``offer:<id>``: queue, caller, agents, outcome ``pending``) with a
+lease in the account's due set, all at once. Redis runs one script at a time, so two
+distributors racing on any number of machines can never give one agent two callers nor
+one caller two offers.
+
+**Outcome.** What became of an offer is recorded once, by a second script that also moves
+the caller (``connected``: counted handled; ``failed``: back in line at its old place,
+counted missed; ``expired`` or ``gone``: see below): the first outcome wins, a late or
+repeated one changes nothing. **Settle** then applies it to the agents through their state
+machine, each event fenced by the offer id (the winner ``connect``; the others
+``release``; all of them ``miss`` for a failure), drops the lease and offers again.
+
+**Leases.** A distributor or worker that dies between the claim and the caller getting the
+offer, or between an outcome and its settling, leaves a lease that falls due: the sweep
+(:meth:`Distributor.sweep`, every worker) records ``expired`` when no outcome was recorded
+(the caller goes back in line, the agents back to ready) and settles. A caller that takes
+the offer first marks it ``accepted`` (:meth:`Distributor.accept`), which renews the lease
+for the time its bridge may ring; a caller who finds the offer expired does not ring. An
+accepted offer whose call still runs (a worker died, its events are late) never expires:
+the call's bridge result settles it, so a caller who got through is never put back in
+line behind an agent it talks to.
+
+The agents' own timers (end of wrap-up, end of a pause) share the due set and are fenced
+by the agent's version (:mod:`acdc.agent`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from acdc.agent import RINGING, events_key, sources
+from acdc.keys import accounts_key, due_key
+from acdc.queue import WAITING, WAITS_KEPT, Left, Queues
+from kazoo_tasks.events import CallEvent
+
+log = logging.getLogger(__name__)
+
+OFFER_EVENT = "ACDC_OFFER"
+"""Name of the event an offer delivers to the caller's inbox."""
+EJECT_EVENT = "ACDC_EJECT"
+"""Name of the event that sends a waiting caller on: its queue has no agent left and
+does not keep callers then (``enter_when_empty`` false)."""
+OFFER_GRACE = 30.0
+"""Seconds an offer's lease lasts beyond the agents' ring time."""
+OFFER_TTL = 3600
+"""Seconds a settled offer's record is kept (for the trace and the stats)."""
+PENDING = "pending"
+ACCEPTED = "accepted"
+CONNECTED = "connected"
+FAILED = "failed"
+EXPIRED = "expired"
+GONE = "gone"
+MAX_CLAIMS = 1000
+"""Offers one distribution pass makes at most."""
+SWEEP_BATCH = 200
+CLAIM_HOLD = 5.0
+"""Seconds a sweep holds the due entries it took (another sweep takes them after)."""
+
+_CLAIM = """
+local callers = redis.call('ZRANGE', KEYS[1], 0, 0)
+if #callers == 0 then return {} end
+local caller = callers[1]
+local conf = {}
+local raw = redis.call('HGETALL', KEYS[3])
+for i = 1, #raw, 2 do conf[raw[i]] = raw[i + 1] end
+local strategy = conf['strategy'] or 'round_robin'
+local ring = tonumber(conf['ring_simultaneously'] or '1')
+local lease = tonumber(conf['agent_ring_timeout'] or '15') + tonumber(ARGV[7])
+local allowed = {}
+for state in string.gmatch(ARGV[8], '[^,]+') do allowed[state] = true end
+local roster = redis.call('SMEMBERS', KEYS[2])
+table.sort(roster)
+local ready = {}
+for _, agent in ipairs(roster) do
+  local a = redis.call('HMGET', ARGV[3] .. agent, 'state', 'idle_since')
+  if allowed[a[1] or 'logged_out'] then
+    table.insert(ready, {agent, tonumber(a[2] or '0')})
+  end
+end
+if #ready == 0 then return {} end
+local chosen = {}
+if strategy == 'ring_all' then
+  chosen = ready
+elseif strategy == 'most_idle' then
+  table.sort(ready, function(x, y)
+    if x[2] == y[2] then return x[1] < y[1] end
+    return x[2] < y[2]
+  end)
+  for i = 1, math.min(ring, #ready) do chosen[i] = ready[i] end
+else
+  local last = redis.call('GET', KEYS[4]) or ''
+  local start = 1
+  for i, r in ipairs(ready) do
+    if r[1] > last then start = i break end
+  end
+  for i = 0, math.min(ring, #ready) - 1 do
+    chosen[i + 1] = ready[((start - 1 + i) % #ready) + 1]
+  end
+end
+local now = tonumber(ARGV[2])
+local offer = ARGV[6]
+local member = ARGV[4] .. caller
+local node = redis.call('HGET', member, 'node') or ''
+local names = {}
+for _, c in ipairs(chosen) do
+  local key = ARGV[3] .. c[1]
+  local since = tonumber(redis.call('HGET', key, 'since') or ARGV[2])
+  local old = redis.call('HGET', key, 'state')
+  if now > since then
+    redis.call('HINCRBYFLOAT', key .. ':stats', 'seconds_' .. old, now - since)
+  end
+  redis.call('HSET', key, 'state', ARGV[9], 'since', ARGV[2], 'offer', offer,
+             'call_id', caller, 'queue', ARGV[1])
+  redis.call('HINCRBY', key, 'version', 1)
+  redis.call('XADD', KEYS[7], 'MAXLEN', '~', ARGV[10], '*', 'agent', c[1], 'event', 'offer',
+             'from', old, 'to', ARGV[9], 'offer', offer, 'call', caller, 'at', ARGV[2])
+  table.insert(names, c[1])
+end
+redis.call('ZREM', KEYS[1], caller)
+redis.call('HSET', member, 'state', 'offered', 'offer', offer)
+redis.call('HSET', ARGV[5] .. offer, 'queue', ARGV[1], 'call_id', caller, 'node', node,
+           'agents', table.concat(names, ','), 'outcome', 'pending', 'created_at', ARGV[2],
+           'ring_timeout', conf['agent_ring_timeout'] or '15')
+redis.call('ZADD', KEYS[5], now + lease, ARGV[11])
+redis.call('SET', KEYS[4], names[#names])
+redis.call('HINCRBY', KEYS[6], 'offers', 1)
+local reply = {offer, caller, node}
+for _, n in ipairs(names) do table.insert(reply, n) end
+return reply
+"""
+
+_OUTCOME = """
+local current = redis.call('HGET', KEYS[1], 'outcome')
+if not current then return 'missing' end
+local now = tonumber(ARGV[3])
+if ARGV[1] == 'accepted' then
+  if current ~= 'pending' then return current end
+  redis.call('HSET', KEYS[1], 'outcome', 'accepted')
+  redis.call('ZADD', KEYS[5], ARGV[6], ARGV[5])
+  return 'accepted'
+end
+if current ~= 'pending' and current ~= 'accepted' then return current end
+redis.call('HSET', KEYS[1], 'outcome', ARGV[1], 'winner', ARGV[2], 'settled_at', ARGV[3])
+local m = redis.call('HMGET', KEYS[2], 'offer', 'score', 'entered_at')
+if m[1] == ARGV[4] then
+  if ARGV[1] == 'connected' then
+    redis.call('HSET', KEYS[2], 'state', 'connected', 'agent', ARGV[2], 'connected_at', ARGV[3])
+    redis.call('SREM', KEYS[6], redis.call('HGET', KEYS[1], 'call_id'))
+    redis.call('HINCRBY', KEYS[4], 'handled', 1)
+    redis.call('HINCRBYFLOAT', KEYS[4], 'wait_seconds', now - tonumber(m[3]))
+    local call = redis.call('HGET', KEYS[1], 'call_id')
+    redis.call('ZADD', KEYS[7], now, call .. ':' .. (now - tonumber(m[3])))
+    redis.call('ZREMRANGEBYSCORE', KEYS[7], '-inf', now - tonumber(ARGV[7]))
+  else
+    redis.call('HSET', KEYS[2], 'state', 'waiting')
+    redis.call('HDEL', KEYS[2], 'offer')
+    if ARGV[1] == 'failed' then redis.call('HINCRBY', KEYS[2], 'misses', 1) end
+    redis.call('ZADD', KEYS[3], m[2], redis.call('HGET', KEYS[1], 'call_id'))
+  end
+end
+if ARGV[1] == 'failed' then redis.call('HINCRBY', KEYS[4], 'missed', 1) end
+return ARGV[1]
+"""
+
+_TAKE_DUE = """
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
+for _, member in ipairs(due) do redis.call('ZADD', KEYS[1], 'XX', ARGV[2], member) end
+return due
+"""
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A caller offered to agents."""
+
+    offer_id: str
+    queue_id: str
+    call_id: str
+    node: str
+    agents: tuple[str, ...]
+
+
+def lease_member(offer_id: str) -> str:
+    """The due-set member of an offer's lease."""
+    return json.dumps(["offer", offer_id, 0, "lease"])
+
+
+def caller_event(name: str, call_id: str, node: str, now: float, **headers: str) -> CallEvent:
+    """A synthetic event (sequence 0) for a caller's inbox."""
+    return {
+        "name": name,
+        "call_id": call_id,
+        "node": node,
+        "timestamp": now,
+        "sequence": 0,
+        "received_at": now,
+        "headers": {"Event-Name": name, "Unique-ID": call_id, **headers},
+    }
+
+
+def offer_event(offer: Offer, now: float) -> CallEvent:
+    """The event that tells the caller's call about its offer."""
+    headers = {
+        "ACDc-Offer-ID": offer.offer_id,
+        "ACDc-Queue-ID": offer.queue_id,
+        "ACDc-Agents": ",".join(offer.agents),
+    }
+    return caller_event(OFFER_EVENT, offer.call_id, offer.node, now, **headers)
+
+
+Deliver = Callable[[list[CallEvent]], None]
+"""Puts events into the callers' inboxes and wakes their calls
+(:func:`kazoo_tasks.inbox.deliver_many`)."""
+
+
+class Distributor:
+    """Offers, outcomes and leases of one account's queues."""
+
+    def __init__(
+        self,
+        queues: Queues,
+        deliver: Deliver | None = None,
+        grace: float = OFFER_GRACE,
+        call_up: Callable[[str], bool] | None = None,
+    ) -> None:
+        self.queues = queues
+        self.call_up = call_up
+        """Whether a caller's call still runs: an accepted offer of a live call is left to
+        the call to settle (None: leases of accepted offers expire like the others)."""
+        self.agents = queues.agents
+        self.client = queues.client
+        self.deliver = deliver
+        self.grace = grace
+        self._claim = self.client.register_script(_CLAIM)
+        self._outcome = self.client.register_script(_OUTCOME)
+        self._take_due = self.client.register_script(_TAKE_DUE)
+
+    @property
+    def _due(self) -> str:
+        return due_key(self.queues.namespace, self.queues.account_id)
+
+    def offer_key(self, offer_id: str) -> str:
+        return self.queues.key(f"offer:{offer_id}")
+
+    # -- offering ---------------------------------------------------------------------------
+
+    def claim(self, queue_id: str) -> Offer | None:
+        """Offer the queue's next caller to the agents the strategy picks (None: no
+        caller waits, or no agent is ready)."""
+        q = self.queues
+        offer_id = uuid.uuid4().hex
+        reply = self._claim(
+            keys=[
+                q.queue_key(queue_id, "waiting"),
+                q.queue_key(queue_id, "roster"),
+                q.queue_key(queue_id, "conf"),
+                q.queue_key(queue_id, "rr"),
+                self._due,
+                q.queue_key(queue_id, "stats"),
+                events_key(q.namespace, q.account_id),
+            ],
+            args=[
+                queue_id,
+                q.clock(),
+                self.agents.key(""),
+                q.member_key(""),
+                self.offer_key(""),
+                offer_id,
+                self.grace,
+                ",".join(sources("offer")),
+                RINGING,
+                10_000,
+                lease_member(offer_id),
+            ],
+        )
+        if not reply:
+            return None
+        return Offer(reply[0], queue_id, reply[1], reply[2], tuple(reply[3:]))
+
+    def distribute(self, queue_id: str) -> list[Offer]:
+        """Make every offer the queue can make now and deliver them to the callers
+        (a distributor made without ``deliver`` cannot)."""
+        if self.deliver is None:
+            raise RuntimeError("this distributor cannot deliver offers")
+        self.client.sadd(accounts_key(self.queues.namespace), self.queues.account_id)
+        self._eject_if_empty(queue_id)
+        made: list[Offer] = []
+        for _ in range(MAX_CLAIMS):
+            offer = self.claim(queue_id)
+            if offer is None:
+                break
+            made.append(offer)
+        if made:
+            now = self.queues.clock()
+            self.deliver([offer_event(offer, now) for offer in made])
+        return made
+
+    def _eject_if_empty(self, queue_id: str) -> None:
+        """A queue that keeps no callers without agents sends its waiting ones on."""
+        conf = self.client.hgetall(self.queues.queue_key(queue_id, "conf"))
+        if conf.get("enter_when_empty", "1") != "0" or self.queues.available(queue_id):
+            return
+        now = self.queues.clock()
+        members = [m for m in self.queues.members(queue_id) if m.get("state") == WAITING]
+        if members and self.deliver is not None:
+            self.deliver([caller_event(EJECT_EVENT, m["call_id"], m["node"], now) for m in members])
+
+    def offer(self, offer_id: str) -> dict[str, str]:
+        """The offer's record (empty once expired from Redis)."""
+        return self.client.hgetall(self.offer_key(offer_id))
+
+    # -- outcomes ---------------------------------------------------------------------------
+
+    def record(self, offer_id: str, outcome: str, winner: str = "") -> str:
+        """Record what became of the offer (``connected`` with the ``winner``,
+        ``failed``, ``expired``, ``gone``) unless an outcome was recorded already; returns
+        the outcome that stands. ``accepted``: the caller starts ringing the agents."""
+        offer = self.offer(offer_id)
+        if not offer:
+            return "missing"
+        now = self.queues.clock()
+        lease = now + float(offer.get("ring_timeout") or 15) + self.grace
+        return str(
+            self._outcome(
+                keys=[
+                    self.offer_key(offer_id),
+                    self.queues.member_key(offer["call_id"]),
+                    self.queues.queue_key(offer["queue"], "waiting"),
+                    self.queues.queue_key(offer["queue"], "stats"),
+                    self._due,
+                    self.queues.queue_key(offer["queue"], "members"),
+                    self.queues.queue_key(offer["queue"], "waits"),
+                ],
+                args=[outcome, winner, now, offer_id, lease_member(offer_id), lease, WAITS_KEPT],
+            )
+        )
+
+    def accept(self, offer_id: str) -> bool:
+        """The caller takes the offer and rings the agents: False when the offer is no
+        longer pending (it expired, or the caller left)."""
+        return self.record(offer_id, ACCEPTED) == ACCEPTED
+
+    def settle(self, offer_id: str) -> set[str]:
+        """Apply the offer's outcome to its agents (each fenced by the offer) and drop its
+        lease; returns the queues worth offering again."""
+        offer = self.offer(offer_id)
+        if not offer or offer.get("outcome") in (None, PENDING, ACCEPTED):
+            return set()
+        outcome, winner = offer["outcome"], offer.get("winner", "")
+        for agent_id in filter(None, offer.get("agents", "").split(",")):
+            if outcome == CONNECTED and agent_id == winner:
+                self.agents.apply(agent_id, "connect", offer=offer_id)
+            elif outcome == FAILED:
+                self.agents.apply(agent_id, "miss", offer=offer_id)
+            else:
+                self.agents.apply(agent_id, "release", offer=offer_id)
+        pipe = self.client.pipeline(transaction=False)
+        pipe.zrem(self._due, lease_member(offer_id))
+        pipe.expire(self.offer_key(offer_id), OFFER_TTL)
+        pipe.execute()
+        return self._queues_of(offer)
+
+    def _queues_of(self, offer: dict[str, str]) -> set[str]:
+        found = {offer["queue"]}
+        for agent_id in filter(None, offer.get("agents", "").split(",")):
+            found.update(self.queues.queues_of(agent_id))
+        return found
+
+    def conclude(self, offer_id: str, outcome: str, winner: str = "") -> set[str]:
+        """:meth:`record` then :meth:`settle`; returns the queues to offer again."""
+        self.record(offer_id, outcome, winner)
+        return self.settle(offer_id)
+
+    # -- callers leaving ----------------------------------------------------------------
+
+    def caller_left(self, queue_id: str, call_id: str, reason: str) -> tuple[Left | None, set[str]]:
+        """The caller left the queue or its call ended: counted once (:meth:`Queues.leave`);
+        an offer it held is given up (its agents released); an agent it talked to hangs
+        up (wrap-up). Returns what the caller was and the queues to offer again."""
+        left = self.queues.leave(queue_id, call_id, reason)
+        if left is None:
+            return None, set()
+        again: set[str] = set()
+        talked = left.state in ("connected", "ended")
+        if left.offer and not talked:
+            again |= self.conclude(left.offer, GONE)
+        if talked:
+            # a worker may have died after the connect was recorded, or after the caller
+            # left: settle again (the winner's connect, fenced), then its hang-up
+            again |= self.settle(left.offer)
+            conf = self.client.hgetall(self.queues.queue_key(queue_id, "conf"))
+            wrapup = float(conf.get("agent_wrapup_time") or 0)
+            if left.agent:
+                done = self.agents.apply(left.agent, "hangup", offer=left.offer, wrapup=wrapup)
+                if done.ok:
+                    again.update(self.queues.queues_of(left.agent))
+            self.queues.forget(call_id)
+        return left, again
+
+    # -- the sweep ----------------------------------------------------------------------
+
+    def sweep(self, now: float | None = None) -> set[str]:
+        """Fire what is due in the account: agents' wrap-up and pause ends (fenced by
+        version), offer leases (an offer without outcome expires, then is settled).
+        Returns the queues to offer again."""
+        at = self.queues.clock() if now is None else now
+        due = self._take_due(keys=[self._due], args=[at, at + CLAIM_HOLD, SWEEP_BATCH])
+        again: set[str] = set()
+        for member in due:
+            kind, ident, version, event = json.loads(member)
+            try:
+                fired = self._fire(kind, ident, int(version), event)
+            except Exception:
+                log.exception("ACDc due entry %s failed; retried in %.0f s", member, CLAIM_HOLD)
+                continue
+            if fired is None:  # looked at again in CLAIM_HOLD seconds
+                continue
+            again |= fired
+            self.client.zrem(self._due, member)
+        return again
+
+    def _fire(self, kind: str, ident: str, version: int, event: str) -> set[str] | None:
+        if kind == "offer":
+            offer = self.offer(ident)
+            live = self.call_up is not None and self.call_up(offer.get("call_id", ""))
+            if offer.get("outcome") == ACCEPTED and live:
+                return None  # ringing or talking: its call's bridge result settles it
+            self.record(ident, EXPIRED)
+            return self.settle(ident)
+        done = self.agents.apply(ident, event, version=version)
+        return set(self.queues.queues_of(ident)) if done.ok else set()
+
+
+def due_entries(client: Any, namespace: str, account_id: str) -> list[tuple[str, float]]:
+    """The account's due set (operators and tests): member, due time."""
+    rows = client.zrange(due_key(namespace, account_id), 0, -1, withscores=True)
+    return [(member, float(score)) for member, score in rows]

@@ -1,0 +1,1 @@
+"""Per-call ACDc stats (Kazoo's acdc_call_stats), read-only."""

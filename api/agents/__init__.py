@@ -1,0 +1,1 @@
+"""ACDc agents: users who take calls from queues, their live status and counters."""

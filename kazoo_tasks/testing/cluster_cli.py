@@ -1,0 +1,58 @@
+"""``kazoo-tasks cluster``: service clusters on this machine, to try and test scale-out."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from kazoo_tasks.testing.rabbitmq_cluster import SIZE, RabbitMQCluster
+
+DIRECTORY = click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+
+
+@click.group()
+def command() -> None:
+    """Start and stop local service clusters (docs/operations.md, "A RabbitMQ cluster")."""
+
+
+@command.group()
+def rabbitmq() -> None:
+    """A RabbitMQ cluster of nodes on 127.0.0.1, data and logs in DIRECTORY."""
+
+
+@rabbitmq.command()
+@DIRECTORY
+@click.option("--size", default=SIZE, show_default=True, help="Number of nodes.")
+@click.option(
+    "--port",
+    "ports",
+    type=int,
+    multiple=True,
+    help="AMQP port of a node (repeat for each; default: free ports).",
+)
+def start(directory: Path, size: int, ports: tuple[int, ...]) -> None:
+    """Start the nodes and cluster them (again on their data if DIRECTORY holds a cluster
+    already); print the settings that point kazoo-tasks at it."""
+    if (directory / "cluster.json").exists() and not ports:
+        cluster = RabbitMQCluster.recorded(directory)
+    else:
+        cluster = RabbitMQCluster(directory, size=len(ports) or size, ports=ports)
+    cluster.start()
+    click.echo(
+        json.dumps(
+            {
+                "KAZOO_BROKER_URL": cluster.url,
+                "KAZOO_BROKER_QUEUE_TYPE": "quorum",
+                "nodes": [node.node for node in cluster.nodes],
+            }
+        )
+    )
+
+
+@rabbitmq.command()
+@DIRECTORY
+def stop(directory: Path) -> None:
+    """Stop every node of the cluster recorded in DIRECTORY (its data stays)."""
+    RabbitMQCluster.recorded(directory).stop()
