@@ -243,3 +243,22 @@ def test_given_ring_group_toggle_then_a_logged_out_member_is_not_rung_until_logg
     assert "1109@" in bridge and "1108@" in bridge
     stranger = dial(office, "*41", account.variables)
     assert ("playback", "ivr/ivr-that_was_an_invalid_entry.wav") in stranger.applications
+
+
+def test_given_intercom_then_the_dialed_extension_is_paged_with_kazoos_variable(
+    office: Office, account
+):
+    phone = office.phone("1110")
+    office.far_end("1110", answer_after=0.2, hangup_after=0.3)
+    intercom = node("intercom", {})
+    account.callflows.create(account.id, {"patterns": [r"^\*0([0-9]+)$"], "flow": intercom})
+    account.callflow(["2105"], node("device", {"id": phone}))
+
+    paged = dial(office, "*02105", account.variables)
+    nobody = dial(office, "*09999", account.variables)
+
+    assert ("set", "ecallmgr_Auto-Answer-Suppress-Notify=true") in paged.applications
+    assert len(bridges(paged)) == 1 and "1110@" in bridges(paged)[0]
+    assert bridges(nobody) == []
+    notes = [e.get("note") for e in account.wait_cdr(nobody.uuid)["trace"]]
+    assert "9999: nothing to page" in notes
