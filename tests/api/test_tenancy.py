@@ -44,10 +44,12 @@ UNSCOPED = {
     "/swaggerui/<path:filename>",
     "/switch/directory",
     "/switch/files/<account_id>/<doc_id>/<attachment>/<filename>",
+    "/metrics",
 }
 """Routes outside any account token: logins, the caller's own token, creating an account
-below the caller's, the API's documents, and what FreeSWITCH calls (allowed networks,
-basic auth, signed URLs: tests/switch_http). Their own tests cover them."""
+below the caller's, the API's documents, what FreeSWITCH calls (allowed networks, basic
+auth, signed URLs: tests/switch_http) and Prometheus's scrape (counters by route and
+status, no account data: tests/e2e/test_metrics.py). Their own tests cover them."""
 SYSTEM_ADMIN_ONLY = re.compile(r"/restore$")
 _PARAM = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
