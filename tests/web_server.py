@@ -28,6 +28,7 @@ class Received:
     query: dict[str, str]
     form: dict[str, str]
     headers: dict[str, str]
+    body: str = ""
 
 
 @dataclass
@@ -66,6 +67,7 @@ def _handler(server: WebServer) -> type[BaseHTTPRequestHandler]:
                     Received(
                         self.command, parts.path, dict(parse_qsl(parts.query)),
                         dict(parse_qsl(body)), {k.lower(): v for k, v in self.headers.items()},
+                        body,
                     )
                 )  # fmt: skip
             answer = server._next(parts.path)
@@ -79,7 +81,7 @@ def _handler(server: WebServer) -> type[BaseHTTPRequestHandler]:
             except OSError:  # the client gave up (a timeout)
                 pass
 
-        do_GET = do_POST = _serve
+        do_GET = do_POST = do_PUT = _serve
 
         def log_message(self, format: str, *args: object) -> None:
             pass

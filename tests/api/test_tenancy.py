@@ -44,6 +44,7 @@ UNSCOPED = {
     "/swaggerui/<path:filename>",
     "/switch/directory",
     "/switch/files/<account_id>/<doc_id>/<attachment>/<filename>",
+    "/metrics",  # Prometheus' scrape, no account data (operations.md, "Metrics")
 }
 """Routes outside any account token: logins, the caller's own token, creating an account
 below the caller's, the API's documents, and what FreeSWITCH calls (allowed networks,
