@@ -19,7 +19,14 @@ from flask_restx import Namespace, Resource
 from api.documents import DocumentService, ResourceSpec, public_view, summary_view
 from api.http import expected_revision, ok, request_data
 from api.listing import ListQuery, Page
-from api.swagger import DocModels, ErrorDocs, SharedModels, document_models
+from api.swagger import (
+    DocModels,
+    ErrorDocs,
+    SharedModels,
+    add_model,
+    document_models,
+    envelope,
+)
 from api.tenancy import account_scoped, admin_to_write, authenticated, system_admin_only
 
 ACCOUNT_ID_PARAM = {"description": "Account id (32 hex characters)", "pattern": "^[0-9a-f]{32}$"}
@@ -50,10 +57,16 @@ class CrudRoutes:
     service: DocumentService
 
 
-def list_answer(page: Page, summary: tuple[str, ...] | None) -> Any:
-    """A list page in Kazoo's envelope (``summary`` None shows whole public documents)."""
+def list_answer(
+    page: Page,
+    summary: tuple[str, ...] | None,
+    present: Callable[[dict[str, Any]], dict[str, Any]] = lambda doc: doc,
+) -> Any:
+    """A list page in Kazoo's envelope (``summary`` None shows whole public documents;
+    ``present``: the resource's :meth:`~api.documents.DocumentRules.present`)."""
+    shown = [present(doc) for doc in page.docs]
     data = [
-        summary_view(doc, summary) if summary is not None else public_view(doc) for doc in page.docs
+        summary_view(doc, summary) if summary is not None else public_view(doc) for doc in shown
     ]
     extra: dict[str, Any] = {"page_size": len(data)}
     if page.start_key:
@@ -88,6 +101,10 @@ def register_crud(
     )
     models = document_models(api, spec, shared, example)
     errors = ErrorDocs(ns, shared.error)
+    rules = spec.rules
+
+    def shown(doc: dict[str, Any], code: int = 200) -> Any:
+        return document_answer(rules.present(doc), code)
 
     def edit(verb: str, apply: Callable[..., Any], body: Any, answer: str) -> Callable[..., Any]:
         """POST (replace) and PATCH (merge) of one document: ``apply`` does the edit."""
@@ -98,7 +115,7 @@ def register_crud(
         @errors(400, 401, 403, 404, 409)
         def method(self: Resource, account_id: str, doc_id: str) -> Any:
             doc = apply(account_id, doc_id, request_data(), expected_revision())
-            return document_answer(doc)
+            return shown(doc)
 
         return method
 
@@ -112,7 +129,7 @@ def register_crud(
         @errors(400, 401, 403)
         def get(self, account_id: str) -> Any:
             page = service.list(account_id, ListQuery.from_args(request.args))
-            return list_answer(page, spec.summary)
+            return list_answer(page, spec.summary, rules.present)
 
         if not spec.read_only:
 
@@ -121,7 +138,22 @@ def register_crud(
             @ns.response(201, "Created", models.envelope)
             @errors(400, 401, 403)
             def put(self, account_id: str) -> Any:
-                return document_answer(service.create(account_id, request_data()), 201)
+                return shown(service.create(account_id, request_data()), 201)
+
+        if not spec.read_only and rules.collection_patch:
+            patch_body = add_model(
+                api,
+                f"{spec.title}CollectionPatch",
+                {"type": "object", "properties": {"data": {"type": "object"}}},
+            )
+            patched = add_model(api, f"{spec.title}CollectionPatched", envelope({}))
+
+            @ns.doc(f"patch_{spec.name}_collection")
+            @ns.expect(patch_body, validate=False)
+            @ns.response(200, rules.collection_patch, patched)
+            @errors(400, 401, 403)
+            def patch(self, account_id: str) -> Any:
+                return ok(rules.patch_collection(service.store, account_id, request_data()))
 
     @ns.route("/<doc_id>")
     @ns.doc(params={"account_id": ACCOUNT_ID_PARAM, "doc_id": "Document id"})
@@ -132,7 +164,7 @@ def register_crud(
         @ns.response(200, "The document", models.envelope)
         @errors(401, 403, 404)
         def get(self, account_id: str, doc_id: str) -> Any:
-            return document_answer(service.read(account_id, doc_id))
+            return shown(service.read(account_id, doc_id))
 
         if not spec.read_only:
             post = edit("replace", service.replace, models.request, "Replaced")
@@ -142,7 +174,7 @@ def register_crud(
             @ns.response(200, "Soft-deleted (the document as it was)", models.envelope)
             @errors(401, 403, 404, 409)
             def delete(self, account_id: str, doc_id: str) -> Any:
-                return document_answer(service.delete(account_id, doc_id, expected_revision()))
+                return shown(service.delete(account_id, doc_id, expected_revision()))
 
     if not spec.read_only:
 
@@ -161,6 +193,6 @@ def register_crud(
                 409,
             )
             def put(self, account_id: str, doc_id: str) -> Any:
-                return document_answer(service.restore(account_id, doc_id))
+                return shown(service.restore(account_id, doc_id))
 
     return CrudRoutes(api, ns, models, service)

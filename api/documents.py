@@ -61,6 +61,19 @@ class DocumentRules:
     def after_delete(self, store: DocumentStore, account_id: str, deleted: Document) -> None:
         """What else must change once ``deleted`` is gone (soft-deleted)."""
 
+    def present(self, doc: Document) -> Document:
+        """The stored document as answers show it, before its private fields are dropped
+        (a resource may show one under a public name, as Kazoo shows some)."""
+        return doc
+
+    collection_patch: str | None = None
+    """When set, the collection answers PATCH (this text documents it) with
+    :meth:`patch_collection`."""
+
+    def patch_collection(self, store: DocumentStore, account_id: str, data: Any) -> Any:
+        """PATCH of the whole collection: the answer's ``data``."""
+        raise NotImplementedError
+
 
 @dataclass(frozen=True)
 class ResourceSpec:

@@ -35,7 +35,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError
 
-from callflow import kazoo_modules, router
+from callflow import channel_hooks, kazoo_modules, router
 from callflow.cdr import build_cdr
 from callflow.context import Environment, NodeContext
 from callflow.module import CallflowModule
@@ -66,10 +66,12 @@ from kazoo_tasks.callstate.record import (
     node_path,
 )
 from kazoo_tasks.commands import validate_command
-from kazoo_tasks.docstore import Unavailable
+from kazoo_tasks.docstore import DocumentStoreError, Unavailable
 from kazoo_tasks.events import RESYNC_HEADER, STATE_CHECK, SYNTHETIC_HEADER, CallEvent
 from kazoo_tasks.stages import stamp
 from kazoo_tasks.timers import MAX_TIMER_SECONDS, TIMER_FIRED, ArmedTimer, timer_id
+from kazoo_tasks.webhooks import CHANNEL_ANSWER, CHANNEL_BRIDGE, CHANNEL_CREATE, CHANNEL_DESTROY
+from kazoo_tasks.webhooks.matching import matching_hooks
 
 log = logging.getLogger(__name__)
 
@@ -177,8 +179,10 @@ class Navigator:
         if name == "CHANNEL_ANSWER" and not record["answered"]:
             record["answered"] = True
             record["answered_at"] = event["timestamp"] or self.env.now()
+            self._channel_hook(CHANNEL_ANSWER)
         elif name == "CHANNEL_BRIDGE":
             record["other_leg_call_id"] = event.get("other_leg_call_id")
+            self._channel_hook(CHANNEL_BRIDGE)
         if name == TIMER_FIRED and not self._take_timer(event):
             return
         if record["status"] == STATUS_ACTIVE and record["position"] is not None:
@@ -268,6 +272,7 @@ class Navigator:
             record["epoch"] = f"{event['name']}@{event['received_at']}"
         self._trace_synthetic(event)
         self._route()
+        self._channel_hook(CHANNEL_CREATE)
 
     def _transferred(self, event: CallEvent) -> bool:
         """Whether ``event`` is the first to show that the switch transferred the call out
@@ -346,6 +351,7 @@ class Navigator:
         )
         self._trace(step="end", event=event["name"], outcome=record["hangup_cause"])
         self.outbox.append({"type": "task", "name": CDR_TASK, "args": [build_cdr(record)]})
+        self._channel_hook(CHANNEL_DESTROY)
         headers = event.get("headers") or {}
         for task in record.get("at_end") or []:  # what modules asked for (ctx.at_call_end)
             ended = {
@@ -612,6 +618,23 @@ class Navigator:
     def task(self, name: str, args: list[Any]) -> None:
         """A Celery task a module sends (``ctx.send_task``), published after the commit."""
         self.outbox.append({"type": "task", "name": name, "args": args})
+
+    def _channel_hook(self, hook_event: str) -> None:
+        """Send ``hook_event`` of the call to the account's hooks that want it, after the
+        commit (:mod:`callflow.channel_hooks`). A store that cannot say which hooks there
+        are costs the hooks this event, never the call."""
+        record = self.record
+        assert record is not None
+        if not record.get("account_id"):
+            return
+        try:
+            hooks = matching_hooks(
+                self.env.documents(), record["account_id"], hook_event, self.env.cache
+            )
+        except DocumentStoreError as exc:
+            log.warning("call %s: %s hooks not looked up: %s", record["call_id"], hook_event, exc)
+            return
+        self.outbox += channel_hooks.deliveries(record, hook_event, hooks, self.env.now())
 
     def note(self, module: str, text: str) -> None:
         """A module's own line in the trace (``ctx.note``)."""

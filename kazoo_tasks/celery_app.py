@@ -17,7 +17,7 @@ from kazoo_tasks.bus import celery_queue_name, queue_arguments
 from kazoo_tasks.config import Settings, get_settings
 from kazoo_tasks.timers import TimerDrainStep
 
-CELERY_ROLES = ("callflow", "housekeeping")
+CELERY_ROLES = ("callflow", "housekeeping", "webhooks")
 """Celery queues, one per role; a worker pool can serve one or several."""
 
 PURGE_INTERVAL = 3600.0
@@ -29,12 +29,15 @@ TASK_MODULES = (
     "callflow.webhook_delivery",
     "callflow.pivot_requests",
     "callflow.presence",
+    "workers.webhooks",
     "workers.housekeeping",
     "workers.registrations",
     "acdc.tasks",
 )
 ACDC_SWEEP_STEP = "acdc.tasks:AcdcSweepStep"
 """Every worker sweeps the ACDc due sets (named, so the core does not import ACDc)."""
+WEBHOOK_OBJECTS_STEP = "workers.webhooks:WebhookObjectsStep"
+"""A worker serving the webhooks queue feeds the ``object`` hooks from the doc changes."""
 
 
 def celery_config(settings: Settings) -> dict[str, Any]:
@@ -51,6 +54,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_routes": {
             "kazoo.call.*": {"queue": celery_queue_name(ns, "callflow")},
             "kazoo.housekeeping.*": {"queue": celery_queue_name(ns, "housekeeping")},
+            "kazoo.webhooks.*": {"queue": celery_queue_name(ns, "webhooks")},
         },
         "task_serializer": "json",
         "result_serializer": "json",
@@ -92,6 +96,7 @@ def make_app(settings: Settings, name: str = "kazoo_tasks") -> Celery:
     app.conf.update(celery_config(settings))
     app.steps["consumer"].add(TimerDrainStep)  # every worker drains due call timers
     app.steps["consumer"].add(ACDC_SWEEP_STEP)
+    app.steps["consumer"].add(WEBHOOK_OBJECTS_STEP)
     return app
 
 
@@ -107,3 +112,4 @@ def _configure_from_environment(sender: Celery, **_: Any) -> None:
 
 app.steps["consumer"].add(TimerDrainStep)  # every worker drains due call timers
 app.steps["consumer"].add(ACDC_SWEEP_STEP)
+app.steps["consumer"].add(WEBHOOK_OBJECTS_STEP)

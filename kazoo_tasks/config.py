@@ -133,6 +133,9 @@ class Settings:
     call_clock: str | None = None
     acdc_offer_grace: float = 30.0
     callflow_http_timeout: float = 10.0
+    webhook_timeout: float = 5.0
+    webhook_backoff: float = 2.0
+    webhook_disable_after: int = 6
 
     def __post_init__(self) -> None:
         if self.broker_queue_type not in QUEUE_TYPES:

@@ -114,6 +114,13 @@ CACHE_INVALIDATIONS = Counter(
     ["cache", "reason"],
 )
 
+WEBHOOK_DELIVERIES = Counter(
+    "kazoo_webhook_deliveries",
+    "Account webhook delivery tries, by hook and outcome (success, retry, failure: given up, "
+    "disabled: the try that disabled the hook, dropped: the hook was off before its turn)",
+    ["hook", "outcome"],
+)
+
 # -- changes ----------------------------------------------------------------------------
 
 DOC_CHANGES = Counter(

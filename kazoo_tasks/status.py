@@ -23,6 +23,7 @@ from kombu.exceptions import KombuError
 
 from kazoo_tasks.bus import celery_queue_name, command_queue
 from kazoo_tasks.callstate import ActiveCalls
+from kazoo_tasks.celery_app import CELERY_ROLES
 from kazoo_tasks.config import Settings, get_settings
 from kazoo_tasks.embedded.redis_server import SOCKET_NAME
 from kazoo_tasks.keys import changes_lease_key, node_key, registration_pattern
@@ -137,7 +138,7 @@ def collect(settings: Settings, workers_expected: int = 1) -> Status:
     try:
         with conn:
             conn.ensure_connection(max_retries=1)
-            for role in ("callflow", "housekeeping"):
+            for role in CELERY_ROLES:
                 status.queues.append(_queue(conn, celery_queue_name(ns, role)))
             for node in settings.freeswitch_nodes:
                 queued[node.name] = _queue(conn, command_queue(ns, node.name).name)

@@ -1,7 +1,8 @@
-"""A webhook (Kazoo's ``webhooks`` schema): an HTTP callback on call events."""
+"""A webhook (Kazoo's ``webhooks`` schema): an HTTP callback on account events."""
 
 from __future__ import annotations
 
+from kazoo_tasks.webhooks import KAZOO_HOOKS
 from schemas.base import DocumentSchema, boolean, integer, obj, string
 
 
@@ -10,11 +11,25 @@ class WebhookSchema(DocumentSchema):
 
     name = string("A friendly name for the webhook", required=True, min_length=1)
     uri = string("The URL called", required=True, min_length=1, pattern=r"^https?://")
-    hook = string("The event that fires the hook", required=True, min_length=1)
+    hook = string(
+        "The event that fires the hook (channel_create, channel_answer, channel_bridge, "
+        "channel_destroy, object, all; Kazoo's notifications, parking, sms and mms are "
+        "accepted and never fire here)",
+        required=True,
+        enum=KAZOO_HOOKS,
+    )
     http_verb = string("HTTP method", enum=("get", "post", "put"), default="post")
     format = string("Body format", enum=("form-data", "json"), default="form-data")
-    retries = integer("Retries on failure", minimum=0, maximum=4, default=2)
+    retries = integer(
+        "Tries in all when one fails (Kazoo's count: 2 is one more try)",
+        minimum=0,
+        maximum=4,
+        default=2,
+    )
     enabled = boolean("Whether the hook fires", default=True)
-    custom_data = obj("Extra data sent with each call")
+    custom_data = obj(
+        "Added to every payload (over the event's own fields); for the object hook, "
+        "`type` and `action` choose the documents and changes"
+    )
     include_internal_legs = boolean("Fire for internal legs too", default=True)
-    include_subaccounts = boolean("Fire for sub-accounts' calls too")
+    include_subaccounts = boolean("Fire for sub-accounts' events too")

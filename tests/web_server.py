@@ -87,7 +87,7 @@ def _handler(server: WebServer) -> type[BaseHTTPRequestHandler]:
             except OSError:  # the client gave up (a timeout)
                 pass
 
-        do_GET = do_POST = _serve
+        do_GET = do_POST = do_PUT = _serve
 
         def log_message(self, format: str, *args: object) -> None:
             pass

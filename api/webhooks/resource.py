@@ -1,8 +1,73 @@
-"""``/v2/accounts/{account_id}/webhooks``: the generic CRUD resource."""
+"""``/v2/accounts/{account_id}/webhooks``: the generic CRUD resource (PATCH on the
+collection re-enables auto-disabled hooks), plus Kazoo's attempt listings:
+``webhooks/attempts`` (every hook of the account) and ``webhooks/{id}/attempts``."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from flask_restx import Resource
+
+from api.context import ApiContext
+from api.crud import ACCOUNT_ID_PARAM, SCOPED, CrudRoutes
 from api.documents import ResourceSpec
+from api.http import ok
+from api.swagger import ErrorDocs, SharedModels, add_model, envelope
 from api.webhooks import schema, service
+from kazoo_tasks.webhooks.attempts import Attempts
 
 SPEC = ResourceSpec("webhooks", schema.DOCUMENT, schema.SUMMARY, service.RULES)
+ATTEMPT = {
+    "type": "object",
+    "description": "One try to deliver an event (newest first)",
+    "properties": {
+        "hook_id": {"type": "string"},
+        "hook_event": {"type": "string"},
+        "event_id": {"type": "string"},
+        "call_id": {"type": "string"},
+        "uri": {"type": "string"},
+        "method": {"type": "string"},
+        "result": {"type": "string", "enum": ["success", "failure"]},
+        "reason": {"type": "string", "description": "bad response code, kazoo http client error"},
+        "client_error": {"type": "string", "description": "what the HTTP client met"},
+        "resp_status_code": {"type": "string"},
+        "try": {"type": "integer"},
+        "retries_left": {"type": "integer"},
+        "timestamp": {"type": "integer", "description": "gregorian seconds"},
+    },
+}
+
+
+def extend(routes: CrudRoutes, context: ApiContext, shared: SharedModels) -> None:
+    """Add the attempts routes."""
+    ns = routes.namespace
+    attempts = Attempts(context.redis, context.settings.namespace)
+    listing = add_model(
+        routes.api, "WebhookAttemptsEnvelope", envelope({"type": "array", "items": ATTEMPT})
+    )
+    errors = ErrorDocs(ns, shared.error)
+
+    @ns.route("/attempts")
+    @ns.doc(params={"account_id": ACCOUNT_ID_PARAM})
+    @errors(401, 403)
+    class AccountAttempts(Resource):
+        method_decorators = SCOPED
+
+        @ns.doc("list_webhook_attempts")
+        @ns.response(200, "The account's last delivery attempts, newest first", listing)
+        def get(self, account_id: str) -> Any:
+            found = attempts.list(account_id)
+            return ok(found, extra={"page_size": len(found)})
+
+    @ns.route("/<doc_id>/attempts")
+    @ns.doc(params={"account_id": ACCOUNT_ID_PARAM, "doc_id": "Webhook id"})
+    @errors(401, 403, 404)
+    class HookAttempts(Resource):
+        method_decorators = SCOPED
+
+        @ns.doc("list_webhook_attempts_of_hook")
+        @ns.response(200, "The hook's last delivery attempts, newest first", listing)
+        def get(self, account_id: str, doc_id: str) -> Any:
+            routes.service.read(account_id, doc_id)
+            found = attempts.list(account_id, doc_id)
+            return ok(found, extra={"page_size": len(found)})

@@ -7,7 +7,7 @@ from typing import Any
 from schemas.webhooks import WebhookSchema
 
 DOCUMENT = WebhookSchema
-SUMMARY = ("name", "hook", "uri", "enabled")
+SUMMARY = ("name", "hook", "uri", "enabled", "disable_reason")
 """Fields of each list entry (besides ``id``)."""
 EXAMPLE: dict[str, Any] | None = {
     "name": "Call events",

@@ -34,6 +34,7 @@ def drop_namespace(settings: Settings) -> None:
         client.close()
     queues = [celery_queue_name(ns, role) for role in CELERY_ROLES]
     queues += [command_queue(ns, node.name).name for node in settings.freeswitch_nodes]
+    queues.append(f"{ns}.webhooks.objects")
     exchanges = [command_exchange(ns).name, docs_exchange(ns).name]
     exchanges += worker_exchanges(ns)
     with Connection(services.broker_url(settings)) as conn:

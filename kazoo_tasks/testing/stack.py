@@ -34,7 +34,9 @@ class Stack:
     and with ``changes`` the changes process (its doc-change notifications keep the
     workers' document caches fresh, as in production). ``python_path`` directories go
     first on every process's ``PYTHONPATH`` (modules registered by a test with
-    :func:`kazoo_tasks.testing.registered_modules`)."""
+    :func:`kazoo_tasks.testing.registered_modules`). With ``webhook_workers`` the
+    ``webhooks`` queue gets workers of its own (a thread pool, as docs/operations.md
+    advises) and the others serve only the call queues."""
 
     def __init__(
         self,
@@ -47,6 +49,7 @@ class Stack:
         worker_args: tuple[str, ...] = (),
         changes: bool = False,
         python_path: Sequence[Path] = (),
+        webhook_workers: int = 0,
     ) -> None:
         self.emulator = Emulator(time_scale=time_scale, hostname="fs1.kazoo-tasks.local")
         self.base_settings = settings
@@ -55,6 +58,7 @@ class Stack:
         self.worker_count = workers
         self.concurrency = concurrency
         self.worker_args = worker_args
+        self.webhook_workers = webhook_workers
         self.run_changes = changes
         self.env: dict[str, str] = {}
         if python_path:
@@ -71,13 +75,19 @@ class Stack:
         self.settings = self.base_settings.with_overrides(freeswitch_nodes=(node,))
         for index in range(self.worker_count):
             self.add_worker(index)
+        for index in range(self.webhook_workers):
+            args = ["worker", "--roles", "webhooks", "--pool", "threads", "-c", "8"]
+            log_path = self.log_dir / f"webhooks-{index}.log"
+            self.workers.append(RoleProcess(args, self.settings, log_path, self.env).start())
         self.start_ecallmgr()
         if self.run_changes:
             self.changes = RoleProcess(
                 ["changes"], self.settings, self.log_dir / "changes.log", self.env
             ).start()
         self.wait_subscribed()
-        wait_for_workers(self.settings, self.worker_count, timeout=READY_TIMEOUT)
+        wait_for_workers(
+            self.settings, self.worker_count + self.webhook_workers, timeout=READY_TIMEOUT
+        )
         return self
 
     def start_ecallmgr(self) -> RoleProcess:
@@ -91,7 +101,8 @@ class Stack:
     def add_worker(self, index: int | None = None) -> RoleProcess:
         """Start one more worker process (e.g. to replace a killed one)."""
         number = len(self.workers) if index is None else index
-        args = ["worker", "-c", str(self.concurrency), *self.worker_args]
+        roles = ["--roles", "callflow,housekeeping"] if self.webhook_workers else []
+        args = ["worker", "-c", str(self.concurrency), *roles, *self.worker_args]
         log_path = self.log_dir / f"worker-{number}.log"
         worker = RoleProcess(args, self.settings, log_path, self.env).start()
         self.workers.append(worker)
