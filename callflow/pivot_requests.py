@@ -30,9 +30,9 @@ from urllib.parse import urlencode, urljoin
 import requests
 from celery import Task, shared_task
 
-from callflow.webhook_delivery import form_pairs
 from kazoo_tasks import inbox, services
 from kazoo_tasks.events import CallEvent
+from kazoo_tasks.webhooks.http import form_pairs
 
 log = logging.getLogger(__name__)
 
