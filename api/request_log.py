@@ -3,8 +3,6 @@ envelope and ``X-Request-ID`` header show) and the ``account_id`` of its URL."""
 
 from __future__ import annotations
 
-from contextvars import Token
-
 from flask import Flask, g, request
 
 from api.http import request_id
@@ -17,9 +15,9 @@ def _bind() -> None:
 
 
 def _unbind(_: BaseException | None = None) -> None:
-    token: Token[dict[str, str]] | None = g.pop("log_context", None)
-    if token is not None:
-        logs.pop(token)
+    pushed: logs.Pushed | None = g.pop("log_context", None)
+    if pushed is not None:
+        logs.pop(pushed)
 
 
 def register(app: Flask) -> None:

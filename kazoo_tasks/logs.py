@@ -16,6 +16,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from kazoo_tasks.config import Settings
@@ -26,6 +27,8 @@ CONTEXT_FIELDS = ("call_id", "account_id", "node", "path", "request_id")
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(processName)s %(name)s: %(message)s"
 
 _context: ContextVar[dict[str, str]] = ContextVar("kazoo_log_context", default={})  # noqa: B039 (never mutated)
+_depth: ContextVar[int] = ContextVar("kazoo_log_depth", default=0)
+"""How many :func:`bound` blocks (or :func:`push`) are open in this context."""
 
 
 @contextmanager
@@ -38,23 +41,39 @@ def bound(**fields: str | None) -> Iterator[None]:
         pop(token)
 
 
-def push(**fields: str | None) -> Token[dict[str, str]]:
+@dataclass(frozen=True)
+class Pushed:
+    """What :func:`push` changed, for :func:`pop` to restore."""
+
+    context: Token[dict[str, str]]
+    depth: Token[int]
+
+
+def push(**fields: str | None) -> Pushed:
     """:func:`bound` for code that cannot wrap a block (a request's before and after
-    hooks): add ``fields`` until :func:`pop` is given the returned token."""
-    return _context.set({**_context.get(), **_present(fields)})
+    hooks): add ``fields`` until :func:`pop` is given the returned value."""
+    return Pushed(
+        _context.set({**_context.get(), **_present(fields)}), _depth.set(_depth.get() + 1)
+    )
 
 
-def pop(token: Token[dict[str, str]]) -> None:
+def pop(pushed: Pushed) -> None:
     """Restore the context :func:`push` replaced."""
     try:
-        _context.reset(token)
+        _context.reset(pushed.context)
+        _depth.reset(pushed.depth)
     except ValueError:  # pushed in another context (a framework that copied it): nothing left
         _context.set({})
+        _depth.set(0)
 
 
 def annotate(**fields: str | None) -> None:
-    """Add ``fields`` to the context until the enclosing :func:`bound` block ends."""
-    _context.set({**_context.get(), **_present(fields)})
+    """Add ``fields`` to the context until the enclosing :func:`bound` block ends.
+
+    Outside any block (the engine run directly, as some tests do) nothing is added: a
+    context no block would ever remove would stick to every later line of the thread."""
+    if _depth.get():
+        _context.set({**_context.get(), **_present(fields)})
 
 
 def current() -> dict[str, str]:

@@ -36,6 +36,13 @@ def test_given_a_bound_call_when_a_line_is_logged_then_its_json_carries_the_cont
     assert "call_id" not in outside and logs.current() == {}
 
 
+def test_given_no_bound_block_when_the_engine_annotates_then_nothing_sticks_to_later_lines():
+    logs.annotate(call_id="stray", path="cf:_")  # the engine run directly, outside a task
+
+    assert logs.current() == {}
+    assert "call_id" not in _line(logging.getLogger("kazoo.test"), "later")
+
+
 def test_given_extra_fields_when_a_context_is_bound_then_the_extra_wins():
     with logs.bound(call_id="bound"):
         line = _line(logging.getLogger("kazoo.test"), "one-off", call_id="given")
