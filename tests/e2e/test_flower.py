@@ -59,6 +59,7 @@ def test_given_flower_on_the_test_broker_when_its_api_is_read_then_it_lists_our_
         assert {q["name"] for q in worker["active_queues"]} == {
             f"{ns}.callflow",
             f"{ns}.housekeeping",
+            f"{ns}.webhooks",
         }
         assert {"kazoo.call.handle_events", "kazoo.housekeeping.write_cdr"} <= set(
             worker["registered"]
