@@ -69,9 +69,13 @@ if trim > 0 then redis.call('LTRIM', KEYS[4], trim, -1) end
 local expire_at = tonumber(ARGV[4])
 if ARGV[2] ~= '' then redis.call('SET', KEYS[2], ARGV[2]) end
 redis.call('SET', KEYS[3], ARGV[3])
-for i = 7, #ARGV do redis.call('RPUSH', KEYS[4], ARGV[i]) end
+for i = 8, #ARGV do redis.call('RPUSH', KEYS[4], ARGV[i]) end
 for i = 2, 5 do
-  if redis.call('EXISTS', KEYS[i]) == 1 then redis.call('PEXPIREAT', KEYS[i], expire_at) end
+  if redis.call('EXISTS', KEYS[i]) == 1 then
+    local at = expire_at
+    if i == 4 then at = math.max(expire_at, tonumber(ARGV[7])) end
+    redis.call('PEXPIREAT', KEYS[i], at)
+  end
 end
 return {1, after(ARGV[3], tonumber(ARGV[6]))}
 """
@@ -214,7 +218,10 @@ class CallStore:
         """Write state, cursor and outbox atomically if ``token`` still holds the lock.
 
         First the ``trim`` oldest outbox entries (published since) are removed. Every key
-        of the call then expires at ``expire_at`` (epoch seconds). ``state`` None keeps
+        of the call then expires at ``expire_at`` (epoch seconds), except an outbox that
+        is not empty: it lives at least ``call_ttl`` more, so that the task redelivered
+        after its worker died still finds what to publish, however short the grace of an
+        ended call (the last step carries the CDR). ``state`` None keeps
         whatever state there is (an event for a call we do not run). Returns up to
         ``next_count`` inbox entries after ``cursor``, or None when the lock was lost
         (nothing written).
@@ -226,6 +233,7 @@ class CallStore:
             int(expire_at * 1000),
             trim,
             next_count,
+            int((time.time() + self._settings.call_ttl) * 1000),
             *(json.dumps(entry, separators=(",", ":")) for entry in outbox),
         ]
         reply = self._commit(keys=self._step_keys(call_id), args=args)

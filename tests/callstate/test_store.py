@@ -151,6 +151,29 @@ def test_given_commands_left_in_the_outbox_by_a_dead_worker_when_the_call_is_dra
     assert _drain_queue(settings, expected=1, timeout=1.0) == []
 
 
+def test_given_an_ended_call_whose_worker_died_before_publishing_when_its_grace_ends_first_then_the_outbox_is_still_published(  # noqa: E501
+    store, client, settings
+):
+    """The last step of a call carries its CDR; the call's grace (1 s in the e2e stacks)
+    may end before the dead worker's lock does, and the outbox must outlive it."""
+    app = make_app(settings)
+    held = store.begin("call-g", 10)
+    _event(client, store, "call-g", "CHANNEL_HANGUP_COMPLETE")
+    entries = [_command("call-g", 0)]
+    store.commit("call-g", held.token, {"status": "ended"}, "0", entries, time.time() + 0.2)
+    time.sleep(0.4)  # the grace is over; the state is gone, the outbox is not
+    assert store.existing_keys("call-g") == [
+        store.key("call-g", "lock"),
+        store.key("call-g", "outbox"),
+    ]
+    client.delete(store.key("call-g", "lock"))  # the dead worker's lock expires
+
+    assert isinstance(runner_for(app).drain("call-g"), Done)
+
+    assert [c["id"] for c in _drain_queue(settings, expected=1)] == [command_id("call-g", 0)]
+    assert store.existing_keys("call-g") == []
+
+
 def test_given_a_call_locked_by_another_worker_when_drained_then_busy_with_the_locks_remaining_time(  # noqa: E501
     store, settings
 ):

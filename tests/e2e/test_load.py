@@ -13,6 +13,7 @@ import signal
 import time
 from concurrent.futures import Future
 
+from kazoo_tasks.callstate import CallStore
 from kazoo_tasks.esl.emulator import Call
 from tests.e2e.conftest import SECOND_TONE, TONE, node
 from tests.waiting import wait_for
@@ -94,8 +95,17 @@ def test_given_four_worker_processes_when_200_calls_arrive_together_then_each_ru
     wait_for(lambda: all(account.cdr(call.uuid) for call in calls), 60, "every CDR")
 
 
+def missing_cdrs(account, store: CallStore, calls: list[Call]) -> dict[str, dict]:
+    """The calls without a CDR, with what Redis still holds of each (for the message)."""
+    return {
+        call.uuid: {"keys": store.existing_keys(call.uuid), "outbox": store.outbox(call.uuid)}
+        for call in calls
+        if not account.cdr(call.uuid)
+    }
+
+
 def test_given_200_calls_running_when_worker_processes_are_sigkilled_repeatedly_then_every_call_completes_and_no_command_is_sent_twice(  # noqa: E501
-    stack_factory, account
+    stack_factory, account, redis_client
 ):
     expected = three_level_flow(account)
     stack = stack_factory(workers=2, concurrency=2, time_scale=0.05)
@@ -118,4 +128,9 @@ def test_given_200_calls_running_when_worker_processes_are_sigkilled_repeatedly_
     calls = placing.result(60)
     assert len(kills) >= 4
     assert_every_call_ran_the_flow_once(calls, expected)
-    wait_for(lambda: all(account.cdr(call.uuid) for call in calls), 90, "every CDR")
+    store = CallStore(redis_client, stack.settings)
+    try:
+        wait_for(lambda: all(account.cdr(call.uuid) for call in calls), 90, "every CDR")
+    except AssertionError as timeout:
+        missing = missing_cdrs(account, store, calls)
+        raise AssertionError(f"calls without a CDR: {missing}") from timeout
