@@ -20,12 +20,12 @@ import socket
 import subprocess
 import time
 from pathlib import Path
-from types import TracebackType
 
 import redis
 from kombu import Connection
 
 from kazoo_tasks.embedded.redis_server import redis_server_binary
+from kazoo_tasks.testing.lifecycle import Started
 
 RABBITMQ_SERVER = Path("/usr/lib/rabbitmq/bin/rabbitmq-server")
 """The server script itself (Debian's /usr/sbin wrapper switches to the rabbitmq user)."""
@@ -63,7 +63,7 @@ def _wait(check: object, what: str, timeout: float = START_TIMEOUT) -> None:
         time.sleep(0.1)
 
 
-class _ServerProcess:
+class _ServerProcess(Started):
     """A server run in the foreground in its own session (so signals reach all of it)."""
 
     def __init__(self, workdir: Path) -> None:
@@ -159,17 +159,6 @@ class PrivateRedis(_ServerProcess):
         self.kill()
         self.start()
 
-    def __enter__(self) -> PrivateRedis:
-        return self.start()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
 
 class PrivateRabbitMQ(_ServerProcess):
     """A RabbitMQ node of our own (``kt<port>@localhost``), no plugins, data in ``workdir``:
@@ -253,14 +242,3 @@ class PrivateRabbitMQ(_ServerProcess):
         """``kill -9`` the node, then start it again on its data."""
         self.kill()
         self.start()
-
-    def __enter__(self) -> PrivateRabbitMQ:
-        return self.start()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
