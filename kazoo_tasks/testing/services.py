@@ -24,7 +24,7 @@ from pathlib import Path
 import redis
 from kombu import Connection
 
-from kazoo_tasks.embedded.redis_server import redis_server_binary
+from kazoo_tasks.embedded.redis_server import answers_ping, redis_server_binary
 from kazoo_tasks.testing.lifecycle import Started
 
 RABBITMQ_SERVER = Path("/usr/lib/rabbitmq/bin/rabbitmq-server")
@@ -145,13 +145,9 @@ class PrivateRedis(_ServerProcess):
 
     def responds(self) -> bool:
         """Whether the server answers a PING."""
-        client = redis.Redis.from_url(self.url, socket_connect_timeout=0.5, socket_timeout=0.5)
-        try:
-            return bool(client.ping())
-        except redis.RedisError:
-            return False
-        finally:
-            client.close()
+        return answers_ping(
+            redis.Redis.from_url(self.url, socket_connect_timeout=0.5, socket_timeout=0.5)
+        )
 
     def restart(self) -> None:
         """SIGKILL, then start again: with ``appendonly`` it reloads its AOF (losing at
