@@ -25,12 +25,12 @@ from api.errors import NotFoundError, RevisionConflict, ValidationFailed
 from api.listing import ListQuery, Page, as_query_value, list_documents, value_at
 from kazoo_tasks.clock import now_gregorian
 from kazoo_tasks.docstore import Conflict, DocumentStore, NotFound, account_db
+from kazoo_tasks.docstore.private_fields import private_fields
 from kazoo_tasks.docstore.soft_delete import is_deleted, marked_deleted, restored
 from schemas.base import DocumentSchema, is_client_key, is_reserved_key
 from schemas.errors import kazoo_errors
 
 Document = dict[str, Any]
-SCHEMA_VERSION = "1"
 DOC_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 """Ids clients may name (never CouchDB's ``_design/...`` or ``_all_docs``)."""
 
@@ -201,15 +201,7 @@ class DocumentService:
     def create(self, account_id: str, data: Any) -> Document:
         """Validate and store a new document."""
         doc = self._checked(account_id, validate(self.spec.schema, data), None)
-        now = now_gregorian()
-        doc.update(
-            pvt_type=self.spec.pvt_type,
-            pvt_account_id=account_id,
-            pvt_account_db=account_db(account_id),
-            pvt_created=now,
-            pvt_modified=now,
-            pvt_vsn=SCHEMA_VERSION,
-        )
+        doc.update(private_fields(self.spec.pvt_type, account_id, now_gregorian()))
         saved = self._save(account_id, without_cleared(doc), None)
         self.spec.rules.after_save(self.store, account_id, saved, None)
         return saved
