@@ -36,6 +36,20 @@ def timer_moves(cdr: dict) -> list[str]:
     return [t["outcome"] for t in cdr["trace"] if t.get("event") == "TIMER_FIRED:no_digit"]
 
 
+def took_the_timeout_path_once(call, account) -> dict:
+    """Assert the call played the timeout child's tone and hung up, its timer firing
+    once into that child; returns its CDR."""
+    assert call.wait_hangup(timeout=30) == "NORMAL_CLEARING"
+    assert commands(call) == [
+        ("execute", "answer", ""),
+        ("execute", "playback", TONE),
+        ("hangup", "", ""),
+    ]
+    cdr = wait_for(lambda: account.cdr(call.uuid), timeout=30.0, what="the CDR")
+    assert timer_moves(cdr) == ["continue:timeout"]
+    return cdr
+
+
 def armed_timer(redis_client, settings, call_id: str) -> ArmedTimer:
     wheel = TimerWheel(redis_client, settings)
     found = wait_for(
@@ -52,14 +66,7 @@ def test_given_a_caller_who_presses_nothing_when_the_timeout_passes_then_the_tim
 
     call = stack.emulator.place_call("3000", variables=account.variables)
 
-    assert call.wait_hangup(timeout=30) == "NORMAL_CLEARING"
-    assert commands(call) == [
-        ("execute", "answer", ""),
-        ("execute", "playback", TONE),
-        ("hangup", "", ""),
-    ]
-    cdr = wait_for(lambda: account.cdr(call.uuid), timeout=30.0, what="the CDR")
-    assert timer_moves(cdr) == ["continue:timeout"]
+    took_the_timeout_path_once(call, account)
 
 
 def test_given_a_caller_who_presses_1_when_the_node_waits_then_the_digit_wins_and_the_timer_never_fires(  # noqa: E501
@@ -101,14 +108,7 @@ def test_given_a_caller_who_never_presses_when_the_worker_that_ran_the_call_is_s
     first.kill()
     assert not first.alive()
 
-    assert call.wait_hangup(timeout=30) == "NORMAL_CLEARING"
-    assert commands(call) == [
-        ("execute", "answer", ""),
-        ("execute", "playback", TONE),
-        ("hangup", "", ""),
-    ]
-    cdr = wait_for(lambda: account.cdr(call.uuid), timeout=30.0, what="the CDR")
-    assert timer_moves(cdr) == ["continue:timeout"]
+    cdr = took_the_timeout_path_once(call, account)
     fired = [t for t in cdr["trace"] if t.get("event") == "TIMER_FIRED:no_digit"][0]
     assert fired["at"] >= timer.due_at
 
