@@ -15,7 +15,7 @@ from kazoo_tasks import services
 from kazoo_tasks.config import Settings
 from kazoo_tasks.docstore import DocumentStore
 from kazoo_tasks.keys import call_key_pattern
-from kazoo_tasks.testing import Stack, TestAccount
+from kazoo_tasks.testing import Stack, TestAccount, ValidationFailed
 
 TONE = "tone_stream://%(200,0,440)"
 SECOND_TONE = "tone_stream://%(100,0,660)"
@@ -27,6 +27,15 @@ def node(module: str, data: dict[str, Any] | None = None, then: Any = None) -> d
     if then is not None:
         built["children"] = {"_": then}
     return built
+
+
+def assert_refused(account: TestAccount, number: str, flow: dict[str, Any], field: str) -> None:
+    """Saving ``flow`` on ``number`` fails with an error on ``flow.data.<field>`` (or a
+    key below it)."""
+    with pytest.raises(ValidationFailed) as refused:
+        account.callflow([number], flow)
+    errors = refused.value.data
+    assert any(key.startswith(f"flow.data.{field}") for key in errors), errors
 
 
 Account = TestAccount
