@@ -72,6 +72,7 @@ def command(ctx: click.Context, **values: object) -> None:
     """
     if ctx.invoked_subcommand is not None:
         return
-    from kazoo_tasks.bench.run import Options, run, to_line
+    from kazoo_tasks.bench.run import Options, run
+    from kazoo_tasks.bench.skeleton import to_line
 
     click.echo(to_line(run(get_settings(), Options(**values))))  # type: ignore[arg-type]
