@@ -1,6 +1,6 @@
 """What every benchmark-like run (``bench``, ``bench acdc``, ``chaos``) shares: its own
 folder and namespace removed at the end, calls placed from the emulator and watched until
-they hang up (with progress on stderr), one JSON line as the result."""
+they hang up (with a progress bar on a terminal), one JSON line as the result."""
 
 from __future__ import annotations
 
@@ -17,11 +17,10 @@ from typing import Any
 from kazoo_tasks.config import Settings
 from kazoo_tasks.embedded.redis_server import stop_redis
 from kazoo_tasks.esl.emulator import Call
-from kazoo_tasks.progress import say
+from kazoo_tasks.progress import progress_bar, say
 from kazoo_tasks.testing import Stack, drop_namespace
 
 POLL = 0.05
-PROGRESS_EVERY = 1.0
 
 
 @dataclass(frozen=True)
@@ -85,23 +84,20 @@ def watch_calls(
     placed: list[Call], total: int, label: str, ready: Callable[[], bool], timeout: float
 ) -> None:
     """Wait until ``ready()`` and every call of ``placed`` (growing to ``total``) hung up,
-    or ``timeout`` s after ``ready()`` first held; reports progress every second."""
+    or ``timeout`` s after ``ready()`` first held; a bar of ended calls on a terminal."""
     deadline = None
-    next_report = time.monotonic() + PROGRESS_EVERY
-    while True:
-        done = ended(placed)
-        if deadline is None and ready():
-            deadline = time.monotonic() + timeout
-        if deadline is not None and done == len(placed):
-            return
-        if deadline is not None and time.monotonic() > deadline:
-            say(f"{label}: {len(placed) - done} calls still up {timeout:g} s after the last")
-            return
-        if time.monotonic() >= next_report:
-            up = len(placed) - done
-            say(f"{label}: placed {len(placed)}/{total}, up {up}, ended {done}")
-            next_report = time.monotonic() + PROGRESS_EVERY
-        time.sleep(POLL)
+    with progress_bar(label, total) as bar:
+        while True:
+            done = ended(placed)
+            bar.update(done, f"{label}: {len(placed) - done} up")
+            if deadline is None and ready():
+                deadline = time.monotonic() + timeout
+            if deadline is not None and done == len(placed):
+                return
+            if deadline is not None and time.monotonic() > deadline:
+                say(f"{label}: {len(placed) - done} calls still up {timeout:g} s after the last")
+                return
+            time.sleep(POLL)
 
 
 def place_and_wait(

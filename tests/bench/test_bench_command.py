@@ -35,6 +35,7 @@ def test_given_rabbitmq_and_redis_when_the_bench_places_calls_then_it_prints_one
     )
 
     assert done.returncode == 0, done.stderr
+    assert "━" not in done.stderr and "placed" not in done.stderr  # no bar into a pipe
     lines = done.stdout.strip().splitlines()
     assert len(lines) == 1
     result = json.loads(lines[0])
