@@ -22,7 +22,8 @@ from kazoo_tasks.bench.metrics import (
     service_label,
     stage_breakdown,
 )
-from kazoo_tasks.bench.skeleton import Scratch, StackOptions, place_and_wait
+from kazoo_tasks.bench.plot import setup_latency_png
+from kazoo_tasks.bench.skeleton import Scratch, StackOptions, place_and_wait, setup_seconds
 from kazoo_tasks.celery_app import make_app
 from kazoo_tasks.config import Settings
 from kazoo_tasks.esl.emulator import Call
@@ -45,6 +46,7 @@ class Options(StackOptions):
     warm_up: int = 20
     floor_samples: int = 200
     stages: bool = False
+    plot: Path | None = None
 
 
 def _is_completed(call: Call) -> bool:
@@ -90,11 +92,7 @@ def summarize(
 ) -> dict[str, Any]:  # fmt: skip
     """The result line."""
     completed = [c for c in calls if _is_completed(c)]
-    setups = [
-        c.first_command_at - c.park_emitted_at
-        for c in calls
-        if c.first_command_at is not None and c.park_emitted_at is not None
-    ]
+    setups = setup_seconds(calls)
     started = min((c.created_at for c in calls), default=0.0)
     finished = max((c.hungup_at for c in completed if c.hungup_at), default=started)
     wall = finished - started
@@ -181,6 +179,12 @@ def run(base: Settings, options: Options) -> dict[str, Any]:
         )
         if stage_dir is not None:
             result["stages_ms"] = _stages(stage_dir, calls)
+        if options.plot is not None:
+            title = (
+                f"{result['completed']} calls, {options.rate:g}/s asked, workers: {options.workers}"
+            )
+            setup_latency_png(setup_seconds(calls), options.plot, title)
+            say(f"bench: setup latency plotted in {options.plot}")
         return result
     finally:
         say("bench: stopping the stack and removing what the run left")

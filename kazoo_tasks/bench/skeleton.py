@@ -80,6 +80,15 @@ def ended(calls: list[Call]) -> int:
     return sum(1 for call in calls if call.hungup_at is not None)
 
 
+def setup_seconds(calls: list[Call]) -> list[float]:
+    """For each call that got a command: seconds from CHANNEL_PARK to its first command."""
+    return [
+        c.first_command_at - c.park_emitted_at
+        for c in calls
+        if c.first_command_at is not None and c.park_emitted_at is not None
+    ]
+
+
 def watch_calls(
     placed: list[Call], total: int, label: str, ready: Callable[[], bool], timeout: float
 ) -> None:

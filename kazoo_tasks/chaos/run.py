@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kazoo_tasks import services
-from kazoo_tasks.bench.skeleton import Scratch, StackOptions, watch_calls
+from kazoo_tasks.bench.skeleton import Scratch, StackOptions, setup_seconds, watch_calls
 from kazoo_tasks.chaos.faults import FaultLog, Schedule, run_faults
 from kazoo_tasks.config import Settings
 from kazoo_tasks.docstore import DocumentStore, NotFound, account_db
@@ -128,11 +128,7 @@ def summarize(
 ) -> dict[str, Any]:
     """The result line."""
     ids = Counter(c.event_uuid for call in calls for c in call.commands if c.event_uuid)
-    setups = [
-        c.first_command_at - c.park_emitted_at
-        for c in calls
-        if c.first_command_at is not None and c.park_emitted_at is not None
-    ]
+    setups = setup_seconds(calls)
     completed = [
         c for c in calls if c.hangup_cause == COMPLETED_CAUSE and _own_commands(c) == expected
     ]
