@@ -67,6 +67,12 @@ class BenchGroup(click.Group):
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     help="Write a PNG of the setup-latency distribution there (needs matplotlib).",
 )
+@click.option(
+    "--metrics-plot",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Scrape the roles' /metrics during the run and write the dashboard's main panels "
+    "there as a PNG (needs matplotlib).",
+)
 @click.pass_context
 def command(ctx: click.Context, **values: object) -> None:
     """Place calls (answer, play, hang up) from the FreeSWITCH emulator through the real
@@ -82,7 +88,7 @@ def command(ctx: click.Context, **values: object) -> None:
     from kazoo_tasks.bench.run import Options, run
     from kazoo_tasks.bench.skeleton import to_line
 
-    if values["plot"] is not None:
+    if values["plot"] is not None or values["metrics_plot"] is not None:
         try:
             require_matplotlib()
         except ImportError as error:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from urllib.parse import urlsplit
 
 from kazoo_tasks import services
 from kazoo_tasks.bench import floor, scenario
+from kazoo_tasks.bench.dashboard import MetricsRecorder
 from kazoo_tasks.bench.metrics import (
     cpu_seconds,
     listening_pids,
@@ -22,7 +24,7 @@ from kazoo_tasks.bench.metrics import (
     service_label,
     stage_breakdown,
 )
-from kazoo_tasks.bench.plot import setup_latency_png
+from kazoo_tasks.bench.plot import dashboard_png, setup_latency_png
 from kazoo_tasks.bench.skeleton import Scratch, StackOptions, place_and_wait, setup_seconds
 from kazoo_tasks.celery_app import make_app
 from kazoo_tasks.config import Settings
@@ -30,8 +32,12 @@ from kazoo_tasks.esl.emulator import Call
 from kazoo_tasks.progress import say
 from kazoo_tasks.stages import read_stages
 from kazoo_tasks.testing import Stack
+from kazoo_tasks.testing.services import free_port
 
 WARM_UP_RATE = 20.0
+METRICS_SETTLE = 1.5
+"""Seconds the recorder keeps scraping after the last call (ecallmgr moves its counters
+into the metrics once a second)."""
 
 
 @dataclass(frozen=True)
@@ -47,11 +53,21 @@ class Options(StackOptions):
     floor_samples: int = 200
     stages: bool = False
     plot: Path | None = None
+    metrics_plot: Path | None = None
 
 
 def _is_completed(call: Call) -> bool:
     commands = [(c.kind, c.app) for c in call.commands]
     return scenario.completed(commands, call.hangup_cause)
+
+
+def _metrics_ports() -> dict[str, int]:
+    """A free ``/metrics`` port for each role the bench runs."""
+    return {f"{role}_metrics_port": free_port() for role in ("ecallmgr", "worker", "changes")}
+
+
+def _metrics_urls(settings: Settings, ports: dict[str, int]) -> list[str]:
+    return [f"http://{settings.metrics_host}:{port}/metrics" for port in ports.values()]
 
 
 def _process_pids(stack: Stack) -> dict[str, list[int]]:
@@ -137,7 +153,8 @@ def run(base: Settings, options: Options) -> dict[str, Any]:
     """Run the benchmark with the services of ``base``; returns the result line."""
     scratch = Scratch("bench", "bench", options.keep)
     stage_dir = scratch.dir / "stages" if options.stages else None
-    settings = scratch.settings(base, stage_log_dir=stage_dir)
+    ports = _metrics_ports() if options.metrics_plot else {}
+    settings = scratch.settings(base, stage_log_dir=stage_dir, **ports)
     say(f"bench: namespace {settings.namespace}, data and logs in {scratch.dir}")
     store = services.document_store(settings)
     target = scenario.seed(store, options.play_ms)
@@ -156,11 +173,14 @@ def run(base: Settings, options: Options) -> dict[str, Any]:
         "concurrency": options.concurrency,
         "timeout": options.drain_timeout,
     }
+    recorder: MetricsRecorder | None = None
     try:
         stack.start()
         app = make_app(settings, name="bench")
         say(f"bench: stack up; measuring the Celery floor ({options.floor_samples} pings)")
         floor_samples = floor.round_trips(app, options.floor_samples)
+        if ports:
+            recorder = MetricsRecorder(_metrics_urls(settings, ports)).start()
         gc.freeze()  # the emulator runs in this process: no full collection of start-up
         # objects in the middle of the calls (a real switch has no garbage collector)
         if options.warm_up:
@@ -179,6 +199,11 @@ def run(base: Settings, options: Options) -> dict[str, Any]:
         )
         if stage_dir is not None:
             result["stages_ms"] = _stages(stage_dir, calls)
+        if recorder is not None and options.metrics_plot is not None:
+            time.sleep(METRICS_SETTLE)
+            title = f"bench: {options.calls} calls, {options.rate:g}/s asked (+ warm-up)"
+            dashboard_png(recorder.stop(), options.metrics_plot, title)
+            say(f"bench: dashboard panels plotted in {options.metrics_plot}")
         if options.plot is not None:
             title = (
                 f"{result['completed']} calls, {options.rate:g}/s asked, workers: {options.workers}"
@@ -187,6 +212,8 @@ def run(base: Settings, options: Options) -> dict[str, Any]:
             say(f"bench: setup latency plotted in {options.plot}")
         return result
     finally:
+        if recorder is not None:
+            recorder.stop()
         say("bench: stopping the stack and removing what the run left")
         stack.stop()
         try:
