@@ -384,11 +384,14 @@ class Distributor:
 
     # -- callers leaving ----------------------------------------------------------------
 
-    def caller_left(self, queue_id: str, call_id: str, reason: str) -> tuple[Left | None, set[str]]:
-        """The caller left the queue or its call ended: counted once (:meth:`Queues.leave`);
-        an offer it held is given up (its agents released); an agent it talked to hangs
-        up (wrap-up). Returns what the caller was and the queues to offer again."""
-        left = self.queues.leave(queue_id, call_id, reason)
+    def caller_left(
+        self, queue_id: str, call_id: str, reason: str, visit: str = ""
+    ) -> tuple[Left | None, set[str]]:
+        """The caller left the queue or its call ended: counted once (:meth:`Queues.leave`,
+        ``visit`` as there); an offer it held is given up (its agents released); an agent
+        it talked to hangs up (wrap-up). Returns what the caller was and the queues to
+        offer again."""
+        left = self.queues.leave(queue_id, call_id, reason, visit)
         if left is None:
             return None, set()
         again: set[str] = set()
