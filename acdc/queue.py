@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +25,7 @@ import redis
 
 from acdc.agent import EVENTS_KEPT, LOGGED_OUT, PAUSED, Agents, events_key
 from acdc.keys import acdc_key, agent_queues_key
+from acdc.skills import encode as encode_skills
 
 ENTERED = "entered"
 FULL = "full"
@@ -115,14 +116,14 @@ end
 local score = tonumber(ARGV[3]) - tonumber(ARGV[4]) * tonumber(ARGV[8])
 redis.call('HSET', KEYS[1], 'queue', ARGV[1], 'state', 'waiting', 'score', score,
            'entered_at', ARGV[3], 'priority', ARGV[4], 'node', ARGV[9], 'call_id', ARGV[2],
-           'visit', ARGV[11])
+           'visit', ARGV[11], 'skills', ARGV[12])
 redis.call('ZADD', KEYS[2], score, ARGV[2])
 redis.call('SADD', KEYS[3], ARGV[2])
 redis.call('SADD', KEYS[8], ARGV[1])
 redis.call('HINCRBY', KEYS[4], 'entered', 1)
 redis.call('XADD', KEYS[7], 'MAXLEN', '~', ARGV[10], '*', 'event', 'enter', 'call', ARGV[2],
            'queue', ARGV[1], 'at', ARGV[3])
-for i = 12, #ARGV, 2 do redis.call('HSET', KEYS[6], ARGV[i], ARGV[i + 1]) end
+for i = 13, #ARGV, 2 do redis.call('HSET', KEYS[6], ARGV[i], ARGV[i + 1]) end
 return 'entered'
 """
 
@@ -215,12 +216,19 @@ class Queues:
     # -- callers --------------------------------------------------------------------------
 
     def enter(
-        self, config: QueueConfig, call_id: str, node: str, priority: int = 0, visit: str = ""
+        self,
+        config: QueueConfig,
+        call_id: str,
+        node: str,
+        priority: int = 0,
+        visit: str = "",
+        skills: Iterable[str] = (),
     ) -> str:
         """Put the caller in the queue: :data:`ENTERED` (or :data:`ALREADY`, a step that
         re-runs), :data:`FULL` (``max_queue_size``) or :data:`EMPTY` (no agent available
         and ``enter_when_empty`` false). ``visit`` tells this stay in a queue from a later
-        one of the same call (after a transfer): see :meth:`leave`."""
+        one of the same call (after a transfer): see :meth:`leave`. ``skills``: what an
+        agent needs to be offered this caller (:mod:`acdc.skills`)."""
         q = config.queue_id
         conf = [str(x) for pair in config.conf_fields().items() for x in pair]
         return str(
@@ -247,6 +255,7 @@ class Queues:
                     node,
                     EVENTS_KEPT,
                     visit,
+                    encode_skills(skills),
                     *conf,
                 ],
             )

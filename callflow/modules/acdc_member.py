@@ -22,8 +22,9 @@ from marshmallow import fields
 
 from acdc.distributor import CONNECTED, EJECT_EVENT, FAILED, OFFER_EVENT
 from acdc.queue import ALREADY, ENTERED, QueueConfig
+from acdc.skills import REQUIRED_SKILLS_KVS, valid_skill
 from acdc.tasks import DISTRIBUTE_TASK, MEMBER_ENDED_TASK, MEMBER_TRANSFERRED_TASK
-from callflow.acdc import center
+from callflow.acdc import center, skill_list
 from callflow.context import NodeContext
 from callflow.endpoints import LegOptions
 from callflow.legs import BridgeOptions, bridge_result, endpoint_reader, send_bridge
@@ -39,10 +40,11 @@ source, which names each transfer apart)."""
 
 
 class AcdcMemberSchema(ModuleData):
-    """Kazoo's callflows.acdc_member data."""
+    """Kazoo's callflows.acdc_member data, and ``required_skills`` (ours)."""
 
     id = fields.String(metadata={"description": "the queue"})
     priority = fields.Integer(load_default=0)
+    required_skills = skill_list("skills an agent needs to be offered this caller")
 
 
 class AcdcMember(CallflowModule):
@@ -60,9 +62,11 @@ class AcdcMember(CallflowModule):
         call = ctx.call
         visit = str(call.get("transfer_source") or FIRST_VISIT)
         self._end_earlier_stay(ctx, visit)
+        needed = [*ctx.data["required_skills"], *ctx.kvs_fetch(REQUIRED_SKILLS_KVS, [])]
         entered = center(ctx).queues.enter(
-            config, str(call["call_id"]), str(call["node"]), int(ctx.data["priority"]), visit
-        )
+            config, str(call["call_id"]), str(call["node"]), int(ctx.data["priority"]), visit,
+            [s for s in needed if valid_skill(str(s))],
+        )  # fmt: skip
         if entered not in (ENTERED, ALREADY):
             ctx.note(f"queue {queue_id} refused the caller: {entered}")
             return Continue()
