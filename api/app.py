@@ -47,6 +47,7 @@ RESOURCES = (
     "cdrs",
     "recordings",
     "acdc_call_stats",
+    "resources",
 )
 """Account-scoped document collections: ``api.<name>.resource`` defines ``SPEC``."""
 
