@@ -50,6 +50,7 @@ RESOURCES = (
     "recordings",
     "acdc_call_stats",
     "directories",
+    "resources",
 )
 """Account-scoped document collections: ``api.<name>.resource`` defines ``SPEC``."""
 
