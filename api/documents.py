@@ -25,12 +25,12 @@ from api.errors import NotFoundError, RevisionConflict, ValidationFailed
 from api.listing import ListQuery, Page, as_query_value, list_documents, value_at
 from kazoo_tasks.clock import now_gregorian
 from kazoo_tasks.docstore import Conflict, DocumentStore, NotFound, account_db
-from kazoo_tasks.docstore.private_fields import private_fields
 from kazoo_tasks.docstore.soft_delete import is_deleted, marked_deleted, restored
 from schemas.base import DocumentSchema, is_client_key, is_reserved_key
 from schemas.errors import kazoo_errors
 
 Document = dict[str, Any]
+SCHEMA_VERSION = "1"
 DOC_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 """Ids clients may name (never CouchDB's ``_design/...`` or ``_all_docs``)."""
 
@@ -160,6 +160,10 @@ class DocumentService:
         """The database holding this kind of document for an account."""
         return account_db(account_id)
 
+    def _owner_fields(self, account_id: str) -> Document:
+        """The private fields naming who owns a new document."""
+        return {"pvt_account_id": account_id, "pvt_account_db": account_db(account_id)}
+
     def _unique_db(self, account_id: str) -> str:
         """The database within which ``rules.unique`` values must be unique."""
         return self._db(account_id)
@@ -201,7 +205,10 @@ class DocumentService:
     def create(self, account_id: str, data: Any) -> Document:
         """Validate and store a new document."""
         doc = self._checked(account_id, validate(self.spec.schema, data), None)
-        doc.update(private_fields(self.spec.pvt_type, account_id, now_gregorian()))
+        now = now_gregorian()
+        doc.update(self._owner_fields(account_id))
+        doc.update(pvt_type=self.spec.pvt_type, pvt_created=now, pvt_modified=now)
+        doc.update(pvt_vsn=SCHEMA_VERSION)
         saved = self._save(account_id, without_cleared(doc), None)
         self.spec.rules.after_save(self.store, account_id, saved, None)
         return saved
@@ -313,3 +320,23 @@ class DocumentService:
                 break
         if errors:
             raise ValidationFailed(errors)
+
+
+SYSTEM = "system"
+"""The ``account_id`` the handlers of system-wide collections get (:class:`SystemDocuments`)."""
+
+
+class SystemDocuments(DocumentService):
+    """A system-wide collection (Kazoo's global resources in its ``offnet`` database): the
+    same service, on one database of its own, with no owning account."""
+
+    def __init__(self, store: DocumentStore, spec: ResourceSpec, db: str) -> None:
+        super().__init__(store, spec)
+        self.db = db
+        store.ensure_db(db)
+
+    def _db(self, account_id: str) -> str:
+        return self.db
+
+    def _owner_fields(self, account_id: str) -> Document:
+        return {}

@@ -29,7 +29,7 @@ from callflow.router import release_account_numbers
 from kazoo_tasks.clock import now_gregorian
 from kazoo_tasks.docstore import ACCOUNTS_DB, Conflict, DocumentStore, NotFound, account_db
 from kazoo_tasks.docstore.private_fields import private_fields
-from schemas.loose import to_boolean
+from kazoo_tasks.loose_types import to_boolean
 
 log = logging.getLogger(__name__)
 
