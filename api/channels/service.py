@@ -13,6 +13,7 @@ the commit by a moment) and calls not routed to any account are never shown.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -76,17 +77,24 @@ class ChannelService:
     ) -> list[dict[str, Any]]:
         """Live calls of the account and its descendants (those ``involving`` holds for,
         when given), oldest first."""
-        call_ids = [call_id for node in self.active.nodes() for call_id in self.active.calls(node)]
-        records = self.calls.records(call_ids)
         within = _Within(self.accounts, account_id)
         at = now()
         shown = [
             r
-            for r in records.values()
-            if _live(r) and within(r["account_id"]) and (involving is None or involving(r))
+            for r in self._live_records()
+            if within(r["account_id"]) and (involving is None or involving(r))
         ]
         shown.sort(key=lambda r: (r["created_at"], r["call_id"]))
         return [channel_view(record, at) for record in shown]
+
+    def count_by_account(self) -> dict[str, int]:
+        """Live routed calls of each account (its own, not its descendants')."""
+        return dict(Counter(record["account_id"] for record in self._live_records()))
+
+    def _live_records(self) -> list[dict[str, Any]]:
+        """The records of every live call routed to an account, on every node."""
+        call_ids = [call_id for node in self.active.nodes() for call_id in self.active.calls(node)]
+        return [r for r in self.calls.records(call_ids).values() if _live(r)]
 
     def of_device(self, account_id: str, device_id: str) -> list[dict[str, Any]]:
         """Live calls from the device, or ringing or bridged to it."""

@@ -1,7 +1,8 @@
 """What an admin sees of live calls and ended ones, through the real API over HTTP with
 calls on the emulator: Kazoo's ``users/{id}/channels`` and ``devices/{id}/channels``
-list the calls of one user or device (calling, or rung), each at its callflow node path;
-an ended call's CDR reads as a ladder of lanes (``cdrs/{id}/ladder``)."""
+list the calls of one user or device (calling, or rung), each at its callflow node path,
+and the API's ``/metrics`` counts the account's live calls; an ended call's CDR reads as
+a ladder of lanes (``cdrs/{id}/ladder``)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 from api.app import create_app
 from api.server import RunningServer, start_in_thread
 from kazoo_tasks.esl.emulator import Credentials
+from kazoo_tasks.testing.scrape import scrape, value
 from tests.crossbar import LoggedIn, new_account
 from tests.e2e.conftest import node
 from tests.waiting import wait_for
@@ -91,6 +93,7 @@ def test_given_calls_of_two_users_when_their_channels_are_listed_then_each_sees_
     bob_leg = to_bob.wait_for_leg(timeout=30)
     wait_for(lambda: len(_uuids(admin, "channels")) == 2, 15, "both calls listed")
     wait_for(lambda: _uuids(admin, f"devices/{desk_b}/channels"), 15, "Bob's leg noted")
+    assert _account_calls(api_server, admin.id) == 2
 
     assert _uuids(admin, f"users/{alice}/channels") == [from_alice.uuid]
     assert _uuids(admin, f"devices/{desk_a}/channels") == [from_alice.uuid]
@@ -115,6 +118,7 @@ def test_given_calls_of_two_users_when_their_channels_are_listed_then_each_sees_
     to_bob.hangup()
     from_alice.hangup()
     wait_for(lambda: _uuids(admin, "channels") == [], 15, "the calls gone")
+    assert _account_calls(api_server, admin.id) == 0
     cdr = wait_for(lambda: _cdr_of(admin, to_bob.uuid), 30, "the CDR")
     answer = admin.client.get(f"/accounts/{admin.id}/cdrs/{cdr}/ladder")
 
@@ -137,3 +141,8 @@ def test_given_calls_of_two_users_when_their_channels_are_listed_then_each_sees_
 def _cdr_of(admin: LoggedIn, call_id: str) -> str | None:
     listed = admin.client.get(f"/accounts/{admin.id}/cdrs").json()["data"]
     return next((c["id"] for c in listed if c["call_id"] == call_id), None)
+
+
+def _account_calls(api_server: RunningServer, account_id: str) -> float:
+    samples = scrape(f"{api_server.url}/metrics")
+    return value(samples, "kazoo_calls_active_by_account", account_id=account_id)
