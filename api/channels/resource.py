@@ -5,6 +5,7 @@ one user or device of the account."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask_restx import Resource
@@ -12,6 +13,7 @@ from flask_restx import Resource
 from api.channels.service import ChannelService
 from api.context import ApiContext
 from api.crud import ACCOUNT_ID_PARAM, SCOPED
+from api.documents import DocumentService
 from api.http import ok
 from api.swagger import ErrorDocs, SharedModels, add_model, envelope, ref, view_models
 from schemas.channels import ChannelSchema
@@ -52,30 +54,35 @@ def register(api: Any, context: ApiContext, shared: SharedModels) -> None:
         def get(self, account_id: str, call_id: str) -> Any:
             return ok(service.read(account_id, call_id))
 
-    users, devices = context.documents["users"], context.documents["devices"]
+    for kind, lister, what in (
+        ("user", service.of_user, "Live calls from or to the user's devices, oldest first"),
+        ("device", service.of_device, "Live calls from the device or ringing it, oldest first"),
+    ):
+        _add_owner_route(
+            ns, errors, models.listing, context.documents[f"{kind}s"], kind, lister, what
+        )
 
-    @ns.route("/users/<user_id>/channels")
-    @ns.doc(params={"account_id": ACCOUNT_ID_PARAM, "user_id": "User id"})
-    @errors(401, 403, (404, "No such user in the account"))
-    class UserChannels(Resource):
+
+def _add_owner_route(
+    ns: Any, errors: ErrorDocs, listing: Any, documents: DocumentService, kind: str,
+    lister: Callable[[str, str], list[dict[str, Any]]], what: str,
+) -> None:  # fmt: skip
+    """``/<kind>s/<id>/channels``: Kazoo's live calls of one user or device (404 when the
+    account has no such document)."""
+    key = f"{kind}_id"
+
+    class OwnerChannels(Resource):
         method_decorators = SCOPED
 
-        @ns.doc("list_user_channels")
-        @ns.response(200, "Live calls from or to the user's devices, oldest first", models.listing)
-        def get(self, account_id: str, user_id: str) -> Any:
-            users.read(account_id, user_id)
-            channels = service.of_user(account_id, user_id)
+        @ns.doc(f"list_{kind}_channels")
+        @ns.response(200, what, listing)
+        def get(self, account_id: str, **owner: str) -> Any:
+            doc_id = owner[key]
+            documents.read(account_id, doc_id)
+            channels = lister(account_id, doc_id)
             return ok(channels, extra={"page_size": len(channels)})
 
-    @ns.route("/devices/<device_id>/channels")
-    @ns.doc(params={"account_id": ACCOUNT_ID_PARAM, "device_id": "Device id"})
-    @errors(401, 403, (404, "No such device in the account"))
-    class DeviceChannels(Resource):
-        method_decorators = SCOPED
-
-        @ns.doc("list_device_channels")
-        @ns.response(200, "Live calls from the device or ringing it, oldest first", models.listing)
-        def get(self, account_id: str, device_id: str) -> Any:
-            devices.read(account_id, device_id)
-            channels = service.of_device(account_id, device_id)
-            return ok(channels, extra={"page_size": len(channels)})
+    OwnerChannels.__name__ = f"{kind.capitalize()}Channels"
+    route = ns.route(f"/{kind}s/<{key}>/channels")
+    params = ns.doc(params={"account_id": ACCOUNT_ID_PARAM, key: f"{kind.capitalize()} id"})
+    route(params(errors(401, 403, (404, f"No such {kind} in the account"))(OwnerChannels)))

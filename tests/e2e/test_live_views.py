@@ -6,12 +6,7 @@ a ladder of lanes (``cdrs/{id}/ladder``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
-from api.app import create_app
-from api.server import RunningServer, start_in_thread
+from api.server import RunningServer
 from kazoo_tasks.esl.emulator import Credentials
 from kazoo_tasks.testing.scrape import scrape, value
 from tests.crossbar import LoggedIn, new_account
@@ -19,24 +14,22 @@ from tests.e2e.conftest import node
 from tests.waiting import wait_for
 
 REALM = "live.sip.example.net"
-SWITCH_PASSWORD = "e2e-switch"
 LONG_TONE = "tone_stream://%(3600000,0,440)"  # an hour, emulated: the call stays in play
-
-
-@pytest.fixture
-def api_server(stack, store) -> Iterator[RunningServer]:
-    settings = stack.settings.with_overrides(api_secret="e2e", switch_password=SWITCH_PASSWORD)
-    running = start_in_thread(create_app(settings, store))
-    host_port = running.url.removeprefix("http://")
-    stack.emulator.directory_url = f"http://fs:{SWITCH_PASSWORD}@{host_port}/switch/directory"
-    yield running
-    running.stop()
 
 
 def _created(admin: LoggedIn, kind: str, data: dict) -> str:
     answer = admin.client.put(f"/accounts/{admin.id}/{kind}", data)
     assert answer.status_code == 201, answer.text
     return answer.json()["data"]["id"]
+
+
+def _person(admin: LoggedIn, name: str, extension: str) -> tuple[str, str]:
+    """A user and the phone it owns (SIP user ``extension``, password ``<extension>-pw``)."""
+    user = _created(admin, "users", {"first_name": name, "last_name": "Example"})
+    sip = {"username": extension, "password": f"{extension}-pw"}
+    return user, _created(
+        admin, "devices", {"name": f"{name}'s desk", "owner_id": user, "sip": sip}
+    )
 
 
 def _uuids(admin: LoggedIn, path: str) -> list[str]:
@@ -49,44 +42,20 @@ def test_given_calls_of_two_users_when_their_channels_are_listed_then_each_sees_
     stack, store, api_server
 ):
     admin = new_account(store, api_server, realm=REALM)
-    alice = _created(admin, "users", {"first_name": "Alice", "last_name": "Example"})
-    bob = _created(admin, "users", {"first_name": "Bob", "last_name": "Example"})
-    desk_a = _created(
-        admin,
-        "devices",
-        {
-            "name": "Alice's desk",
-            "owner_id": alice,
-            "sip": {"username": "1001", "password": "desk-a-pw"},
-        },
-    )
-    desk_b = _created(
-        admin,
-        "devices",
-        {
-            "name": "Bob's desk",
-            "owner_id": bob,
-            "sip": {"username": "1002", "password": "desk-b-pw"},
-        },
-    )
-    playing = _created(
-        admin,
-        "callflows",
-        {"numbers": ["2001"], "flow": node("answer", then=node("play", {"id": LONG_TONE}))},
-    )
-    ringing = _created(
-        admin,
-        "callflows",
-        {"numbers": ["3002"], "flow": node("device", {"id": desk_b, "timeout": 20})},
-    )
+    alice, desk_a = _person(admin, "Alice", "1001")
+    bob, desk_b = _person(admin, "Bob", "1002")
+    flow = node("answer", then=node("play", {"id": LONG_TONE}))
+    playing = _created(admin, "callflows", {"numbers": ["2001"], "flow": flow})
+    flow = node("device", {"id": desk_b, "timeout": 20})
+    ringing = _created(admin, "callflows", {"numbers": ["3002"], "flow": flow})
     emulator = stack.emulator
-    assert emulator.register("1002", realm=REALM, password="desk-b-pw") == 200
+    assert emulator.register("1002", realm=REALM, password="1002-pw") == 200
     emulator.set_endpoint("sofia/*/1002@*", answer_after=0.0)  # Bob answers, stays on
     wait_for(lambda: admin.client.get(f"/accounts/{admin.id}/registrations").json()["data"], 15,
              "Bob's registration")  # fmt: skip
 
     from_alice = emulator.place_call(
-        "2001", caller_id_number="1001", credentials=Credentials("1001", "desk-a-pw", REALM)
+        "2001", caller_id_number="1001", credentials=Credentials("1001", "1001-pw", REALM)
     )
     to_bob = emulator.place_call("3002", variables={"ecallmgr_Account-ID": admin.id})
     from_alice.wait_for_command("playback", timeout=30)
