@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 import redis
 
+from api.app import create_app
+from api.server import RunningServer, start_in_thread
 from kazoo_tasks import services
 from kazoo_tasks.config import Settings
 from kazoo_tasks.docstore import DocumentStore
@@ -53,6 +55,23 @@ def store(settings: Settings) -> Iterator[DocumentStore]:
 @pytest.fixture
 def account(store: DocumentStore) -> Account:
     return Account(store, "E2E")
+
+
+SWITCH_PASSWORD = "e2e-switch"
+"""The switch's password for the API's ``/switch`` routes (the directory look-up)."""
+
+
+@pytest.fixture
+def api_server(stack: Stack, store: DocumentStore) -> Iterator[RunningServer]:
+    """The REST API in this process over the stack's settings and store; the emulator
+    looks phones up through its directory (so a phone's call carries its device's
+    variables). Modules with an API of their own define their own ``api_server``."""
+    settings = stack.settings.with_overrides(api_secret="e2e", switch_password=SWITCH_PASSWORD)
+    running = start_in_thread(create_app(settings, store))
+    host_port = running.url.removeprefix("http://")
+    stack.emulator.directory_url = f"http://fs:{SWITCH_PASSWORD}@{host_port}/switch/directory"
+    yield running
+    running.stop()
 
 
 @pytest.fixture
