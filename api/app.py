@@ -51,6 +51,7 @@ RESOURCES = (
     "recordings",
     "acdc_call_stats",
     "directories",
+    "resources",
 )
 """Account-scoped document collections: ``api.<name>.resource`` defines ``SPEC``."""
 

@@ -19,6 +19,7 @@ from schemas.groups import GroupSchema
 from schemas.media import MediaSchema
 from schemas.menus import MenuSchema
 from schemas.queues import QueueSchema
+from schemas.resources import ResourceSchema
 from schemas.temporal_rules import TemporalRuleSchema
 from schemas.temporal_rules_sets import TemporalRuleSetSchema
 from schemas.users import UserSchema
@@ -41,6 +42,7 @@ DOCUMENT_SCHEMAS: dict[str, type[DocumentSchema]] = {
     "webhooks": WebhookSchema,
     "directories": DirectorySchema,
     "cdrs": CdrSchema,
+    "resources": ResourceSchema,
 }
 
 __all__ = ["DOCUMENT_SCHEMAS", "AgentSchema", "DocumentSchema", "kazoo_errors"]

@@ -33,6 +33,7 @@ RESOURCES = (
     "queues",
     "webhooks",
     "directories",
+    "resources",
 )
 """The resources with a Kazoo schema that clients write (CDRs and recordings are read)."""
 OVERRIDES: dict[str, dict[str, Any]] = {

@@ -31,6 +31,7 @@ MINIMAL: dict[str, dict[str, Any]] = {
     "webhooks": {"name": "w", "uri": "https://x.test/", "hook": "all"},
     "cdrs": {"call_id": "c"},
     "directories": {"name": "d"},
+    "resources": {"name": "r", "gateways": []},
 }
 
 
