@@ -234,9 +234,9 @@ class AccountService(DocumentService):
         new_tree = [*destination.get("pvt_tree", []), to_id]
         moved = self._set_tree(account_id, new_tree)
         below = self.store.find(ACCOUNTS_DB, self._descendants_selector(account_id))
-        for descendant in below:
+        for descendant in below:  # from the account down: right even after a half-done move
             tree = descendant.get("pvt_tree", [])
-            self._set_tree(descendant["_id"], [*new_tree, *tree[len(old_tree) :]])
+            self._set_tree(descendant["_id"], [*new_tree, *tree[tree.index(account_id) :]])
         log.info("account %s moved from %s to %s", account_id, old_tree, new_tree)
         return moved
 

@@ -14,8 +14,7 @@ from api.context import ApiContext
 from api.crud import ACCOUNT_ID_PARAM, SCOPED
 from api.http import ok, request_data
 from api.phone_numbers.service import PhoneNumbers
-from api.swagger import ErrorDocs, SharedModels, add_model, envelope, ref
-from schemas.jsonschema import object_schema
+from api.swagger import ErrorDocs, SharedModels, add_model, body_models, envelope
 from schemas.phone_numbers import PhoneNumberSchema
 
 NUMBER_PARAM = {"description": "The number, E.164 (+14155550100; URL-encode the +)"}
@@ -29,11 +28,7 @@ def register(api: Any, context: ApiContext, shared: SharedModels) -> None:
         description="The phone numbers of an account",
     )
     numbers = PhoneNumbers(context.store)
-    fields = add_model(api, "PhoneNumber", object_schema(PhoneNumberSchema))
-    one = add_model(api, "PhoneNumberEnvelope", envelope(ref(fields)), [fields])
-    body = add_model(
-        api, "PhoneNumberRequest", {"type": "object", "properties": {"data": ref(fields)}}, [fields]
-    )
+    number = body_models(api, "PhoneNumber", PhoneNumberSchema, required=False)
     listing = add_model(
         api,
         "PhoneNumbersEnvelope",
@@ -111,8 +106,8 @@ def register(api: Any, context: ApiContext, shared: SharedModels) -> None:
 
     def single(verb: str, answer: str) -> Callable[..., Any]:
         @ns.doc(f"{verb}_phone_number")
-        @ns.expect(body, validate=False)
-        @ns.response(201 if verb == "put" else 200, answer, one)
+        @ns.expect(number.request, validate=False)
+        @ns.response(201 if verb == "put" else 200, answer, number.envelope)
         @errors(400, 404, 409)
         def method(self: Resource, account_id: str, number: str) -> Any:
             view = verbs[verb](account_id, number, request_data())
@@ -127,7 +122,7 @@ def register(api: Any, context: ApiContext, shared: SharedModels) -> None:
         method_decorators = SCOPED
 
         @ns.doc("get_phone_number")
-        @ns.response(200, "The number", one)
+        @ns.response(200, "The number", number.envelope)
         @errors(404)
         def get(self, account_id: str, number: str) -> Any:
             return ok(numbers.read(account_id, number))

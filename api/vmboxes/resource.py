@@ -16,9 +16,8 @@ from api.crud import ACCOUNT_ID_PARAM, LIST_PARAMS, REVISION_PARAMS, SCOPED, Cru
 from api.documents import ResourceSpec
 from api.http import expected_revision, ok, request_data
 from api.listing import ListQuery
-from api.swagger import ErrorDocs, SharedModels, add_model, envelope, ref
+from api.swagger import ErrorDocs, SharedModels, add_model, body_models, envelope, ref
 from api.vmboxes import schema, service
-from schemas.jsonschema import object_schema
 from schemas.vmboxes import VmboxMessageChange, VmboxMessagesChange
 
 SPEC = ResourceSpec("vmboxes", schema.DOCUMENT, schema.SUMMARY, service.RULES)
@@ -62,20 +61,10 @@ def extend(routes: CrudRoutes, context: ApiContext, shared: SharedModels) -> Non
         envelope({"type": "array", "items": message_ref}, page_size={"type": "integer"}),
         [message],
     )
-    change = add_model(api, "VmboxMessageChange", object_schema(VmboxMessageChange))
-    change_request = add_model(
-        api,
-        "VmboxMessageChangeRequest",
-        {"type": "object", "required": ["data"], "properties": {"data": ref(change)}},
-        [change],
-    )
-    changes = add_model(api, "VmboxMessagesChange", object_schema(VmboxMessagesChange))
-    changes_request = add_model(
-        api,
-        "VmboxMessagesChangeRequest",
-        {"type": "object", "properties": {"data": ref(changes)}},
-        [changes],
-    )
+    change_request = body_models(api, "VmboxMessageChange", VmboxMessageChange).request
+    changes_request = body_models(
+        api, "VmboxMessagesChange", VmboxMessagesChange, required=False
+    ).request
     outcome = add_model(
         api,
         "VmboxMessagesOutcomeEnvelope",
@@ -95,6 +84,18 @@ def extend(routes: CrudRoutes, context: ApiContext, shared: SharedModels) -> Non
     params = {"account_id": ACCOUNT_ID_PARAM, "doc_id": "Voicemail box id"}
     errors = ErrorDocs(ns, shared.error)
 
+    def bulk(operation: str, done: str, apply: Any) -> Any:
+        """POST (change) and DELETE of several messages of a box: ``apply`` does it."""
+
+        @ns.doc(operation)
+        @ns.expect(changes_request, validate=False)
+        @ns.response(200, f"Which messages were {done} and which failed", outcome)
+        @errors(400)
+        def method(self: Resource, account_id: str, doc_id: str) -> Any:
+            return ok(apply(account_id, doc_id, with_folder_arg(request_data())))
+
+        return method
+
     @ns.route("/<doc_id>/messages")
     @ns.doc(params=params)
     @errors(401, 403, (404, "No such box"))
@@ -112,19 +113,8 @@ def extend(routes: CrudRoutes, context: ApiContext, shared: SharedModels) -> Non
                 extra["next_start_key"] = page.next_start_key
             return ok(data, extra=extra)
 
-        @ns.doc("change_vmbox_messages")
-        @ns.expect(changes_request, validate=False)
-        @ns.response(200, "Which messages changed and which failed", outcome)
-        @errors(400)
-        def post(self, account_id: str, doc_id: str) -> Any:
-            return ok(messages.update_many(account_id, doc_id, with_folder_arg(request_data())))
-
-        @ns.doc("delete_vmbox_messages")
-        @ns.expect(changes_request, validate=False)
-        @ns.response(200, "Which messages were deleted and which failed", outcome)
-        @errors(400)
-        def delete(self, account_id: str, doc_id: str) -> Any:
-            return ok(messages.delete_many(account_id, doc_id, with_folder_arg(request_data())))
+        post = bulk("change_vmbox_messages", "changed", messages.update_many)
+        delete = bulk("delete_vmbox_messages", "deleted", messages.delete_many)
 
     @ns.route("/<doc_id>/messages/<message_id>")
     @ns.doc(params={**params, "message_id": "Message id (media_id)"})
