@@ -24,6 +24,7 @@ from api.crud import register_crud
 from api.documents import DocumentService
 from api.http import KazooApi, check_url, error_response
 from api.metaflows import resource as metaflows_resource
+from api.phone_numbers import resource as phone_numbers_resource
 from api.ratelimit import auth_limit, make_limiter
 from api.registrations import resource as registrations_resource
 from api.revocation import Revocations
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None, store: DocumentStore | None = N
     about_resource.register(api, context, shared)
     limits_resource.register(api, context, shared)
     metaflows_resource.register(api, context, shared)
+    phone_numbers_resource.register(api, context, shared)
     app.register_blueprint(blueprint)
     switch_http.register(app, settings, store)
     app.before_request(check_url)

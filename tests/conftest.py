@@ -29,6 +29,11 @@ FREESWITCH_FIXTURES = FIXTURES / "freeswitch"
 
 TEST_BROKER_URL = os.environ.get("KAZOO_TEST_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
 TEST_REDIS_URL = os.environ.get("KAZOO_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+TEST_PIVOT_ALLOW = "127.0.0.0/8"
+"""The tests' pivot servers listen on loopback, which the pivot blacklist denies by
+default: the tests allow it, in the settings of the processes they start and in this
+process's own (saving a callflow checks ``voice_url`` with the process's settings)."""
+os.environ.setdefault("KAZOO_PIVOT_ALLOW_NETWORKS", TEST_PIVOT_ALLOW)
 
 
 @contextmanager
@@ -43,6 +48,7 @@ def own_namespace(data_dir: Path) -> Iterator[Settings]:
         result_backend=TEST_REDIS_URL,
         freeswitch_nodes=(FreeswitchNode("fs1", "127.0.0.1", 8021, "ClueCon"),),
         hangup_grace=1,
+        pivot_allow_networks=TEST_PIVOT_ALLOW,
         # no fixed metrics ports: tests run side by side (a test that scrapes picks some)
         ecallmgr_metrics_port=0,
         worker_metrics_port=0,
