@@ -18,12 +18,13 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import redis
 
 from acdc.agent import EVENTS_KEPT, LOGGED_OUT, PAUSED, Agents, events_key
+from acdc.announcements import Announcements
 from acdc.keys import acdc_key, agent_queues_key
 from acdc.skills import encode as encode_skills
 
@@ -60,6 +61,7 @@ class QueueConfig:
     caller_exit_key: str = "#"
     moh: str | None = None
     announce: str | None = None
+    announcements: Announcements = field(default_factory=Announcements)
 
     @classmethod
     def from_doc(cls, doc: Mapping[str, Any]) -> QueueConfig:
@@ -82,6 +84,7 @@ class QueueConfig:
             caller_exit_key=str(get("caller_exit_key", "#")),
             moh=doc.get("moh") or None,
             announce=doc.get("announce") or None,
+            announcements=Announcements.from_doc(doc.get("announcements")),
         )
 
     def conf_fields(self) -> dict[str, Any]:
@@ -321,6 +324,11 @@ class Queues:
         counters = {k: float(v) for k, v in raw.items()}
         counters["waiting"] = float(self.client.scard(self.queue_key(queue_id, "members")))
         return counters
+
+    def position(self, queue_id: str, call_id: str) -> int | None:
+        """The caller's place in line (1: offered next; None: not waiting now)."""
+        rank = self.client.zrank(self.queue_key(queue_id, "waiting"), call_id)
+        return None if rank is None else int(rank) + 1
 
     def average_wait(self, queue_id: str, window: float | None = None) -> float:
         """Average seconds the callers connected in the last ``window`` seconds (all
