@@ -210,7 +210,7 @@ class Agents:
         offer and applies only while the agent holds it; ``version``: only while the agent
         is at that version (a timer armed then). ``facts``: ``wrapup`` (seconds, for
         ``hangup``), ``timeout`` and ``reason`` (``pause``), ``max_misses`` and
-        ``skills`` (``login``)."""
+        ``skills`` (``login``), ``call`` (``outbound_start``: :mod:`acdc.outbound`)."""
         for _ in range(RETRIES):
             agent = self.status(agent_id)
             current = int(agent["version"])
@@ -297,6 +297,8 @@ class Agents:
             if target == WRAPUP:
                 fields["until"] = now + wrapup
                 due = (now + wrapup, "end_wrapup")
+        if event == "outbound_start":
+            fields.update(offer=f"outbound:{facts.get('call') or ''}", call_id=facts.get("call"))
         if event == "pause":
             timeout = float(facts.get("timeout", DEFAULT_PAUSE) or 0)
             fields["reason"] = str(facts.get("reason") or "paused")
