@@ -16,13 +16,11 @@ lives in :mod:`acdc.agent`.
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import redis
-
+from acdc.account import AccountState
 from acdc.agent import EVENTS_KEPT, LOGGED_OUT, PAUSED, Agents, events_key
 from acdc.announcements import Announcements
 from acdc.keys import acdc_key, agent_queues_key
@@ -188,24 +186,14 @@ class Left:
     agent: str = ""
 
 
-class Queues:
+class Queues(AccountState):
     """The queues and callers of one account in Redis (``decode_responses=True``)."""
 
-    def __init__(
-        self,
-        client: redis.Redis,
-        namespace: str,
-        account_id: str,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self.client = client
-        self.namespace = namespace
-        self.account_id = account_id
-        self.clock = clock
-        self.agents = Agents(client, namespace, account_id, clock)
-        self._enter = client.register_script(_ENTER)
-        self._leave = client.register_script(_LEAVE)
-        self._idle = client.register_script(_IDLE)
+    def prepare(self) -> None:
+        self.agents = Agents(self.client, self.namespace, self.account_id, self.clock)
+        self._enter = self.client.register_script(_ENTER)
+        self._leave = self.client.register_script(_LEAVE)
+        self._idle = self.client.register_script(_IDLE)
 
     def key(self, part: str) -> str:
         return acdc_key(self.namespace, self.account_id, part)
