@@ -78,7 +78,7 @@ def compile_rule(pattern: str) -> regex.Pattern[str]:
     not compile."""
     try:
         return regex.compile(pattern)
-    except (regex.error, TypeError) as error:
+    except (regex.error, TypeError, ValueError, OverflowError, RecursionError) as error:
         raise ValueError(f"regex {pattern!r} does not compile: {error}") from None
 
 
