@@ -361,12 +361,18 @@ class EndpointReader:
         if doc is None or doc.get("pvt_type") != "device":
             return []
         owner = self.document(doc["owner_id"]) if isinstance(doc.get("owner_id"), str) else None
+        return self._legs_of(doc, owner, options)
+
+    def _legs_of(
+        self, device: Document, owner: Document | None, options: LegOptions
+    ) -> list[Endpoint]:
+        """The legs of one device document, owned by ``owner``."""
         return device_endpoints(
-            doc,
+            device,
             self.context,
             self.registrations,
             options=options,
-            callee=_callee(doc, owner),
+            callee=_callee(device, owner),
             owner=owner,
         )
 
@@ -377,14 +383,7 @@ class EndpointReader:
             return []
         legs: list[Endpoint] = []
         for device in self.owned_devices(user_id):
-            for leg in device_endpoints(
-                device,
-                self.context,
-                self.registrations,
-                options=options,
-                callee=_callee(device, user),
-                owner=user,
-            ):
+            for leg in self._legs_of(device, user, options):
                 forwarded = leg.target and leg.target.startswith("loopback/")
                 if not (forwarded and any(leg.target == other.target for other in legs)):
                     legs.append(leg)  # the user's forward number rings once, not per phone

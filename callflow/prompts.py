@@ -23,6 +23,11 @@ PROMPTS = {
     "agent-logged_in": "ivr/ivr-you_are_now_logged_in.wav",
     "agent-logged_out": "ivr/ivr-you_are_now_logged_out.wav",
     "agent-invalid_choice": "ivr/ivr-that_was_an_invalid_entry.wav",
+    "conf-welcome": "conference/conf-welcome.wav",
+    "conf-enter_conf_pin": "conference/conf-pin.wav",
+    "conf-bad_pin": "conference/conf-bad-pin.wav",
+    "conf-too_many_attempts": "conference/conf-goodbye.wav",
+    "conf-max_participants": "conference/conf-locked.wav",
 }
 """Kazoo prompt name -> FreeSWITCH sound file."""
 

@@ -13,6 +13,7 @@ from schemas.callflows import CallflowSchema
 from schemas.cdrs import CdrSchema
 from schemas.conferences import ConferenceSchema
 from schemas.devices import DeviceSchema
+from schemas.directories import DirectorySchema
 from schemas.errors import kazoo_errors
 from schemas.groups import GroupSchema
 from schemas.media import MediaSchema
@@ -39,6 +40,7 @@ DOCUMENT_SCHEMAS: dict[str, type[DocumentSchema]] = {
     "conferences": ConferenceSchema,
     "queues": QueueSchema,
     "webhooks": WebhookSchema,
+    "directories": DirectorySchema,
     "cdrs": CdrSchema,
     "resources": ResourceSchema,
 }

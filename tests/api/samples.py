@@ -52,4 +52,5 @@ SAMPLES: dict[str, Sample] = {
         lambda n: {"name": f"hook {n}", "hook": "channel_create", "uri": f"http://h.test/{n}"},
         "name",
     ),
+    "directories": Sample(lambda n: {"name": f"directory {n}"}, "name"),
 }

@@ -32,6 +32,7 @@ RESOURCES = (
     "conferences",
     "queues",
     "webhooks",
+    "directories",
     "resources",
 )
 """The resources with a Kazoo schema that clients write (CDRs and recordings are read)."""
