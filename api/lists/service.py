@@ -11,17 +11,10 @@ from flask import g
 from api.documents import Document, DocumentRules, DocumentService
 from api.errors import NotFoundError, ValidationFailed
 from callflow.carriers import compile_rule
+from callflow.match_lists import entries_of
 from kazoo_tasks.clock import now_gregorian
 from kazoo_tasks.docstore import DocumentStore, account_db
-from kazoo_tasks.docstore.soft_delete import is_deleted, marked_deleted
-
-ENTRY_TYPE = "list_entry"
-
-
-def entries_of(store: DocumentStore, account_id: str, list_id: str) -> list[Document]:
-    """The entries of list ``list_id`` (soft-deleted ones left out)."""
-    found = store.find(account_db(account_id), {"pvt_type": ENTRY_TYPE, "list_id": list_id})
-    return [entry for entry in found if not is_deleted(entry)]
+from kazoo_tasks.docstore.soft_delete import marked_deleted
 
 
 def delete_entries(store: DocumentStore, account_id: str, list_id: str) -> list[str]:
