@@ -54,6 +54,7 @@ RESOURCES = (
     "acdc_call_stats",
     "directories",
     "resources",
+    "lists",
 )
 """Account-scoped document collections: ``api.<name>.resource`` defines ``SPEC``."""
 

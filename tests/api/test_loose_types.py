@@ -151,7 +151,7 @@ def assert_typed(stored: Any, expected: Any, path: str = "") -> None:
     assert stored == expected and type(stored) is type(expected), (path, stored, expected)
 
 
-UNTYPED = {"groups", "temporal_rules_sets"}
+UNTYPED = {"groups", "temporal_rules_sets", "lists"}
 """Resources whose Kazoo schema has no boolean or number."""
 IN_FLOW = {
     "callflows": {"flow": {"module": "sleep", "data": {"duration": 5, "skip_module": False}}}
