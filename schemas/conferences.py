@@ -71,7 +71,7 @@ PARTICIPANT_ACTIONS = ("mute", "unmute", "deaf", "undeaf", "kick", "play")
 
 class PlayData(SubSchema):
     media_id = string("Media to play: a media id of the account or a URL", min_length=1)
-    data = obj("Kazoo's nested form: {\"media_id\": ...}")
+    data = obj('Kazoo\'s nested form: {"media_id": ...}')
 
 
 def _action_schema(name: str, actions: tuple[str, ...]) -> type[Schema]:
