@@ -1,4 +1,4 @@
-"""Rules of conferences beyond their schema: a room's live participants on read."""
+"""Rules of conferences beyond their schema: a running room's participants on read."""
 
 from __future__ import annotations
 
@@ -11,12 +11,14 @@ from kazoo_tasks.docstore.base import Document
 
 
 class ConferenceRules(DocumentRules):
-    """Shows who is in the room (from the switch) under ``_read_only``, as Kazoo does."""
+    """Shows who is in a running room (from the switch) under ``_read_only``, as Kazoo
+    does "if available": a room nobody is in shows none."""
 
     def read_only(self, account_id: str, doc: Document) -> dict[str, Any] | None:
         context = current()
         live = LiveConferences(context.redis, context.settings, context.store)
-        return live.summary(account_id, str(doc["_id"]))
+        summary = live.summary(account_id, str(doc["_id"]))
+        return summary if summary["participants"] else None
 
 
 RULES = ConferenceRules()
