@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import request
 from flask_restx import Resource
+from marshmallow import Schema
 
 from api.conferences import schema, service
 from api.conferences.live import LiveConferences
@@ -68,6 +69,14 @@ def extend(routes: CrudRoutes, context: ApiContext, shared: SharedModels) -> Non
         """The conference id, once the document is known in the account (404 if not)."""
         return str(documents.read(account_id, doc_id)["_id"])
 
+    def act(
+        action: type[Schema], account_id: str, doc_id: str, participant_id: int | None = None
+    ) -> Any:
+        """Validate the request's action against ``action``, then run it on the room."""
+        asked = validate(action, action_body())
+        room = room_of(account_id, doc_id)
+        return ok(live.act(account_id, room, asked["action"], asked["data"], participant_id))
+
     @ns.route("/<doc_id>", endpoint="conference_action")
     @ns.doc(params=ROOM)
     @errors(
@@ -84,9 +93,7 @@ def extend(routes: CrudRoutes, context: ApiContext, shared: SharedModels) -> Non
         @ns.expect(bodies["ConferenceRoomAction"], validate=False)
         @ns.response(200, "Asked of the switch", answer)
         def put(self, account_id: str, doc_id: str) -> Any:
-            asked = validate(RoomAction, action_body())
-            room = room_of(account_id, doc_id)
-            return ok(live.act(account_id, room, asked["action"], asked["data"]))
+            return act(RoomAction, account_id, doc_id)
 
     @ns.route("/<doc_id>/participants")
     @ns.doc(params=ROOM)
@@ -104,9 +111,7 @@ def extend(routes: CrudRoutes, context: ApiContext, shared: SharedModels) -> Non
         @ns.response(200, "Asked of the switch", answer)
         @errors((400, "Not an action of participants"), (409, "Nobody is in the room"))
         def put(self, account_id: str, doc_id: str) -> Any:
-            asked = validate(ParticipantsAction, action_body())
-            room = room_of(account_id, doc_id)
-            return ok(live.act(account_id, room, asked["action"], asked["data"]))
+            return act(ParticipantsAction, account_id, doc_id)
 
     @ns.route("/<doc_id>/participants/<int:participant_id>")
     @ns.doc(params=PARTICIPANT)
@@ -124,6 +129,4 @@ def extend(routes: CrudRoutes, context: ApiContext, shared: SharedModels) -> Non
         @ns.expect(bodies["ConferenceParticipantAction"], validate=False)
         @ns.response(200, "Asked of the switch", answer)
         def put(self, account_id: str, doc_id: str, participant_id: int) -> Any:
-            asked = validate(ParticipantAction, action_body())
-            room = room_of(account_id, doc_id)
-            return ok(live.act(account_id, room, asked["action"], asked["data"], participant_id))
+            return act(ParticipantAction, account_id, doc_id, participant_id)

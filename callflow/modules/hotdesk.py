@@ -121,6 +121,17 @@ class Hotdesk(StepModule):
         return Continue()
 
 
+def _entry(ctx: NodeContext, prompt_name: str, max_digits: int, secret: bool = False) -> Collect:
+    """What the caller types after Kazoo's prompt ``prompt_name`` (``#`` ends it)."""
+    return Collect(
+        max_digits=max_digits,
+        timeout=5,
+        interdigit_timeout=ctx.data.get("interdigit_timeout") or 2,
+        prompt=prompt(prompt_name),
+        secret=secret,
+    )
+
+
 def _profile(ctx: NodeContext, action: str) -> Generator[Step, Result, dict[str, Any] | None]:
     user_id = ctx.data.get("id") or ""
     if not user_id and action == "logout":
@@ -130,12 +141,7 @@ def _profile(ctx: NodeContext, action: str) -> Generator[Step, Result, dict[str,
         return None if found.failed else found.details
     yield Answer()
     for _ in range(TRIES):
-        typed = yield Collect(
-            max_digits=MAX_ID_DIGITS,
-            timeout=5,
-            interdigit_timeout=ctx.data.get("interdigit_timeout") or 2,
-            prompt=prompt("hotdesk-enter_id"),
-        )
+        typed = yield _entry(ctx, "hotdesk-enter_id", MAX_ID_DIGITS)
         if typed.hung_up:
             return None
         if typed.digits:
@@ -150,13 +156,7 @@ def _pin_ok(ctx: NodeContext, settings: dict[str, Any]) -> Generator[Step, Resul
     if not settings.get("require_pin"):
         return True
     for _ in range(TRIES):
-        typed = yield Collect(
-            max_digits=MAX_PIN_DIGITS,
-            timeout=5,
-            interdigit_timeout=ctx.data.get("interdigit_timeout") or 2,
-            prompt=prompt("hotdesk-enter_pin"),
-            secret=True,
-        )
+        typed = yield _entry(ctx, "hotdesk-enter_pin", MAX_PIN_DIGITS, secret=True)
         if typed.hung_up:
             return False
         if typed.digits and typed.digits == str(settings.get("pin") or ""):

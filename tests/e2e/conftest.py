@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 import redis
 
+from api.app import create_app
+from api.server import RunningServer, start_in_thread
 from kazoo_tasks import services
 from kazoo_tasks.config import Settings
 from kazoo_tasks.docstore import DocumentStore
@@ -51,6 +53,15 @@ def redis_client(settings: Settings) -> Iterator[redis.Redis]:
     client = redis.Redis.from_url(settings.redis_url or "", decode_responses=True)
     yield client
     client.close()
+
+
+@pytest.fixture
+def api_server(stack: Stack, store: DocumentStore) -> Iterator[RunningServer]:
+    """The API on a free port, on the stack's settings and store (stopped afterwards)."""
+    settings = stack.settings.with_overrides(api_secret="e2e", api_auth_rate_limit="1000/minute")
+    running = start_in_thread(create_app(settings, store))
+    yield running
+    running.stop()
 
 
 @pytest.fixture

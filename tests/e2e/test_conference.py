@@ -6,15 +6,12 @@ the conferences API (mute, kick, play), only in her own account."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import pytest
 
-from api.app import create_app
 from api.conferences.resource import SPEC as CONFERENCES
 from api.documents import DocumentService
 from api.errors import ValidationFailed
-from api.server import RunningServer, start_in_thread
 from callflow.modules.conference import ENTRY_TONE, NO_TONE, room_name
 from kazoo_tasks.conferences import participants
 from kazoo_tasks.esl.emulator import script as s
@@ -157,14 +154,6 @@ def test_given_bad_conference_data_when_saved_then_it_is_refused(account):
         account.callflow(["3004"], node("conference", {"config": {"member": {"pins": ["12a"]}}}))
     with pytest.raises(ValidationFailed, match="flow.data.id"):
         account.callflow(["3004"], node("conference", {"id": "short"}))
-
-
-@pytest.fixture
-def api_server(stack, store) -> Iterator[RunningServer]:
-    settings = stack.settings.with_overrides(api_secret="e2e", api_auth_rate_limit="1000/minute")
-    running = start_in_thread(create_app(settings, store))
-    yield running
-    running.stop()
 
 
 def test_given_callers_in_a_room_when_the_admin_mutes_plays_and_kicks_through_the_api_then_the_switch_does_it(  # noqa: E501

@@ -4,15 +4,11 @@ on the phone she is logged in to, and the admin sees where she is through the AP
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from api.app import create_app
 from api.devices.resource import SPEC as DEVICES
 from api.documents import DocumentService
 from api.errors import ValidationFailed
-from api.server import RunningServer, start_in_thread
 from api.users.resource import SPEC as USERS
 from kazoo_tasks.docstore import ACCOUNTS_DB, account_db
 from kazoo_tasks.esl.emulator import script as s
@@ -62,14 +58,6 @@ def typing(*entries: str) -> list[s.Step]:
     return [
         s.on_app("play_and_get_digits", nth=n).wait(5).press(e) for n, e in enumerate(entries, 1)
     ]
-
-
-@pytest.fixture
-def api_server(stack, store) -> Iterator[RunningServer]:
-    settings = stack.settings.with_overrides(api_secret="e2e", api_auth_rate_limit="1000/minute")
-    running = start_in_thread(create_app(settings, store))
-    yield running
-    running.stop()
 
 
 def test_given_a_user_typing_her_hotdesk_id_and_pin_when_she_logs_in_then_the_phone_is_hers_and_the_api_shows_it(  # noqa: E501
