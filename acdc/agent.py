@@ -26,6 +26,7 @@ import redis
 from statemachine import State, StateMachine
 from statemachine.exceptions import TransitionNotAllowed
 
+from acdc import skills
 from acdc.keys import acdc_key, agent_key, agent_stats_key, agents_key, due_key
 
 LOGGED_OUT = "logged_out"
@@ -208,7 +209,8 @@ class Agents:
         """Apply ``event`` to the agent, atomically. ``offer``: the event is about that
         offer and applies only while the agent holds it; ``version``: only while the agent
         is at that version (a timer armed then). ``facts``: ``wrapup`` (seconds, for
-        ``hangup``), ``timeout`` and ``reason`` (``pause``), ``max_misses`` (``login``)."""
+        ``hangup``), ``timeout`` and ``reason`` (``pause``), ``max_misses`` and
+        ``skills`` (``login``)."""
         for _ in range(RETRIES):
             agent = self.status(agent_id)
             current = int(agent["version"])
@@ -275,6 +277,8 @@ class Agents:
         counters: dict[str, int] = {}
         if event == "login":
             fields.update(max_misses=int(facts.get("max_misses") or MAX_CONNECT_FAILURES))
+            known = [s for s in facts.get("skills") or () if skills.valid_skill(str(s))]
+            fields.update(skills=skills.encode(known))
             fields.update(misses=0, idle_since=now)
         if event in ("miss", "release"):
             dropped += ["offer", "call_id", "queue"]

@@ -1,7 +1,8 @@
 """Offering waiting callers to ready agents, with exactly one winner.
 
-**Claim.** One Lua script takes the queue's next caller and the agents the strategy picks
-among the roster's ready ones (``round_robin``: the next after the last one offered;
+**Claim.** One Lua script takes the queue's next caller that a ready agent of the roster
+has the skills for (:mod:`acdc.skills`) and the agents the strategy picks among those
+(``round_robin``: the next after the last one offered;
 ``most_idle``: ready the longest; ``ring_all``: all of them; else up to
 ``ring_simultaneously``), moves those agents to ``ringing`` and the caller to ``offered``
 and writes the offer (``offer:<id>``: queue, caller, agents, outcome ``pending``) with a
@@ -64,13 +65,15 @@ GONE = "gone"
 MAX_CLAIMS = 1000
 """Offers one distribution pass makes at most."""
 SWEEP_BATCH = 200
+SKILL_SCAN = 50
+"""Callers a claim looks at, in order, for one that a ready agent has the skills for (a
+caller nobody ready can take does not hold up those behind it)."""
 CLAIM_HOLD = 5.0
 """Seconds a sweep holds the due entries it took (another sweep takes them after)."""
 
 _CLAIM = """
-local callers = redis.call('ZRANGE', KEYS[1], 0, 0)
+local callers = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[12]) - 1)
 if #callers == 0 then return {} end
-local caller = callers[1]
 local conf = {}
 local raw = redis.call('HGETALL', KEYS[3])
 for i = 1, #raw, 2 do conf[raw[i]] = raw[i + 1] end
@@ -83,12 +86,26 @@ local roster = redis.call('SMEMBERS', KEYS[2])
 table.sort(roster)
 local ready = {}
 for _, agent in ipairs(roster) do
-  local a = redis.call('HMGET', ARGV[3] .. agent, 'state', 'idle_since')
+  local a = redis.call('HMGET', ARGV[3] .. agent, 'state', 'idle_since', 'skills')
   if allowed[a[1] or 'logged_out'] then
-    table.insert(ready, {agent, tonumber(a[2] or '0')})
+    table.insert(ready, {agent, tonumber(a[2] or '0'), a[3] or ''})
   end
 end
 if #ready == 0 then return {} end
+local caller = nil
+for _, candidate in ipairs(callers) do
+  local need = redis.call('HGET', ARGV[4] .. candidate, 'skills') or ''
+  local fit = {}
+  for _, r in ipairs(ready) do
+    local able = true
+    for skill in string.gmatch(need, '[^,]+') do
+      if not string.find(r[3], ',' .. skill .. ',', 1, true) then able = false break end
+    end
+    if able then table.insert(fit, r) end
+  end
+  if #fit > 0 then caller = candidate ready = fit break end
+end
+if caller == nil then return {} end
 local chosen = {}
 if strategy == 'ring_all' then
   chosen = ready
@@ -282,6 +299,7 @@ class Distributor:
                 RINGING,
                 10_000,
                 lease_member(offer_id),
+                SKILL_SCAN,
             ],
         )
         if not reply:
@@ -384,11 +402,14 @@ class Distributor:
 
     # -- callers leaving ----------------------------------------------------------------
 
-    def caller_left(self, queue_id: str, call_id: str, reason: str) -> tuple[Left | None, set[str]]:
-        """The caller left the queue or its call ended: counted once (:meth:`Queues.leave`);
-        an offer it held is given up (its agents released); an agent it talked to hangs
-        up (wrap-up). Returns what the caller was and the queues to offer again."""
-        left = self.queues.leave(queue_id, call_id, reason)
+    def caller_left(
+        self, queue_id: str, call_id: str, reason: str, visit: str = ""
+    ) -> tuple[Left | None, set[str]]:
+        """The caller left the queue or its call ended: counted once (:meth:`Queues.leave`,
+        ``visit`` as there); an offer it held is given up (its agents released); an agent
+        it talked to hangs up (wrap-up). Returns what the caller was and the queues to
+        offer again."""
+        left = self.queues.leave(queue_id, call_id, reason, visit)
         if left is None:
             return None, set()
         again: set[str] = set()

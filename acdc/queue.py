@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +25,7 @@ import redis
 
 from acdc.agent import EVENTS_KEPT, LOGGED_OUT, PAUSED, Agents, events_key
 from acdc.keys import acdc_key, agent_queues_key
+from acdc.skills import encode as encode_skills
 
 ENTERED = "entered"
 FULL = "full"
@@ -35,7 +36,7 @@ WAITING = "waiting"
 OFFERED = "offered"
 CONNECTED = "connected"
 
-LEAVE_REASONS = ("hangup", "timeout", "exit_key", "no_agents")
+LEAVE_REASONS = ("hangup", "timeout", "exit_key", "no_agents", "transfer")
 PRIORITY_WEIGHT = 1_000_000_000
 """Score a priority point is worth (seconds of waiting): a higher priority always first."""
 STRATEGIES = ("round_robin", "most_idle", "ring_all")
@@ -114,14 +115,15 @@ if ARGV[6] == '0' then
 end
 local score = tonumber(ARGV[3]) - tonumber(ARGV[4]) * tonumber(ARGV[8])
 redis.call('HSET', KEYS[1], 'queue', ARGV[1], 'state', 'waiting', 'score', score,
-           'entered_at', ARGV[3], 'priority', ARGV[4], 'node', ARGV[9], 'call_id', ARGV[2])
+           'entered_at', ARGV[3], 'priority', ARGV[4], 'node', ARGV[9], 'call_id', ARGV[2],
+           'visit', ARGV[11], 'skills', ARGV[12])
 redis.call('ZADD', KEYS[2], score, ARGV[2])
 redis.call('SADD', KEYS[3], ARGV[2])
 redis.call('SADD', KEYS[8], ARGV[1])
 redis.call('HINCRBY', KEYS[4], 'entered', 1)
 redis.call('XADD', KEYS[7], 'MAXLEN', '~', ARGV[10], '*', 'event', 'enter', 'call', ARGV[2],
            'queue', ARGV[1], 'at', ARGV[3])
-for i = 11, #ARGV, 2 do redis.call('HSET', KEYS[6], ARGV[i], ARGV[i + 1]) end
+for i = 13, #ARGV, 2 do redis.call('HSET', KEYS[6], ARGV[i], ARGV[i + 1]) end
 return 'entered'
 """
 
@@ -131,6 +133,7 @@ if #member == 0 then return {} end
 local m = {}
 for i = 1, #member, 2 do m[member[i]] = member[i + 1] end
 if m['queue'] ~= ARGV[1] then return {} end
+if ARGV[6] ~= '' and (m['visit'] or '') ~= ARGV[6] then return {} end
 if m['state'] == 'ended' then return {'ended', m['offer'] or '', m['agent'] or ''} end
 local now = tonumber(ARGV[3])
 if m['state'] == 'connected' then
@@ -212,10 +215,20 @@ class Queues:
 
     # -- callers --------------------------------------------------------------------------
 
-    def enter(self, config: QueueConfig, call_id: str, node: str, priority: int = 0) -> str:
+    def enter(
+        self,
+        config: QueueConfig,
+        call_id: str,
+        node: str,
+        priority: int = 0,
+        visit: str = "",
+        skills: Iterable[str] = (),
+    ) -> str:
         """Put the caller in the queue: :data:`ENTERED` (or :data:`ALREADY`, a step that
         re-runs), :data:`FULL` (``max_queue_size``) or :data:`EMPTY` (no agent available
-        and ``enter_when_empty`` false)."""
+        and ``enter_when_empty`` false). ``visit`` tells this stay in a queue from a later
+        one of the same call (after a transfer): see :meth:`leave`. ``skills``: what an
+        agent needs to be offered this caller (:mod:`acdc.skills`)."""
         q = config.queue_id
         conf = [str(x) for pair in config.conf_fields().items() for x in pair]
         return str(
@@ -241,17 +254,20 @@ class Queues:
                     PRIORITY_WEIGHT,
                     node,
                     EVENTS_KEPT,
+                    visit,
+                    encode_skills(skills),
                     *conf,
                 ],
             )
         )
 
-    def leave(self, queue_id: str, call_id: str, reason: str) -> Left | None:
+    def leave(self, queue_id: str, call_id: str, reason: str, visit: str = "") -> Left | None:
         """The caller leaves (or its call ended): counted abandoned with ``reason`` unless
         it was connected (then its talk time is counted, and it stays ``ended`` until
         :meth:`forget` once its agent hung up). None when it was not in the queue (left
         already: a second call counts nothing); ``ended`` when it was connected and left
-        already (its agent may still have to hang up)."""
+        already (its agent may still have to hang up). ``visit``: only that stay of the
+        caller (a late task about an earlier one leaves a later one alone)."""
         if reason not in LEAVE_REASONS:
             raise ValueError(f"leave reason {reason!r}")
         reply = self._leave(
@@ -263,7 +279,7 @@ class Queues:
                 events_key(self.namespace, self.account_id),
                 self.key("call_stats"),
             ],
-            args=[queue_id, call_id, self.clock(), reason, EVENTS_KEPT],
+            args=[queue_id, call_id, self.clock(), reason, EVENTS_KEPT, visit],
         )
         return Left(*reply) if reply else None
 

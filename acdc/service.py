@@ -47,7 +47,8 @@ def act(
     reason: str | None = None,
 ) -> Outcome:
     """Apply ``action`` (one of :data:`ACTIONS`) to the agent. ``user``: the agent's user
-    document (login joins its ``queues``); ``timeout``, ``reason``: of a pause."""
+    document (login joins its ``queues`` and takes its ``acdc_skills``); ``timeout``,
+    ``reason``: of a pause."""
     if action not in ACTIONS:
         raise ValueError(f"agent action {action!r}")
     agents = queues.agents
@@ -55,7 +56,8 @@ def act(
         for queue_id in (user or {}).get("queues") or []:
             queues.join(str(queue_id), agent_id)
         limit = (user or {}).get("acdc_max_connect_failures") or MAX_CONNECT_FAILURES
-        done = agents.apply(agent_id, "login", max_misses=limit)
+        skills = (user or {}).get("acdc_skills") or []
+        done = agents.apply(agent_id, "login", max_misses=limit, skills=skills)
         if not done.ok and done.source != LOGGED_OUT:  # logged in already: nothing to do
             done = Transition(True, agent_id, "login", done.source, done.source, agent=done.agent)
         return Outcome(done, set(queues.queues_of(agent_id)))

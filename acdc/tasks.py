@@ -4,7 +4,8 @@
 and delivers the offers to the callers' inboxes (at once after a change; the sweep also
 offers in every queue with callers waiting, so a lost task only delays).
 ``kazoo.acdc.member_ended`` runs when a caller's call ends (``ctx.at_call_end``) and takes
-it out of its queue, releasing or hanging up the agent it had. Both are idempotent, so
+it out of its queue, releasing or hanging up the agent it had; ``kazoo.acdc.member_transferred``
+does the same for one stay when the call is transferred out of its node. All are idempotent, so
 they run ``acks_late``: a killed worker's task runs again. :class:`AcdcSweepStep` runs
 :meth:`Distributor.sweep` for every account with live ACDc state in each worker's event
 loop (wrap-up and pause ends, offer leases), like the call timers' drainer.
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 
 DISTRIBUTE_TASK = "kazoo.acdc.distribute"
 MEMBER_ENDED_TASK = "kazoo.acdc.member_ended"
+MEMBER_TRANSFERRED_TASK = "kazoo.acdc.member_transferred"
 SWEEP_INTERVAL = 0.2
 """Seconds between two sweeps of a worker."""
 
@@ -89,19 +91,36 @@ def distribute(self: Task, account_id: str, queue_ids: list[str]) -> int:
     return offer_again(distributor_for(client, self.app, settings, account_id), queue_ids)
 
 
+def _caller_gone(
+    app: Celery, account_id: str, queue_id: str, call_id: str, reason: str, visit: str = ""
+) -> None:
+    """Take the caller out of its queue (:meth:`Distributor.caller_left`), offer again,
+    and store the account's call stats (:mod:`acdc.archive`)."""
+    settings: Settings = app.kazoo_settings  # type: ignore[attr-defined]
+    client = services.redis_client(settings)
+    distributor = distributor_for(client, app, settings, account_id)
+    _, again = distributor.caller_left(queue_id, call_id, reason, visit)
+    offer_again(distributor, again)
+    archive(distributor.queues, services.process_document_store(settings))
+
+
 @shared_task(name=MEMBER_ENDED_TASK, bind=True, acks_late=True, ignore_result=True)
 def member_ended(
     self: Task, account_id: str, queue_id: str, call_id: str, ended: dict[str, Any]
 ) -> None:
     """The caller's call ended: out of the queue (abandoned by hangup unless it was
-    connected), its offer given up, its agent to wrap-up; then offer again, and store the
-    account's call stats (:mod:`acdc.archive`)."""
-    settings: Settings = self.app.kazoo_settings
-    client = services.redis_client(settings)
-    distributor = distributor_for(client, self.app, settings, account_id)
-    _, again = distributor.caller_left(queue_id, call_id, "hangup")
-    offer_again(distributor, again)
-    archive(distributor.queues, services.process_document_store(settings))
+    connected), its offer given up, its agent to wrap-up."""
+    _caller_gone(self.app, account_id, queue_id, call_id, "hangup")
+
+
+@shared_task(name=MEMBER_TRANSFERRED_TASK, bind=True, acks_late=True, ignore_result=True)
+def member_transferred(
+    self: Task, account_id: str, queue_id: str, call_id: str, visit: str
+) -> None:
+    """The caller's call was transferred out of its ``acdc_member`` node (its agent sent
+    it elsewhere): that stay in the queue ends (handled if it was connected, else
+    abandoned by ``transfer``) and its agent is free (wrap-up), whatever comes next."""
+    _caller_gone(self.app, account_id, queue_id, call_id, "transfer", visit)
 
 
 class AcdcSweep:

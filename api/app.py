@@ -16,11 +16,13 @@ from api.about import resource as about_resource
 from api.accounts import resource as accounts_resource
 from api.agents import resource as agents_resource
 from api.auth import resource as auth_resource
+from api.call_limits import resource as limits_resource
 from api.channels import resource as channels_resource
 from api.context import EXTENSION, ApiContext
 from api.crud import register_crud
 from api.documents import DocumentService
 from api.http import KazooApi, check_url, error_response
+from api.metaflows import resource as metaflows_resource
 from api.ratelimit import auth_limit, make_limiter
 from api.registrations import resource as registrations_resource
 from api.revocation import Revocations
@@ -47,6 +49,8 @@ RESOURCES = (
     "cdrs",
     "recordings",
     "acdc_call_stats",
+    "directories",
+    "resources",
 )
 """Account-scoped document collections: ``api.<name>.resource`` defines ``SPEC``."""
 
@@ -109,6 +113,8 @@ def create_app(settings: Settings | None = None, store: DocumentStore | None = N
     agents_resource.register(api, context, shared)
     registrations_resource.register(api, context, shared)
     about_resource.register(api, context, shared)
+    limits_resource.register(api, context, shared)
+    metaflows_resource.register(api, context, shared)
     app.register_blueprint(blueprint)
     switch_http.register(app, settings, store)
     app.before_request(check_url)

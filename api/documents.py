@@ -165,6 +165,10 @@ class DocumentService:
         """The database holding this kind of document for an account."""
         return account_db(account_id)
 
+    def _owner_fields(self, account_id: str) -> Document:
+        """The private fields naming who owns a new document."""
+        return {"pvt_account_id": account_id, "pvt_account_db": account_db(account_id)}
+
     def _unique_db(self, account_id: str) -> str:
         """The database within which ``rules.unique`` values must be unique."""
         return self._db(account_id)
@@ -207,14 +211,9 @@ class DocumentService:
         """Validate and store a new document."""
         doc = self._checked(account_id, validate(self.spec.schema, data), None)
         now = now_gregorian()
-        doc.update(
-            pvt_type=self.spec.pvt_type,
-            pvt_account_id=account_id,
-            pvt_account_db=account_db(account_id),
-            pvt_created=now,
-            pvt_modified=now,
-            pvt_vsn=SCHEMA_VERSION,
-        )
+        doc.update(self._owner_fields(account_id))
+        doc.update(pvt_type=self.spec.pvt_type, pvt_created=now, pvt_modified=now)
+        doc.update(pvt_vsn=SCHEMA_VERSION)
         saved = self._save(account_id, without_cleared(doc), None)
         self.spec.rules.after_save(self.store, account_id, saved, None)
         return saved
@@ -326,3 +325,23 @@ class DocumentService:
                 break
         if errors:
             raise ValidationFailed(errors)
+
+
+SYSTEM = "system"
+"""The ``account_id`` the handlers of system-wide collections get (:class:`SystemDocuments`)."""
+
+
+class SystemDocuments(DocumentService):
+    """A system-wide collection (Kazoo's global resources in its ``offnet`` database): the
+    same service, on one database of its own, with no owning account."""
+
+    def __init__(self, store: DocumentStore, spec: ResourceSpec, db: str) -> None:
+        super().__init__(store, spec)
+        self.db = db
+        store.ensure_db(db)
+
+    def _db(self, account_id: str) -> str:
+        return self.db
+
+    def _owner_fields(self, account_id: str) -> Document:
+        return {}

@@ -16,12 +16,13 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from celery import Task, shared_task
+from celery import Task
 
 from callflow import recorded
 from kazoo_tasks import services
 from kazoo_tasks.clock import to_gregorian
-from kazoo_tasks.docstore import DocumentStore, DocumentStoreError, account_db
+from kazoo_tasks.docstore import DocumentStore, account_db
+from kazoo_tasks.durable_task import store_writing_task
 from kazoo_tasks.switch_files import CONTENT_TYPES
 
 log = logging.getLogger(__name__)
@@ -109,17 +110,7 @@ def duration_at_end(entry: Mapping[str, Any], ended: Mapping[str, Any]) -> int:
     return int(seconds * 1000)
 
 
-@shared_task(
-    name=FINISH_TASK,
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    ignore_result=True,
-    autoretry_for=(DocumentStoreError, OSError),
-    retry_backoff=True,
-    retry_backoff_max=300,
-    max_retries=None,
-)
+@store_writing_task(FINISH_TASK)
 def finish_call_recording(
     self: Task, account_id: str, entry: dict[str, Any], ended: dict[str, Any]
 ) -> bool:

@@ -218,6 +218,15 @@ class NodeContext:
         if wanted not in pending:
             pending.append(wanted)
 
+    def at_transfer(self, task: str, args: list[Any]) -> None:
+        """Have Celery task ``task`` run with ``args`` if the switch transfers the call
+        out of this node (a blind transfer: the node is left without running again), once
+        that step is committed. Forgotten when the node is left any other way."""
+        wanted = {"name": task, "args": list(args)}
+        pending = self._record.setdefault("at_transfer", [])
+        if wanted not in pending:
+            pending.append(wanted)
+
     def send_task(self, task: str, args: list[Any]) -> None:
         """Have Celery task ``task`` run with ``args`` (JSON values) once this step is
         committed, off the call: nothing waits for it (an HTTP request, a notification).

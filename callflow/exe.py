@@ -287,6 +287,8 @@ class Navigator:
             return False
         record["transfer_source"] = source
         if record["position"] is not None:
+            for task in record.get("at_transfer") or []:  # what the node asked for
+                self.task(task["name"], task["args"])
             self._leave_node()
             record["position"] = None
             target = source.split(":bl_xfer:", 1)[1]
@@ -542,6 +544,7 @@ class Navigator:
         for ident in list(record.get("node_timers") or {}):
             self.disarm_timer(ident)
         record.update(node_state={}, node_commands=[], node_timers={})
+        record.pop("at_transfer", None)
 
     # -- the flow tree ---------------------------------------------------------------
 

@@ -29,7 +29,7 @@ from api.listing import ListQuery, Page, list_documents
 from callflow.router import release_account_numbers
 from kazoo_tasks.clock import now_gregorian
 from kazoo_tasks.docstore import ACCOUNTS_DB, Conflict, DocumentStore, NotFound, account_db
-from schemas.loose import to_boolean
+from kazoo_tasks.loose_types import to_boolean
 
 log = logging.getLogger(__name__)
 

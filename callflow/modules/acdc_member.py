@@ -22,8 +22,9 @@ from marshmallow import fields
 
 from acdc.distributor import CONNECTED, EJECT_EVENT, FAILED, OFFER_EVENT
 from acdc.queue import ALREADY, ENTERED, QueueConfig
-from acdc.tasks import DISTRIBUTE_TASK, MEMBER_ENDED_TASK
-from callflow.acdc import center
+from acdc.skills import REQUIRED_SKILLS_KVS, valid_skill
+from acdc.tasks import DISTRIBUTE_TASK, MEMBER_ENDED_TASK, MEMBER_TRANSFERRED_TASK
+from callflow.acdc import center, skill_list
 from callflow.context import NodeContext
 from callflow.endpoints import LegOptions
 from callflow.legs import BridgeOptions, bridge_result, endpoint_reader, send_bridge
@@ -33,13 +34,17 @@ from kazoo_tasks.callstate.record import CCV_PREFIX
 from kazoo_tasks.events import CallEvent
 
 HOLD_MUSIC = "local_stream://moh"
+FIRST_VISIT = "first"
+"""The ``visit`` of a caller's stay in a queue before any transfer (then: the transfer's
+source, which names each transfer apart)."""
 
 
 class AcdcMemberSchema(ModuleData):
-    """Kazoo's callflows.acdc_member data."""
+    """Kazoo's callflows.acdc_member data, and ``required_skills`` (ours)."""
 
     id = fields.String(metadata={"description": "the queue"})
     priority = fields.Integer(load_default=0)
+    required_skills = skill_list("skills an agent needs to be offered this caller")
 
 
 class AcdcMember(CallflowModule):
@@ -55,14 +60,19 @@ class AcdcMember(CallflowModule):
             return Continue()
         config = QueueConfig.from_doc(doc)
         call = ctx.call
+        visit = str(call.get("transfer_source") or FIRST_VISIT)
+        self._end_earlier_stay(ctx, visit)
+        needed = [*ctx.data["required_skills"], *ctx.kvs_fetch(REQUIRED_SKILLS_KVS, [])]
         entered = center(ctx).queues.enter(
-            config, str(call["call_id"]), str(call["node"]), int(ctx.data["priority"])
-        )
+            config, str(call["call_id"]), str(call["node"]), int(ctx.data["priority"]), visit,
+            [s for s in needed if valid_skill(str(s))],
+        )  # fmt: skip
         if entered not in (ENTERED, ALREADY):
             ctx.note(f"queue {queue_id} refused the caller: {entered}")
             return Continue()
         account = str(call["account_id"])
         ctx.at_call_end(MEMBER_ENDED_TASK, [account, queue_id, call["call_id"]])
+        ctx.at_transfer(MEMBER_TRANSFERRED_TASK, [account, queue_id, call["call_id"], visit])
         ctx.state.update(
             queue=queue_id,
             ring_timeout=config.agent_ring_timeout,
@@ -77,6 +87,17 @@ class AcdcMember(CallflowModule):
             ctx.start_timer(config.connection_timeout, "connection_timeout")
         ctx.send_task(DISTRIBUTE_TASK, [account, [queue_id]])
         return Wait()
+
+    def _end_earlier_stay(self, ctx: NodeContext, visit: str) -> None:
+        """A caller transferred back into a queue: its earlier stay ends now (the
+        ``member_transferred`` task may not have run yet; whichever runs second finds
+        nothing to do)."""
+        call_id = str(ctx.call["call_id"])
+        earlier = center(ctx).queues.member(call_id)
+        if earlier and earlier.get("visit", "") != visit:
+            distributor = center(ctx)
+            _, again = distributor.caller_left(earlier["queue"], call_id, "transfer")
+            self._offer_again(ctx, again)
 
     # -- waiting --------------------------------------------------------------------------
 

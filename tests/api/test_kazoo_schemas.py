@@ -32,6 +32,8 @@ RESOURCES = (
     "conferences",
     "queues",
     "webhooks",
+    "directories",
+    "resources",
 )
 """The resources with a Kazoo schema that clients write (CDRs and recordings are read)."""
 OVERRIDES: dict[str, dict[str, Any]] = {
