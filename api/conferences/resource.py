@@ -21,7 +21,7 @@ from api.conferences.live import LiveConferences
 from api.context import ApiContext
 from api.crud import ACCOUNT_ID_PARAM, SCOPED, CrudRoutes
 from api.documents import ResourceSpec, validate
-from api.errors import InvalidRequest
+from api.errors import InvalidRequest, NotFoundError
 from api.http import ok
 from api.limits import parse_json
 from api.swagger import ErrorDocs, SharedModels, add_model, envelope
@@ -113,7 +113,7 @@ def extend(routes: CrudRoutes, context: ApiContext, shared: SharedModels) -> Non
         def put(self, account_id: str, doc_id: str) -> Any:
             return act(ParticipantsAction, account_id, doc_id)
 
-    @ns.route("/<doc_id>/participants/<int:participant_id>")
+    @ns.route("/<doc_id>/participants/<participant_id>")
     @ns.doc(params=PARTICIPANT)
     @errors(
         (400, "Not an action of a participant"),
@@ -128,5 +128,7 @@ def extend(routes: CrudRoutes, context: ApiContext, shared: SharedModels) -> Non
         @ns.doc("act_on_conference_participant")
         @ns.expect(bodies["ConferenceParticipantAction"], validate=False)
         @ns.response(200, "Asked of the switch", answer)
-        def put(self, account_id: str, doc_id: str, participant_id: int) -> Any:
-            return act(ParticipantAction, account_id, doc_id, participant_id)
+        def put(self, account_id: str, doc_id: str, participant_id: str) -> Any:
+            if not participant_id.isdigit() or len(participant_id) > 9:
+                raise NotFoundError({"message": "no such participant", "cause": participant_id})
+            return act(ParticipantAction, account_id, doc_id, int(participant_id))

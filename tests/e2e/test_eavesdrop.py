@@ -9,6 +9,7 @@ import pytest
 from api.devices.resource import SPEC as DEVICES
 from api.documents import DocumentService
 from api.errors import ValidationFailed
+from api.groups.resource import SPEC as GROUPS
 from api.users.resource import SPEC as USERS
 from kazoo_tasks.docstore import ACCOUNTS_DB, account_db
 from tests.e2e.conftest import node
@@ -46,10 +47,16 @@ def from_phone(account, device_id: str) -> dict[str, str]:
     }
 
 
+@pytest.mark.parametrize("approval", ["approved_device_id", "approved_group_id"])
 def test_given_an_approved_supervisor_when_she_dials_the_code_then_she_listens_until_the_call_ends(  # noqa: E501
-    stack, account, floor
+    stack, store, account, floor, approval
 ):
-    data = {"approved_device_id": floor["chief"], "user_id": floor["agent"]}
+    approved = floor["chief"]
+    if approval == "approved_group_id":
+        members = {floor["chief"]: {"type": "device"}}
+        group = {"name": "supervisors", "endpoints": members}
+        approved = DocumentService(store, GROUPS).create(account.id, group)["_id"]
+    data = {approval: approved, "user_id": floor["agent"]}
     account.callflow(["*33"], node("eavesdrop", data))
     customer = stack.emulator.place_call("2101", variables=account.variables)
     customer.wait_for_event("CHANNEL_BRIDGE", timeout=30)
