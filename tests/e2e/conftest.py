@@ -82,6 +82,15 @@ def redis_client(settings: Settings) -> Iterator[redis.Redis]:
 
 
 @pytest.fixture
+def api_server(stack: Stack, store: DocumentStore) -> Iterator[RunningServer]:
+    """The API on a free port, on the stack's settings and store (stopped afterwards)."""
+    settings = stack.settings.with_overrides(api_secret="e2e", api_auth_rate_limit="1000/minute")
+    running = start_in_thread(create_app(settings, store))
+    yield running
+    running.stop()
+
+
+@pytest.fixture
 def stack_factory(settings: Settings, tmp_path: Path) -> Iterator[Callable[..., Stack]]:
     """Start a Stack (stopped at teardown): ``overrides`` change settings, other keyword
     arguments go to :class:`Stack`."""
