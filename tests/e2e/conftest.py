@@ -65,8 +65,10 @@ SWITCH_PASSWORD = "e2e-switch"
 def api_server(stack: Stack, store: DocumentStore) -> Iterator[RunningServer]:
     """The REST API in this process over the stack's settings and store; the emulator
     looks phones up through its directory (so a phone's call carries its device's
-    variables). Modules with an API of their own define their own ``api_server``."""
-    settings = stack.settings.with_overrides(api_secret="e2e", switch_password=SWITCH_PASSWORD)
+    variables); logins are not rate-limited the way a public API's are."""
+    settings = stack.settings.with_overrides(
+        api_secret="e2e", switch_password=SWITCH_PASSWORD, api_auth_rate_limit="1000/minute"
+    )
     running = start_in_thread(create_app(settings, store))
     host_port = running.url.removeprefix("http://")
     stack.emulator.directory_url = f"http://fs:{SWITCH_PASSWORD}@{host_port}/switch/directory"
@@ -79,15 +81,6 @@ def redis_client(settings: Settings) -> Iterator[redis.Redis]:
     client = redis.Redis.from_url(settings.redis_url or "", decode_responses=True)
     yield client
     client.close()
-
-
-@pytest.fixture
-def api_server(stack: Stack, store: DocumentStore) -> Iterator[RunningServer]:
-    """The API on a free port, on the stack's settings and store (stopped afterwards)."""
-    settings = stack.settings.with_overrides(api_secret="e2e", api_auth_rate_limit="1000/minute")
-    running = start_in_thread(create_app(settings, store))
-    yield running
-    running.stop()
 
 
 @pytest.fixture
