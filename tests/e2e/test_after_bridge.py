@@ -1,0 +1,79 @@
+"""after_bridge on the whole pipeline: what the caller gets when the phone they were
+bridged to hangs up first (park, transfer, hangup), and bad data refused at save time."""
+
+from __future__ import annotations
+
+import pytest
+
+from kazoo_tasks.esl.emulator import script as s
+from tests.e2e.conftest import TONE, assert_refused, node
+from tests.e2e.test_bridging import Office
+
+
+@pytest.fixture
+def phones(stack, store, account) -> Office:
+    return Office(stack, store, account)
+
+
+def _ring_then(phones: Office, after: dict | None) -> dict:
+    device_id = phones.phone("1201")
+    phones.far_end("1201", answer_after=0.2, hangup_after=0.5)
+    ring = node("device", {"id": device_id}, then=node("play", {"id": TONE}))
+    return ring if after is None else node("after_bridge", after, then=ring)
+
+
+def test_given_after_bridge_transfer_when_the_phone_hangs_up_then_the_caller_goes_to_the_number(
+    phones: Office, account
+):
+    account.callflow(["5250"], node("play", {"id": TONE}, then=node("hangup")))
+    call = phones.call("5150", _ring_then(phones, {"action": "transfer", "data": "5250"}))
+
+    assert call.wait_hangup(timeout=30) == "NORMAL_CLEARING"
+    apps = [(c.app, c.args) for c in call.commands if c.kind == "execute"]
+    assert apps[-2:] == [("transfer", "5250 XML context_2"), ("playback", TONE)]
+    cdr = account.wait_cdr(call.uuid)
+    notes = [e.get("note") or "" for e in cdr["trace"]]
+    assert "after a bridge: transfer 5250" in notes
+    assert "parked again for 5250" in notes
+
+
+def test_given_after_bridge_park_when_the_phone_hangs_up_then_the_caller_stays_parked(
+    phones: Office, account
+):
+    flow = _ring_then(phones, {"action": "park", "data": True})
+    account.callflow(["5151"], flow)
+    call = phones.stack.emulator.place_call(
+        "5151",
+        variables=account.variables,
+        script=[s.on_event("CHANNEL_UNBRIDGE").wait(3).hangup("NORMAL_CLEARING")],
+    )
+
+    assert call.wait_hangup(timeout=30) == "NORMAL_CLEARING"
+    apps = [c.app for c in call.commands if c.kind == "execute"]
+    assert apps[-1] == "park" and "playback" not in apps
+    assert not [c for c in call.commands if c.kind == "hangup"]  # the caller left, not us
+
+
+@pytest.mark.parametrize(
+    "after",
+    [{"action": "hangup", "data": "true"}, {"action": "park", "data": False}, None],
+    ids=["hangup", "park-false-is-the-default", "no-after-bridge"],
+)
+def test_given_hangup_or_nothing_when_the_phone_hangs_up_then_the_call_ends(
+    phones: Office, account, after
+):
+    call = phones.call("5152", _ring_then(phones, after))
+
+    assert call.wait_hangup(timeout=30) == "NORMAL_CLEARING"
+    apps = [c.app for c in call.commands if c.kind == "execute"]
+    assert apps[-1] == "bridge"  # neither the rest of the flow nor a park
+    assert [c.kind for c in call.commands][-1] == "hangup"
+
+
+def test_given_bad_after_bridge_data_when_saved_then_it_is_refused(account):
+    assert_refused(account, "5153", node("after_bridge", {"action": "dance"}), "action")
+    assert_refused(account, "5153", node("after_bridge", {"data": 12}), "data")
+    assert_refused(
+        account, "5153", node("after_bridge", {"action": "transfer", "data": "5\nhangup"}),
+        "data",
+    )  # fmt: skip
