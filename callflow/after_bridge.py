@@ -7,7 +7,9 @@ Our bridges always come back to the engine (:func:`callflow.legs.send_bridge` se
 ``hangup_after_bridge=false``), so the engine does what those variables would make the
 switch do: the choice is kept in the call's key/value store (:data:`KVS_KEY`) by the
 ``after_bridge`` node and applied by :class:`callflow.legs.RingModule` once its bridge
-ends: ``park`` holds the caller, parked, until they hang up; ``transfer`` sends the call
+ends: ``park`` holds the caller until they hang up (nothing is sent: a channel of ours
+waits in the switch's ``park`` between commands, and running ``park`` again would be a
+new ``CHANNEL_PARK``, which routes the call anew); ``transfer`` sends the call
 to a number of the dialplan (routed anew, as the ``transfer`` module does); ``hangup``
 ends the call even if a flow that branched here would resume.
 """
@@ -20,8 +22,8 @@ from typing import Any
 from callflow.context import NodeContext
 from callflow.endpoints import DEFAULT_CONTEXT
 from callflow.modules.transfer import TARGET
-from callflow.outcomes import HardStop, Stop
-from callflow.steps import CommandStep, Execute, Result, Steps
+from callflow.outcomes import HardStop, Stop, Wait
+from callflow.steps import CommandStep, Result, Steps
 from kazoo_tasks.events import CallEvent
 
 KVS_KEY = "after_bridge"
@@ -83,8 +85,7 @@ def after_bridge_steps(ctx: NodeContext, choice: AfterBridge | None) -> Steps:
     if choice.action == HANGUP:
         return HardStop()
     if choice.action == PARK:
-        yield Execute("park")  # done when the caller hangs up (or is taken out of park)
-        return Stop()
+        return Wait()  # nothing sent: the caller stays in the switch's park until they leave
     result = yield BlindTransfer(choice.target)
     ctx.note(f"transfer to {choice.target} failed: {result.status} {result.response}")
     return Stop()

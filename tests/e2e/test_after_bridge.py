@@ -37,7 +37,7 @@ def test_given_after_bridge_transfer_when_the_phone_hangs_up_then_the_caller_goe
     assert "parked again for 5250" in notes
 
 
-def test_given_after_bridge_park_when_the_phone_hangs_up_then_the_caller_stays_parked(
+def test_given_after_bridge_park_when_the_phone_hangs_up_then_the_caller_stays_until_they_hang_up(
     phones: Office, account
 ):
     flow = _ring_then(phones, {"action": "park", "data": True})
@@ -45,13 +45,15 @@ def test_given_after_bridge_park_when_the_phone_hangs_up_then_the_caller_stays_p
     call = phones.stack.emulator.place_call(
         "5151",
         variables=account.variables,
-        script=[s.on_event("CHANNEL_UNBRIDGE").wait(3).hangup("NORMAL_CLEARING")],
+        script=[s.on_event("CHANNEL_UNBRIDGE").wait(100).hangup("NORMAL_CLEARING")],
     )
 
     assert call.wait_hangup(timeout=30) == "NORMAL_CLEARING"
     apps = [c.app for c in call.commands if c.kind == "execute"]
-    assert apps[-1] == "park" and "playback" not in apps
+    assert apps[-1] == "bridge"  # nothing after it: neither the flow's playback nor a hangup
     assert not [c for c in call.commands if c.kind == "hangup"]  # the caller left, not us
+    notes = [e.get("note") or "" for e in account.wait_cdr(call.uuid)["trace"]]
+    assert "after the bridge: park" in notes
 
 
 @pytest.mark.parametrize(
