@@ -134,6 +134,7 @@ class Settings:
     call_clock: str | None = None
     acdc_offer_grace: float = 30.0
     callflow_http_timeout: float = 10.0
+    nomorobo_url: str = "https://api.nomorobo.com/v1/check"
     smtp_host: str | None = None
     smtp_port: int = 25
     smtp_from: str = "no_reply@kazoo-tasks.invalid"
