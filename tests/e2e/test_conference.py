@@ -195,6 +195,9 @@ def test_given_callers_in_a_room_when_the_admin_mutes_plays_and_kicks_through_th
         30,
         "the play on the switch",
     ) == [f"{room} play {TONE}"]
+    to_one = admin.put(f"{url}/participants/1", {"action": "play", "data": {"media_id": TONE}})
+    assert to_one.status_code == 200, to_one.text
+    assert to_one.json()["data"]["command"] == f"conference {room} play {TONE} 1"
 
     locked = admin.request("PUT", url, json={"action": "lock"})
     assert locked.status_code == 200, locked.text
