@@ -225,7 +225,8 @@ def register_crud(
         @ns.route("/<doc_id>/restore")
         @ns.doc(params={**scope.params, "doc_id": "Id of a deleted document"})
         class Restore(Resource):
-            method_decorators = [system_admin_only, *decorators]
+            # checked right after the token, before anything the URL names is looked up
+            method_decorators = [*decorators[:-1], system_admin_only, decorators[-1]]
 
             @ns.doc(f"restore_{op_name}")
             @ns.response(200, "Restored", models.envelope)

@@ -200,10 +200,14 @@ class DocumentService:
         return list_documents(
             self.store,
             self._db(account_id),
-            {"pvt_type": self.spec.pvt_type},
+            self._selector(account_id),
             query,
             predicate=lambda doc: not is_deleted(doc),
         )
+
+    def _selector(self, account_id: str) -> Document:
+        """What the documents of this collection have (a Mango selector)."""
+        return {"pvt_type": self.spec.pvt_type}
 
     # -- writes --------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ PROMPTS = {
     "menu-transferring_call": "ivr/ivr-hold_connect_call.wav",
     "vm-goodbye": "voicemail/vm-goodbye.wav",
     "vm-saved": "voicemail/vm-saved.wav",
+    "vm-enter_pin": "voicemail/vm-enter_pass.wav",
     "dnd-activated": "ivr/ivr-dnd_activated.wav",
     "dnd-deactivated": "ivr/ivr-dnd_cancelled.wav",
     "cf-now_forwarded_to": "ivr/ivr-call_forwarding_has_been_set.wav",
