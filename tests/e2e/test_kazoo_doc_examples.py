@@ -34,7 +34,7 @@ from kazoo_tasks.config import Settings
 from kazoo_tasks.docstore import ACCOUNTS_DB, account_db
 from kazoo_tasks.esl.emulator import script as s
 from kazoo_tasks.testing import Stack, TestAccount, drop_namespace
-from tests.conftest import TEST_BROKER_URL, TEST_REDIS_URL
+from tests.conftest import TEST_BROKER_URL, TEST_PIVOT_ALLOW, TEST_REDIS_URL
 from tests.waiting import wait_for
 
 EXAMPLES = json.loads((Path(__file__).parent / "data" / "kazoo_doc_examples.json").read_text())
@@ -53,6 +53,7 @@ def docs_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         redis_url=TEST_REDIS_URL,
         result_backend=TEST_REDIS_URL,
         hangup_grace=1,
+        pivot_allow_networks=TEST_PIVOT_ALLOW,  # pivot's example asks a local server
     )
     stack = Stack(settings, base / "logs").start()
     yield stack
