@@ -18,6 +18,7 @@ from api.agents import resource as agents_resource
 from api.auth import resource as auth_resource
 from api.call_limits import resource as limits_resource
 from api.channels import resource as channels_resource
+from api.channels.service import ChannelService
 from api.context import EXTENSION, ApiContext
 from api.crud import register_crud
 from api.documents import DocumentService
@@ -33,6 +34,7 @@ from api.tokens import TokenSigner, signing_secret
 from kazoo_tasks import services
 from kazoo_tasks.config import Settings, get_settings
 from kazoo_tasks.docstore import ACCOUNTS_DB, DocumentStore
+from kazoo_tasks.metrics import AccountCallsGauge
 
 RESOURCES = (
     "users",
@@ -52,6 +54,7 @@ RESOURCES = (
     "acdc_call_stats",
     "directories",
     "resources",
+    "lists",
 )
 """Account-scoped document collections: ``api.<name>.resource`` defines ``SPEC``."""
 
@@ -83,7 +86,8 @@ def create_app(settings: Settings | None = None, store: DocumentStore | None = N
         revocations=Revocations(client, settings.namespace, settings.token_ttl),
     )
     app.extensions[EXTENSION] = context
-    metrics.register(app)
+    live_calls = ChannelService(client, settings, store)
+    metrics.register(app, AccountCallsGauge(live_calls.count_by_account).refresh)
     request_log.register(app)
     limiter = make_limiter(app, settings)
 

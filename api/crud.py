@@ -202,7 +202,13 @@ def register_crud(
         @ns.response(200, "The document", models.envelope)
         @errors(401, 403, 404)
         def get(self, account_id: str, doc_id: str) -> Any:
-            return shown(service.read(account_id, doc_id))
+            doc = service.read(account_id, doc_id)
+            live = rules.read_only(account_id, doc)
+            if live is None:
+                return shown(doc)
+            return document_answer(
+                rules.present(doc), view=lambda d: {**public_view(d), "_read_only": live}
+            )
 
         if not spec.read_only:
             post = edit("replace", service.replace, models.request, "Replaced")
@@ -219,7 +225,8 @@ def register_crud(
         @ns.route("/<doc_id>/restore")
         @ns.doc(params={**scope.params, "doc_id": "Id of a deleted document"})
         class Restore(Resource):
-            method_decorators = [system_admin_only, *decorators]
+            # checked right after the token, before anything the URL names is looked up
+            method_decorators = [*decorators[:-1], system_admin_only, decorators[-1]]
 
             @ns.doc(f"restore_{op_name}")
             @ns.response(200, "Restored", models.envelope)

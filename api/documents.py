@@ -66,6 +66,11 @@ class DocumentRules:
         (a resource may show one under a public name, as Kazoo shows some)."""
         return doc
 
+    def read_only(self, account_id: str, doc: Document) -> dict[str, Any] | None:
+        """Live facts shown under ``_read_only`` when one document is read (Kazoo shows a
+        conference's participants so); None: nothing."""
+        return None
+
     collection_patch: str | None = None
     """When set, the collection answers PATCH (this text documents it) with
     :meth:`patch_collection`."""
@@ -195,10 +200,14 @@ class DocumentService:
         return list_documents(
             self.store,
             self._db(account_id),
-            {"pvt_type": self.spec.pvt_type},
+            self._selector(account_id),
             query,
             predicate=lambda doc: not is_deleted(doc),
         )
+
+    def _selector(self, account_id: str) -> Document:
+        """What the documents of this collection have (a Mango selector)."""
+        return {"pvt_type": self.spec.pvt_type}
 
     # -- writes --------------------------------------------------------------------------
 

@@ -41,6 +41,7 @@ from callflow.endpoints import (
     text_value,
     token_value,
 )
+from callflow.hunting import SEARCH_TIMEOUT
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +79,7 @@ def compile_rule(pattern: str) -> regex.Pattern[str]:
     not compile."""
     try:
         return regex.compile(pattern)
-    except (regex.error, TypeError) as error:
+    except (regex.error, TypeError, ValueError, OverflowError, RecursionError) as error:
         raise ValueError(f"regex {pattern!r} does not compile: {error}") from None
 
 
@@ -106,8 +107,8 @@ def _matched_number(rules: Iterable[str], number: str) -> str | None:
     rule that matches (the whole match without groups); None when no rule matches."""
     for rule in rules:
         try:
-            match = compile_rule(rule).search(number)
-        except ValueError:
+            match = compile_rule(rule).search(number, timeout=SEARCH_TIMEOUT)
+        except (ValueError, TimeoutError):
             continue
         if match is None:
             continue

@@ -83,36 +83,31 @@ def text_value(value: Any) -> str:
     return _TEXT_UNSAFE.sub("", text).strip()[:TEXT_LIMIT]
 
 
+def _checked(pattern: re.Pattern[str], text: str, what: str, wanted: str) -> str:
+    """``text`` when ``pattern`` matches it all, else ValueError naming ``what``."""
+    if not pattern.match(text):
+        raise ValueError(f"{what} {text!r} {wanted}")
+    return text
+
+
 def token_value(value: Any, what: str = "value") -> str:
     """An identifier (document id, realm, SIP user...) checked strictly."""
-    text = str(value)
-    if not _TOKEN.match(text):
-        raise ValueError(f"{what} {text!r} cannot go into a dial string")
-    return text
+    return _checked(_TOKEN, str(value), what, "cannot go into a dial string")
 
 
 def number_value(value: Any, what: str = "number") -> str:
     """A dialable number (``+``, digits, ``*``, ``#``), checked strictly."""
-    text = str(value).strip()
-    if not _NUMBER.match(text):
-        raise ValueError(f"{what} {text!r} is not a dialable number")
-    return text
+    return _checked(_NUMBER, str(value).strip(), what, "is not a dialable number")
 
 
 def host_value(value: Any, what: str = "host") -> str:
     """A host name or IP address (``[...]`` for IPv6), checked strictly."""
-    text = str(value)
-    if not _HOST_ONLY.match(text):
-        raise ValueError(f"{what} {text!r} is not a host name or address")
-    return text
+    return _checked(_HOST_ONLY, str(value), what, "is not a host name or address")
 
 
 def sip_uri_value(value: Any, what: str = "SIP URI") -> str:
     """A ``sip:`` / ``sips:`` URI (user, host, port, transport), checked strictly."""
-    text = str(value)
-    if not _SIP_URI.match(text):
-        raise ValueError(f"{what} {text!r} is not a SIP URI a dial string may hold")
-    return text
+    return _checked(_SIP_URI, str(value), what, "is not a SIP URI a dial string may hold")
 
 
 def leg_variables(variables: Iterable[tuple[str, str]]) -> str:

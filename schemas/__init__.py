@@ -16,6 +16,7 @@ from schemas.devices import DeviceSchema
 from schemas.directories import DirectorySchema
 from schemas.errors import kazoo_errors
 from schemas.groups import GroupSchema
+from schemas.lists import ListEntrySchema, ListSchema
 from schemas.media import MediaSchema
 from schemas.menus import MenuSchema
 from schemas.queues import QueueSchema
@@ -43,6 +44,8 @@ DOCUMENT_SCHEMAS: dict[str, type[DocumentSchema]] = {
     "directories": DirectorySchema,
     "cdrs": CdrSchema,
     "resources": ResourceSchema,
+    "lists": ListSchema,
+    "list_entries": ListEntrySchema,
 }
 
 __all__ = ["DOCUMENT_SCHEMAS", "AgentSchema", "DocumentSchema", "kazoo_errors"]

@@ -15,7 +15,6 @@ from typing import Any
 
 from api.accounts import schema
 from api.documents import (
-    SCHEMA_VERSION,
     Document,
     DocumentRules,
     DocumentService,
@@ -29,6 +28,7 @@ from api.listing import ListQuery, Page, list_documents
 from callflow.router import release_account_numbers
 from kazoo_tasks.clock import now_gregorian
 from kazoo_tasks.docstore import ACCOUNTS_DB, Conflict, DocumentStore, NotFound, account_db
+from kazoo_tasks.docstore.private_fields import private_fields
 from kazoo_tasks.loose_types import to_boolean
 
 log = logging.getLogger(__name__)
@@ -121,18 +121,12 @@ class AccountService(DocumentService):
             tree = [*parent.get("pvt_tree", []), parent_id]
         doc = self._checked(parent_id or "", validate(schema.DOCUMENT, data), None)
         account_id = uuid.uuid4().hex
-        now = now_gregorian()
         doc.setdefault("realm", f"{account_id[:12]}.sip.local")
         doc.update(
             _id=account_id,
-            pvt_type="account",
-            pvt_account_id=account_id,
-            pvt_account_db=account_db(account_id),
+            **private_fields("account", account_id, now_gregorian()),
             pvt_tree=tree,
             pvt_api_key=secrets.token_hex(32),
-            pvt_created=now,
-            pvt_modified=now,
-            pvt_vsn=SCHEMA_VERSION,
         )
         if superduper_admin:
             doc["pvt_superduper_admin"] = True

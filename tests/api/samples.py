@@ -48,6 +48,7 @@ SAMPLES: dict[str, Sample] = {
         lambda n: {"name": f"carrier {n}", "gateways": [{"server": f"sip{n}.carrier.test"}]},
         "name",
     ),
+    "lists": Sample(lambda n: {"name": f"list {n}", "description": f"callers {n}"}, "name"),
     "webhooks": Sample(
         lambda n: {"name": f"hook {n}", "hook": "channel_create", "uri": f"http://h.test/{n}"},
         "name",

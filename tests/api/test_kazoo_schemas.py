@@ -34,6 +34,7 @@ RESOURCES = (
     "webhooks",
     "directories",
     "resources",
+    "lists",
 )
 """The resources with a Kazoo schema that clients write (CDRs and recordings are read)."""
 OVERRIDES: dict[str, dict[str, Any]] = {

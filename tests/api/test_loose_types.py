@@ -15,6 +15,7 @@ from schemas import DOCUMENT_SCHEMAS, kazoo_errors
 from schemas.base import SubSchema, boolean, integer
 from schemas.menus import MenuSchema
 from schemas.temporal_rules import TemporalRuleSchema
+from tests.api.kazoo_documents import loosened
 from tests.api.samples import SAMPLES
 from tests.crossbar import LoggedIn
 
@@ -135,19 +136,6 @@ def _leaf_value(field: fields.Field) -> Any:
     return minimum if isinstance(field, fields.Integer) else float(minimum) + 0.5
 
 
-def loosened(value: Any) -> Any:
-    """``value`` with every boolean and number written as a string (Kazoo's loose form)."""
-    if isinstance(value, dict):
-        return {key: loosened(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [loosened(item) for item in value]
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return str(value)
-    return value
-
-
 def assert_typed(stored: Any, expected: Any, path: str = "") -> None:
     """Each value of ``expected`` is in ``stored``, with the same JSON type."""
     if isinstance(expected, dict):
@@ -163,7 +151,7 @@ def assert_typed(stored: Any, expected: Any, path: str = "") -> None:
     assert stored == expected and type(stored) is type(expected), (path, stored, expected)
 
 
-UNTYPED = {"groups", "temporal_rules_sets"}
+UNTYPED = {"groups", "temporal_rules_sets", "lists"}
 """Resources whose Kazoo schema has no boolean or number."""
 IN_FLOW = {
     "callflows": {"flow": {"module": "sleep", "data": {"duration": 5, "skip_module": False}}}

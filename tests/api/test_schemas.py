@@ -32,6 +32,8 @@ MINIMAL: dict[str, dict[str, Any]] = {
     "cdrs": {"call_id": "c"},
     "directories": {"name": "d"},
     "resources": {"name": "r", "gateways": []},
+    "lists": {"name": "l"},
+    "list_entries": {"list_id": "l"},
 }
 
 

@@ -11,9 +11,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from api.errors import ValidationFailed
 from kazoo_tasks.esl.emulator import script as s
-from tests.e2e.conftest import SECOND_TONE, TONE, node
+from tests.e2e.conftest import SECOND_TONE, TONE, assert_refused, node
 from tests.web_server import Answer, WebServer, serving
 
 JSON = "application/json"
@@ -241,12 +240,7 @@ def test_given_a_request_that_is_never_made_then_the_timer_sends_the_call_to_the
     ],
 )
 def test_given_bad_data_when_saved_then_the_callflow_is_refused(account, data, field):
-    with pytest.raises(ValidationFailed) as refused:
-        account.callflow(["7499"], node("pivot", data))
-
-    assert any(key.startswith(f"flow.data.{field}") for key in refused.value.data), (
-        refused.value.data
-    )
+    assert_refused(account, "7499", node("pivot", data), field)
 
 
 def test_given_kazoos_documented_example_with_loose_types_then_it_saves(account):
