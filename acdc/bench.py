@@ -17,13 +17,9 @@ Agents talk ``--talk`` emulated seconds and have ``--wrapup`` seconds of wrap-up
 
 from __future__ import annotations
 
-import shutil
-import sys
-import tempfile
 import time
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import click
@@ -33,34 +29,26 @@ from acdc.queue import Queues
 from acdc.service import act
 from kazoo_tasks import services
 from kazoo_tasks.bench.metrics import ms, percentile
-from kazoo_tasks.bench.run import to_line
+from kazoo_tasks.bench.skeleton import Scratch, StackOptions, place_and_wait, to_line
 from kazoo_tasks.config import Settings, get_settings
 from kazoo_tasks.docstore import DocumentStore, account_db
-from kazoo_tasks.embedded.redis_server import stop_redis
 from kazoo_tasks.esl.emulator import Call
-from kazoo_tasks.testing import Stack, drop_namespace
+from kazoo_tasks.progress import say
+from kazoo_tasks.testing import Stack
 
 NUMBER = "4000"
 REALM = "bench.acdc.example.net"
 
 
 @dataclass(frozen=True)
-class Options:
+class Options(StackOptions):
+    drain_timeout: float = 120.0
     callers: int = 200
     agents: int = 20
     rate: float = 20.0
     talk: float = 10.0
     wrapup: int = 0
     strategy: str = "round_robin"
-    time_scale: float = 0.05
-    workers: int = 1
-    worker_concurrency: int = 2
-    drain_timeout: float = 120.0
-    keep: bool = False
-
-
-def progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def seed(store: DocumentStore, options: Options) -> tuple[str, str, list[tuple[str, str]]]:
@@ -104,14 +92,14 @@ def seed(store: DocumentStore, options: Options) -> tuple[str, str, list[tuple[s
 
 def run(base: Settings, options: Options) -> dict[str, Any]:
     """One run in a namespace and data directory of its own; returns the result line."""
-    data_dir = Path(tempfile.mkdtemp(prefix="kazoo-bench-acdc-"))
-    settings = base.with_overrides(namespace=f"bench{uuid.uuid4().hex[:10]}", data_dir=data_dir)
-    progress(f"bench acdc: namespace {settings.namespace}, data and logs in {data_dir}")
+    scratch = Scratch("bench acdc", "bench", options.keep)
+    settings = scratch.settings(base)
+    say(f"bench acdc: namespace {settings.namespace}, data and logs in {scratch.dir}")
     store = services.document_store(settings)
     account_id, queue_id, agents = seed(store, options)
     stack = Stack(
         settings,
-        data_dir / "logs",
+        scratch.dir / "logs",
         workers=options.workers,
         concurrency=options.worker_concurrency,
         time_scale=options.time_scale,
@@ -129,18 +117,15 @@ def run(base: Settings, options: Options) -> dict[str, Any]:
             act(queues, agent_id, "login", store.get(account_db(account_id), agent_id))
         _wait_registered(client, settings.namespace, [u for _, u in agents])
         calls, elapsed = _place(stack, account_id, options)
-        progress("bench acdc: every caller hung up; reading the counters")
+        say("bench acdc: every caller hung up; reading the counters")
         time.sleep(1.0)  # the last member_ended tasks
         return summarize(options, calls, elapsed, queues, queue_id)
     finally:
-        progress("bench acdc: stopping the stack and removing what the run left")
+        say("bench acdc: stopping the stack and removing what the run left")
         stack.stop()
         store.delete_db(account_db(account_id))
         store.close()
-        drop_namespace(settings)
-        stop_redis(data_dir)
-        if not options.keep:
-            shutil.rmtree(data_dir, ignore_errors=True)
+        scratch.close()
 
 
 def _wait_registered(client: Any, namespace: str, users: list[str]) -> None:
@@ -153,21 +138,15 @@ def _wait_registered(client: Any, namespace: str, users: list[str]) -> None:
 
 
 def _place(stack: Stack, account_id: str, options: Options) -> tuple[list[Call], float]:
-    variables = {"ecallmgr_Account-ID": account_id}
-    calls: list[Call] = []
-    started = time.monotonic()
-    for n in range(options.callers):
-        due = started + n / options.rate
-        time.sleep(max(due - time.monotonic(), 0))
-        calls.append(stack.emulator.place_call(NUMBER, variables=variables))
-    deadline = time.monotonic() + options.drain_timeout
-    last = 0.0
-    while any(call.hungup_at is None for call in calls) and time.monotonic() < deadline:
-        up = sum(1 for call in calls if call.hungup_at is None)
-        if time.monotonic() - last > 2:
-            progress(f"bench acdc: {len(calls) - up}/{len(calls)} callers done")
-            last = time.monotonic()
-        time.sleep(0.1)
+    calls = place_and_wait(
+        stack,
+        options.callers,
+        rate=options.rate,
+        destination=NUMBER,
+        variables={"ecallmgr_Account-ID": account_id},
+        timeout=options.drain_timeout,
+        label="bench acdc",
+    )
     ended = [c.hungup_at for c in calls if c.hungup_at is not None]
     first = min(c.created_at for c in calls)
     return calls, (max(ended) - first) if ended else 0.0

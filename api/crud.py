@@ -4,11 +4,13 @@ from a :class:`~api.documents.ResourceSpec` (schema + ``pvt_type``), never copie
 ``/v2/accounts/{account_id}/<name>``: GET list, PUT create;
 ``/v2/accounts/{account_id}/<name>/{id}``: GET, POST replace, PATCH merge, DELETE (soft:
 ``pvt_deleted``); ``/v2/accounts/{account_id}/<name>/{id}/restore``: PUT (system admins)
-brings a deleted document back.
+brings a deleted document back. A system-wide collection (:data:`SYSTEM_SCOPE`, Kazoo's
+global resources) has the same routes at ``/v2/<name>``, for system admins only.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +18,7 @@ from typing import Any
 from flask import request
 from flask_restx import Namespace, Resource
 
-from api.documents import DocumentService, ResourceSpec, public_view, summary_view
+from api.documents import SYSTEM, DocumentService, ResourceSpec, public_view, summary_view
 from api.http import expected_revision, ok, request_data
 from api.listing import ListQuery, Page
 from api.swagger import (
@@ -45,6 +47,38 @@ REVISION_PARAMS: dict[str, Any] = {
 }
 SCOPED = [admin_to_write, account_scoped, authenticated]
 """``method_decorators`` of account resources (restx applies the last one outermost)."""
+
+
+def system_wide(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Hands a handler of a system-wide collection the ``account_id`` :data:`SYSTEM`."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return view(*args, account_id=SYSTEM, **kwargs)
+
+    return wrapper
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where a collection's routes live and who reaches them."""
+
+    path: str
+    """The collection's path (``{name}`` is the resource's name)."""
+    params: dict[str, Any]
+    """Documented path parameters of the collection."""
+    decorators: tuple[Callable[..., Any], ...]
+    """``method_decorators`` of its routes."""
+    label: str = ""
+    """Prefix of its operation ids and namespace (unique in the API)."""
+
+
+ACCOUNT_SCOPE = Scope(
+    "/accounts/<account_id>/{name}", {"account_id": ACCOUNT_ID_PARAM}, tuple(SCOPED)
+)
+"""An account's documents (token of the account, an ancestor, or a system admin)."""
+SYSTEM_SCOPE = Scope("/{name}", {}, (system_wide, system_admin_only, authenticated), "system_")
+"""System-wide documents: system admins only."""
 
 
 @dataclass(frozen=True)
@@ -92,13 +126,17 @@ def register_crud(
     service: DocumentService,
     shared: SharedModels,
     example: dict[str, Any] | None = None,
+    scope: Scope = ACCOUNT_SCOPE,
 ) -> CrudRoutes:
-    """Add the collection and item routes of ``spec`` to ``api``."""
+    """Add the collection and item routes of ``spec`` to ``api`` (where ``scope`` says)."""
+    op_name = f"{scope.label}{spec.name}"
+    whose = "of an account" if scope is ACCOUNT_SCOPE else "of the whole system"
     ns = api.namespace(
-        spec.name,
-        path=f"/accounts/<account_id>/{spec.name}",
-        description=f"{spec.title} documents of an account",
+        op_name,
+        path=scope.path.format(name=spec.name),
+        description=f"{spec.title} documents {whose}",
     )
+    decorators = list(scope.decorators)
     models = document_models(api, spec, shared, example)
     errors = ErrorDocs(ns, shared.error)
     rules = spec.rules
@@ -109,7 +147,7 @@ def register_crud(
     def edit(verb: str, apply: Callable[..., Any], body: Any, answer: str) -> Callable[..., Any]:
         """POST (replace) and PATCH (merge) of one document: ``apply`` does the edit."""
 
-        @ns.doc(f"{verb}_{spec.name}", params=REVISION_PARAMS)
+        @ns.doc(f"{verb}_{op_name}", params=REVISION_PARAMS)
         @ns.expect(body, validate=False)
         @ns.response(200, answer, models.envelope)
         @errors(400, 401, 403, 404, 409)
@@ -120,11 +158,11 @@ def register_crud(
         return method
 
     @ns.route("")
-    @ns.doc(params={"account_id": ACCOUNT_ID_PARAM})
+    @ns.doc(params=scope.params)
     class Collection(Resource):
-        method_decorators = SCOPED
+        method_decorators = decorators
 
-        @ns.doc(f"list_{spec.name}", params=LIST_PARAMS)
+        @ns.doc(f"list_{op_name}", params=LIST_PARAMS)
         @ns.response(200, "A page of documents", models.list_envelope)
         @errors(400, 401, 403)
         def get(self, account_id: str) -> Any:
@@ -133,7 +171,7 @@ def register_crud(
 
         if not spec.read_only:
 
-            @ns.doc(f"create_{spec.name}")
+            @ns.doc(f"create_{op_name}")
             @ns.expect(models.request, validate=False)
             @ns.response(201, "Created", models.envelope)
             @errors(400, 401, 403)
@@ -148,7 +186,7 @@ def register_crud(
             )
             patched = add_model(api, f"{spec.title}CollectionPatched", envelope({}))
 
-            @ns.doc(f"patch_{spec.name}_collection")
+            @ns.doc(f"patch_{op_name}_collection")
             @ns.expect(patch_body, validate=False)
             @ns.response(200, rules.collection_patch, patched)
             @errors(400, 401, 403)
@@ -156,21 +194,27 @@ def register_crud(
                 return ok(rules.patch_collection(service.store, account_id, request_data()))
 
     @ns.route("/<doc_id>")
-    @ns.doc(params={"account_id": ACCOUNT_ID_PARAM, "doc_id": "Document id"})
+    @ns.doc(params={**scope.params, "doc_id": "Document id"})
     class Item(Resource):
-        method_decorators = SCOPED
+        method_decorators = decorators
 
-        @ns.doc(f"get_{spec.name}")
+        @ns.doc(f"get_{op_name}")
         @ns.response(200, "The document", models.envelope)
         @errors(401, 403, 404)
         def get(self, account_id: str, doc_id: str) -> Any:
-            return shown(service.read(account_id, doc_id))
+            doc = service.read(account_id, doc_id)
+            live = rules.read_only(account_id, doc)
+            if live is None:
+                return shown(doc)
+            return document_answer(
+                rules.present(doc), view=lambda d: {**public_view(d), "_read_only": live}
+            )
 
         if not spec.read_only:
             post = edit("replace", service.replace, models.request, "Replaced")
             patch = edit("patch", service.patch, models.patch_request, "Patched")
 
-            @ns.doc(f"delete_{spec.name}", params=REVISION_PARAMS)
+            @ns.doc(f"delete_{op_name}", params=REVISION_PARAMS)
             @ns.response(200, "Soft-deleted (the document as it was)", models.envelope)
             @errors(401, 403, 404, 409)
             def delete(self, account_id: str, doc_id: str) -> Any:
@@ -179,11 +223,12 @@ def register_crud(
     if not spec.read_only:
 
         @ns.route("/<doc_id>/restore")
-        @ns.doc(params={"account_id": ACCOUNT_ID_PARAM, "doc_id": "Id of a deleted document"})
+        @ns.doc(params={**scope.params, "doc_id": "Id of a deleted document"})
         class Restore(Resource):
-            method_decorators = [system_admin_only, *SCOPED]
+            # checked right after the token, before anything the URL names is looked up
+            method_decorators = [*decorators[:-1], system_admin_only, decorators[-1]]
 
-            @ns.doc(f"restore_{spec.name}")
+            @ns.doc(f"restore_{op_name}")
             @ns.response(200, "Restored", models.envelope)
             @errors(
                 (400, "Its unique values or numbers are taken meanwhile"),

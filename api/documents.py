@@ -66,6 +66,11 @@ class DocumentRules:
         (a resource may show one under a public name, as Kazoo shows some)."""
         return doc
 
+    def read_only(self, account_id: str, doc: Document) -> dict[str, Any] | None:
+        """Live facts shown under ``_read_only`` when one document is read (Kazoo shows a
+        conference's participants so); None: nothing."""
+        return None
+
     collection_patch: str | None = None
     """When set, the collection answers PATCH (this text documents it) with
     :meth:`patch_collection`."""
@@ -160,6 +165,10 @@ class DocumentService:
         """The database holding this kind of document for an account."""
         return account_db(account_id)
 
+    def _owner_fields(self, account_id: str) -> Document:
+        """The private fields naming who owns a new document."""
+        return {"pvt_account_id": account_id, "pvt_account_db": account_db(account_id)}
+
     def _unique_db(self, account_id: str) -> str:
         """The database within which ``rules.unique`` values must be unique."""
         return self._db(account_id)
@@ -191,10 +200,14 @@ class DocumentService:
         return list_documents(
             self.store,
             self._db(account_id),
-            {"pvt_type": self.spec.pvt_type},
+            self._selector(account_id),
             query,
             predicate=lambda doc: not is_deleted(doc),
         )
+
+    def _selector(self, account_id: str) -> Document:
+        """What the documents of this collection have (a Mango selector)."""
+        return {"pvt_type": self.spec.pvt_type}
 
     # -- writes --------------------------------------------------------------------------
 
@@ -202,14 +215,9 @@ class DocumentService:
         """Validate and store a new document."""
         doc = self._checked(account_id, validate(self.spec.schema, data), None)
         now = now_gregorian()
-        doc.update(
-            pvt_type=self.spec.pvt_type,
-            pvt_account_id=account_id,
-            pvt_account_db=account_db(account_id),
-            pvt_created=now,
-            pvt_modified=now,
-            pvt_vsn=SCHEMA_VERSION,
-        )
+        doc.update(self._owner_fields(account_id))
+        doc.update(pvt_type=self.spec.pvt_type, pvt_created=now, pvt_modified=now)
+        doc.update(pvt_vsn=SCHEMA_VERSION)
         saved = self._save(account_id, without_cleared(doc), None)
         self.spec.rules.after_save(self.store, account_id, saved, None)
         return saved
@@ -321,3 +329,23 @@ class DocumentService:
                 break
         if errors:
             raise ValidationFailed(errors)
+
+
+SYSTEM = "system"
+"""The ``account_id`` the handlers of system-wide collections get (:class:`SystemDocuments`)."""
+
+
+class SystemDocuments(DocumentService):
+    """A system-wide collection (Kazoo's global resources in its ``offnet`` database): the
+    same service, on one database of its own, with no owning account."""
+
+    def __init__(self, store: DocumentStore, spec: ResourceSpec, db: str) -> None:
+        super().__init__(store, spec)
+        self.db = db
+        store.ensure_db(db)
+
+    def _db(self, account_id: str) -> str:
+        return self.db
+
+    def _owner_fields(self, account_id: str) -> Document:
+        return {}

@@ -16,12 +16,14 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from celery import Task, shared_task
+from celery import Task
 
 from callflow import recorded
 from kazoo_tasks import services
 from kazoo_tasks.clock import to_gregorian
-from kazoo_tasks.docstore import DocumentStore, DocumentStoreError, account_db
+from kazoo_tasks.docstore import DocumentStore, account_db
+from kazoo_tasks.docstore.private_fields import private_fields
+from kazoo_tasks.durable_task import store_writing_task
 from kazoo_tasks.switch_files import CONTENT_TYPES
 
 log = logging.getLogger(__name__)
@@ -53,12 +55,7 @@ def new_recording(
     when = to_gregorian(now)
     return {
         "_id": doc_id,
-        "pvt_type": RECORDING_TYPE,
-        "pvt_account_id": account_id,
-        "pvt_account_db": account_db(account_id),
-        "pvt_created": when,
-        "pvt_modified": when,
-        "pvt_vsn": "1",
+        **private_fields(RECORDING_TYPE, account_id, when),
         "name": name,
         "description": "call recording",
         "origin": origin,
@@ -109,17 +106,7 @@ def duration_at_end(entry: Mapping[str, Any], ended: Mapping[str, Any]) -> int:
     return int(seconds * 1000)
 
 
-@shared_task(
-    name=FINISH_TASK,
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    ignore_result=True,
-    autoretry_for=(DocumentStoreError, OSError),
-    retry_backoff=True,
-    retry_backoff_max=300,
-    max_retries=None,
-)
+@store_writing_task(FINISH_TASK)
 def finish_call_recording(
     self: Task, account_id: str, entry: dict[str, Any], ended: dict[str, Any]
 ) -> bool:

@@ -51,6 +51,20 @@ def summary(cdr: dict[str, Any]) -> str:
     )
 
 
+def call_parties(record: dict[str, Any]) -> dict[str, Any]:
+    """Who called whom, under the names Kazoo's CDRs and channel events give them."""
+    return {
+        "call_direction": record["direction"],
+        "caller_id_name": record["caller_id_name"],
+        "caller_id_number": record["caller_id_number"],
+        "callee_id_name": record["callee_id_name"],
+        "callee_id_number": record["callee_id_number"],
+        "request": record["request"],
+        "to": record["to"],
+        "from": record["from"],
+    }
+
+
 def build_cdr(record: dict[str, Any]) -> dict[str, Any]:
     """The CDR document of an ended call.
 
@@ -67,14 +81,7 @@ def build_cdr(record: dict[str, Any]) -> dict[str, Any]:
         "call_id": record["call_id"],
         "account_id": record["account_id"],
         "media_server": record["node"],
-        "call_direction": record["direction"],
-        "caller_id_name": record["caller_id_name"],
-        "caller_id_number": record["caller_id_number"],
-        "callee_id_name": record["callee_id_name"],
-        "callee_id_number": record["callee_id_number"],
-        "request": record["request"],
-        "to": record["to"],
-        "from": record["from"],
+        **call_parties(record),
         "other_leg_call_id": record["other_leg_call_id"],
         "custom_channel_vars": record["ccvs"],
         "callflow_id": record["callflow_id"],

@@ -17,6 +17,7 @@ import hashlib
 import uuid
 from typing import Any
 
+from callflow.cdr import call_parties
 from kazoo_tasks.clock import to_gregorian
 from kazoo_tasks.webhooks import CHANNEL_DESTROY, DELIVER_TASK
 
@@ -37,14 +38,7 @@ def channel_payload(record: dict[str, Any], hook_event: str, at: float) -> dict[
         "hook_event": hook_event,
         "call_id": record["call_id"],
         "account_id": record["account_id"],
-        "call_direction": record["direction"],
-        "caller_id_name": record["caller_id_name"],
-        "caller_id_number": record["caller_id_number"],
-        "callee_id_name": record["callee_id_name"],
-        "callee_id_number": record["callee_id_number"],
-        "request": record["request"],
-        "to": record["to"],
-        "from": record["from"],
+        **call_parties(record),
         "other_leg_call_id": record.get("other_leg_call_id"),
         "custom_channel_vars": dict(ccvs),
         "is_internal_leg": False,

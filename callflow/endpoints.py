@@ -68,6 +68,7 @@ _SIP_URI = re.compile(
     rf"^sips?:(?:{_SIP_USER}@)?{_HOST}(?::[0-9]{{1,5}})?(?:;transport=(?:udp|tcp|tls|ws|wss))?$",
     re.IGNORECASE,
 )
+_HOST_ONLY = re.compile(rf"^{_HOST}$")
 _CONTACT_IN_HEADER = re.compile(r"<sips?:([^>;]+)")
 TEXT_LIMIT = 64
 
@@ -82,20 +83,31 @@ def text_value(value: Any) -> str:
     return _TEXT_UNSAFE.sub("", text).strip()[:TEXT_LIMIT]
 
 
+def _checked(pattern: re.Pattern[str], text: str, what: str, wanted: str) -> str:
+    """``text`` when ``pattern`` matches it all, else ValueError naming ``what``."""
+    if not pattern.match(text):
+        raise ValueError(f"{what} {text!r} {wanted}")
+    return text
+
+
 def token_value(value: Any, what: str = "value") -> str:
     """An identifier (document id, realm, SIP user...) checked strictly."""
-    text = str(value)
-    if not _TOKEN.match(text):
-        raise ValueError(f"{what} {text!r} cannot go into a dial string")
-    return text
+    return _checked(_TOKEN, str(value), what, "cannot go into a dial string")
 
 
 def number_value(value: Any, what: str = "number") -> str:
     """A dialable number (``+``, digits, ``*``, ``#``), checked strictly."""
-    text = str(value).strip()
-    if not _NUMBER.match(text):
-        raise ValueError(f"{what} {text!r} is not a dialable number")
-    return text
+    return _checked(_NUMBER, str(value).strip(), what, "is not a dialable number")
+
+
+def host_value(value: Any, what: str = "host") -> str:
+    """A host name or IP address (``[...]`` for IPv6), checked strictly."""
+    return _checked(_HOST_ONLY, str(value), what, "is not a host name or address")
+
+
+def sip_uri_value(value: Any, what: str = "SIP URI") -> str:
+    """A ``sip:`` / ``sips:`` URI (user, host, port, transport), checked strictly."""
+    return _checked(_SIP_URI, str(value), what, "is not a SIP URI a dial string may hold")
 
 
 def leg_variables(variables: Iterable[tuple[str, str]]) -> str:
@@ -273,9 +285,7 @@ def device_endpoints(
     if forward_leg is not None and forward.get("enabled") and forward.get("substitute", True):
         return [forward_leg]
     if sip.get("invite_format") == "route" and sip.get("route"):
-        route = str(sip["route"])
-        if not _SIP_URI.match(route):
-            raise ValueError(f"sip.route {route!r} is not a SIP URI a dial string may hold")
+        route = sip_uri_value(sip["route"], "sip.route")
         legs = [Endpoint(device_id, "device", f"sofia/{context.profile}/{route}", variables)]
     else:
         legs = [_registered_leg(device, context, registrations, variables)]
@@ -351,12 +361,18 @@ class EndpointReader:
         if doc is None or doc.get("pvt_type") != "device":
             return []
         owner = self.document(doc["owner_id"]) if isinstance(doc.get("owner_id"), str) else None
+        return self._legs_of(doc, owner, options)
+
+    def _legs_of(
+        self, device: Document, owner: Document | None, options: LegOptions
+    ) -> list[Endpoint]:
+        """The legs of one device document, owned by ``owner``."""
         return device_endpoints(
-            doc,
+            device,
             self.context,
             self.registrations,
             options=options,
-            callee=_callee(doc, owner),
+            callee=_callee(device, owner),
             owner=owner,
         )
 
@@ -367,14 +383,7 @@ class EndpointReader:
             return []
         legs: list[Endpoint] = []
         for device in self.owned_devices(user_id):
-            for leg in device_endpoints(
-                device,
-                self.context,
-                self.registrations,
-                options=options,
-                callee=_callee(device, user),
-                owner=user,
-            ):
+            for leg in self._legs_of(device, user, options):
                 forwarded = leg.target and leg.target.startswith("loopback/")
                 if not (forwarded and any(leg.target == other.target for other in legs)):
                     legs.append(leg)  # the user's forward number rings once, not per phone

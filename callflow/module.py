@@ -22,14 +22,18 @@ from marshmallow import INCLUDE, Schema, fields
 from callflow.context import NodeContext
 from callflow.outcomes import Continue, Outcome, Wait
 from kazoo_tasks.events import CallEvent
+from kazoo_tasks.loose_types import LooseSchema
 
 ENTRY_POINT_GROUP = "kazoo_tasks.callflow_modules"
 
 
-class ModuleData(Schema):
+class ModuleData(LooseSchema):
     """Base of every module's data schema: Kazoo's common ``skip_module`` key, and any key
     the schema does not name is kept as it is (Kazoo's schemas allow extra keys, and a
-    valid Kazoo callflow must load); the engine hands a module only the named ones."""
+    valid Kazoo callflow must load); the engine hands a module only the named ones. Loose
+    types are taken as in API documents (:class:`~kazoo_tasks.loose_types.LooseSchema`:
+    ``"timeout": "10000"``, ``"enabled": "true"``), when the callflow is saved and when
+    its node runs."""
 
     class Meta:
         unknown = INCLUDE

@@ -15,6 +15,7 @@ PROMPTS = {
     "menu-transferring_call": "ivr/ivr-hold_connect_call.wav",
     "vm-goodbye": "voicemail/vm-goodbye.wav",
     "vm-saved": "voicemail/vm-saved.wav",
+    "vm-enter_pin": "voicemail/vm-enter_pass.wav",
     "dnd-activated": "ivr/ivr-dnd_activated.wav",
     "dnd-deactivated": "ivr/ivr-dnd_cancelled.wav",
     "cf-now_forwarded_to": "ivr/ivr-call_forwarding_has_been_set.wav",
@@ -23,6 +24,16 @@ PROMPTS = {
     "agent-logged_in": "ivr/ivr-you_are_now_logged_in.wav",
     "agent-logged_out": "ivr/ivr-you_are_now_logged_out.wav",
     "agent-invalid_choice": "ivr/ivr-that_was_an_invalid_entry.wav",
+    "conf-welcome": "conference/conf-welcome.wav",
+    "conf-enter_conf_pin": "conference/conf-pin.wav",
+    "conf-bad_pin": "conference/conf-bad-pin.wav",
+    "conf-too_many_attempts": "conference/conf-goodbye.wav",
+    "conf-max_participants": "conference/conf-locked.wav",
+    "hotdesk-enter_id": "ivr/ivr-please_enter_extension_followed_by_pound.wav",
+    "hotdesk-enter_pin": "ivr/ivr-please_enter_pin_followed_by_pound.wav",
+    "hotdesk-invalid_entry": "ivr/ivr-that_was_an_invalid_entry.wav",
+    "hotdesk-logged_in": "ivr/ivr-you_are_now_logged_in.wav",
+    "hotdesk-logged_out": "ivr/ivr-you_are_now_logged_out.wav",
 }
 """Kazoo prompt name -> FreeSWITCH sound file."""
 

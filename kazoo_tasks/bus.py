@@ -10,6 +10,17 @@ EVENTS_TASK = "kazoo.call.handle_events"
 REGISTRATION_TASK = "kazoo.housekeeping.registration"
 """The task ecallmgr sends for each ``sofia::register`` / ``sofia::unregister`` event."""
 
+CONFERENCE_TASK = "kazoo.housekeeping.conference_event"
+"""The task ecallmgr sends for each ``conference::maintenance`` event."""
+
+SWITCH_EVENT_TASKS = {
+    "sofia::register": REGISTRATION_TASK,
+    "sofia::unregister": REGISTRATION_TASK,
+    "conference::maintenance": CONFERENCE_TASK,
+}
+"""The housekeeping task each ``CUSTOM`` subclass ecallmgr publishes becomes (the
+subclass, the node and the decoded headers are its arguments)."""
+
 WRITE_CDR_TASK = "kazoo.housekeeping.write_cdr"
 """The task the navigator sends (with the CDR) when a call ends; housekeeping stores it."""
 

@@ -32,6 +32,7 @@ TASK_MODULES = (
     "workers.webhooks",
     "workers.housekeeping",
     "workers.registrations",
+    "workers.conferences",
     "acdc.tasks",
 )
 ACDC_SWEEP_STEP = "acdc.tasks:AcdcSweepStep"

@@ -25,8 +25,13 @@ PIPELINE_EVENTS: tuple[str, ...] = (
 )
 """Event names the call pipeline consumes."""
 
-PIPELINE_CUSTOM_EVENTS: tuple[str, ...] = ("sofia::register", "sofia::unregister")
-"""``CUSTOM`` subclasses the pipeline consumes (registrations)."""
+PIPELINE_CUSTOM_EVENTS: tuple[str, ...] = (
+    "sofia::register",
+    "sofia::unregister",
+    "conference::maintenance",
+)
+"""``CUSTOM`` subclasses the pipeline consumes (registrations, conference participants):
+switch-wide facts, each a housekeeping task (``kazoo_tasks.bus.SWITCH_EVENT_TASKS``)."""
 
 COMMAND_ERROR = "COMMAND_ERROR"
 """Synthetic event ecallmgr delivers when a command was refused (invalid, ``-ERR`` from

@@ -14,6 +14,7 @@ from api.documents import DocumentService
 from kazoo_tasks.config import Settings, get_settings
 from kazoo_tasks.demo_company import seed_company
 from kazoo_tasks.docstore import ACCOUNTS_DB, account_db
+from kazoo_tasks.progress import progress_bar
 from kazoo_tasks.services import document_store
 
 DEMO_ACCOUNT_NAME = "Demo"
@@ -67,24 +68,30 @@ def demo_callflows(welcome_id: str) -> list[dict[str, Any]]:
 
 
 def seed_demo(settings: Settings) -> dict[str, Any]:
-    """Create (or find) the demo account and its callflows; returns what a user needs."""
+    """Create (or find) the demo account and its callflows; returns what a user needs
+    (a progress bar of the three steps on a terminal)."""
     store = document_store(settings)
-    store.ensure_db(ACCOUNTS_DB)
-    account = AccountService(store).find_one(name=DEMO_ACCOUNT_NAME)
-    if account is None:
-        account, _ = create_account(store, DEMO_ACCOUNT_NAME, realm=DEMO_REALM)
-    account_id = account["_id"]
-    service = DocumentService(store, CALLFLOWS)
-    existing = {
-        doc.get("name"): doc for doc in store.find(account_db(account_id), {"pvt_type": "callflow"})
-    }
+    with progress_bar("seed demo: account", 3) as bar:
+        store.ensure_db(ACCOUNTS_DB)
+        account = AccountService(store).find_one(name=DEMO_ACCOUNT_NAME)
+        if account is None:
+            account, _ = create_account(store, DEMO_ACCOUNT_NAME, realm=DEMO_REALM)
+        account_id = account["_id"]
+        bar.update(1, "seed demo: callflows")
+        service = DocumentService(store, CALLFLOWS)
+        existing = {
+            doc.get("name"): doc
+            for doc in store.find(account_db(account_id), {"pvt_type": "callflow"})
+        }
 
-    def ensure(callflow: dict[str, Any]) -> dict[str, Any]:
-        return existing.get(callflow["name"]) or service.create(account_id, callflow)
+        def ensure(callflow: dict[str, Any]) -> dict[str, Any]:
+            return existing.get(callflow["name"]) or service.create(account_id, callflow)
 
-    welcome = ensure(WELCOME)
-    saved = [welcome, *(ensure(cf) for cf in demo_callflows(welcome["_id"]))]
-    company = seed_company(store, account_id)
+        welcome = ensure(WELCOME)
+        saved = [welcome, *(ensure(cf) for cf in demo_callflows(welcome["_id"]))]
+        bar.update(2, "seed demo: users, phones, queue")
+        company = seed_company(store, account_id)
+        bar.update(3, "seed demo: done")
     return {
         "account_id": account_id,
         "account_name": account["name"],

@@ -13,11 +13,14 @@ from schemas.callflows import CallflowSchema
 from schemas.cdrs import CdrSchema
 from schemas.conferences import ConferenceSchema
 from schemas.devices import DeviceSchema
+from schemas.directories import DirectorySchema
 from schemas.errors import kazoo_errors
 from schemas.groups import GroupSchema
+from schemas.lists import ListEntrySchema, ListSchema
 from schemas.media import MediaSchema
 from schemas.menus import MenuSchema
 from schemas.queues import QueueSchema
+from schemas.resources import ResourceSchema
 from schemas.temporal_rules import TemporalRuleSchema
 from schemas.temporal_rules_sets import TemporalRuleSetSchema
 from schemas.users import UserSchema
@@ -38,7 +41,11 @@ DOCUMENT_SCHEMAS: dict[str, type[DocumentSchema]] = {
     "conferences": ConferenceSchema,
     "queues": QueueSchema,
     "webhooks": WebhookSchema,
+    "directories": DirectorySchema,
     "cdrs": CdrSchema,
+    "resources": ResourceSchema,
+    "lists": ListSchema,
+    "list_entries": ListEntrySchema,
 }
 
 __all__ = ["DOCUMENT_SCHEMAS", "AgentSchema", "DocumentSchema", "kazoo_errors"]

@@ -13,7 +13,7 @@ from typing import Any
 
 from marshmallow import INCLUDE, Schema, ValidationError, fields, pre_load
 
-from schemas.loose import fix_js_types
+from kazoo_tasks.loose_types import LooseSchema
 from schemas.rules import Length, OneOf, Range, Regexp, fail
 
 PRIVATE_PREFIX = "pvt_"
@@ -178,27 +178,12 @@ def any_value(description: str | None = None) -> fields.Raw:
     return fields.Raw(allow_none=False, **_meta(description))
 
 
-class SubSchema(Schema):
+class SubSchema(LooseSchema):
     """A nested object: keeps properties it does not know, like Kazoo's schemas, and takes
-    loose types as Kazoo does: a value failing its type is converted where Kazoo's
-    ``fix_js_types`` converts it (``"10"`` for an integer, ``"true"`` for a boolean...),
-    then the whole is validated again (:mod:`schemas.loose`)."""
+    loose types as Kazoo does (:class:`~kazoo_tasks.loose_types.LooseSchema`)."""
 
     class Meta:
         unknown = INCLUDE
-
-    def load(self, data: Any, **kwargs: Any) -> Any:
-        """Load ``data``; on errors, convert what Kazoo converts and load again. Each pass
-        gives at least one wrongly typed value its type, so the passes end. (A list of
-        objects, ``many``, is fixed by the schema that nests it.)"""
-        while True:
-            try:
-                return super().load(data, **kwargs)
-            except ValidationError as error:
-                fixed = fix_js_types(self, data, error.messages)
-                if fixed is None:
-                    raise
-                data = fixed
 
 
 class DocumentSchema(SubSchema):
@@ -275,6 +260,18 @@ class CallerIdOptions(SubSchema):
     show_rate = boolean("Whether to show the rate")
 
 
+class MetaflowNode(SubSchema):
+    """Kazoo's ``metaflow``: a module to run, its data, and the children it branches to."""
+
+    module = string("The metaflow module to run", required=True, min_length=1, max_length=64)
+    data = obj("The module's data", default={})
+    children = fields.Dict(
+        keys=fields.String(validate=Length(min=1)),
+        values=fields.Nested(lambda: MetaflowNode()),
+        metadata={"description": "Child metaflows by branch"},
+    )
+
+
 class Metaflows(SubSchema):
     """Kazoo's ``metaflows``: DTMF sequences during a call that run a metaflow."""
 
@@ -285,8 +282,16 @@ class Metaflows(SubSchema):
     )
     digit_timeout = integer("Milliseconds between DTMF before the sequence is read", minimum=0)
     listen_on = string("Which legs are listened to", enum=("both", "self", "peer"))
-    numbers = obj("Static numbers -> metaflow")
-    patterns = obj("Patterns -> metaflow")
+    numbers = fields.Dict(
+        keys=fields.String(validate=Regexp(r"^[0-9]+$")),
+        values=fields.Nested(MetaflowNode),
+        metadata={"description": "Static numbers (digits) -> metaflow"},
+    )
+    patterns = fields.Dict(
+        keys=fields.String(validate=Length(min=1)),
+        values=fields.Nested(MetaflowNode),
+        metadata={"description": "Patterns (regular expressions) -> metaflow"},
+    )
 
 
 class ContactList(SubSchema):

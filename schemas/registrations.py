@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from marshmallow import Schema
 
-from schemas.base import integer, string
+from schemas.base import boolean, integer, string
 
 
 class RegistrationSchema(Schema):
@@ -20,3 +20,10 @@ class RegistrationSchema(Schema):
     event_timestamp = integer("When it registered, gregorian seconds")
     media_server = string("FreeSWITCH node that received it")
     profile = string("Sofia profile that received it")
+
+
+class DeviceStatusSchema(Schema):
+    """One device of ``devices/status`` (Kazoo's shape: ``device_id``, ``registered``)."""
+
+    device_id = string("The device's id")
+    registered = boolean("Whether its SIP username is registered in the account's realm now")

@@ -23,8 +23,9 @@ from kazoo_tasks.bus import WRITE_CDR_TASK
 from kazoo_tasks.callstate import ActiveCalls
 from kazoo_tasks.callstate.store import now
 from kazoo_tasks.clock import now_gregorian
-from kazoo_tasks.docstore import Conflict, DocumentStoreError, account_db
+from kazoo_tasks.docstore import Conflict, account_db
 from kazoo_tasks.docstore.soft_delete import purge_deleted
+from kazoo_tasks.durable_task import store_writing_task
 from kazoo_tasks.events import CallEvent
 from kazoo_tasks.metrics import CALLS_ENDED
 
@@ -37,17 +38,7 @@ NODE_DOWN_CAUSE = "NODE_DOWN"
 ORPHANED_CAUSE = "ORPHANED"
 
 
-@shared_task(
-    name=WRITE_CDR_TASK,
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    ignore_result=True,
-    autoretry_for=(DocumentStoreError, OSError),
-    retry_backoff=True,
-    retry_backoff_max=300,
-    max_retries=None,
-)
+@store_writing_task(WRITE_CDR_TASK)
 def write_cdr(self: Task, cdr: dict[str, Any]) -> bool:
     """Save ``cdr`` in its account's database; False when it was already there. The
     first save logs the call's one INFO line (:func:`callflow.cdr.summary`)."""

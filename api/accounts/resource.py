@@ -167,31 +167,30 @@ def register(api: Any, context: ApiContext, shared: SharedModels) -> None:
             page = service.siblings(account_id, ListQuery.from_args(request.args))
             return list_answer(page, schema.SUMMARY)
 
-    def ancestors(account_id: str) -> list[dict[str, Any]]:
-        return service.ancestors(account_id, visible_from=_visible_from())
+    def above(operation: str, answer: str, *, counted: bool) -> Callable[..., Any]:
+        """GET of the accounts above one that the token reaches, root first (``counted``:
+        with their number as ``page_size``)."""
+
+        @ns.doc(operation)
+        @ns.response(200, answer, entries)
+        @errors(403)
+        def method(self: Resource, account_id: str) -> Any:
+            found = service.ancestors(account_id, visible_from=_visible_from())
+            return ok(found, extra={"page_size": len(found)} if counted else None)
+
+        return method
 
     @ns.route("/<account_id>/parents")
     @ns.doc(params={"account_id": ACCOUNT_ID_PARAM})
     class Parents(Resource):
         method_decorators = SCOPED
-
-        @ns.doc("account_parents")
-        @ns.response(200, "Ancestors the token reaches, root first", entries)
-        @errors(403)
-        def get(self, account_id: str) -> Any:
-            found = ancestors(account_id)
-            return ok(found, extra={"page_size": len(found)})
+        get = above("account_parents", "Ancestors the token reaches, root first", counted=True)
 
     @ns.route("/<account_id>/tree")
     @ns.doc(params={"account_id": ACCOUNT_ID_PARAM})
     class Tree(Resource):
         method_decorators = SCOPED
-
-        @ns.doc("account_tree")
-        @ns.response(200, "Path from the token's account down to this one", entries)
-        @errors(403)
-        def get(self, account_id: str) -> Any:
-            return ok(ancestors(account_id))
+        get = above("account_tree", "Path from the token's account down to this one", counted=False)
 
     @ns.route("/<account_id>/api_key")
     @ns.doc(params={"account_id": ACCOUNT_ID_PARAM})
@@ -209,6 +208,52 @@ def register(api: Any, context: ApiContext, shared: SharedModels) -> None:
         @errors(403, 409)
         def put(self, account_id: str) -> Any:
             return ok({"api_key": service.rotate_api_key(account_id)})
+
+    move_body = add_model(
+        api,
+        "AccountMoveRequest",
+        {
+            "type": "object",
+            "required": ["data"],
+            "properties": {
+                "data": {
+                    "type": "object",
+                    "required": ["to"],
+                    "properties": {
+                        "to": {"type": "string", "description": "The account to move under"}
+                    },
+                }
+            },
+        },
+    )
+
+    def move(operation: str) -> Callable[..., Any]:
+        """PUT and POST of ``move`` (Kazoo documents POST; PUT is taken too)."""
+
+        @ns.doc(operation)
+        @ns.expect(move_body, validate=False)
+        @ns.response(200, "Moved: the account with its new tree", models.envelope)
+        @errors(
+            (400, "No destination, no such account, or one below this one"),
+            (403, "Neither a system admin nor an ancestor of both accounts"),
+            409,
+        )
+        def method(self: Resource, account_id: str) -> Any:
+            auth = g.auth
+            moved = service.move(
+                account_id, request_data(), auth.account_id, system_admin=auth.is_superduper_admin
+            )
+            return answer_with(moved)
+
+        return method
+
+    @ns.route("/<account_id>/move")
+    @ns.doc(params={"account_id": ACCOUNT_ID_PARAM})
+    @errors(401, 403)
+    class Move(Resource):
+        method_decorators = SCOPED
+        post = move("move_account")
+        put = move("move_account_with_put")
 
 
 def _is_own(account_id: str) -> bool:

@@ -45,9 +45,17 @@ class RegistrationService:
 
     def list(self, account_id: str) -> list[dict[str, Any]]:
         """Registrations in the account's realm, by username."""
+        return [registration_view(r) for r in self._records(account_id)]
+
+    def registered_usernames(self, account_id: str) -> set[str]:
+        """The SIP usernames registered in the account's realm right now."""
+        return {record["user"] for record in self._records(account_id)}
+
+    def _records(self, account_id: str) -> list[dict[str, Any]]:
+        """The registration records of the account's realm, by username."""
         realm = self.accounts.read(account_id).get("realm")
         if not realm:
             return []
         keys = sorted(self.client.scan_iter(registration_pattern(self.namespace, realm), 500))
         records = [json.loads(raw) for raw in self.client.mget(keys) if raw] if keys else []
-        return [registration_view(r) for r in sorted(records, key=lambda r: r["user"])]
+        return sorted(records, key=lambda r: r["user"])

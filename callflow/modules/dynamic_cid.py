@@ -27,12 +27,11 @@ from marshmallow import fields, validate
 
 from callflow import hunting
 from callflow.context import NodeContext
+from callflow.match_lists import entries_of
 from callflow.module import ModuleData
 from callflow.modules.fields import document_id, media_url, regular_expression, text
 from callflow.outcomes import Continue, Outcome, Stop
 from callflow.steps import Answer, Collect, Play, Result, Step, StepModule, Steps
-from kazoo_tasks.docstore import account_db
-from kazoo_tasks.docstore.soft_delete import is_deleted
 
 ACCEPT_TONE = "tone_stream://%(250,50,440)"
 """Kazoo's default ``accept_prompt``."""
@@ -67,9 +66,7 @@ class ListEntries(Step):
     list_id: str
 
     def start(self, ctx: NodeContext, run: dict[str, Any]) -> Result | None:
-        db = account_db(str(ctx.call["account_id"]))
-        found = ctx.documents().find(db, {"pvt_type": "list_entry", "list_id": self.list_id})
-        entries = sorted((dict(d) for d in found if not is_deleted(d)), key=lambda d: d["_id"])
+        entries = entries_of(ctx.documents(), str(ctx.call["account_id"]), self.list_id)
         return Result(details={"entries": entries})
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 
 import click
 
@@ -61,6 +62,23 @@ class BenchGroup(click.Group):
     "--stages", is_flag=True, help="Add a per-stage breakdown of setup (stamps every process)."
 )
 @click.option("--keep", is_flag=True, help="Keep the data directory (logs) of the run.")
+@click.option(
+    "--plot",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write a PNG of the setup-latency distribution there (needs matplotlib).",
+)
+@click.option(
+    "--metrics-plot",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Scrape the roles' /metrics during the run and write the dashboard's main panels "
+    "there as a PNG (needs matplotlib).",
+)
+@click.option(
+    "--hooks-url",
+    metavar="URL",
+    help="Add account webhooks (channel_create, channel_answer, channel_destroy) posting "
+    "every call's events there, delivered by a webhooks worker of their own.",
+)
 @click.pass_context
 def command(ctx: click.Context, **values: object) -> None:
     """Place calls (answer, play, hang up) from the FreeSWITCH emulator through the real
@@ -72,6 +90,13 @@ def command(ctx: click.Context, **values: object) -> None:
     """
     if ctx.invoked_subcommand is not None:
         return
-    from kazoo_tasks.bench.run import Options, run, to_line
+    from kazoo_tasks.bench.plot import require_matplotlib
+    from kazoo_tasks.bench.run import Options, run
+    from kazoo_tasks.bench.skeleton import to_line
 
+    if values["plot"] is not None or values["metrics_plot"] is not None:
+        try:
+            require_matplotlib()
+        except ImportError as error:
+            raise click.UsageError(str(error)) from error
     click.echo(to_line(run(get_settings(), Options(**values))))  # type: ignore[arg-type]

@@ -4,13 +4,8 @@ emulator, Celery's floor, warm-up calls, the measured calls, then a clean slate.
 from __future__ import annotations
 
 import gc
-import json
 import os
-import shutil
-import sys
-import tempfile
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +13,7 @@ from urllib.parse import urlsplit
 
 from kazoo_tasks import services
 from kazoo_tasks.bench import floor, scenario
+from kazoo_tasks.bench.dashboard import MetricsRecorder
 from kazoo_tasks.bench.metrics import (
     cpu_seconds,
     listening_pids,
@@ -28,43 +24,37 @@ from kazoo_tasks.bench.metrics import (
     service_label,
     stage_breakdown,
 )
+from kazoo_tasks.bench.plot import dashboard_png, setup_latency_png
+from kazoo_tasks.bench.skeleton import Scratch, StackOptions, place_and_wait, setup_seconds
 from kazoo_tasks.celery_app import make_app
 from kazoo_tasks.config import Settings
-from kazoo_tasks.embedded.redis_server import stop_redis
 from kazoo_tasks.esl.emulator import Call
+from kazoo_tasks.progress import say
 from kazoo_tasks.stages import read_stages
-from kazoo_tasks.testing import Stack, drop_namespace
+from kazoo_tasks.testing import Stack
+from kazoo_tasks.testing.services import free_port
 
-PROGRESS_EVERY = 1.0
 WARM_UP_RATE = 20.0
+METRICS_SETTLE = 1.5
+"""Seconds the recorder keeps scraping after the last call (ecallmgr moves its counters
+into the metrics once a second)."""
 
 
 @dataclass(frozen=True)
-class Options:
+class Options(StackOptions):
     """What to run (``kazoo-tasks bench --help`` describes each)."""
 
     calls: int = 1000
     rate: float = 150.0
     concurrency: int = 200
-    workers: int = 1
-    worker_concurrency: int = 2
     pool: str = "prefork"
-    time_scale: float = 0.05
     play_ms: int = 2000
     warm_up: int = 20
     floor_samples: int = 200
-    drain_timeout: float = 60.0
     stages: bool = False
-    keep: bool = False
-
-
-def progress(message: str) -> None:
-    """One line on stderr (stdout is for the result)."""
-    print(message, file=sys.stderr, flush=True)
-
-
-def _ended(calls: list[Call]) -> int:
-    return sum(1 for call in calls if call.hungup_at is not None)
+    plot: Path | None = None
+    metrics_plot: Path | None = None
+    hooks_url: str | None = None
 
 
 def _is_completed(call: Call) -> bool:
@@ -72,40 +62,13 @@ def _is_completed(call: Call) -> bool:
     return scenario.completed(commands, call.hangup_cause)
 
 
-def place_and_wait(
-    stack: Stack, target: scenario.Scenario, count: int, rate: float, concurrency: int,
-    timeout: float, label: str,
-) -> list[Call]:  # fmt: skip
-    """Place ``count`` calls and wait until every one hung up (or ``timeout`` s after the
-    last was placed); reports progress on stderr every second."""
-    placed: list[Call] = []
-    future = stack.emulator.place_calls(
-        count,
-        rate=rate,
-        concurrency=concurrency,
-        destination=scenario.NUMBER,
-        variables=target.channel_variables,
-        on_placed=placed.append,
-    )
-    deadline = None
-    next_report = time.monotonic() + PROGRESS_EVERY
-    while True:
-        now = time.monotonic()
-        if deadline is None and future.done():
-            future.result()
-            deadline = now + timeout
-        ended = _ended(placed)
-        if future.done() and ended == count:
-            break
-        if deadline is not None and now > deadline:
-            progress(f"{label}: {count - ended} calls still up {timeout:g} s after the last")
-            break
-        if now >= next_report:
-            up = len(placed) - ended
-            progress(f"{label}: placed {len(placed)}/{count}, up {up}, ended {ended}")
-            next_report = now + PROGRESS_EVERY
-        time.sleep(0.05)
-    return list(placed)
+def _metrics_ports() -> dict[str, int]:
+    """A free ``/metrics`` port for each role the bench runs."""
+    return {f"{role}_metrics_port": free_port() for role in ("ecallmgr", "worker", "changes")}
+
+
+def _metrics_urls(settings: Settings, ports: dict[str, int]) -> list[str]:
+    return [f"http://{settings.metrics_host}:{port}/metrics" for port in ports.values()]
 
 
 def _process_pids(stack: Stack) -> dict[str, list[int]]:
@@ -146,11 +109,7 @@ def summarize(
 ) -> dict[str, Any]:  # fmt: skip
     """The result line."""
     completed = [c for c in calls if _is_completed(c)]
-    setups = [
-        c.first_command_at - c.park_emitted_at
-        for c in calls
-        if c.first_command_at is not None and c.park_emitted_at is not None
-    ]
+    setups = setup_seconds(calls)
     started = min((c.created_at for c in calls), default=0.0)
     finished = max((c.hungup_at for c in completed if c.hungup_at), default=started)
     wall = finished - started
@@ -179,6 +138,7 @@ def summarize(
         "pool": options.pool,
         "time_scale": options.time_scale,
         "play_ms": options.play_ms,
+        "hooks": list(scenario.HOOKS) if options.hooks_url else [],
         "cpu_pct": {k: round(v / wall * 100, 1) if wall > 0 else None for k, v in cpu_used.items()},
         "cpu_ms_per_call": {
             k: round(v * 1000 / len(completed), 2) if completed else None
@@ -193,41 +153,46 @@ def summarize(
 
 def run(base: Settings, options: Options) -> dict[str, Any]:
     """Run the benchmark with the services of ``base``; returns the result line."""
-    data_dir = Path(tempfile.mkdtemp(prefix="kazoo-bench-"))
-    stage_dir = data_dir / "stages" if options.stages else None
-    settings = base.with_overrides(
-        namespace=f"bench{uuid.uuid4().hex[:10]}", data_dir=data_dir, stage_log_dir=stage_dir
-    )
-    progress(f"bench: namespace {settings.namespace}, data and logs in {data_dir}")
+    scratch = Scratch("bench", "bench", options.keep)
+    stage_dir = scratch.dir / "stages" if options.stages else None
+    ports = _metrics_ports() if options.metrics_plot else {}
+    settings = scratch.settings(base, stage_log_dir=stage_dir, **ports)
+    say(f"bench: namespace {settings.namespace}, data and logs in {scratch.dir}")
     store = services.document_store(settings)
     target = scenario.seed(store, options.play_ms)
+    if options.hooks_url:
+        scenario.seed_hooks(store, target, options.hooks_url)
     stack = Stack(
         settings,
-        data_dir / "logs",
+        scratch.dir / "logs",
         workers=options.workers,
         concurrency=options.worker_concurrency,
         worker_args=("--pool", options.pool),
         time_scale=options.time_scale,
         changes=True,
+        webhook_workers=1 if options.hooks_url else 0,
     )
+    placing = {
+        "destination": scenario.NUMBER,
+        "variables": target.channel_variables,
+        "concurrency": options.concurrency,
+        "timeout": options.drain_timeout,
+    }
+    recorder: MetricsRecorder | None = None
     try:
         stack.start()
         app = make_app(settings, name="bench")
-        progress(f"bench: stack up; measuring the Celery floor ({options.floor_samples} pings)")
+        say(f"bench: stack up; measuring the Celery floor ({options.floor_samples} pings)")
         floor_samples = floor.round_trips(app, options.floor_samples)
+        if ports:
+            recorder = MetricsRecorder(_metrics_urls(settings, ports)).start()
         gc.freeze()  # the emulator runs in this process: no full collection of start-up
         # objects in the middle of the calls (a real switch has no garbage collector)
         if options.warm_up:
-            place_and_wait(
-                stack, target, options.warm_up, WARM_UP_RATE, options.concurrency,
-                options.drain_timeout, "warm-up",
-            )  # fmt: skip
+            place_and_wait(stack, options.warm_up, rate=WARM_UP_RATE, label="warm-up", **placing)
         load_before = os.getloadavg()[0]
         cpu_before = _cpu(stack)
-        calls = place_and_wait(
-            stack, target, options.calls, options.rate, options.concurrency,
-            options.drain_timeout, "calls",
-        )  # fmt: skip
+        calls = place_and_wait(stack, options.calls, rate=options.rate, label="calls", **placing)
         cpu_after = _cpu(stack)
         result = summarize(
             options,
@@ -239,9 +204,28 @@ def run(base: Settings, options: Options) -> dict[str, Any]:
         )
         if stage_dir is not None:
             result["stages_ms"] = _stages(stage_dir, calls)
+        if recorder is not None and options.metrics_plot is not None:
+            time.sleep(METRICS_SETTLE)
+            title = f"bench: {options.calls} calls, {options.rate:g}/s asked (+ warm-up)"
+            dashboard_png(recorder.stop(), options.metrics_plot, title)
+            say(f"bench: dashboard panels plotted in {options.metrics_plot}")
+        if options.plot is not None:
+            title = (
+                f"{result['completed']} calls, {options.rate:g}/s asked, workers: {options.workers}"
+            )
+            setup_latency_png(setup_seconds(calls), options.plot, title)
+            say(f"bench: setup latency plotted in {options.plot}")
         return result
     finally:
-        _clean_up(stack, store, target, settings, data_dir, options.keep)
+        if recorder is not None:
+            recorder.stop()
+        say("bench: stopping the stack and removing what the run left")
+        stack.stop()
+        try:
+            scenario.remove(store, target)
+        finally:
+            store.close()
+            scratch.close()
 
 
 def _stages(stage_dir: Path, calls: list[Call]) -> dict[str, dict[str, float | None]]:
@@ -255,26 +239,3 @@ def _stages(stage_dir: Path, calls: list[Call]) -> dict[str, dict[str, float | N
             timeline["command"] = call.first_command_at
         timelines.append(timeline)
     return stage_breakdown(timelines)
-
-
-def _clean_up(
-    stack: Stack, store: Any, target: scenario.Scenario, settings: Settings, data_dir: Path,
-    keep: bool,
-) -> None:  # fmt: skip
-    progress("bench: stopping the stack and removing what the run left")
-    stack.stop()
-    try:
-        scenario.remove(store, target)
-    finally:
-        store.close()
-        drop_namespace(settings)
-        stop_redis(data_dir)  # the run's own embedded Redis, if it started one
-        if keep:
-            progress(f"bench: kept {data_dir}")
-        else:
-            shutil.rmtree(data_dir, ignore_errors=True)
-
-
-def to_line(result: dict[str, Any]) -> str:
-    """The result as one JSON line."""
-    return json.dumps(result, separators=(", ", ": "))

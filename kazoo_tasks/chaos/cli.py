@@ -33,6 +33,7 @@ def command(**values: object) -> None:
     rabbitmq-server and a redis-server must be installed); documents go to an embedded
     store, or CouchDB when KAZOO_COUCHDB_URL is set. docs/reliability.md describes it.
     """
-    from kazoo_tasks.chaos.run import Options, run, to_line
+    from kazoo_tasks.bench.skeleton import to_line
+    from kazoo_tasks.chaos.run import Options, run
 
     click.echo(to_line(run(get_settings(), Options(**values))))  # type: ignore[arg-type]

@@ -10,25 +10,22 @@ FreeSWITCH emitted later, read from the CDR traces), ``max_setup_ms`` and the fa
 
 from __future__ import annotations
 
-import json
-import shutil
-import sys
-import tempfile
 import threading
 import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from kazoo_tasks import services
+from kazoo_tasks.bench.skeleton import Scratch, StackOptions, setup_seconds, watch_calls
 from kazoo_tasks.chaos.faults import FaultLog, Schedule, run_faults
 from kazoo_tasks.config import Settings
 from kazoo_tasks.docstore import DocumentStore, NotFound, account_db
 from kazoo_tasks.esl.emulator import Call
 from kazoo_tasks.keys import call_key
-from kazoo_tasks.testing import Stack, drop_namespace
+from kazoo_tasks.progress import say
+from kazoo_tasks.testing import Stack
 from kazoo_tasks.testing.services import PrivateRabbitMQ, PrivateRedis
 
 NUMBER = "7000"
@@ -37,24 +34,17 @@ PROBE_PREFIX = "resync-"
 
 
 @dataclass(frozen=True)
-class Options:
+class Options(StackOptions):
     """What to run (``kazoo-tasks chaos --help`` describes each)."""
 
+    workers: int = 2
+    time_scale: float = 1.0
+    drain_timeout: float = 120.0
     calls: int = 200
     rate: float = 20.0
     play_ms: int = 3000
-    workers: int = 2
-    worker_concurrency: int = 2
-    time_scale: float = 1.0
     esl_cut_for: float = 5.0
-    drain_timeout: float = 120.0
     seed: int = 7
-    keep: bool = False
-
-
-def progress(message: str) -> None:
-    """One line on stderr (stdout is for the result)."""
-    print(message, file=sys.stderr, flush=True)
 
 
 def tone(milliseconds: int) -> str:
@@ -129,12 +119,6 @@ def _out_of_order(cdr: dict[str, Any]) -> int:
     return count
 
 
-def _wait_ended(calls: list[Call], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and any(c.hungup_at is None for c in calls):
-        time.sleep(0.2)
-
-
 def summarize(
     calls: list[Call],
     expected: list[tuple[str, str, str]],
@@ -144,11 +128,7 @@ def summarize(
 ) -> dict[str, Any]:
     """The result line."""
     ids = Counter(c.event_uuid for call in calls for c in call.commands if c.event_uuid)
-    setups = [
-        c.first_command_at - c.park_emitted_at
-        for c in calls
-        if c.first_command_at is not None and c.park_emitted_at is not None
-    ]
+    setups = setup_seconds(calls)
     completed = [
         c for c in calls if c.hangup_cause == COMPLETED_CAUSE and _own_commands(c) == expected
     ]
@@ -173,13 +153,13 @@ def summarize(
 
 def run(base: Settings, options: Options) -> dict[str, Any]:
     """One chaos run; returns the result line."""
-    workdir = Path(tempfile.mkdtemp(prefix="kazoo-chaos-"))
-    progress(f"chaos: starting private RabbitMQ and Redis in {workdir}")
-    broker = PrivateRabbitMQ(workdir / "rabbitmq").start()
-    redis = PrivateRedis(workdir / "redis", appendonly=True).start()
-    settings = base.with_overrides(
-        namespace=f"chaos{uuid.uuid4().hex[:10]}",
-        data_dir=workdir / "data",
+    scratch = Scratch("chaos", "chaos", options.keep)
+    say(f"chaos: starting private RabbitMQ and Redis in {scratch.dir}")
+    broker = PrivateRabbitMQ(scratch.dir / "rabbitmq").start()
+    redis = PrivateRedis(scratch.dir / "redis", appendonly=True).start()
+    settings = scratch.settings(
+        base,
+        data_dir=scratch.dir / "data",
         broker_url=broker.url,
         redis_url=redis.url,
         result_backend=redis.url,
@@ -188,7 +168,7 @@ def run(base: Settings, options: Options) -> dict[str, Any]:
     store = services.document_store(settings)
     stack = Stack(
         settings,
-        workdir / "logs",
+        scratch.dir / "logs",
         workers=options.workers,
         concurrency=options.worker_concurrency,
         time_scale=options.time_scale,
@@ -196,12 +176,14 @@ def run(base: Settings, options: Options) -> dict[str, Any]:
     try:
         account_id, expected = seed(store, options.play_ms)
         stack.start()
-        progress(f"chaos: stack up; {options.calls} calls at {options.rate}/s")
+        say(f"chaos: stack up; {options.calls} calls at {options.rate}/s")
+        calls: list[Call] = []
         placing = stack.emulator.place_calls(
             options.calls,
             rate=options.rate,
             destination=NUMBER,
             variables={"ecallmgr_Account-ID": account_id},
+            on_placed=calls.append,
         )
         started = time.monotonic()
         schedule = Schedule.over(options.calls / options.rate, options.esl_cut_for)
@@ -214,10 +196,12 @@ def run(base: Settings, options: Options) -> dict[str, Any]:
             daemon=True,
         )
         inflicting.start()
-        calls = placing.result(options.calls / options.rate + options.drain_timeout)
-        inflicting.join(schedule.until + 60)
-        progress("chaos: faults done; waiting for the calls to end")
-        _wait_ended(calls, options.drain_timeout)
+
+        def placed_and_faults_done() -> bool:
+            return placing.done() and not inflicting.is_alive()
+
+        watch_calls(calls, options.calls, "chaos", placed_and_faults_done, options.drain_timeout)
+        placing.result()
         cdrs = _collect_cdrs(store, account_id, calls)
         client = services.redis_client(settings)
         live = {
@@ -225,18 +209,15 @@ def run(base: Settings, options: Options) -> dict[str, Any]:
         }
         return summarize(calls, expected, cdrs, live, outcome.get("log", FaultLog()))
     finally:
-        progress("chaos: stopping everything")
+        say("chaos: stopping everything")
         stack.stop()
         store.close()
         try:
-            drop_namespace(settings)
+            scratch.drop_namespace()
         finally:
             broker.stop()
             redis.stop()
-            if options.keep:
-                progress(f"chaos: kept {workdir}")
-            else:
-                shutil.rmtree(workdir, ignore_errors=True)
+            scratch.remove()
 
 
 def _collect_cdrs(
@@ -253,8 +234,3 @@ def _collect_cdrs(
         if not missing or time.monotonic() > deadline:
             return cdrs
         time.sleep(0.5)
-
-
-def to_line(result: dict[str, Any]) -> str:
-    """The result as one JSON line."""
-    return json.dumps(result, separators=(", ", ": "))

@@ -30,16 +30,20 @@ def redis_server_binary() -> Path:
     return Path(spec.origin).parent / "bin" / "redis-server"
 
 
-def _responds(socket_path: Path) -> bool:
-    if not socket_path.exists():
-        return False
-    client = redis.Redis(unix_socket_path=str(socket_path), socket_connect_timeout=0.5)
+def answers_ping(client: redis.Redis) -> bool:
+    """Whether the server behind ``client`` answers a PING; the client is closed after."""
     try:
         return bool(client.ping())
     except redis.RedisError:
         return False
     finally:
         client.close()
+
+
+def _responds(socket_path: Path) -> bool:
+    if not socket_path.exists():
+        return False
+    return answers_ping(redis.Redis(unix_socket_path=str(socket_path), socket_connect_timeout=0.5))
 
 
 def ensure_redis(data_dir: Path) -> Path:

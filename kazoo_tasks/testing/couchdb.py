@@ -24,10 +24,10 @@ import subprocess
 import time
 import uuid
 from pathlib import Path
-from types import TracebackType
 
 import requests
 
+from kazoo_tasks.testing.lifecycle import Started
 from kazoo_tasks.testing.services import free_port
 
 DIST_ENV = "KAZOO_TEST_COUCHDB_DIST"
@@ -60,7 +60,7 @@ def couchdb_dist(repo_root: Path) -> Path | None:
     return None
 
 
-class PrivateCouchDB:
+class PrivateCouchDB(Started):
     """One single-node CouchDB (``start.sh WORKDIR PORT PASSWORD``), started and stopped
     by this object. Its processes run in a session of their own, so :meth:`stop` and
     :meth:`kill` reach the Erlang VM and its JavaScript helpers, and nothing else."""
@@ -164,17 +164,6 @@ class PrivateCouchDB:
     def _gone(self) -> None:
         self.pid = None
 
-    def __enter__(self) -> PrivateCouchDB:
-        return self.start()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
 
 class ClusterNode(PrivateCouchDB):
     """One node of a :class:`PrivateCouchCluster`: the release copied into ``workdir``,
@@ -262,7 +251,7 @@ class ClusterNode(PrivateCouchDB):
         super()._gone()
 
 
-class PrivateCouchCluster:
+class PrivateCouchCluster(Started):
     """``size`` CouchDB nodes on 127.0.0.1 joined with ``/_cluster_setup`` as the CouchDB
     documentation describes (``enable_cluster`` on each, ``add_node``, ``finish_cluster``):
     every database has ``n = min(size, 3)`` copies of each shard, one per node.
@@ -372,14 +361,3 @@ class PrivateCouchCluster:
         """Stop every node."""
         for node in self.nodes:
             node.stop()
-
-    def __enter__(self) -> PrivateCouchCluster:
-        return self.start()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

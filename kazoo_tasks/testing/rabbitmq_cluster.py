@@ -18,8 +18,8 @@ import json
 import secrets
 from collections.abc import Sequence
 from pathlib import Path
-from types import TracebackType
 
+from kazoo_tasks.testing.lifecycle import Started
 from kazoo_tasks.testing.services import PrivateRabbitMQ, free_port
 
 SIZE = 3
@@ -28,7 +28,7 @@ COOKIE_FILE = ".erlang.cookie"
 """In the cluster's folder, which is the ``HOME`` of its nodes and of ``rabbitmqctl``."""
 
 
-class RabbitMQCluster:
+class RabbitMQCluster(Started):
     """``size`` :class:`PrivateRabbitMQ` nodes under ``workdir``, clustered; ``ports`` are
     their AMQP ports (free ones by default)."""
 
@@ -107,17 +107,6 @@ class RabbitMQCluster:
                 node.stop()
             else:
                 node.ctl("shutdown", check=False)
-
-    def __enter__(self) -> RabbitMQCluster:
-        return self.start()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 def _free_ports(count: int) -> list[int]:

@@ -20,12 +20,12 @@ import socket
 import subprocess
 import time
 from pathlib import Path
-from types import TracebackType
 
 import redis
 from kombu import Connection
 
-from kazoo_tasks.embedded.redis_server import redis_server_binary
+from kazoo_tasks.embedded.redis_server import answers_ping, redis_server_binary
+from kazoo_tasks.testing.lifecycle import Started
 
 RABBITMQ_SERVER = Path("/usr/lib/rabbitmq/bin/rabbitmq-server")
 """The server script itself (Debian's /usr/sbin wrapper switches to the rabbitmq user)."""
@@ -63,7 +63,7 @@ def _wait(check: object, what: str, timeout: float = START_TIMEOUT) -> None:
         time.sleep(0.1)
 
 
-class _ServerProcess:
+class _ServerProcess(Started):
     """A server run in the foreground in its own session (so signals reach all of it)."""
 
     def __init__(self, workdir: Path) -> None:
@@ -145,30 +145,15 @@ class PrivateRedis(_ServerProcess):
 
     def responds(self) -> bool:
         """Whether the server answers a PING."""
-        client = redis.Redis.from_url(self.url, socket_connect_timeout=0.5, socket_timeout=0.5)
-        try:
-            return bool(client.ping())
-        except redis.RedisError:
-            return False
-        finally:
-            client.close()
+        return answers_ping(
+            redis.Redis.from_url(self.url, socket_connect_timeout=0.5, socket_timeout=0.5)
+        )
 
     def restart(self) -> None:
         """SIGKILL, then start again: with ``appendonly`` it reloads its AOF (losing at
         most the last second of writes), without it every key is gone."""
         self.kill()
         self.start()
-
-    def __enter__(self) -> PrivateRedis:
-        return self.start()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 class PrivateRabbitMQ(_ServerProcess):
@@ -253,14 +238,3 @@ class PrivateRabbitMQ(_ServerProcess):
         """``kill -9`` the node, then start it again on its data."""
         self.kill()
         self.start()
-
-    def __enter__(self) -> PrivateRabbitMQ:
-        return self.start()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

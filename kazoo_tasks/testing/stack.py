@@ -15,13 +15,13 @@ import os
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from types import TracebackType
 
 from kombu import Connection
 
 from kazoo_tasks.config import FreeswitchNode, Settings
 from kazoo_tasks.esl.emulator import Emulator
 from kazoo_tasks.services import broker_url
+from kazoo_tasks.testing.lifecycle import Started
 from kazoo_tasks.testing.namespace import worker_exchanges
 from kazoo_tasks.testing.processes import RoleProcess, wait_for_workers
 
@@ -29,7 +29,7 @@ NODE_NAME = "fs1"
 READY_TIMEOUT = 60.0
 
 
-class Stack:
+class Stack(Started):
     """Emulator + ecallmgr + ``workers`` worker processes of ``concurrency`` children each,
     and with ``changes`` the changes process (its doc-change notifications keep the
     workers' document caches fresh, as in production). ``python_path`` directories go
@@ -124,17 +124,6 @@ class Stack:
             process.stop()
         self.emulator.stop()
         drop_worker_exchanges(self.settings)
-
-    def __enter__(self) -> Stack:
-        return self.start()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 def drop_worker_exchanges(settings: Settings) -> None:

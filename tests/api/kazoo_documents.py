@@ -68,7 +68,8 @@ def _value(schema: dict[str, Any], path: str, build: _Build) -> Any:
         return _value({**schema, "type": kinds[build.choose(path, len(kinds))]}, path, build)
     if "enum" in schema:
         values = [v for v in schema["enum"] if v is not None]
-        return copy.deepcopy(values[build.choose(path, len(values), form=False)])
+        # keyed apart: an enum may be one alternative of a oneOf at the same place
+        return copy.deepcopy(values[build.choose(f"{path}#enum", len(values), form=False)])
     if kind == "object" or "properties" in schema:
         return _object(schema, path, build)
     if kind == "array":

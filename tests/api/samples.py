@@ -44,8 +44,14 @@ SAMPLES: dict[str, Sample] = {
     "groups": Sample(lambda n: {"name": f"group {n}", "endpoints": {}}, "name"),
     "conferences": Sample(lambda n: {"name": f"room {n}", "conference_numbers": [f"3{n}"]}, "name"),
     "queues": Sample(lambda n: {"name": f"queue {n}"}, "name"),
+    "resources": Sample(
+        lambda n: {"name": f"carrier {n}", "gateways": [{"server": f"sip{n}.carrier.test"}]},
+        "name",
+    ),
+    "lists": Sample(lambda n: {"name": f"list {n}", "description": f"callers {n}"}, "name"),
     "webhooks": Sample(
         lambda n: {"name": f"hook {n}", "hook": "channel_create", "uri": f"http://h.test/{n}"},
         "name",
     ),
+    "directories": Sample(lambda n: {"name": f"directory {n}"}, "name"),
 }

@@ -32,6 +32,9 @@ RESOURCES = (
     "conferences",
     "queues",
     "webhooks",
+    "directories",
+    "resources",
+    "lists",
 )
 """The resources with a Kazoo schema that clients write (CDRs and recordings are read)."""
 OVERRIDES: dict[str, dict[str, Any]] = {

@@ -9,11 +9,13 @@ from typing import Any
 import pytest
 from marshmallow import Schema, ValidationError, fields
 
+from callflow import registry
+from kazoo_tasks.loose_types import NOT_CONVERTED, to_boolean, to_integer, to_number
 from schemas import DOCUMENT_SCHEMAS, kazoo_errors
 from schemas.base import SubSchema, boolean, integer
-from schemas.loose import NOT_CONVERTED, to_boolean, to_integer, to_number
 from schemas.menus import MenuSchema
 from schemas.temporal_rules import TemporalRuleSchema
+from tests.api.kazoo_documents import loosened
 from tests.api.samples import SAMPLES
 from tests.crossbar import LoggedIn
 
@@ -134,19 +136,6 @@ def _leaf_value(field: fields.Field) -> Any:
     return minimum if isinstance(field, fields.Integer) else float(minimum) + 0.5
 
 
-def loosened(value: Any) -> Any:
-    """``value`` with every boolean and number written as a string (Kazoo's loose form)."""
-    if isinstance(value, dict):
-        return {key: loosened(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [loosened(item) for item in value]
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return str(value)
-    return value
-
-
 def assert_typed(stored: Any, expected: Any, path: str = "") -> None:
     """Each value of ``expected`` is in ``stored``, with the same JSON type."""
     if isinstance(expected, dict):
@@ -162,7 +151,7 @@ def assert_typed(stored: Any, expected: Any, path: str = "") -> None:
     assert stored == expected and type(stored) is type(expected), (path, stored, expected)
 
 
-UNTYPED = {"groups", "temporal_rules_sets"}
+UNTYPED = {"groups", "temporal_rules_sets", "lists"}
 """Resources whose Kazoo schema has no boolean or number."""
 IN_FLOW = {
     "callflows": {"flow": {"module": "sleep", "data": {"duration": 5, "skip_module": False}}}
@@ -203,3 +192,68 @@ def test_given_a_loose_typed_account_when_created_then_typed(root: LoggedIn) -> 
     assert_typed(made.json()["data"], strict)
     bad = root.client.put(f"/accounts/{root.id}", {"name": "Bad Co", "enabled": "yes"})
     assert bad.status_code == 400 and set(bad.json()["data"]["enabled"]) == {"type"}
+
+
+# -- callflow module data: the same code as documents --------------------------------
+
+
+REQUIRED_DATA: dict[str, dict[str, Any]] = {
+    "language": {"language": "en-US"},
+    "pivot": {"voice_url": "http://pivot.example.com/flow"},
+    "play": {"id": "a" * 32},
+    "ring_group": {"endpoints": [{"id": "a" * 32, "delay": 5, "timeout": 30, "weight": 2}]},
+    "ring_group_toggle": {"action": "login", "callflow_id": "b" * 32},
+    "send_dtmf": {"digits": "123#"},
+    "set_variables": {"custom_application_vars": {"team": "blue"}},
+}
+"""Valid values of the required fields a module's data needs besides ids (typed values
+included: the whole is sent loose)."""
+
+
+@pytest.mark.parametrize("module", registry.module_names())
+def test_given_a_modules_data_with_loose_types_when_loaded_then_typed(module: str) -> None:
+    loaded_module = registry.load_module(module)
+    assert loaded_module is not None
+    schema = loaded_module.data_schema()
+    strict = {**typed_values(schema), **REQUIRED_DATA.get(module, {})}
+    ids = {
+        key: "c" * 32
+        for name, field in schema.load_fields.items()
+        if field.required and (key := field.data_key or name) not in strict
+    }
+    expected = schema.load({**ids, **strict})
+    assert_typed(schema.load({**ids, **loosened(strict)}), expected)
+
+
+def test_given_loose_types_in_callflow_module_data_when_saved_then_stored_typed(
+    root: LoggedIn,
+) -> None:
+    flow = {
+        "module": "park",
+        "data": {"default_ringback_timeout": "10000", "custom_presence_id": "true"},
+        "children": {
+            "_": {
+                "module": "ring_group",
+                "data": {
+                    "endpoints": [{"id": "a" * 32, "delay": "5", "timeout": "30"}],
+                    "timeout": "25",
+                    "ignore_forward": "false",
+                },
+            }
+        },
+    }
+    made = root.client.put(f"/accounts/{root.id}/callflows", {"numbers": ["7001"], "flow": flow})
+    assert made.status_code == 201, made.text
+    stored = root.client.get(f"/accounts/{root.id}/callflows/{made.json()['data']['id']}")
+    park = stored.json()["data"]["flow"]
+    assert_typed(park["data"], {"default_ringback_timeout": 10000, "custom_presence_id": True})
+    group = park["children"]["_"]["data"]
+    assert_typed(group, {"timeout": 25, "ignore_forward": False})
+    assert_typed(group["endpoints"][0], {"delay": 5, "timeout": 30})
+    bad = root.client.put(
+        f"/accounts/{root.id}/callflows",
+        {"numbers": ["7002"], "flow": {"module": "ring_group", "data": {
+            "endpoints": [], "timeout": "yes", "ignore_forward": "maybe"}}},
+    )  # fmt: skip
+    assert bad.status_code == 400, bad.text
+    assert {"flow.data.timeout", "flow.data.ignore_forward"} <= set(bad.json()["data"])

@@ -30,6 +30,10 @@ MINIMAL: dict[str, dict[str, Any]] = {
     "queues": {"name": "q"},
     "webhooks": {"name": "w", "uri": "https://x.test/", "hook": "all"},
     "cdrs": {"call_id": "c"},
+    "directories": {"name": "d"},
+    "resources": {"name": "r", "gateways": []},
+    "lists": {"name": "l"},
+    "list_entries": {"list_id": "l"},
 }
 
 

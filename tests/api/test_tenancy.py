@@ -51,6 +51,9 @@ below the caller's, the API's documents, what FreeSWITCH calls (allowed networks
 auth, signed URLs: tests/switch_http) and Prometheus's scrape (counters by route and
 status, no account data: tests/e2e/test_metrics.py). Their own tests cover them."""
 SYSTEM_ADMIN_ONLY = re.compile(r"/restore$")
+SYSTEM_WIDE = ("/v2/resources",)
+"""Collections of the whole system (Kazoo's global resources): only system admins reach
+them, so every token here, the target's own and its parent's too, is refused."""
 _PARAM = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
 
@@ -59,6 +62,8 @@ def scoped_operations(rules: list[Rule]) -> list[tuple[str, str]]:
     scoped nor known to be unscoped (so a new one gets a decision)."""
     operations = []
     for rule in rules:
+        if rule.rule.startswith(SYSTEM_WIDE):
+            continue
         if not rule.rule.startswith(SCOPED_PREFIX):
             assert rule.rule in UNSCOPED, f"route {rule.rule} is neither scoped nor listed"
             continue
@@ -97,8 +102,18 @@ def target_documents(app: Any, store: DocumentStore, account_id: str) -> dict[st
     return ids
 
 
+def system_operations(rules: list[Rule]) -> list[tuple[str, str]]:
+    """(method, rule) of every operation on a system-wide collection."""
+    return [
+        (method, rule.rule)
+        for rule in rules
+        if rule.rule.startswith(SYSTEM_WIDE)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"})
+    ]
+
+
 def path_of(rule: str, account_id: str, ids: dict[str, str]) -> str:
-    resource = rule.removeprefix(SCOPED_PREFIX).strip("/").split("/")[0]
+    resource = rule.removeprefix(SCOPED_PREFIX).removeprefix("/v2").strip("/").split("/")[0]
     values = {"account_id": account_id, "doc_id": ids.get(resource, "0" * 32)}
 
     def fill(match: re.Match[str]) -> str:
@@ -131,6 +146,7 @@ def test_given_every_route_and_verb_when_attacked_with_foreign_tokens_then_refus
 ) -> None:
     app = create_app(api_settings, store)  # the same routes as the server's
     operations = scoped_operations(list(app.url_map.iter_rules()))
+    system_wide = system_operations(list(app.url_map.iter_rules()))
     target = tenants["target"]
     ids = target_documents(app, store, target.id)
     expired = Crossbar(short_lived.url)
@@ -150,7 +166,7 @@ def test_given_every_route_and_verb_when_attacked_with_foreign_tokens_then_refus
     counts: Counter[tuple[str, str]] = Counter()
     unexpected = []
     for label, client, expected in classes:
-        for method, rule in operations:
+        for method, rule in operations + system_wide:
             path = path_of(rule, target.id, ids)
             answer = client.request(
                 method, path, {} if method in ("PUT", "POST", "PATCH") else None
@@ -173,13 +189,22 @@ def test_given_every_route_and_verb_when_attacked_with_foreign_tokens_then_refus
         allowed = got == "403" if SYSTEM_ADMIN_ONLY.search(rule) else got not in ("401", "403")
         if not allowed or got == "5xx":
             unexpected.append(("a parent", method, path, answer.status_code))
+    # the system's collections: not even a top-level account reaches them (the target's
+    # own token was revoked above; tests/api/test_resources.py tries an account's own)
+    for method, rule in system_wide:
+        path = path_of(rule, target.id, ids)
+        answer = parent.request(method, path, {} if method in ("PUT", "POST", "PATCH") else None)
+        counts[("a parent on the system's", outcome(answer.status_code))] += 1
+        if answer.status_code != 403:
+            unexpected.append(("a parent", method, path, answer.status_code))
     table = {f"{label}: {got}": n for (label, got), n in sorted(counts.items())}
     print(
-        f"\ntenancy corpus: {len(operations)} operations x {len(classes) + 1} tokens, "
+        f"\ntenancy corpus: {len(operations)} account operations and {len(system_wide)} "
+        f"system-wide ones x {len(classes) + 1} tokens, "
         f"{sum(counts.values())} attempts: {table}"
     )
     assert unexpected == []
-    assert len(operations) >= 90
+    assert len(operations) >= 90 and len(system_wide) >= 6
 
 
 def test_given_a_system_admin_when_reaching_any_account_then_allowed(

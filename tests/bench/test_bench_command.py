@@ -1,5 +1,6 @@
 """``kazoo-tasks bench`` end to end (a few calls, no timing asserted): one JSON line with
-the documented fields, every call completed, and nothing left behind."""
+the documented fields, every call completed, PNGs of the setup latencies (``--plot``) and
+of the dashboard panels (``--metrics-plot``), and nothing left behind."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import redis
 from kombu import Connection
+from PIL import Image
 
 from kazoo_tasks.bus import celery_queue_name
 from tests.conftest import TEST_BROKER_URL, TEST_REDIS_URL
@@ -28,13 +30,16 @@ def test_given_rabbitmq_and_redis_when_the_bench_places_calls_then_it_prints_one
 ):
     env = {k: v for k, v in os.environ.items() if not k.startswith("KAZOO_")}
     env.update(KAZOO_BROKER_URL=TEST_BROKER_URL, KAZOO_REDIS_URL=TEST_REDIS_URL)
-    args = ["--calls", "20", "--rate", "20", "--warm-up", "2", "--floor-samples", "5", "--stages"]
+    pictures = {"--plot": tmp_path / "setup.png", "--metrics-plot": tmp_path / "dashboard.png"}
+    args = ["--calls", "20", "--rate", "20", "--warm-up", "2", "--floor-samples", "5", "--stages",
+            *(str(arg) for option in pictures.items() for arg in option)]  # fmt: skip
 
     done = subprocess.run(
         [KAZOO_TASKS, "bench", *args], env=env, capture_output=True, text=True, timeout=240
     )
 
     assert done.returncode == 0, done.stderr
+    assert "━" not in done.stderr and "placed" not in done.stderr  # no bar into a pipe
     lines = done.stdout.strip().splitlines()
     assert len(lines) == 1
     result = json.loads(lines[0])
@@ -44,6 +49,11 @@ def test_given_rabbitmq_and_redis_when_the_bench_places_calls_then_it_prints_one
     assert "task>routed" in result["stages_ms"]
     assert result["own_cpu_ratio"] > 0
     assert result["cpu_ms_per_call"]["broker"] > 0 and result["cpu_ms_per_call"]["redis"] > 0
+    for picture, size in zip(pictures.values(), [(800, 450), (1200, 900)], strict=True):
+        assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        with Image.open(picture) as image:
+            assert image.format == "PNG" and image.size == size
+            image.load()  # the whole picture decodes
     namespace, data_dir = re.search(
         r"namespace (\S+), data and logs in (\S+)", done.stderr
     ).groups()

@@ -13,7 +13,6 @@ seconds."""
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,50 +20,44 @@ from typing import Any
 import pytest
 
 from api.devices.resource import SPEC as DEVICES
-from api.documents import DocumentService
+from api.documents import DocumentService, SystemDocuments
 from api.groups.resource import SPEC as GROUPS
+from api.lists.resource import ENTRIES as LIST_ENTRIES
+from api.lists.resource import SPEC as LISTS
 from api.queues.resource import SPEC as QUEUES
+from api.resources.resource import SPEC as RESOURCES
+from api.resources.service import GLOBAL_DB
 from api.users.resource import SPEC as USERS
 from api.vmboxes.resource import SPEC as VMBOXES
 from callflow import registry
 from callflow.kazoo_modules import KAZOO_MODULES
 from kazoo_tasks import services
-from kazoo_tasks.cache.listener import close_namespace
-from kazoo_tasks.config import Settings
 from kazoo_tasks.docstore import ACCOUNTS_DB, account_db
 from kazoo_tasks.esl.emulator import script as s
-from kazoo_tasks.testing import Stack, TestAccount, drop_namespace
-from tests.conftest import TEST_BROKER_URL, TEST_REDIS_URL
+from kazoo_tasks.testing import Stack, TestAccount
+from tests.conftest import own_namespace
 from tests.waiting import wait_for
 
 EXAMPLES = json.loads((Path(__file__).parent / "data" / "kazoo_doc_examples.json").read_text())
 TONE = "tone_stream://%(200,0,440)"
 REALM = "docs.sip.example.net"
+CARRIER = "carrier.docs.example.net"
 FAILED_NOTES = ("bad data", "crashed", "not implemented", "unknown module")
 
 
 @pytest.fixture(scope="module")
 def docs_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     base = tmp_path_factory.mktemp("kazoo-docs")
-    settings = Settings(
-        namespace=f"kt{uuid.uuid4().hex[:10]}",
-        data_dir=base / "data",
-        broker_url=TEST_BROKER_URL,
-        redis_url=TEST_REDIS_URL,
-        result_backend=TEST_REDIS_URL,
-        hangup_grace=1,
-    )
-    stack = Stack(settings, base / "logs").start()
-    yield stack
-    stack.stop()
-    close_namespace(settings.namespace)
-    drop_namespace(settings)
+    with own_namespace(base / "data") as settings, Stack(settings, base / "logs") as stack:
+        yield stack
 
 
 @pytest.fixture(scope="module")
 def docs_account(docs_stack: Stack) -> Iterator[tuple[TestAccount, dict[str, str]]]:
-    """An account with a user who owns a registered phone that answers, a group, a mailbox
-    and a callflow that plays (2600); and the values of the docs' placeholders."""
+    """An account with a user who owns a registered phone that answers, a group, a mailbox,
+    a callflow that plays (2600), a carrier of its own and one of the system's (their
+    gateway answers), a match list naming the caller; and the values of the docs'
+    placeholders."""
     store = services.document_store(docs_stack.settings)
     account = TestAccount(store, "Kazoo docs")
     for db in (ACCOUNTS_DB, account_db(account.id)):
@@ -87,10 +80,19 @@ def docs_account(docs_stack: Stack) -> Iterator[tuple[TestAccount, dict[str, str
         account.id, {"name": "docs box", "mailbox": "8100", "pin": "1234"}
     )["_id"]
     queue = DocumentService(store, QUEUES).create(account.id, {"name": "docs queue"})["_id"]
+    carrier = {"name": "docs carrier", "rules": ["^(\\d+)$"], "gateways": [{"server": CARRIER}]}
+    DocumentService(store, RESOURCES).create(account.id, carrier)
+    SystemDocuments(store, RESOURCES, GLOBAL_DB).create(account.id, carrier)
+    match_list = DocumentService(store, LISTS).create(account.id, {"name": "docs callers"})["_id"]
+    DocumentService(store, LIST_ENTRIES).create(
+        account.id, {"list_id": match_list, "number": "1415", "displayname": "Docs Caller"}
+    )
+    docs_stack.emulator.set_endpoint(f"sofia/*/sip:*@{CARRIER}", answer_after=0.1, hangup_after=0.3)
     target = account.callflow(["2600"], {"module": "play", "data": {"id": TONE}})
     values = {
         "{USER_ID}": user, "{DEVICE_ID}": device, "{GROUP_ID}": group, "{VM_BOX}": box,
         "{CALLFLOW_ID}": target, "{MEDIA_ID}": TONE, "{QUEUE_ID}": queue, "{SERVER_URL}": "http://127.0.0.1:9/pivot",
+        "{LIST_ID}": match_list,
     }  # fmt: skip
     yield account, values
     store.close()

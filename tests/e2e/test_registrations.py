@@ -3,24 +3,10 @@ account, until it unregisters."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
-from api.app import create_app
-from api.server import RunningServer, start_in_thread
 from kazoo_tasks.docstore import account_db
 from tests.crossbar import Crossbar
 from tests.e2e.conftest import Account
 from tests.waiting import wait_for
-
-
-@pytest.fixture
-def api_server(stack, store) -> Iterator[RunningServer]:
-    settings = stack.settings.with_overrides(api_secret="e2e", api_auth_rate_limit="1000/minute")
-    running = start_in_thread(create_app(settings, store))
-    yield running
-    running.stop()
 
 
 def registrations(client: Crossbar, account_id: str) -> list[dict]:
@@ -53,3 +39,33 @@ def test_given_a_phone_registering_on_the_switch_when_the_admin_lists_registrati
     stack.emulator.unregister("1001", realm=realm)
 
     wait_for(lambda: registrations(admin, account.id) == [], 30, "the unregistration")
+
+
+def device_status(client: Crossbar, account_id: str) -> dict[str, bool]:
+    answer = client.get(f"/accounts/{account_id}/devices/status")
+    assert answer.status_code == 200, answer.text
+    return {entry["device_id"]: entry["registered"] for entry in answer.json()["data"]}
+
+
+def test_given_devices_when_one_registers_on_the_switch_then_devices_status_shows_it_registered(
+    stack, account, store, api_server
+):
+    realm = store.get(account_db(account.id), account.id)["realm"]
+    admin = Crossbar(api_server.url)
+    admin.login(account.api_key)
+    ids = {}
+    for username in ("1001", "1002"):
+        made = admin.put(
+            f"/accounts/{account.id}/devices",
+            {"name": f"phone {username}", "sip": {"username": username, "password": "pw-123456"}},
+        )
+        assert made.status_code == 201, made.text
+        ids[username] = made.json()["data"]["id"]
+    assert device_status(admin, account.id) == {ids["1001"]: False, ids["1002"]: False}
+
+    stack.emulator.register("1001", realm=realm, contact_ip="192.0.2.10", contact_port=5070)
+    wait_for(lambda: device_status(admin, account.id)[ids["1001"]], 30, "1001 registered")
+    assert device_status(admin, account.id)[ids["1002"]] is False
+
+    stack.emulator.unregister("1001", realm=realm)
+    wait_for(lambda: not device_status(admin, account.id)[ids["1001"]], 30, "1001 unregistered")

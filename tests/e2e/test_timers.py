@@ -36,6 +36,17 @@ def timer_moves(cdr: dict) -> list[str]:
     return [t["outcome"] for t in cdr["trace"] if t.get("event") == "TIMER_FIRED:no_digit"]
 
 
+def played_one_tone(call, account, tone: str) -> dict:
+    """Assert the call was answered, played ``tone`` and hung up; returns its CDR."""
+    assert call.wait_hangup(timeout=30) == "NORMAL_CLEARING"
+    assert commands(call) == [
+        ("execute", "answer", ""),
+        ("execute", "playback", tone),
+        ("hangup", "", ""),
+    ]
+    return wait_for(lambda: account.cdr(call.uuid), timeout=30.0, what="the CDR")
+
+
 def armed_timer(redis_client, settings, call_id: str) -> ArmedTimer:
     wheel = TimerWheel(redis_client, settings)
     found = wait_for(
@@ -52,14 +63,7 @@ def test_given_a_caller_who_presses_nothing_when_the_timeout_passes_then_the_tim
 
     call = stack.emulator.place_call("3000", variables=account.variables)
 
-    assert call.wait_hangup(timeout=30) == "NORMAL_CLEARING"
-    assert commands(call) == [
-        ("execute", "answer", ""),
-        ("execute", "playback", TONE),
-        ("hangup", "", ""),
-    ]
-    cdr = wait_for(lambda: account.cdr(call.uuid), timeout=30.0, what="the CDR")
-    assert timer_moves(cdr) == ["continue:timeout"]
+    assert timer_moves(played_one_tone(call, account, TONE)) == ["continue:timeout"]
 
 
 def test_given_a_caller_who_presses_1_when_the_node_waits_then_the_digit_wins_and_the_timer_never_fires(  # noqa: E501
@@ -72,13 +76,7 @@ def test_given_a_caller_who_presses_1_when_the_node_waits_then_the_digit_wins_an
         "3000", variables=account.variables, script=[s.on_answer().wait(1).press("1")]
     )
 
-    assert call.wait_hangup(timeout=20) == "NORMAL_CLEARING"
-    assert commands(call) == [
-        ("execute", "answer", ""),
-        ("execute", "playback", SECOND_TONE),
-        ("hangup", "", ""),
-    ]
-    cdr = wait_for(lambda: account.cdr(call.uuid), timeout=30.0, what="the CDR")
+    cdr = played_one_tone(call, account, SECOND_TONE)
     assert timer_moves(cdr) == []
     assert [
         t for t in TimerWheel(redis_client, stack.settings).timers() if t.call_id == call.uuid
@@ -101,13 +99,7 @@ def test_given_a_caller_who_never_presses_when_the_worker_that_ran_the_call_is_s
     first.kill()
     assert not first.alive()
 
-    assert call.wait_hangup(timeout=30) == "NORMAL_CLEARING"
-    assert commands(call) == [
-        ("execute", "answer", ""),
-        ("execute", "playback", TONE),
-        ("hangup", "", ""),
-    ]
-    cdr = wait_for(lambda: account.cdr(call.uuid), timeout=30.0, what="the CDR")
+    cdr = played_one_tone(call, account, TONE)
     assert timer_moves(cdr) == ["continue:timeout"]
     fired = [t for t in cdr["trace"] if t.get("event") == "TIMER_FIRED:no_digit"][0]
     assert fired["at"] >= timer.due_at

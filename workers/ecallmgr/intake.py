@@ -58,7 +58,8 @@ class Handoff(NamedTuple):
     """One item between the reader (or a command/reconcile greenlet) and a publisher.
 
     ``kind`` is ``event`` (``payload``: the raw plain body of a call event),
-    ``registration`` (``payload``: the raw body of a sofia::(un)register event),
+    ``registration`` (``payload``: the raw body of a switch-wide ``CUSTOM`` event:
+    sofia::(un)register, conference::maintenance),
     ``synthetic`` (``payload``: a ready :class:`CallEvent`, ``done`` set once stored),
     ``replay`` (the same, for an event stored again after Redis lost data) or ``wake``
     (no payload: only the task that makes a worker drain the call's inbox).

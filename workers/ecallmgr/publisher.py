@@ -4,7 +4,7 @@ One greenlet per hand-off shard, so the events of one call are published in orde
 takes up to :data:`BATCH` items at a time: call events are decoded, appended to their
 calls' inboxes in one Redis round trip (with the controlled-set updates they imply),
 then one ``handle_events`` task is sent per call (:mod:`kazoo_tasks.inbox`);
-registration events become registration tasks. A failed step
+registration and conference events become housekeeping tasks. A failed step
 is retried with back-off until Redis and the broker are back (meanwhile the hand-off fills
 and the reader counts what it has to drop): nothing already taken from the hand-off is
 given up while the process runs. The append and the notify are retried separately, so a
@@ -33,7 +33,12 @@ from kombu import Producer
 from kombu.exceptions import KombuError
 
 from kazoo_tasks import inbox
-from kazoo_tasks.bus import EVENTS_TASK, REGISTRATION_TASK, celery_queue_name
+from kazoo_tasks.bus import (
+    EVENTS_TASK,
+    REGISTRATION_TASK,
+    SWITCH_EVENT_TASKS,
+    celery_queue_name,
+)
 from kazoo_tasks.config import Settings
 from kazoo_tasks.esl.frames import parse_event_plain
 from kazoo_tasks.events import RESYNC_HEADER, CallEvent, call_event_from_plain, inbox_of
@@ -169,16 +174,18 @@ class Publisher:
             self._publish_events(events, producer)
         for subclass, headers in registrations:
             self._retry(
-                "send a registration task",
+                f"send a {subclass} task",
                 lambda s=subclass, h=headers: self.app.send_task(
-                    REGISTRATION_TASK,
+                    SWITCH_EVENT_TASKS[s],
                     args=[s, self.node, h],
                     queue=celery_queue_name(self.settings.namespace, "housekeeping"),
                     ignore_result=True,
                     producer=producer,
                 ),
             )
-            self.stats.incr("publish.registrations")
+            registration = SWITCH_EVENT_TASKS[subclass] == REGISTRATION_TASK
+            counter = "registrations" if registration else "conference_events"
+            self.stats.incr(f"publish.{counter}")
         for item in batch:
             if item.done is not None:
                 item.done.set(True)

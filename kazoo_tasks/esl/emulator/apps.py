@@ -45,6 +45,21 @@ def _terminators(session: Session) -> str:
     return value
 
 
+def _terminator_listener(session: Session, *, remember: bool) -> Callable[[str], None]:
+    """A DTMF listener that ends the media the session waits on when a digit of
+    ``playback_terminators`` comes; ``remember``: that digit goes in
+    ``playback_terminator_used`` too."""
+    terminators = _terminators(session)
+
+    def listen(digit: str) -> None:
+        if digit in terminators:
+            if remember:
+                session.channel.set_var("playback_terminator_used", digit)
+            session.interrupt("dtmf")
+
+    return listen
+
+
 # -- call control ----------------------------------------------------------------------
 async def answer(session: Session, data: str) -> None:
     session.answer()
@@ -249,13 +264,7 @@ async def gentones(session: Session, data: str) -> None:
 
 
 async def _timed_media(session: Session, seconds: float | None) -> str:
-    terminators = _terminators(session)
-
-    def listen(digit: str) -> None:
-        if digit in terminators:
-            session.interrupt("dtmf")
-
-    with session.listening(listen):
+    with session.listening(_terminator_listener(session, remember=False)):
         return await session.media_wait(seconds)
 
 
@@ -284,14 +293,7 @@ async def sleep(session: Session, data: str) -> None:
         await session.media_wait(seconds)
     elif channel.is_true("sleep_eat_digits"):
         channel.set_var("playback_terminator_used", None)
-        terminators = _terminators(session)
-
-        def listen(digit: str) -> None:
-            if digit in terminators:
-                channel.set_var("playback_terminator_used", digit)
-                session.interrupt("dtmf")
-
-        with session.listening(listen):
+        with session.listening(_terminator_listener(session, remember=True)):
             await session.media_wait(seconds)
     else:
         with session.breaking_on_dtmf():
@@ -535,14 +537,7 @@ async def record(session: Session, data: str) -> None:
         session.set_read_codec(L16)
     session.fire("RECORD_START", site="RECORD_FILE_START", post=[("Record-File-Path", path)])
     started = switch.loop.time()
-    terminators = _terminators(session)
-
-    def listen(digit: str) -> None:
-        if digit in terminators:
-            channel.set_var("playback_terminator_used", digit)
-            session.interrupt("dtmf")
-
-    with session.listening(listen):
+    with session.listening(_terminator_listener(session, remember=True)):
         reason = await session.media_wait(duration)
     elapsed = (switch.loop.time() - started) / (switch.config.time_scale or 1.0)
     if reason == "done" and duration is not None:

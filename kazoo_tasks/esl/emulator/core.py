@@ -51,9 +51,11 @@ NO_VARIABLE_EVENTS = frozenset(
         "DTMF",
         "COMMAND",
         "PRIVATE_COMMAND",
+        "conference::maintenance",
     }
 )
-"""Channel events FreeSWITCH sends without ``variable_*`` headers."""
+"""Channel events (names or ``CUSTOM`` subclasses) FreeSWITCH sends without
+``variable_*`` headers."""
 
 
 class EventParts(TypedDict, total=False):
@@ -201,7 +203,8 @@ class Core:
             lead_pairs.insert(0, ("Event-Subclass", subclass))
         data = None
         if channel is not None:
-            data = channel.data(with_variables=name not in NO_VARIABLE_EVENTS)
+            with_variables = name not in NO_VARIABLE_EVENTS and subclass not in NO_VARIABLE_EVENTS
+            data = channel.data(with_variables=with_variables)
         return Event(
             name,
             subclass=subclass,

@@ -67,8 +67,33 @@ CALLING_SITES: dict[str, tuple[str, str, int]] = {
     "sofia::register": ("sofia_reg.c", "sofia_reg_handle_register_token", 2059),
     "sofia::unregister": ("sofia_reg.c", "sofia_reg_handle_register_token", 2213),
     "emulator::command": ("emulator", "emulator_command", 1),
+    **{
+        f"conference::maintenance:{action}": site
+        for site, actions in (
+            (("mod_conference.c", "conference_new", 3848), ("conference-create",)),
+            (("mod_conference.c", "conference_thread_run", 863), ("conference-destroy",)),
+            (("conference_member.c", "conference_member_add", 962), ("add-member",)),
+            (("conference_member.c", "conference_member_del", 1355), ("del-member",)),
+            (("conference_api.c", "conference_api_sub_mute", 339), ("mute-member",)),
+            (("conference_api.c", "conference_api_sub_unmute", 492), ("unmute-member",)),
+            (("conference_api.c", "conference_api_sub_deaf", 0), ("deaf-member",)),
+            (("conference_api.c", "conference_api_sub_undeaf", 0), ("undeaf-member",)),
+            (("conference_api.c", "conference_api_sub_kick", 902), ("kick-member",)),
+            (("conference_api.c", "conference_api_sub_play", 2817), ("play-file",)),
+            (("conference_api.c", "conference_api_sub_play", 0), ("play-file-member",)),
+            (("conference_file.c", "conference_file_close", 52), ("play-file-done",)),
+            (
+                ("conference_file.c", "conference_file_close", 52),
+                ("play-file-member-done",),
+            ),
+            (("conference_api.c", "conference_api_sub_lock", 0), ("lock",)),
+            (("conference_api.c", "conference_api_sub_unlock", 0), ("unlock",)),
+        )
+        for action in actions
+    },
 }
-"""Where FreeSWITCH 1.10.12 fires each event (``Event-Calling-*``), as the transcripts show."""
+"""Where FreeSWITCH 1.10.12 fires each event (``Event-Calling-*``), as the transcripts show
+(conference actions the transcript does not hold have their function and line 0)."""
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,10 @@ Kazoo converts only to the three types below, exactly as ``kz_term`` does:
 
 Anything else (``"yes"``, ``1`` for a boolean, ``true`` for an integer, a number for a
 string) stays an error. :func:`fix_js_types` finds the values to convert from the errors
-of a load, as Kazoo finds them from its schema errors.
+of a load, as Kazoo finds them from its schema errors; :class:`LooseSchema` loads that
+way. Every API document schema (``schemas.base.SubSchema``) and every callflow module's
+data schema (``callflow.module.ModuleData``) is one, so a value Kazoo takes is taken
+the same way whether it is in a document or in a callflow node's data.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, ValidationError, fields
 
 _INTEGER = re.compile(r"[+-]?[0-9]+", re.ASCII)
 _FLOAT = re.compile(r"[+-]?[0-9]+\.[0-9]+(?:[eE][+-]?[0-9]+)?", re.ASCII)
@@ -138,3 +141,22 @@ def _items(items: Any, errors: Any) -> list[tuple[int, Any]]:
         for index, sub in _entries(errors)
         if isinstance(index, int) and 0 <= index < len(items)
     ]
+
+
+class LooseSchema(Schema):
+    """A schema that takes loose types as Kazoo does: a value failing its type is converted
+    where Kazoo's ``fix_js_types`` converts it (``"10"`` for an integer, ``"true"`` for a
+    boolean...), then the whole is validated again."""
+
+    def load(self, data: Any, **kwargs: Any) -> Any:
+        """Load ``data``; on errors, convert what Kazoo converts and load again. Each pass
+        gives at least one wrongly typed value its type, so the passes end. (A list of
+        objects, ``many``, is fixed by the schema that nests it.)"""
+        while True:
+            try:
+                return super().load(data, **kwargs)
+            except ValidationError as error:
+                fixed = fix_js_types(self, data, error.messages)
+                if fixed is None:
+                    raise
+                data = fixed

@@ -1,0 +1,1 @@
+"""Directories: the users a caller reaches by name (the ``directory`` callflow module)."""

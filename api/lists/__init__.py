@@ -1,0 +1,1 @@
+"""Match lists and their entries (Kazoo's ``lists``)."""

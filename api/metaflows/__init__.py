@@ -1,0 +1,1 @@
+"""Metaflows: DTMF sequences a caller presses during a call (Kazoo's ``metaflows``)."""

@@ -1,0 +1,1 @@
+"""Carriers: an account's resources and the system's (Kazoo's local and global resources)."""
