@@ -8,6 +8,8 @@ from __future__ import annotations
 import os
 import time
 
+import pytest
+
 from kazoo_tasks.celery_app import make_app
 from kazoo_tasks.esl.emulator import script as s
 from kazoo_tasks.testing import wait_for_workers
@@ -83,6 +85,7 @@ def test_given_a_caller_who_presses_1_when_the_node_waits_then_the_digit_wins_an
     ] == []
 
 
+@pytest.mark.faults
 def test_given_a_caller_who_never_presses_when_the_worker_that_ran_the_call_is_sigkilled_just_before_the_timeout_then_the_timeout_path_is_taken_once(  # noqa: E501
     stack_factory, account, test_modules, redis_client
 ):
