@@ -30,6 +30,7 @@ class AgentStatusSchema(Schema):
     queue_id = string("The queue of that caller")
     logout_pending = boolean("Logged out during a call: out when the call ends")
     queues = string_list("Queues it takes calls from")
+    skills = string_list("The skills it logged in with (its user's acdc_skills)")
 
 
 class StatusChangeSchema(Schema):

@@ -17,6 +17,7 @@ import redis
 from celery import Celery
 
 from acdc import service as actions
+from acdc import skills
 from acdc.queue import Queues
 from acdc.tasks import request_distribution
 from api.documents import DocumentService, validate
@@ -55,6 +56,8 @@ def status_view(agent_id: str, live: dict[str, str], queues: list[str]) -> dict[
             view[name] = live[key]
     if live.get("logout_pending"):
         view["logout_pending"] = True
+    if live.get("skills"):
+        view["skills"] = skills.decode(live["skills"])
     return AgentStatusSchema().dump(view)
 
 

@@ -174,3 +174,28 @@ def test_given_an_agent_then_queue_status_joins_and_leaves_one_queue(office, liv
     assert missing.status_code == 400 and "queue_id" in missing.json()["data"]
     assert client.post(path, {"action": "dance", "queue_id": queue}).status_code == 400
     assert client.get(f"{base}/agents/{'f' * 32}/queue_status").status_code == 404
+
+
+def test_given_an_agent_with_skills_when_it_logs_in_then_its_status_shows_them(office, live):
+    client, base, queue, ann, _ = office
+    assert client.patch(f"{base}/users/{ann}", {"acdc_skills": ["spanish", "billing"]}).ok
+
+    answer = status(client, base, ann, "login")
+
+    assert answer.json()["data"]["skills"] == ["billing", "spanish"]
+    assert client.get(f"{base}/agents/status").json()["data"][ann]["skills"] == [
+        "billing", "spanish"
+    ]  # fmt: skip
+
+
+def test_given_required_skills_nodes_then_kazoos_are_accepted_and_bad_skill_names_refused(office):
+    client, base, queue, _, _ = office
+    member = {"module": "acdc_member", "data": {"id": queue, "required_skills": ["spanish"]}}
+    skills = {"module": "acdc_required_skills", "data": {"add": ["billing"], "remove": ["x"]},
+              "children": {"_": member}}  # fmt: skip
+    saved = client.put(f"{base}/callflows", {"numbers": ["7010"], "flow": skills})
+    assert saved.status_code == 201, saved.text
+
+    bad = {"module": "acdc_member", "data": {"id": queue, "required_skills": ["a,b"]}}
+    refused = client.put(f"{base}/callflows", {"numbers": ["7011"], "flow": bad})
+    assert refused.status_code == 400 and "flow.data.required_skills" in str(refused.json()["data"])
