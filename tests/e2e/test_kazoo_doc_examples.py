@@ -80,7 +80,13 @@ def docs_account(docs_stack: Stack) -> Iterator[tuple[TestAccount, dict[str, str
         account.id, {"first_name": "Doc", "last_name": "Example", "username": "doc"}
     )["_id"]
     device = DocumentService(store, DEVICES).create(
-        account.id, {"name": "doc desk", "owner_id": user, "sip": {"username": "8001"}}
+        account.id,
+        {
+            "name": "doc desk",
+            "owner_id": user,
+            "sip": {"username": "8001"},
+            "caller_id": {"internal": {"number": "8001"}},
+        },
     )["_id"]
     docs_stack.emulator.register("8001", realm=REALM)
     docs_stack.emulator.set_endpoint("sofia/*/8001@*", answer_after=0.2, hangup_after=0.3)
