@@ -151,6 +151,9 @@ def test_given_kazoos_documented_example_when_saved_and_called_then_it_runs(
             "ecallmgr_Owner-ID": values["{USER_ID}"],
         })  # fmt: skip
     script = [s.after(example["hang_up_after"]).hangup()] if "hang_up_after" in example else []
+    if "press_on_app" in example:
+        app, keys = example["press_on_app"]
+        script.append(s.on_app(app).wait(0.5).press(keys))
 
     call = docs_stack.emulator.place_call(number, variables=variables, script=script)
 
