@@ -17,16 +17,14 @@ supervisor view and the tests read.
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import redis
 from statemachine import State, StateMachine
 from statemachine.exceptions import TransitionNotAllowed
 
 from acdc import skills
+from acdc.account import AccountState
 from acdc.keys import acdc_key, agent_key, agent_stats_key, agents_key, due_key
 
 LOGGED_OUT = "logged_out"
@@ -160,21 +158,11 @@ def due_member(agent_id: str, version: int, event: str) -> str:
     return json.dumps(["agent", agent_id, version, event])
 
 
-class Agents:
+class Agents(AccountState):
     """The agents of one account, in Redis (client with ``decode_responses=True``)."""
 
-    def __init__(
-        self,
-        client: redis.Redis,
-        namespace: str,
-        account_id: str,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self.client = client
-        self.namespace = namespace
-        self.account_id = account_id
-        self.clock = clock
-        self._apply = client.register_script(_APPLY)
+    def prepare(self) -> None:
+        self._apply = self.client.register_script(_APPLY)
 
     def key(self, agent_id: str) -> str:
         return agent_key(self.namespace, self.account_id, agent_id)
@@ -210,7 +198,7 @@ class Agents:
         offer and applies only while the agent holds it; ``version``: only while the agent
         is at that version (a timer armed then). ``facts``: ``wrapup`` (seconds, for
         ``hangup``), ``timeout`` and ``reason`` (``pause``), ``max_misses`` and
-        ``skills`` (``login``)."""
+        ``skills`` (``login``), ``call`` (``outbound_start``: :mod:`acdc.outbound`)."""
         for _ in range(RETRIES):
             agent = self.status(agent_id)
             current = int(agent["version"])
@@ -297,6 +285,8 @@ class Agents:
             if target == WRAPUP:
                 fields["until"] = now + wrapup
                 due = (now + wrapup, "end_wrapup")
+        if event == "outbound_start":
+            fields.update(offer=f"outbound:{facts.get('call') or ''}", call_id=facts.get("call"))
         if event == "pause":
             timeout = float(facts.get("timeout", DEFAULT_PAUSE) or 0)
             fields["reason"] = str(facts.get("reason") or "paused")

@@ -16,14 +16,13 @@ lives in :mod:`acdc.agent`.
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-import redis
-
+from acdc.account import AccountState
 from acdc.agent import EVENTS_KEPT, LOGGED_OUT, PAUSED, Agents, events_key
+from acdc.announcements import Announcements
 from acdc.keys import acdc_key, agent_queues_key
 from acdc.skills import encode as encode_skills
 
@@ -60,6 +59,7 @@ class QueueConfig:
     caller_exit_key: str = "#"
     moh: str | None = None
     announce: str | None = None
+    announcements: Announcements = field(default_factory=Announcements)
 
     @classmethod
     def from_doc(cls, doc: Mapping[str, Any]) -> QueueConfig:
@@ -82,6 +82,7 @@ class QueueConfig:
             caller_exit_key=str(get("caller_exit_key", "#")),
             moh=doc.get("moh") or None,
             announce=doc.get("announce") or None,
+            announcements=Announcements.from_doc(doc.get("announcements")),
         )
 
     def conf_fields(self) -> dict[str, Any]:
@@ -185,24 +186,14 @@ class Left:
     agent: str = ""
 
 
-class Queues:
+class Queues(AccountState):
     """The queues and callers of one account in Redis (``decode_responses=True``)."""
 
-    def __init__(
-        self,
-        client: redis.Redis,
-        namespace: str,
-        account_id: str,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self.client = client
-        self.namespace = namespace
-        self.account_id = account_id
-        self.clock = clock
-        self.agents = Agents(client, namespace, account_id, clock)
-        self._enter = client.register_script(_ENTER)
-        self._leave = client.register_script(_LEAVE)
-        self._idle = client.register_script(_IDLE)
+    def prepare(self) -> None:
+        self.agents = Agents(self.client, self.namespace, self.account_id, self.clock)
+        self._enter = self.client.register_script(_ENTER)
+        self._leave = self.client.register_script(_LEAVE)
+        self._idle = self.client.register_script(_IDLE)
 
     def key(self, part: str) -> str:
         return acdc_key(self.namespace, self.account_id, part)
@@ -321,6 +312,11 @@ class Queues:
         counters = {k: float(v) for k, v in raw.items()}
         counters["waiting"] = float(self.client.scard(self.queue_key(queue_id, "members")))
         return counters
+
+    def position(self, queue_id: str, call_id: str) -> int | None:
+        """The caller's place in line (1: offered next; None: not waiting now)."""
+        rank = self.client.zrank(self.queue_key(queue_id, "waiting"), call_id)
+        return None if rank is None else int(rank) + 1
 
     def average_wait(self, queue_id: str, window: float | None = None) -> float:
         """Average seconds the callers connected in the last ``window`` seconds (all

@@ -18,11 +18,13 @@ from api.agents import resource as agents_resource
 from api.auth import resource as auth_resource
 from api.call_limits import resource as limits_resource
 from api.channels import resource as channels_resource
+from api.channels.service import ChannelService
 from api.context import EXTENSION, ApiContext
 from api.crud import register_crud
 from api.documents import DocumentService
 from api.http import KazooApi, check_url, error_response
 from api.metaflows import resource as metaflows_resource
+from api.phone_numbers import resource as phone_numbers_resource
 from api.ratelimit import auth_limit, make_limiter
 from api.registrations import resource as registrations_resource
 from api.revocation import Revocations
@@ -32,6 +34,7 @@ from api.tokens import TokenSigner, signing_secret
 from kazoo_tasks import services
 from kazoo_tasks.config import Settings, get_settings
 from kazoo_tasks.docstore import ACCOUNTS_DB, DocumentStore
+from kazoo_tasks.metrics import AccountCallsGauge
 
 RESOURCES = (
     "users",
@@ -83,7 +86,8 @@ def create_app(settings: Settings | None = None, store: DocumentStore | None = N
         revocations=Revocations(client, settings.namespace, settings.token_ttl),
     )
     app.extensions[EXTENSION] = context
-    metrics.register(app)
+    live_calls = ChannelService(client, settings, store)
+    metrics.register(app, AccountCallsGauge(live_calls.count_by_account).refresh)
     request_log.register(app)
     limiter = make_limiter(app, settings)
 
@@ -116,6 +120,7 @@ def create_app(settings: Settings | None = None, store: DocumentStore | None = N
     about_resource.register(api, context, shared)
     limits_resource.register(api, context, shared)
     metaflows_resource.register(api, context, shared)
+    phone_numbers_resource.register(api, context, shared)
     app.register_blueprint(blueprint)
     switch_http.register(app, settings, store)
     app.before_request(check_url)

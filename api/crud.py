@@ -202,7 +202,13 @@ def register_crud(
         @ns.response(200, "The document", models.envelope)
         @errors(401, 403, 404)
         def get(self, account_id: str, doc_id: str) -> Any:
-            return shown(service.read(account_id, doc_id))
+            doc = service.read(account_id, doc_id)
+            live = rules.read_only(account_id, doc)
+            if live is None:
+                return shown(doc)
+            return document_answer(
+                rules.present(doc), view=lambda d: {**public_view(d), "_read_only": live}
+            )
 
         if not spec.read_only:
             post = edit("replace", service.replace, models.request, "Replaced")

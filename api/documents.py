@@ -66,6 +66,11 @@ class DocumentRules:
         (a resource may show one under a public name, as Kazoo shows some)."""
         return doc
 
+    def read_only(self, account_id: str, doc: Document) -> dict[str, Any] | None:
+        """Live facts shown under ``_read_only`` when one document is read (Kazoo shows a
+        conference's participants so); None: nothing."""
+        return None
+
     collection_patch: str | None = None
     """When set, the collection answers PATCH (this text documents it) with
     :meth:`patch_collection`."""

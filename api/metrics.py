@@ -1,9 +1,11 @@
 """The API's metrics: every request counted by route template and status (401s as auth
-failures, 429s as rate-limit refusals), and ``/metrics`` served on the API's own port."""
+failures, 429s as rate-limit refusals), and ``/metrics`` served on the API's own port
+(with the live calls of each account, read from Redis when scraped)."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from flask import Flask, Response, g, request
 
@@ -39,13 +41,16 @@ def _counted(response: Response) -> Response:
     return response
 
 
-def _metrics() -> Response:
-    body, content_type = exposition()
-    return Response(body, content_type=content_type)
+def register(app: Flask, refresh: Callable[[], None] | None = None) -> None:
+    """Count ``app``'s requests and serve ``/metrics`` (calling ``refresh`` first: gauges
+    read from shared state when scraped)."""
 
+    def metrics() -> Response:
+        if refresh is not None:
+            refresh()
+        body, content_type = exposition()
+        return Response(body, content_type=content_type)
 
-def register(app: Flask) -> None:
-    """Count ``app``'s requests and serve ``/metrics``."""
     app.before_request(_started)
     app.after_request(_counted)
-    app.add_url_rule("/metrics", "metrics", _metrics, methods=["GET"])
+    app.add_url_rule("/metrics", "metrics", metrics, methods=["GET"])

@@ -195,6 +195,30 @@ def view_models(api: Api, title: str, schema: type) -> ViewModels:
 
 
 @dataclass(frozen=True)
+class BodyModels:
+    """The models of an object sent and answered whole (limits, metaflows, a number):
+    the object, the request carrying it as ``data`` and the envelope answering it."""
+
+    model: SchemaModel
+    request: SchemaModel
+    envelope: SchemaModel
+
+
+def body_models(api: Api, title: str, schema: type, *, required: bool = True) -> BodyModels:
+    """Register the :class:`BodyModels` of the marshmallow schema ``schema`` (``required``:
+    whether a request must carry ``data``)."""
+    model = add_model(api, title, object_schema(schema, ref_prefix=REF))
+    request: dict[str, Any] = {"type": "object", "properties": {"data": ref(model)}}
+    if required:
+        request["required"] = ["data"]
+    return BodyModels(
+        model,
+        add_model(api, f"{title}Request", request, [model]),
+        add_model(api, f"{title}Envelope", envelope(ref(model)), [model]),
+    )
+
+
+@dataclass(frozen=True)
 class ErrorDocs:
     """Documents the error answers of one namespace's resources, all with one error model:
     ``@errors(401, 403, (404, "No such box"))`` on a resource class or method."""

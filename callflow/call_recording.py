@@ -22,6 +22,7 @@ from callflow import recorded
 from kazoo_tasks import services
 from kazoo_tasks.clock import to_gregorian
 from kazoo_tasks.docstore import DocumentStore, account_db
+from kazoo_tasks.docstore.private_fields import private_fields
 from kazoo_tasks.durable_task import store_writing_task
 from kazoo_tasks.switch_files import CONTENT_TYPES
 
@@ -54,12 +55,7 @@ def new_recording(
     when = to_gregorian(now)
     return {
         "_id": doc_id,
-        "pvt_type": RECORDING_TYPE,
-        "pvt_account_id": account_id,
-        "pvt_account_db": account_db(account_id),
-        "pvt_created": when,
-        "pvt_modified": when,
-        "pvt_vsn": "1",
+        **private_fields(RECORDING_TYPE, account_id, when),
         "name": name,
         "description": "call recording",
         "origin": origin,

@@ -56,6 +56,15 @@ class Environment:
     redis: Callable[[], Any] | None = None
     call_clock: Callable[[], float] | None = None
 
+    def redis_client(self) -> Any:
+        """The worker's Redis client (``redis``, else the process's own)."""
+        client = self.redis() if self.redis else None
+        if client is None:
+            from kazoo_tasks import services
+
+            client = services.redis_client(self.settings)
+        return client
+
 
 def call_clock_from(settings: Settings) -> Callable[[], float] | None:
     """The call clock ``settings.call_clock`` names (an ISO 8601 time with its UTC offset,
@@ -255,12 +264,7 @@ class NodeContext:
         return self._redis()
 
     def _redis(self) -> Any:
-        client = self._env.redis() if self._env.redis else None
-        if client is None:
-            from kazoo_tasks import services
-
-            client = services.redis_client(self.settings)
-        return client
+        return self._env.redis_client()
 
     def registrations(self) -> Registrations:
         """Live SIP registrations, ``(realm, user) -> record``, for ringing devices."""

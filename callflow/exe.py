@@ -35,6 +35,8 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError
 
+from acdc import outbound
+from acdc.tasks import DISTRIBUTE_TASK
 from callflow import channel_hooks, kazoo_modules, router
 from callflow.cdr import build_cdr
 from callflow.context import Environment, NodeContext
@@ -183,6 +185,7 @@ class Navigator:
         elif name == "CHANNEL_BRIDGE":
             record["other_leg_call_id"] = event.get("other_leg_call_id")
             self._channel_hook(CHANNEL_BRIDGE)
+            self._agents_on_call()
         if name == TIMER_FIRED and not self._take_timer(event):
             return
         if record["status"] == STATUS_ACTIVE and record["position"] is not None:
@@ -199,6 +202,9 @@ class Navigator:
         device = event["headers"].get(f"{CCV_PREFIX}Authorizing-ID")
         if device:
             leg["device"] = device
+        owner = event["headers"].get(f"{CCV_PREFIX}Owner-ID")
+        if owner:
+            leg["owner"] = owner
         if name == "CHANNEL_ANSWER":
             leg["answered_at"] = event["timestamp"] or self.env.now()
             self._trace(step="leg", event=name, leg=leg_id)
@@ -354,6 +360,14 @@ class Navigator:
         self._trace(step="end", event=event["name"], outcome=record["hangup_cause"])
         self.outbox.append({"type": "task", "name": CDR_TASK, "args": [build_cdr(record)]})
         self._channel_hook(CHANNEL_DESTROY)
+        if record.get("agent_calls"):  # ACDc agents this call made busy: free again
+            account, env = record["account_id"], self.env
+            again = outbound.calls_ended(
+                env.redis_client(), env.settings.namespace, account, record["agent_calls"],
+                record["call_id"],
+            )  # fmt: skip
+            if again:
+                self.task(DISTRIBUTE_TASK, [account, again])
         headers = event.get("headers") or {}
         for task in record.get("at_end") or []:  # what modules asked for (ctx.at_call_end)
             ended = {
@@ -638,6 +652,23 @@ class Navigator:
             log.warning("call %s: %s hooks not looked up: %s", record["call_id"], hook_event, exc)
             return
         self.outbox += channel_hooks.deliveries(record, hook_event, hooks, self.env.now())
+
+    def _agents_on_call(self) -> None:
+        """The call is bridged: the call-center agents on it (its caller's owner, the
+        owner of the leg it is bridged to) are busy with it until it ends
+        (:mod:`acdc.outbound`); a queue's own bridge leaves its agent as it is."""
+        record = self.record
+        assert record is not None
+        other = (record.get("legs") or {}).get(record.get("other_leg_call_id") or "") or {}
+        owners = [record["ccvs"].get("Owner-ID") or "", other.get("owner") or ""]
+        if not record.get("account_id") or not any(owners):
+            return
+        busy = outbound.calls_started(
+            self.env.redis_client(), self.env.settings.namespace, record["account_id"], owners,
+            record["call_id"],
+        )  # fmt: skip
+        known = record.setdefault("agent_calls", [])
+        known += [agent for agent in busy if agent not in known]
 
     def note(self, module: str, text: str) -> None:
         """A module's own line in the trace (``ctx.note``)."""

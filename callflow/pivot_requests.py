@@ -13,7 +13,9 @@ the task be lost. The request is bounded whatever the server does:
   small gzip can inflate to gigabytes);
 * at most :data:`MAX_REDIRECTS` redirects (a loop fails); a 301/302/303 turns a POST into
   a GET, as browsers do;
-* a non-2xx answer, a connection error or a timeout fails.
+* a non-2xx answer, a connection error or a timeout fails;
+* a host the settings' blacklist refuses (:mod:`kazoo_tasks.url_guard`, resolved right
+  before each request and each redirect) fails without a request.
 
 The event's ``pivot`` field says what happened: ``status`` (``ok`` / ``failed``),
 ``reason``, ``code``, ``content_type``, ``url`` (after redirects) and ``body`` (text).
@@ -32,6 +34,7 @@ from celery import Task, shared_task
 
 from kazoo_tasks import inbox, services
 from kazoo_tasks.events import CallEvent
+from kazoo_tasks.url_guard import UrlGuard
 from kazoo_tasks.webhooks.http import form_pairs
 
 log = logging.getLogger(__name__)
@@ -51,15 +54,24 @@ class Failed(Exception):
 
 
 def fetch(
-    url: str, method: str, params: dict[str, Any], body_format: str, timeout: float
+    url: str,
+    method: str,
+    params: dict[str, Any],
+    body_format: str,
+    timeout: float,
+    guard: UrlGuard,
 ) -> dict[str, Any]:
     """Ask ``url`` (``method`` get / post; ``params`` as the query string, or the body as a
-    form or JSON per ``body_format``) within ``timeout`` seconds; the ``pivot`` field of
-    the response event (``status`` ``ok`` or ``failed``)."""
+    form or JSON per ``body_format``) within ``timeout`` seconds, unless ``guard`` refuses
+    its host (or a redirect's) as resolved now; the ``pivot`` field of the response event
+    (``status`` ``ok`` or ``failed``)."""
     deadline = time.monotonic() + timeout
     try:
         with requests.Session() as session:
             for _ in range(MAX_REDIRECTS + 1):
+                refused = guard.resolved_refusal(url)
+                if refused is not None:
+                    raise Failed(refused)
                 answer = _request(session, url, method, params, body_format, deadline)
                 with answer:
                     location = answer.headers.get("Location")
@@ -167,8 +179,9 @@ def pivot_request(self: Task, request: dict[str, Any]) -> str:
     if left <= 0:
         log.warning("call %s: pivot request %s taken too late", request["call_id"], request["id"])
         return "late"
+    guard = UrlGuard.from_settings(settings)
     pivot = fetch(
-        request["url"], request["method"], request["params"], request["body_format"], left
+        request["url"], request["method"], request["params"], request["body_format"], left, guard
     )
     client = services.redis_client(settings)
     try:

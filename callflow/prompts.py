@@ -33,6 +33,11 @@ PROMPTS = {
     "conf-bad_pin": "conference/conf-bad-pin.wav",
     "conf-too_many_attempts": "conference/conf-goodbye.wav",
     "conf-max_participants": "conference/conf-locked.wav",
+    "hotdesk-enter_id": "ivr/ivr-please_enter_extension_followed_by_pound.wav",
+    "hotdesk-enter_pin": "ivr/ivr-please_enter_pin_followed_by_pound.wav",
+    "hotdesk-invalid_entry": "ivr/ivr-that_was_an_invalid_entry.wav",
+    "hotdesk-logged_in": "ivr/ivr-you_are_now_logged_in.wav",
+    "hotdesk-logged_out": "ivr/ivr-you_are_now_logged_out.wav",
 }
 """Kazoo prompt name -> FreeSWITCH sound file."""
 

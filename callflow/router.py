@@ -40,6 +40,9 @@ NO_MATCH = "no_match"
 
 CALLFLOW_TYPE = "callflow"
 NUMBER_TYPE = "number"
+ADDED = "pvt_added"
+"""Set on a number document of the ``numbers`` database when its account added it through
+the phone numbers API: the number stays the account's when no callflow uses it."""
 
 
 @dataclass(frozen=True)
@@ -255,15 +258,22 @@ def claim_numbers(
                 if current.get("callflow_id") == callflow_id:
                     claimed.append(number)
                     break
-                doc["_rev"] = current["_rev"]
+                doc = {**current, **doc, "_rev": current["_rev"]}  # keeps what else it holds
     return Claim(claimed, taken)
 
 
 def release_numbers(
-    store: DocumentStore, account_id: str, callflow_id: str, numbers: list[str]
+    store: DocumentStore,
+    account_id: str,
+    callflow_id: str,
+    numbers: list[str],
+    *,
+    keep_added: bool = True,
 ) -> list[str]:
     """Give up the numbers the account's callflow holds (when it is deleted or its numbers
-    change); returns the numbers released. Numbers owned by others are left alone."""
+    change); returns the numbers released. Numbers owned by others are left alone; a
+    number the account added through the phone numbers API (:data:`ADDED`) stays the
+    account's, only no longer used by the callflow, unless ``keep_added`` is false."""
     released: list[str] = []
     for number in _claimable(numbers):
         while True:
@@ -271,10 +281,15 @@ def release_numbers(
                 current = store.get(NUMBERS_DB, number)
             except NotFound:
                 break
-            if current.get("account_id") != account_id or current.get("callflow_id") != callflow_id:
+            held_by = current.get("callflow_id") or ""  # "": added, used by no callflow
+            if current.get("account_id") != account_id or held_by != callflow_id:
                 break
             try:
-                store.delete(NUMBERS_DB, number, current["_rev"])
+                if keep_added and current.get(ADDED):
+                    kept = {k: v for k, v in current.items() if k != "callflow_id"}
+                    store.save(NUMBERS_DB, kept)
+                else:
+                    store.delete(NUMBERS_DB, number, current["_rev"])
                 released.append(number)
                 break
             except NotFound:
@@ -295,5 +310,5 @@ def release_account_numbers(store: DocumentStore, account_id: str) -> list[str]:
         by_callflow.setdefault(doc.get("callflow_id", ""), []).append(doc["_id"])
     released: list[str] = []
     for callflow_id, numbers in sorted(by_callflow.items()):
-        released += release_numbers(store, account_id, callflow_id, numbers)
+        released += release_numbers(store, account_id, callflow_id, numbers, keep_added=False)
     return released

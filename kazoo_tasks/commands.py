@@ -31,8 +31,18 @@ REFUSED_APPS = frozenset(
 )
 """Applications that execute code or change global state on the switch."""
 
-API_COMMANDS = frozenset({"uuid_break", "uuid_kill", "uuid_answer", "uuid_transfer", "uuid_bridge"})
-"""``api`` commands a module may send about its own call."""
+API_COMMANDS = frozenset(
+    {"uuid_break", "uuid_kill", "uuid_answer", "uuid_transfer", "uuid_bridge", "conference"}
+)
+"""``api`` commands a module may send about its own call (``conference``: about the room
+the call is in, sent by the conferences API; its arguments name the room, not the call)."""
+CONFERENCE_ARG_PATTERN = (
+    r"^[A-Za-z0-9_-]{1,128} (?:(?:mute|unmute|deaf|undeaf|kick) (?:all|[0-9]{1,9})"
+    r"|lock|unlock|play [!-~]{1,4096}(?: [0-9]{1,9})?)\Z"
+)
+"""The ``conference`` sub-commands allowed: a room name, then mute / unmute / deaf /
+undeaf / kick a member or all, lock, unlock, or play one file (no spaces) to the room or
+to a member."""
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -78,7 +88,8 @@ class CommandSchema(Schema):
         if kind == "api":
             if app not in API_COMMANDS:
                 raise ValidationError(f"api command {app!r} is not allowed", "app")
-            if not re.match(API_ARG_PATTERN, data.get("args", "")):
+            pattern = CONFERENCE_ARG_PATTERN if app == "conference" else API_ARG_PATTERN
+            if not re.match(pattern, data.get("args", "")):
                 raise ValidationError("api arguments hold characters that are not allowed", "args")
 
 
@@ -99,7 +110,8 @@ def render_command(command: dict[str, Any]) -> bytes:
     ESL frame that carries it."""
     cmd = command if isinstance(command, ValidCommand) else validate_command(command)
     if cmd["kind"] == "api":
-        line = " ".join(filter(None, ["api", cmd["app"], cmd["call_id"], cmd["args"]]))
+        about = "" if cmd["app"] == "conference" else cmd["call_id"]
+        line = " ".join(filter(None, ["api", cmd["app"], about, cmd["args"]]))
         return (line + "\n\n").encode("utf-8")
     headers = [("call-command", cmd["kind"])]
     if cmd["kind"] == "execute":

@@ -136,6 +136,12 @@ class Settings:
     webhook_timeout: float = 5.0
     webhook_backoff: float = 2.0
     webhook_disable_after: int = 6
+    pivot_deny_networks: str = (
+        "127.0.0.0/8,::1/128,0.0.0.0/8,::/128,169.254.0.0/16,fe80::/10,10.0.0.0/8,"
+        "172.16.0.0/12,192.168.0.0/16,fc00::/7,100.64.0.0/10"
+    )
+    pivot_deny_hosts: str = "localhost"
+    pivot_allow_networks: str = ""
 
     def __post_init__(self) -> None:
         if self.broker_queue_type not in QUEUE_TYPES:

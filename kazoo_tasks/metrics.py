@@ -144,6 +144,31 @@ API_AUTH_FAILURES = Counter(
 API_RATE_LIMITED = Counter(
     "kazoo_api_rate_limited", "API requests refused with 429, by route", ["route"]
 )
+CALLS_ACTIVE_BY_ACCOUNT = Gauge(
+    "kazoo_calls_active_by_account",
+    "Live calls routed to each account, read from the engine's state in Redis when the API "
+    "is scraped (every API instance reports the same values: aggregate with max)",
+    ["account_id"],
+    multiprocess_mode="livemax",
+)
+
+
+class AccountCallsGauge:
+    """Sets :data:`CALLS_ACTIVE_BY_ACCOUNT` from ``count`` (account id → live calls) on
+    each :meth:`refresh`; an account whose calls all ended drops to 0 (a multiprocess
+    gauge cannot forget a label)."""
+
+    def __init__(self, count: Callable[[], dict[str, int]]) -> None:
+        self._count = count
+        self._shown: set[str] = set()
+
+    def refresh(self) -> None:
+        counts = self._count()
+        for account_id in self._shown - counts.keys():
+            CALLS_ACTIVE_BY_ACCOUNT.labels(account_id).set(0)
+        for account_id, calls in counts.items():
+            CALLS_ACTIVE_BY_ACCOUNT.labels(account_id).set(calls)
+        self._shown |= counts.keys()
 
 
 # -- exposition -------------------------------------------------------------------------

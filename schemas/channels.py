@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from marshmallow import Schema
 
-from schemas.base import boolean, integer, string
+from schemas.base import boolean, integer, string, string_list
 
 
 class ChannelSchema(Schema):
@@ -28,3 +28,7 @@ class ChannelSchema(Schema):
     callflow_id = string("The callflow the call was routed to")
     node_path = string("Where the call is: <callflow id>:<child keys> of the current node")
     module = string("Callflow module of the current node")
+    authorizing_id = string("The calling device (or other authorizing document)")
+    authorizing_type = string("Type of the authorizing document (device, ...)")
+    owner_id = string("The user who owns the calling device")
+    devices = string_list("Devices on the call: the calling device and each one rung")

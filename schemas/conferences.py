@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import fields
+from marshmallow import Schema, fields
 
 from schemas.base import (
     DocumentSchema,
@@ -16,7 +16,7 @@ from schemas.base import (
     string,
     string_list,
 )
-from schemas.rules import Regexp
+from schemas.rules import OneOf, Regexp
 
 
 def _digits(description: str) -> fields.List:
@@ -58,3 +58,36 @@ class ConferenceSchema(DocumentSchema):
     bridge_username = string("Username of the conference bridge")
     max_members_media = string("Media played when the room is full")
     flags = string_list("Flags set by external applications")
+
+
+ROOM_ACTIONS = ("mute", "unmute", "deaf", "undeaf", "kick", "play", "lock", "unlock")
+"""Actions of ``PUT conferences/{id}``: Kazoo's ``play``, ``lock``, ``unlock``, and the
+participants' actions applied to everyone."""
+PARTICIPANTS_ACTIONS = ("mute", "unmute", "deaf", "undeaf", "kick")
+"""Actions of ``PUT conferences/{id}/participants`` (everyone in the room)."""
+PARTICIPANT_ACTIONS = ("mute", "unmute", "deaf", "undeaf", "kick", "play")
+"""Actions of ``PUT conferences/{id}/participants/{participant_id}``."""
+
+
+class PlayData(SubSchema):
+    media_id = string("Media to play: a media id of the account or a URL", min_length=1)
+    data = obj('Kazoo\'s nested form: {"media_id": ...}')
+
+
+def _action_schema(name: str, actions: tuple[str, ...]) -> type[Schema]:
+    return Schema.from_dict(
+        {
+            "action": fields.String(
+                required=True,
+                validate=[OneOf(actions)],
+                metadata={"description": f"One of {', '.join(actions)}"},
+            ),
+            "data": fields.Nested(PlayData, load_default=dict),
+        },
+        name=name,
+    )
+
+
+RoomAction = _action_schema("ConferenceRoomAction", ROOM_ACTIONS)
+ParticipantsAction = _action_schema("ConferenceParticipantsAction", PARTICIPANTS_ACTIONS)
+ParticipantAction = _action_schema("ConferenceParticipantAction", PARTICIPANT_ACTIONS)

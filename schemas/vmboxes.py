@@ -54,7 +54,20 @@ class VmboxSchema(DocumentSchema):
     flags = string_list("Flags set by external applications")
 
 
-class VmboxMessageMetadata(SubSchema):
-    """A message's metadata as a client may change it (its folder)."""
+class VmboxMessageChange(SubSchema):
+    """What a client changes about a message (Kazoo's "change a message"): its folder,
+    and ``source_id``: a box id moves it there, a list of box ids copies it to each."""
 
     folder = string("Folder of the message", enum=("new", "saved", "deleted"))
+    source_id = one_of(
+        "Box to move the message to, or boxes to copy it to",
+        doc_id(),
+        string_list(item=doc_id()),
+    )
+
+
+class VmboxMessagesChange(VmboxMessageChange):
+    """A change of several messages of a box at once (Kazoo's "change a list of
+    messages"), or a removal of several (``folder`` then picks which)."""
+
+    messages = string_list("Ids of the messages (every message of the box when absent)")

@@ -8,6 +8,7 @@ import multiprocessing.context
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import kombu.pools
@@ -28,27 +29,43 @@ FREESWITCH_FIXTURES = FIXTURES / "freeswitch"
 
 TEST_BROKER_URL = os.environ.get("KAZOO_TEST_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
 TEST_REDIS_URL = os.environ.get("KAZOO_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+TEST_PIVOT_ALLOW = "127.0.0.0/8"
+"""The tests' pivot servers listen on loopback, which the pivot blacklist denies by
+default: the tests allow it, in the settings of the processes they start and in this
+process's own (saving a callflow checks ``voice_url`` with the process's settings)."""
+os.environ.setdefault("KAZOO_PIVOT_ALLOW_NETWORKS", TEST_PIVOT_ALLOW)
 
 
-@pytest.fixture
-def settings(tmp_path: Path) -> Iterator[Settings]:
-    """Settings for one test: real RabbitMQ + Redis, a namespace nobody else uses."""
+@contextmanager
+def own_namespace(data_dir: Path) -> Iterator[Settings]:
+    """Settings of a namespace nobody else uses (real RabbitMQ + Redis, data in
+    ``data_dir``); on the way out its cache listener is closed and it is dropped."""
     value = Settings(
         namespace=f"kt{uuid.uuid4().hex[:10]}",
-        data_dir=tmp_path / "data",
+        data_dir=data_dir,
         broker_url=TEST_BROKER_URL,
         redis_url=TEST_REDIS_URL,
         result_backend=TEST_REDIS_URL,
         freeswitch_nodes=(FreeswitchNode("fs1", "127.0.0.1", 8021, "ClueCon"),),
         hangup_grace=1,
+        pivot_allow_networks=TEST_PIVOT_ALLOW,
         # no fixed metrics ports: tests run side by side (a test that scrapes picks some)
         ecallmgr_metrics_port=0,
         worker_metrics_port=0,
         changes_metrics_port=0,
     )
-    yield value
-    close_namespace(value.namespace)  # the cache listener this test may have started
-    drop_namespace(value)
+    try:
+        yield value
+    finally:
+        close_namespace(value.namespace)  # the cache listener this test may have started
+        drop_namespace(value)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Iterator[Settings]:
+    """Settings for one test: real RabbitMQ + Redis, a namespace nobody else uses."""
+    with own_namespace(tmp_path / "data") as value:
+        yield value
 
 
 COUCH_SERVER_RAN = pytest.StashKey[str]()

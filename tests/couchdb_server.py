@@ -21,6 +21,7 @@ import requests
 
 from kazoo_tasks.testing.couchdb import PrivateCouchDB, couchdb_dist
 from kazoo_tasks.testing.services import free_port
+from tests.child_processes import stop as stop_process
 
 ROOT = Path(__file__).resolve().parent.parent
 POUCHDB_SERVER = ROOT / ".cache" / "node" / "node_modules" / ".bin" / "pouchdb-server"
@@ -81,12 +82,7 @@ def start_pouchdb_server(workdir: Path) -> CouchServer:
     )
 
     def stop() -> None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop_process(process)
         log.close()
 
     base_url = f"http://127.0.0.1:{port}"

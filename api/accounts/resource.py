@@ -209,6 +209,52 @@ def register(api: Any, context: ApiContext, shared: SharedModels) -> None:
         def put(self, account_id: str) -> Any:
             return ok({"api_key": service.rotate_api_key(account_id)})
 
+    move_body = add_model(
+        api,
+        "AccountMoveRequest",
+        {
+            "type": "object",
+            "required": ["data"],
+            "properties": {
+                "data": {
+                    "type": "object",
+                    "required": ["to"],
+                    "properties": {
+                        "to": {"type": "string", "description": "The account to move under"}
+                    },
+                }
+            },
+        },
+    )
+
+    def move(operation: str) -> Callable[..., Any]:
+        """PUT and POST of ``move`` (Kazoo documents POST; PUT is taken too)."""
+
+        @ns.doc(operation)
+        @ns.expect(move_body, validate=False)
+        @ns.response(200, "Moved: the account with its new tree", models.envelope)
+        @errors(
+            (400, "No destination, no such account, or one below this one"),
+            (403, "Neither a system admin nor an ancestor of both accounts"),
+            409,
+        )
+        def method(self: Resource, account_id: str) -> Any:
+            auth = g.auth
+            moved = service.move(
+                account_id, request_data(), auth.account_id, system_admin=auth.is_superduper_admin
+            )
+            return answer_with(moved)
+
+        return method
+
+    @ns.route("/<account_id>/move")
+    @ns.doc(params={"account_id": ACCOUNT_ID_PARAM})
+    @errors(401, 403)
+    class Move(Resource):
+        method_decorators = SCOPED
+        post = move("move_account")
+        put = move("move_account_with_put")
+
 
 def _is_own(account_id: str) -> bool:
     """Whether the caller edits its own account (it may not enable or disable it)."""

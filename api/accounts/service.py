@@ -15,7 +15,6 @@ from typing import Any
 
 from api.accounts import schema
 from api.documents import (
-    SCHEMA_VERSION,
     Document,
     DocumentRules,
     DocumentService,
@@ -24,11 +23,12 @@ from api.documents import (
     public_view,
     validate,
 )
-from api.errors import HasDescendants, NotFoundError, RevisionConflict, field_error
+from api.errors import Forbidden, HasDescendants, NotFoundError, RevisionConflict, field_error
 from api.listing import ListQuery, Page, list_documents
 from callflow.router import release_account_numbers
 from kazoo_tasks.clock import now_gregorian
 from kazoo_tasks.docstore import ACCOUNTS_DB, Conflict, DocumentStore, NotFound, account_db
+from kazoo_tasks.docstore.private_fields import private_fields
 from kazoo_tasks.loose_types import to_boolean
 
 log = logging.getLogger(__name__)
@@ -121,18 +121,12 @@ class AccountService(DocumentService):
             tree = [*parent.get("pvt_tree", []), parent_id]
         doc = self._checked(parent_id or "", validate(schema.DOCUMENT, data), None)
         account_id = uuid.uuid4().hex
-        now = now_gregorian()
         doc.setdefault("realm", f"{account_id[:12]}.sip.local")
         doc.update(
             _id=account_id,
-            pvt_type="account",
-            pvt_account_id=account_id,
-            pvt_account_db=account_db(account_id),
+            **private_fields("account", account_id, now_gregorian()),
             pvt_tree=tree,
             pvt_api_key=secrets.token_hex(32),
-            pvt_created=now,
-            pvt_modified=now,
-            pvt_vsn=SCHEMA_VERSION,
         )
         if superduper_admin:
             doc["pvt_superduper_admin"] = True
@@ -200,6 +194,57 @@ class AccountService(DocumentService):
                 return
             except Conflict:
                 continue
+        raise RevisionConflict()
+
+    def move(
+        self, account_id: str, data: Any, mover_id: str, *, system_admin: bool = False
+    ) -> Document:
+        """Move the account (and everything below it) under ``data["to"]``: its ``pvt_tree``
+        becomes the destination's tree plus the destination, and each descendant's tree
+        changes the same way above the account. Only a system admin or ``mover_id``, an
+        ancestor of both the account and the destination (or the destination itself), may
+        (403, as Kazoo's ``allow_move: tree``); the
+        destination must be another account that is not below this one (400)."""
+        target = self.lookup(account_id)
+        if target is None:
+            raise NotFoundError({"message": "bad identifier", "cause": account_id})
+        to_id = data.get("to") if isinstance(data, dict) else None
+        if not isinstance(to_id, str) or not to_id:
+            raise field_error("to", "required", "The account to move under is required")
+        destination = self.lookup(to_id)
+        if destination is None:
+            raise field_error("to", "not_found", "No such account", cause=to_id)
+        if to_id == account_id or account_id in destination.get("pvt_tree", []):
+            raise field_error(
+                "to", "forbidden", "An account cannot move under itself nor below itself",
+                cause=to_id,
+            )  # fmt: skip
+        reaches_destination = to_id == mover_id or mover_id in destination.get("pvt_tree", [])
+        if not system_admin and not (
+            mover_id in target.get("pvt_tree", []) and reaches_destination
+        ):
+            raise Forbidden({"message": "only a system admin or an ancestor of both may move"})
+        old_tree = list(target.get("pvt_tree", []))
+        new_tree = [*destination.get("pvt_tree", []), to_id]
+        moved = self._set_tree(account_id, new_tree)
+        below = self.store.find(ACCOUNTS_DB, self._descendants_selector(account_id))
+        for descendant in below:  # from the account down: right even after a half-done move
+            tree = descendant.get("pvt_tree", [])
+            self._set_tree(descendant["_id"], [*new_tree, *tree[tree.index(account_id) :]])
+        log.info("account %s moved from %s to %s", account_id, old_tree, new_tree)
+        return moved
+
+    def _set_tree(self, account_id: str, tree: list[str]) -> Document:
+        """Give the account a new ``pvt_tree`` (primary copy, then the index)."""
+        for _ in range(_MIRROR_ATTEMPTS):
+            doc = self.read(account_id)
+            changed = {**doc, "pvt_tree": tree, "pvt_modified": now_gregorian()}
+            try:
+                saved = self.store.save(account_db(account_id), changed)
+            except Conflict:
+                continue
+            self._mirror(saved)
+            return saved
         raise RevisionConflict()
 
     # -- hierarchy -------------------------------------------------------------------------

@@ -12,8 +12,7 @@ from api.call_limits.service import LimitsService
 from api.context import ApiContext
 from api.crud import ACCOUNT_ID_PARAM, REVISION_PARAMS, SCOPED, document_answer
 from api.http import expected_revision, request_data
-from api.swagger import ErrorDocs, SharedModels, add_model, envelope, ref
-from schemas.jsonschema import object_schema
+from api.swagger import ErrorDocs, SharedModels, body_models
 from schemas.limits import LimitsSchema
 
 
@@ -25,14 +24,7 @@ def register(api: Any, context: ApiContext, shared: SharedModels) -> None:
         description="An account's call limits (flat-rate trunks, concurrent calls)",
     )
     service = LimitsService(context.store)
-    limits = add_model(api, "Limits", object_schema(LimitsSchema))
-    answer = add_model(api, "LimitsEnvelope", envelope(ref(limits)), [limits])
-    body = add_model(
-        api,
-        "LimitsRequest",
-        {"type": "object", "required": ["data"], "properties": {"data": ref(limits)}},
-        [limits],
-    )
+    models = body_models(api, "Limits", LimitsSchema)
     errors = ErrorDocs(ns, shared.error)
 
     @ns.route("")
@@ -42,13 +34,15 @@ def register(api: Any, context: ApiContext, shared: SharedModels) -> None:
         method_decorators = SCOPED
 
         @ns.doc("get_limits")
-        @ns.response(200, "The account's limits (Kazoo's defaults when none were set)", answer)
+        @ns.response(
+            200, "The account's limits (Kazoo's defaults when none were set)", models.envelope
+        )
         def get(self, account_id: str) -> Any:
             return document_answer(service.read(account_id))
 
         @ns.doc("set_limits", params=REVISION_PARAMS)
-        @ns.expect(body, validate=False)
-        @ns.response(200, "Replaced", answer)
+        @ns.expect(models.request, validate=False)
+        @ns.response(200, "Replaced", models.envelope)
         @errors(400, (403, "An account does not set its own limits"), 409)
         def post(self, account_id: str) -> Any:
             by_ancestor = g.auth.is_superduper_admin or account_id != g.auth.account_id

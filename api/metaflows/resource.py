@@ -13,21 +13,13 @@ from api.context import ApiContext
 from api.crud import ACCOUNT_ID_PARAM, SCOPED
 from api.http import ok, request_data
 from api.metaflows.service import MetaflowsService
-from api.swagger import ErrorDocs, SharedModels, add_model, envelope, ref
+from api.swagger import ErrorDocs, SharedModels, body_models
 from schemas.base import Metaflows
-from schemas.jsonschema import object_schema
 
 
 def register(api: Any, context: ApiContext, shared: SharedModels) -> None:
     """Add the metaflows routes of accounts, users and devices."""
-    metaflows = add_model(api, "Metaflows", object_schema(Metaflows))
-    answer = add_model(api, "MetaflowsEnvelope", envelope(ref(metaflows)), [metaflows])
-    body = add_model(
-        api,
-        "MetaflowsRequest",
-        {"type": "object", "required": ["data"], "properties": {"data": ref(metaflows)}},
-        [metaflows],
-    )
+    models = body_models(api, "Metaflows", Metaflows)
 
     def routes(ns: Namespace, path: str, owner: str, service: MetaflowsService) -> None:
         """GET, POST and DELETE of the metaflows of the ``owner`` documents at ``path``
@@ -44,19 +36,19 @@ def register(api: Any, context: ApiContext, shared: SharedModels) -> None:
             method_decorators = SCOPED
 
             @ns.doc(f"get_{owner}_metaflows")
-            @ns.response(200, f"The {owner}'s metaflows", answer)
+            @ns.response(200, f"The {owner}'s metaflows", models.envelope)
             def get(self, account_id: str, doc_id: str | None = None) -> Any:
                 return ok(service.read(account_id, doc_id or account_id))
 
             @ns.doc(f"set_{owner}_metaflows")
-            @ns.expect(body, validate=False)
-            @ns.response(200, "Replaced", answer)
+            @ns.expect(models.request, validate=False)
+            @ns.response(200, "Replaced", models.envelope)
             @errors(400, 409)
             def post(self, account_id: str, doc_id: str | None = None) -> Any:
                 return ok(service.replace(account_id, doc_id or account_id, request_data()))
 
             @ns.doc(f"delete_{owner}_metaflows")
-            @ns.response(200, "Removed", answer)
+            @ns.response(200, "Removed", models.envelope)
             @errors(409)
             def delete(self, account_id: str, doc_id: str | None = None) -> Any:
                 return ok(service.remove(account_id, doc_id or account_id))

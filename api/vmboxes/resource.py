@@ -1,6 +1,8 @@
 """``/v2/accounts/{account_id}/vmboxes``: the generic CRUD resource, plus the messages of
-each box: ``/vmboxes/{id}/messages`` (GET list), ``/messages/{media_id}`` (GET, POST to
-move it to another folder, DELETE) and ``/messages/{media_id}/raw`` (GET the audio)."""
+each box: ``/vmboxes/{id}/messages`` (GET list; POST changes several at once: folder,
+move or copy to other boxes; DELETE removes several), ``/messages/{media_id}`` (GET,
+POST to change its folder, move or copy it, DELETE) and ``/messages/{media_id}/raw``
+(GET the audio), as Kazoo's voicemail API."""
 
 from __future__ import annotations
 
@@ -14,10 +16,9 @@ from api.crud import ACCOUNT_ID_PARAM, LIST_PARAMS, REVISION_PARAMS, SCOPED, Cru
 from api.documents import ResourceSpec
 from api.http import expected_revision, ok, request_data
 from api.listing import ListQuery
-from api.swagger import ErrorDocs, SharedModels, add_model, envelope
+from api.swagger import ErrorDocs, SharedModels, add_model, body_models, envelope, ref
 from api.vmboxes import schema, service
-from schemas.jsonschema import object_schema
-from schemas.vmboxes import VmboxMessageMetadata
+from schemas.vmboxes import VmboxMessageChange, VmboxMessagesChange
 
 SPEC = ResourceSpec("vmboxes", schema.DOCUMENT, schema.SUMMARY, service.RULES)
 
@@ -37,33 +38,63 @@ _MESSAGE = {
 }
 
 
+def with_folder_arg(data: Any) -> Any:
+    """The request's data with the ``folder`` of the query string (``?folder=saved``, as
+    Kazoo takes it) when the body names none."""
+    folder = request.args.get("folder")
+    if folder is None or not isinstance(data, dict) or "folder" in data:
+        return data
+    return {**data, "folder": folder}
+
+
 def extend(routes: CrudRoutes, context: ApiContext, shared: SharedModels) -> None:
     """Add the message routes."""
     ns = routes.namespace
     messages = service.Messages(routes.service)
     api = routes.api
     message = add_model(api, "VmboxMessage", _MESSAGE)
-    ref = {"$ref": "#/definitions/VmboxMessage"}
-    one = add_model(api, "VmboxMessageEnvelope", envelope(ref), [message])
+    message_ref = ref(message)
+    one = add_model(api, "VmboxMessageEnvelope", envelope(message_ref), [message])
     many = add_model(
         api,
         "VmboxMessageListEnvelope",
-        envelope({"type": "array", "items": ref}, page_size={"type": "integer"}),
+        envelope({"type": "array", "items": message_ref}, page_size={"type": "integer"}),
         [message],
     )
-    change = add_model(api, "VmboxMessageChange", object_schema(VmboxMessageMetadata))
-    change_request = add_model(
+    change_request = body_models(api, "VmboxMessageChange", VmboxMessageChange).request
+    changes_request = body_models(
+        api, "VmboxMessagesChange", VmboxMessagesChange, required=False
+    ).request
+    outcome = add_model(
         api,
-        "VmboxMessageChangeRequest",
-        {
-            "type": "object",
-            "required": ["data"],
-            "properties": {"data": {"$ref": "#/definitions/VmboxMessageChange"}},
-        },
-        [change],
+        "VmboxMessagesOutcomeEnvelope",
+        envelope(
+            {
+                "type": "object",
+                "properties": {
+                    "succeeded": {"type": "array", "items": {"type": "string"}},
+                    "failed": {
+                        "type": "array",
+                        "items": {"type": "object", "additionalProperties": {"type": "string"}},
+                    },
+                },
+            }
+        ),
     )
     params = {"account_id": ACCOUNT_ID_PARAM, "doc_id": "Voicemail box id"}
     errors = ErrorDocs(ns, shared.error)
+
+    def bulk(operation: str, done: str, apply: Any) -> Any:
+        """POST (change) and DELETE of several messages of a box: ``apply`` does it."""
+
+        @ns.doc(operation)
+        @ns.expect(changes_request, validate=False)
+        @ns.response(200, f"Which messages were {done} and which failed", outcome)
+        @errors(400)
+        def method(self: Resource, account_id: str, doc_id: str) -> Any:
+            return ok(apply(account_id, doc_id, with_folder_arg(request_data())))
+
+        return method
 
     @ns.route("/<doc_id>/messages")
     @ns.doc(params=params)
@@ -82,6 +113,9 @@ def extend(routes: CrudRoutes, context: ApiContext, shared: SharedModels) -> Non
                 extra["next_start_key"] = page.next_start_key
             return ok(data, extra=extra)
 
+        post = bulk("change_vmbox_messages", "changed", messages.update_many)
+        delete = bulk("delete_vmbox_messages", "deleted", messages.delete_many)
+
     @ns.route("/<doc_id>/messages/<message_id>")
     @ns.doc(params={**params, "message_id": "Message id (media_id)"})
     @errors(401, 403, (404, "No such box or message"))
@@ -99,9 +133,8 @@ def extend(routes: CrudRoutes, context: ApiContext, shared: SharedModels) -> Non
         @ns.response(200, "Updated", one)
         @errors(400, 409)
         def post(self, account_id: str, doc_id: str, message_id: str) -> Any:
-            doc = messages.update(
-                account_id, doc_id, message_id, request_data(), expected_revision()
-            )
+            data, revision = with_folder_arg(request_data()), expected_revision()
+            doc = messages.update(account_id, doc_id, message_id, data, revision)
             return ok(service.message_view(doc), revision=doc["_rev"])
 
         @ns.doc("delete_vmbox_message", params=REVISION_PARAMS)

@@ -18,8 +18,11 @@ out of the queue (``kazoo.acdc.member_ended``).
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from marshmallow import fields
 
+from acdc.announcements import DEFAULT_MEDIA, Announcements, Part, script
 from acdc.distributor import CONNECTED, EJECT_EVENT, FAILED, OFFER_EVENT
 from acdc.queue import ALREADY, ENTERED, QueueConfig
 from acdc.skills import REQUIRED_SKILLS_KVS, valid_skill
@@ -30,10 +33,13 @@ from callflow.endpoints import LegOptions
 from callflow.legs import BridgeOptions, bridge_result, endpoint_reader, send_bridge
 from callflow.module import CallflowModule, ModuleData
 from callflow.outcomes import Continue, Outcome, Stop, Wait
+from callflow.prompts import prompt
 from kazoo_tasks.callstate.record import CCV_PREFIX
 from kazoo_tasks.events import CallEvent
 
 HOLD_MUSIC = "local_stream://moh"
+KAZOO_PROMPTS = frozenset(DEFAULT_MEDIA.values())
+"""Announcement media that name Kazoo's system prompts (not the account's media)."""
 FIRST_VISIT = "first"
 """The ``visit`` of a caller's stay in a queue before any transfer (then: the transfer's
 source, which names each transfer apart)."""
@@ -78,11 +84,16 @@ class AcdcMember(CallflowModule):
             ring_timeout=config.agent_ring_timeout,
             exit_key=config.caller_exit_key,
             moh=config.moh,
+            announce=config.announce,
+            announcements=asdict(config.announcements),
         )
         ctx.note(f"entered queue {queue_id}")
         if not call["answered"]:
             ctx.execute("answer")
-        self._hold(ctx)
+        if not self._announce(ctx, music_on=False):
+            self._hold(ctx)
+        if config.announcements.enabled:
+            ctx.start_timer(config.announcements.interval, "announce")
         if config.connection_timeout > 0:
             ctx.start_timer(config.connection_timeout, "connection_timeout")
         ctx.send_task(DISTRIBUTE_TASK, [account, [queue_id]])
@@ -108,20 +119,67 @@ class AcdcMember(CallflowModule):
                 music = ctx.media(ctx.state["moh"])
             except (ValueError, LookupError):
                 ctx.note(f"music {ctx.state['moh']} not found: the default plays")
-        ctx.state.update(phase="waiting", music=ctx.execute("endless_playback", music))
+        playing = ctx.execute("endless_playback", music)
+        ctx.state.update(phase="waiting", playing=[playing], announcing=None)
+
+    def _announce(self, ctx: NodeContext, music_on: bool = True) -> bool:
+        """Tell the waiting caller its position and the estimated wait (the queue's
+        ``announcements``), the music stopped meanwhile; the music starts again when the
+        last prompt ends. False when there is nothing to say."""
+        settings = Announcements(**ctx.state["announcements"])
+        queue_id, call_id = ctx.state["queue"], str(ctx.call["call_id"])
+        queues = center(ctx).queues
+        wait = queues.average_wait(queue_id)
+        parts = script(settings, queues.position(queue_id, call_id), wait, ctx.state.get("wait"))
+        commands = [self._part(ctx, part) for part in parts]
+        if not any(commands):
+            return False
+        if music_on:
+            ctx.api("uuid_break")
+        ids = [c for c in commands if c]
+        ctx.state.update(phase="waiting", playing=ids, announcing=ids[-1], wait=wait)
+        return True
+
+    def _part(self, ctx: NodeContext, part: Part) -> str | None:
+        """Send one part of an announcement (None: a prompt with nothing to play)."""
+        if part.kind == "say":
+            return ctx.execute("say", part.value)
+        sound = prompt(part.value) if part.value in KAZOO_PROMPTS else self._media(ctx, part.value)
+        return ctx.execute("playback", sound) if sound else None
+
+    def _media(self, ctx: NodeContext, reference: str) -> str | None:
+        try:
+            return ctx.media(reference)
+        except (ValueError, LookupError):
+            ctx.note(f"media {reference} not found: not played")
+            return None
+
+    def _break(self, ctx: NodeContext) -> None:
+        """Stop what the waiting caller hears (the rest of an announcement too)."""
+        ctx.api("uuid_break", "all" if ctx.state.get("announcing") else "")
+        ctx.state["announcing"] = None
 
     def on_event(self, ctx: NodeContext, event: CallEvent) -> Outcome:
         phase = ctx.state.get("phase")
+        if ctx.timer_fired(event) == "announce":
+            ctx.start_timer(ctx.state["announcements"]["interval"], "announce")
+            if phase == "waiting" and not ctx.state.get("announcing"):
+                self._announce(ctx)
+            return Wait()
         if phase == "waiting":
             return self._waiting(ctx, event)
         if phase in ("ringing", "connected"):
             return self._ringing(ctx, event)
-        if phase == "leaving" and ctx.completed(event) == ctx.state.get("music"):
+        if phase == "leaving" and ctx.completed(event) in ctx.state.get("playing", []):
             return Continue()
         return Wait()
 
     def _waiting(self, ctx: NodeContext, event: CallEvent) -> Outcome:
         headers = event.get("headers") or {}
+        announcing = ctx.state.get("announcing")
+        if announcing and ctx.completed(event) == announcing:
+            self._hold(ctx)  # the announcement is over: music again
+            return Wait()
         if event["name"] == OFFER_EVENT:
             offer_id = headers.get("ACDc-Offer-ID", "")
             if not center(ctx).accept(offer_id):
@@ -129,7 +187,11 @@ class AcdcMember(CallflowModule):
                 return Wait()
             agents = [a for a in headers.get("ACDc-Agents", "").split(",") if a]
             ctx.state.update(offer=offer_id, agents=agents)
-            ctx.api("uuid_break")  # the bridge, queued behind the music, starts at once
+            self._break(ctx)  # the bridge, queued behind, starts at once
+            if ctx.state.get("announce"):  # the queue's `announce`, before the agent
+                sound = self._media(ctx, ctx.state["announce"])
+                if sound:
+                    ctx.execute("playback", sound)
             return self._ring(ctx)
         if event["name"] == EJECT_EVENT:
             return self._leave(ctx, "no_agents")
@@ -147,7 +209,7 @@ class AcdcMember(CallflowModule):
         phase, ctx.state["phase"] = ctx.state["phase"], "leaving"
         if phase != "waiting":  # no music to stop
             return Continue()
-        ctx.api("uuid_break")
+        self._break(ctx)
         return Wait()
 
     def _offer_again(self, ctx: NodeContext, queues: set[str]) -> None:

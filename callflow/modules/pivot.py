@@ -12,12 +12,18 @@ TwiML (:mod:`callflow.twiml`); ``text/plain`` or none is read as ``req_format`` 
 A good answer's flow replaces the rest of this one (Kazoo's ``continue_with_flow``); a
 failed request, a bad answer or no answer in time goes to ``_``. A call makes at most
 :data:`MAX_PIVOTS` requests (a server that answers with a pivot to itself ends there).
+A ``voice_url`` whose host is blacklisted (loopback, link-local and private networks by
+default: ``KAZOO_PIVOT_*`` settings, :mod:`kazoo_tasks.url_guard`) is refused when the
+callflow is saved, and the request is not made when its host resolves into one at call
+time (the node goes to ``_``).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from marshmallow import ValidationError, fields, validate
 
@@ -29,7 +35,10 @@ from callflow.module import CallflowModule, ModuleData
 from callflow.modules.fields import plain_text
 from callflow.outcomes import Continue, ContinueWith, Outcome, Wait
 from callflow.pivot_requests import PIVOT_RESPONSE, PIVOT_TASK
+from kazoo_tasks.config import get_settings
 from kazoo_tasks.events import CallEvent
+from kazoo_tasks.rule_messages import fail
+from kazoo_tasks.url_guard import UrlGuard
 
 GRACE = 5.0
 """Seconds the node waits beyond the request's timeout before it gives the request up."""
@@ -43,22 +52,34 @@ TIMEOUT_MS = 5000
 """Kazoo's default (and largest) ``req_timeout_ms``."""
 
 
-def _url(description: str, **options: Any) -> fields.String:
+def _url(
+    description: str, extra: list[Callable[[str], None]] | None = None, **options: Any
+) -> fields.String:
     return fields.String(
         validate=[
             plain_text,
             validate.Length(max=2048),
             validate.URL(schemes={"http", "https"}, require_tld=False),
+            *(extra or []),
         ],
         metadata={"description": description},
         **options,
     )
 
 
+def allowed_host(url: str) -> None:
+    """Refuse a ``voice_url`` whose host the process's pivot blacklist denies
+    (``KAZOO_PIVOT_*`` settings; the URL as written: the call checks its resolved
+    addresses again)."""
+    refused = UrlGuard.from_settings(get_settings()).refusal(url)
+    if refused is not None and urlsplit(url).hostname:  # no host: the URL rule says so
+        raise fail("blacklisted", f"voice_url refused: {refused}")
+
+
 class PivotSchema(ModuleData):
     """Kazoo's callflows.pivot data."""
 
-    voice_url = _url("the URL asked for the callflow", required=True)
+    voice_url = _url("the URL asked for the callflow", required=True, extra=[allowed_host])
     method = fields.String(
         load_default="get", validate=validate.OneOf(["get", "post", "GET", "POST"])
     )

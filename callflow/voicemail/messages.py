@@ -17,6 +17,7 @@ from callflow import recorded
 from kazoo_tasks.clock import to_gregorian
 from kazoo_tasks.config import Settings
 from kazoo_tasks.docstore import DocumentStore, account_db
+from kazoo_tasks.docstore.private_fields import private_fields
 from kazoo_tasks.docstore.soft_delete import is_deleted
 from kazoo_tasks.switch_files import EXTENSIONS, FileRef, rounded_expiry, signed_url
 
@@ -48,12 +49,7 @@ def new_message(
     when = to_gregorian(now)
     return {
         "_id": doc_id,
-        "pvt_type": MESSAGE_TYPE,
-        "pvt_account_id": account_id,
-        "pvt_account_db": account_db(account_id),
-        "pvt_created": when,
-        "pvt_modified": when,
-        "pvt_vsn": "1",
+        **private_fields(MESSAGE_TYPE, account_id, when),
         "name": f"mailbox {box.get('mailbox', '')} message {when}",
         "description": "voicemail message with media",
         "source_type": "voicemail",

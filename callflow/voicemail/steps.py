@@ -21,6 +21,7 @@ from callflow.steps import Play, Result, Step
 from callflow.voicemail import mailbox, messages
 from kazoo_tasks.clock import to_gregorian
 from kazoo_tasks.docstore import NotFound, account_db
+from kazoo_tasks.docstore.private_fields import private_fields
 from kazoo_tasks.events import CallEvent
 
 
@@ -197,12 +198,7 @@ class RecordGreeting(RecordInto):
         when = to_gregorian(ctx.now())
         doc: dict[str, Any] = {
             "_id": self.doc_id,
-            "pvt_type": "media",
-            "pvt_account_id": account_id,
-            "pvt_account_db": account_db(account_id),
-            "pvt_created": when,
-            "pvt_modified": when,
-            "pvt_vsn": "1",
+            **private_fields("media", account_id, when),
             "name": f"mailbox {self.box_number} {self.what}",
             "description": "voicemail recorded/prompt media",
             "source_type": "voicemail",

@@ -73,6 +73,12 @@ class BenchGroup(click.Group):
     help="Scrape the roles' /metrics during the run and write the dashboard's main panels "
     "there as a PNG (needs matplotlib).",
 )
+@click.option(
+    "--hooks-url",
+    metavar="URL",
+    help="Add account webhooks (channel_create, channel_answer, channel_destroy) posting "
+    "every call's events there, delivered by a webhooks worker of their own.",
+)
 @click.pass_context
 def command(ctx: click.Context, **values: object) -> None:
     """Place calls (answer, play, hang up) from the FreeSWITCH emulator through the real

@@ -54,6 +54,7 @@ class Options(StackOptions):
     stages: bool = False
     plot: Path | None = None
     metrics_plot: Path | None = None
+    hooks_url: str | None = None
 
 
 def _is_completed(call: Call) -> bool:
@@ -137,6 +138,7 @@ def summarize(
         "pool": options.pool,
         "time_scale": options.time_scale,
         "play_ms": options.play_ms,
+        "hooks": list(scenario.HOOKS) if options.hooks_url else [],
         "cpu_pct": {k: round(v / wall * 100, 1) if wall > 0 else None for k, v in cpu_used.items()},
         "cpu_ms_per_call": {
             k: round(v * 1000 / len(completed), 2) if completed else None
@@ -158,6 +160,8 @@ def run(base: Settings, options: Options) -> dict[str, Any]:
     say(f"bench: namespace {settings.namespace}, data and logs in {scratch.dir}")
     store = services.document_store(settings)
     target = scenario.seed(store, options.play_ms)
+    if options.hooks_url:
+        scenario.seed_hooks(store, target, options.hooks_url)
     stack = Stack(
         settings,
         scratch.dir / "logs",
@@ -166,6 +170,7 @@ def run(base: Settings, options: Options) -> dict[str, Any]:
         worker_args=("--pool", options.pool),
         time_scale=options.time_scale,
         changes=True,
+        webhook_workers=1 if options.hooks_url else 0,
     )
     placing = {
         "destination": scenario.NUMBER,

@@ -47,6 +47,25 @@ def seed(store: DocumentStore, play_ms: int) -> Scenario:
     return Scenario(account_id, doc["_id"])
 
 
+HOOKS = ("channel_create", "channel_answer", "channel_destroy")
+"""The account webhooks ``bench --hooks-url`` adds (each posts every call's event)."""
+
+
+def seed_hooks(store: DocumentStore, scenario: Scenario, url: str) -> list[str]:
+    """Account webhooks of the scenario's account posting :data:`HOOKS` to ``url``, as
+    the API saves them (same schema and rules); returns their ids."""
+    from api.documents import DocumentService
+    from api.webhooks.resource import SPEC as WEBHOOKS
+
+    hooks = DocumentService(store, WEBHOOKS)
+    return [
+        hooks.create(scenario.account_id, {"name": f"bench {hook}", "hook": hook, "uri": url})[
+            "_id"
+        ]
+        for hook in HOOKS
+    ]
+
+
 def remove(store: DocumentStore, scenario: Scenario) -> None:
     """Delete the account's database (callflow and CDRs)."""
     store.delete_db(account_db(scenario.account_id))

@@ -39,6 +39,21 @@ def callflow_nested(levels: int) -> str:
     )
 
 
+def put_raw(
+    root: LoggedIn, resource: str, body: str | bytes, content_type: str | None = None
+) -> requests.Response:
+    """PUT ``body`` as it is (not encoded as JSON here) to ``resource`` of the account."""
+    headers = {"X-Auth-Token": root.client.token or ""}
+    if content_type is not None:
+        headers["Content-Type"] = content_type
+    return requests.put(
+        f"{root.client.base_url}/v2/accounts/{root.id}/{resource}",
+        data=body,
+        headers=headers,
+        timeout=30,
+    )
+
+
 def assert_field_error(answer: requests.Response, field: str, rule: str) -> None:
     assert answer.status_code == 400, answer.text
     body = answer.json()
@@ -65,12 +80,7 @@ def test_given_json_nested_100000_deep_when_sent_anywhere_then_400_with_a_field_
 
 
 def test_given_a_callflow_nested_10000_levels_when_created_then_400(root: LoggedIn) -> None:
-    answer = requests.put(
-        f"{root.client.base_url}/v2/accounts/{root.id}/callflows",
-        data=callflow_nested(10_000),
-        headers={"X-Auth-Token": root.client.token or ""},
-        timeout=30,
-    )
+    answer = put_raw(root, "callflows", callflow_nested(10_000))
     assert_field_error(answer, "data", "maxDepth")
     assert root.client.get(f"/accounts/{root.id}/callflows").json()["data"] == []
 
@@ -78,25 +88,16 @@ def test_given_a_callflow_nested_10000_levels_when_created_then_400(root: Logged
 def test_given_json_just_past_the_depth_limit_when_sent_then_400_and_at_it_then_accepted(
     root: LoggedIn,
 ) -> None:
-    users = f"{root.client.base_url}/v2/accounts/{root.id}/users"
-    headers = {"X-Auth-Token": root.client.token or ""}
     deep_value = nested(MAX_JSON_DEPTH - 2)  # body object + data object + this
     ok_body = '{"data": {"first_name": "a", "last_name": "b", "extra": ' + deep_value + "}}"
     too_deep = '{"data": {"first_name": "a", "last_name": "b", "extra": [' + deep_value + "]}}"
-    assert_field_error(
-        requests.put(users, data=too_deep, headers=headers, timeout=30), "data", "maxDepth"
-    )
-    accepted = requests.put(users, data=ok_body, headers=headers, timeout=30)
+    assert_field_error(put_raw(root, "users", too_deep), "data", "maxDepth")
+    accepted = put_raw(root, "users", ok_body)
     assert accepted.status_code in (201, 400), accepted.text  # the schema decides, not a crash
 
 
 def test_given_a_deep_but_legal_callflow_when_created_then_201(root: LoggedIn) -> None:
-    answer = requests.put(
-        f"{root.client.base_url}/v2/accounts/{root.id}/callflows",
-        data=callflow_nested(60),
-        headers={"X-Auth-Token": root.client.token or ""},
-        timeout=30,
-    )
+    answer = put_raw(root, "callflows", callflow_nested(60))
     assert answer.status_code == 201, answer.text[:500]
 
 
@@ -181,12 +182,7 @@ def test_given_urls_that_are_not_utf8_when_requested_then_400(
 
 def test_given_a_body_that_is_not_utf8_when_sent_then_400(root: LoggedIn) -> None:
     for body in (b'{"data": {"first_name": "\xff\xfe", "last_name": "x"}}', b"\xff" * 64):
-        answer = requests.put(
-            f"{root.client.base_url}/v2/accounts/{root.id}/users",
-            data=body,
-            headers={"X-Auth-Token": root.client.token or "", "Content-Type": "application/json"},
-            timeout=30,
-        )
+        answer = put_raw(root, "users", body, "application/json")
         assert answer.status_code == 400, answer.text
         assert answer.json()["message"] == "invalid request"
 
@@ -206,10 +202,5 @@ def test_given_thousands_of_query_parameters_when_listing_then_400_never_500(
 
 def test_given_a_json_body_that_is_not_an_object_when_sent_then_400(root: LoggedIn) -> None:
     for body in ("[1, 2]", '"text"', "null", json.dumps({"data": [1]})):
-        answer = requests.put(
-            f"{root.client.base_url}/v2/accounts/{root.id}/users",
-            data=body,
-            headers={"X-Auth-Token": root.client.token or ""},
-            timeout=30,
-        )
+        answer = put_raw(root, "users", body)
         assert answer.status_code == 400, (body, answer.text)

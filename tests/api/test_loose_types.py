@@ -15,6 +15,7 @@ from schemas import DOCUMENT_SCHEMAS, kazoo_errors
 from schemas.base import SubSchema, boolean, integer
 from schemas.menus import MenuSchema
 from schemas.temporal_rules import TemporalRuleSchema
+from tests.api.kazoo_documents import loosened
 from tests.api.samples import SAMPLES
 from tests.crossbar import LoggedIn
 
@@ -133,19 +134,6 @@ def _leaf_value(field: fields.Field) -> Any:
         return True
     minimum = next((v.min for v in field.validators if getattr(v, "min", None) is not None), 1)
     return minimum if isinstance(field, fields.Integer) else float(minimum) + 0.5
-
-
-def loosened(value: Any) -> Any:
-    """``value`` with every boolean and number written as a string (Kazoo's loose form)."""
-    if isinstance(value, dict):
-        return {key: loosened(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [loosened(item) for item in value]
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return str(value)
-    return value
 
 
 def assert_typed(stored: Any, expected: Any, path: str = "") -> None:

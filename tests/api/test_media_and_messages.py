@@ -125,3 +125,70 @@ def test_given_cdrs_written_by_the_pipeline_when_listed_then_readable_not_writab
     assert root.client.delete(f"/accounts/{root.id}/cdrs/cdr-1").status_code == 405
     bad = root.client.get(f"/accounts/{root.id}/cdrs", params={"created_from": "yesterday"})
     assert bad.status_code == 400 and "type" in bad.json()["data"]["created_from"]
+
+
+def _audio(root: LoggedIn, path: str) -> bytes:
+    answer = requests.get(
+        f"{root.client.base_url}/v2{path}/raw",
+        headers={"X-Auth-Token": root.client.token or ""},
+        timeout=30,
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.content
+
+
+def test_given_messages_when_changed_in_bulk_then_moved_copied_refiled_as_kazoo_does(
+    root: LoggedIn, store: DocumentStore
+) -> None:
+    boxes = [
+        root.client.put(
+            f"/accounts/{root.id}/vmboxes", {"name": f"box {n}", "mailbox": f"300{n}"}
+        ).json()["data"]["id"]
+        for n in range(3)
+    ]
+    first, second, third = (f"/accounts/{root.id}/vmboxes/{box}/messages" for box in boxes)
+    ids = [
+        save_message(store, root.id, boxes[0], AUDIO, "audio/mpeg", {"caller_id_number": str(n)})[
+            "_id"
+        ]
+        for n in range(3)
+    ]
+
+    refiled = root.client.post(
+        first, {"messages": [ids[0], ids[1], "f" * 32]}, params={"folder": "saved"}
+    )
+    assert refiled.status_code == 200, refiled.text
+    assert refiled.json()["data"] == {"succeeded": ids[:2], "failed": [{"f" * 32: "not_found"}]}
+    folders = {m["media_id"]: m["folder"] for m in root.client.get(first).json()["data"]}
+    assert folders == {ids[0]: "saved", ids[1]: "saved", ids[2]: "new"}
+
+    moved = root.client.post(first, {"messages": [ids[0]], "source_id": boxes[1]})
+    assert moved.json()["data"] == {"succeeded": [ids[0]], "failed": []}
+    assert [m["media_id"] for m in root.client.get(second).json()["data"]] == [ids[0]]
+    assert _audio(root, f"{second}/{ids[0]}") == AUDIO
+    assert root.client.get(f"{first}/{ids[0]}").status_code == 404
+
+    one = root.client.post(f"{second}/{ids[0]}", {"source_id": boxes[2], "folder": "new"})
+    assert one.status_code == 200, one.text
+    assert (one.json()["data"]["media_id"], one.json()["data"]["folder"]) == (ids[0], "new")
+    assert root.client.get(second).json()["data"] == []
+
+    copied = root.client.post(first, {"source_id": [boxes[1], boxes[2]]})  # every message
+    assert copied.json()["data"]["succeeded"] == ids[1:]
+    copies = root.client.get(second).json()["data"]
+    assert len(copies) == 2 and {m["folder"] for m in copies} == {"new"}
+    assert not {m["media_id"] for m in copies} & set(ids)
+    assert _audio(root, f"{second}/{copies[0]['media_id']}") == AUDIO
+    assert len(root.client.get(third).json()["data"]) == 3
+    assert len(root.client.get(first).json()["data"]) == 2  # copies leave the originals
+
+    for bad in ({"source_id": "0" * 32}, {"folder": "bin"}, {"messages": "all"}):
+        refused = root.client.post(first, bad)
+        assert refused.status_code == 400, (bad, refused.text)
+    assert root.client.post(f"{first}/{ids[1]}", {"source_id": [boxes[1], 5]}).status_code == 400
+
+    removed = root.client.delete(first, params={"folder": "saved"}).json()["data"]
+    assert removed == {"succeeded": [ids[1]], "failed": []}  # the saved one (ids[2] is new)
+    assert [m["media_id"] for m in root.client.get(first).json()["data"]] == [ids[2]]
+    assert root.client.delete(third).json()["data"]["failed"] == []
+    assert root.client.get(third).json()["data"] == []

@@ -13,6 +13,7 @@ import redis
 
 from kazoo_tasks.cache.listener import listener_for
 from kazoo_tasks.config import Settings
+from tests.child_processes import stop
 from tests.waiting import wait_for
 
 KAZOO_TASKS = Path(sys.executable).parent / "kazoo-tasks"
@@ -38,17 +39,6 @@ def changes_process(
     return subprocess.Popen(
         [str(KAZOO_TASKS), "changes"], env=env, stdout=log_path.open("wb"), stderr=subprocess.STDOUT
     )
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """Terminate and reap a process (kill if it does not stop)."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
 
 
 def wait_primed(client: redis.Redis, settings: Settings, timeout: float = 20) -> None:

@@ -14,7 +14,8 @@ from kazoo_tasks.docstore import account_db
 from kazoo_tasks.docstore.embedded import EmbeddedDocumentStore
 from kazoo_tasks.lease import RedisLease
 from tests.changes.helpers import collecting
-from tests.changes.processes import changes_process, stop, wait_primed
+from tests.changes.processes import changes_process, wait_primed
+from tests.child_processes import stop
 from tests.waiting import wait_for
 
 

@@ -11,11 +11,13 @@ from typing import Any
 import pytest
 import redis
 
+from api.app import create_app
+from api.server import RunningServer, start_in_thread
 from kazoo_tasks import services
 from kazoo_tasks.config import Settings
 from kazoo_tasks.docstore import DocumentStore
 from kazoo_tasks.keys import call_key_pattern
-from kazoo_tasks.testing import Stack, TestAccount
+from kazoo_tasks.testing import Stack, TestAccount, ValidationFailed
 
 TONE = "tone_stream://%(200,0,440)"
 SECOND_TONE = "tone_stream://%(100,0,660)"
@@ -27,6 +29,15 @@ def node(module: str, data: dict[str, Any] | None = None, then: Any = None) -> d
     if then is not None:
         built["children"] = {"_": then}
     return built
+
+
+def assert_refused(account: TestAccount, number: str, flow: dict[str, Any], field: str) -> None:
+    """Saving ``flow`` on ``number`` fails with an error on ``flow.data.<field>`` (or a
+    key below it)."""
+    with pytest.raises(ValidationFailed) as refused:
+        account.callflow([number], flow)
+    errors = refused.value.data
+    assert any(key.startswith(f"flow.data.{field}") for key in errors), errors
 
 
 Account = TestAccount
@@ -44,6 +55,25 @@ def store(settings: Settings) -> Iterator[DocumentStore]:
 @pytest.fixture
 def account(store: DocumentStore) -> Account:
     return Account(store, "E2E")
+
+
+SWITCH_PASSWORD = "e2e-switch"
+"""The switch's password for the API's ``/switch`` routes (the directory look-up)."""
+
+
+@pytest.fixture
+def api_server(stack: Stack, store: DocumentStore) -> Iterator[RunningServer]:
+    """The REST API in this process over the stack's settings and store; the emulator
+    looks phones up through its directory (so a phone's call carries its device's
+    variables); logins are not rate-limited the way a public API's are."""
+    settings = stack.settings.with_overrides(
+        api_secret="e2e", switch_password=SWITCH_PASSWORD, api_auth_rate_limit="1000/minute"
+    )
+    running = start_in_thread(create_app(settings, store))
+    host_port = running.url.removeprefix("http://")
+    stack.emulator.directory_url = f"http://fs:{SWITCH_PASSWORD}@{host_port}/switch/directory"
+    yield running
+    running.stop()
 
 
 @pytest.fixture

@@ -277,6 +277,7 @@ def test_given_callers_who_waited_two_minutes_then_acdc_wait_time_takes_the_60_s
     assert played == ["tone_stream://%(100,0,600)"]
 
 
+@pytest.mark.faults
 def test_given_workers_sigkilled_during_30_callers_then_each_is_connected_once_or_counted(
     stack_factory, store, account
 ):

@@ -9,9 +9,8 @@ from typing import Any
 
 import pytest
 
-from api.errors import ValidationFailed
 from kazoo_tasks.docstore import ACCOUNTS_DB, account_db
-from tests.e2e.conftest import SECOND_TONE, TONE, node
+from tests.e2e.conftest import SECOND_TONE, TONE, assert_refused, node
 from tests.e2e.test_bridging import Office
 
 THIRD_TONE = "tone_stream://%(100,0,880)"
@@ -182,9 +181,4 @@ def test_given_privacy_behind_a_feature_code_then_the_phone_rung_sees_an_anonymo
     ],
 )
 def test_given_bad_data_when_saved_then_the_callflow_is_refused(account, module, data, field):
-    with pytest.raises(ValidationFailed) as refused:
-        account.callflow(["7299"], node(module, data))
-
-    assert any(key.startswith(f"flow.data.{field}") for key in refused.value.data), (
-        refused.value.data
-    )
+    assert_refused(account, "7299", node(module, data), field)

@@ -20,6 +20,8 @@ from kazoo_tasks.testing.services import PrivateRabbitMQ
 from tests.e2e.test_load import assert_every_call_ran_the_flow_once, place, three_level_flow
 from tests.waiting import wait_for
 
+pytestmark = pytest.mark.faults
+
 CALLS = 100
 
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from api.errors import ValidationFailed
-from tests.e2e.conftest import SECOND_TONE, TONE, node
+from tests.e2e.conftest import SECOND_TONE, TONE, assert_refused, node
 from tests.e2e.test_bridging import Office
 
 THIRD_TONE = "tone_stream://%(100,0,880)"
@@ -178,12 +177,7 @@ def test_given_variables_language_and_noop_then_the_switch_gets_each_setting(sta
     ],
 )
 def test_given_bad_data_when_saved_then_the_callflow_is_refused(account, module, data, field):
-    with pytest.raises(ValidationFailed) as refused:
-        account.callflow(["7199"], node(module, data))
-
-    assert any(key.startswith(f"flow.data.{field}") for key in refused.value.data), (
-        refused.value.data
-    )
+    assert_refused(account, "7199", node(module, data), field)
 
 
 def test_given_kazoos_loose_types_when_saved_then_they_are_accepted(account):

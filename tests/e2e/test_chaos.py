@@ -9,7 +9,11 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from kazoo_tasks.testing.processes import role_env
+
+pytestmark = pytest.mark.faults
 
 
 def test_given_a_short_chaos_run_then_no_call_is_lost_stuck_doubled_or_reordered(

@@ -1,6 +1,7 @@
 """Conference rooms on the whole pipeline: callers dial a conference number, give their
 PIN and join the room on the switch as moderator or member; the switch's conference
-events make the room's participants known (what the conferences API shows)."""
+events make the room's participants known, and an admin sees and controls them through
+the conferences API (mute, kick, play), only in her own account."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ from api.errors import ValidationFailed
 from callflow.modules.conference import ENTRY_TONE, NO_TONE, room_name
 from kazoo_tasks.conferences import participants
 from kazoo_tasks.esl.emulator import script as s
+from tests.crossbar import Crossbar
 from tests.e2e.conftest import SECOND_TONE as SECOND
-from tests.e2e.conftest import node
+from tests.e2e.conftest import TONE, Account, node
 from tests.waiting import wait_for
 
 PIN_PROMPT = "conference/conf-pin.wav"
@@ -152,3 +154,60 @@ def test_given_bad_conference_data_when_saved_then_it_is_refused(account):
         account.callflow(["3004"], node("conference", {"config": {"member": {"pins": ["12a"]}}}))
     with pytest.raises(ValidationFailed, match="flow.data.id"):
         account.callflow(["3004"], node("conference", {"id": "short"}))
+
+
+def test_given_callers_in_a_room_when_the_admin_mutes_plays_and_kicks_through_the_api_then_the_switch_does_it(  # noqa: E501
+    stack, store, account, redis_client, api_server
+):
+    room_id = conference(store, account, conference_numbers=["3100"])
+    account.callflow(["3100"], node("conference", {"id": room_id, "moderator": False}))
+    admin = Crossbar(api_server.url)
+    admin.login(account.api_key)
+    url = f"/accounts/{account.id}/conferences/{room_id}"
+    room = room_name(account.id, room_id)
+    assert admin.put(url, {"action": "play", "data": {"media_id": TONE}}).status_code == 409
+
+    first = stack.emulator.place_call("3100", variables=account.variables)
+    joined(first)
+    second = stack.emulator.place_call("3100", variables=account.variables)
+    joined(second)
+    members(redis_client, stack, room, 2)
+
+    shown = admin.get(url).json()["data"]
+    assert shown["name"] == "Weekly sync"
+    assert shown["_read_only"]["members"] == 2
+    assert [p["call_id"] for p in shown["_read_only"]["participants"]] == [first.uuid, second.uuid]
+
+    unmuted = admin.put(f"{url}/participants/2", {"action": "unmute"})
+    assert unmuted.status_code == 200, unmuted.text
+    wait_for(
+        lambda: (
+            [p["speak"] for p in admin.get(f"{url}/participants").json()["data"]] == [False, True]
+        ),
+        30,
+        "participant 2 unmuted on the switch",
+    )
+    played = admin.request("PUT", url, json={"action": "play", "data": {"media_id": TONE}})
+    assert played.status_code == 200, played.text
+    second.wait_for_command("conference", timeout=30)
+    assert wait_for(
+        lambda: [c.args for c in first.commands if c.kind == "api" and "play" in c.args],
+        30,
+        "the play on the switch",
+    ) == [f"{room} play {TONE}"]
+
+    bad = admin.put(url, {"action": "dance"})
+    assert bad.status_code == 400
+    assert "action" in bad.json()["data"]
+    assert admin.put(f"{url}/participants/7", {"action": "kick"}).status_code == 404
+    assert admin.put(f"{url}/participants", {"action": "play"}).status_code == 400
+    outsider = Crossbar(api_server.url)
+    outsider.login(Account(store, "Someone else").api_key)
+    assert outsider.put(f"{url}/participants", {"action": "kick"}).status_code == 403
+    assert outsider.get(url).status_code == 403
+
+    kicked = admin.put(f"{url}/participants", {"action": "kick"})
+    assert kicked.status_code == 200, kicked.text
+    assert first.wait_hangup(timeout=30) == "NORMAL_CLEARING"
+    assert second.wait_hangup(timeout=30) == "NORMAL_CLEARING"
+    wait_for(lambda: admin.get(f"{url}/participants").json()["data"] == [], 30, "an empty room")

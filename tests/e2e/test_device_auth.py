@@ -6,31 +6,17 @@ account, which no system-wide number index knows)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from api.app import create_app
 from api.devices.resource import SPEC as DEVICES
 from api.documents import DocumentService
-from api.server import RunningServer, start_in_thread
+from api.server import RunningServer
 from kazoo_tasks.docstore import ACCOUNTS_DB, account_db
 from kazoo_tasks.esl.emulator import CallRefused, Credentials
 from tests.e2e.conftest import TONE, Account, node
 from tests.waiting import wait_for
 
 REALM = "e2e.sip.example.net"
-SWITCH_PASSWORD = "e2e-switch"
-
-
-@pytest.fixture
-def api_server(stack, store) -> Iterator[RunningServer]:
-    settings = stack.settings.with_overrides(api_secret="e2e", switch_password=SWITCH_PASSWORD)
-    running = start_in_thread(create_app(settings, store))
-    host_port = running.url.removeprefix("http://")
-    stack.emulator.directory_url = f"http://fs:{SWITCH_PASSWORD}@{host_port}/switch/directory"
-    yield running
-    running.stop()
 
 
 def test_given_a_device_document_when_its_phone_registers_and_calls_then_the_call_runs_in_its_account(  # noqa: E501

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from api.errors import ValidationFailed
 from kazoo_tasks.docstore import account_db
 from kazoo_tasks.esl.emulator import script as s
-from tests.e2e.conftest import node
+from tests.e2e.conftest import assert_refused, node
 from tests.e2e.test_bridging import Office
 
 FEATURE_CODE = r"^\*2([0-9]{2,})$"
@@ -105,7 +104,4 @@ def test_given_a_list_then_the_first_digits_pick_the_caller_id_and_the_rest_is_d
     ],
 )
 def test_given_bad_data_when_saved_then_the_callflow_is_refused(account, data, field):
-    with pytest.raises(ValidationFailed) as refused:
-        account.callflow(["2399"], node("dynamic_cid", data))
-
-    assert any(key.startswith(f"flow.data.{field}") for key in refused.value.data)
+    assert_refused(account, "2399", node("dynamic_cid", data), field)

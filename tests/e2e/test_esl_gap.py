@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import Any
 
 from tests.e2e.conftest import node
 from tests.waiting import wait_for
@@ -33,6 +34,21 @@ def refuse_esl_for(stack, seconds: float) -> Callable[[], None]:
     cutting.start()
     wait_for(lambda: not stack.emulator.switch.listeners, 10, "the listener to be cut")
     return cutting.join
+
+
+def calls_playing(
+    stack_factory, account, number: str, count: int, overrides: dict
+) -> tuple[Any, list]:
+    """A stack with ``overrides`` and ``count`` calls to ``number``, each playing a long
+    tone (:func:`play_flow`) when this returns."""
+    play_flow(account, number, LONG_TONE)
+    stack = stack_factory(overrides=overrides, time_scale=SPEED)
+    calls = stack.emulator.place_calls(
+        count, rate=200, destination=number, variables=account.variables
+    ).result(30)
+    for call in calls:
+        call.wait_for_command("playback", timeout=30)
+    return stack, calls
 
 
 def resync_notes(cdr: dict) -> list[str]:
@@ -64,13 +80,9 @@ def test_given_calls_that_park_while_the_esl_link_is_down_when_it_comes_back_the
 def test_given_calls_playing_when_their_completions_fall_in_an_esl_gap_then_they_go_on_after_it(
     stack_factory, account
 ):
-    play_flow(account, "4200", LONG_TONE)
-    stack = stack_factory(overrides={"esl_reconnect_max_delay": 0.5}, time_scale=SPEED)
-    calls = stack.emulator.place_calls(
-        20, rate=200, destination="4200", variables=account.variables
-    ).result(30)
-    for call in calls:
-        call.wait_for_command("playback", timeout=30)
+    stack, calls = calls_playing(
+        stack_factory, account, "4200", 20, {"esl_reconnect_max_delay": 0.5}
+    )
 
     listening_again = refuse_esl_for(stack, 2.5)  # the 1 s tones end while nobody listens
     for call in calls:
@@ -94,13 +106,9 @@ def test_given_calls_playing_when_their_completions_fall_in_an_esl_gap_then_they
 def test_given_callers_that_hang_up_while_the_esl_link_is_down_then_their_cdrs_come_at_reconnect(
     stack_factory, account
 ):
-    play_flow(account, "4300", LONG_TONE)
-    stack = stack_factory(overrides={"esl_reconnect_max_delay": 0.5}, time_scale=SPEED)
-    calls = stack.emulator.place_calls(
-        10, rate=200, destination="4300", variables=account.variables
-    ).result(30)
-    for call in calls:
-        call.wait_for_command("playback", timeout=30)
+    stack, calls = calls_playing(
+        stack_factory, account, "4300", 10, {"esl_reconnect_max_delay": 0.5}
+    )
 
     listening_again = refuse_esl_for(stack, 1.5)
     for call in calls:
@@ -117,13 +125,7 @@ def test_given_callers_that_hang_up_while_the_esl_link_is_down_then_their_cdrs_c
 def test_given_ecallmgr_sigkilled_mid_calls_when_a_new_one_starts_then_every_call_completes(
     stack_factory, account
 ):
-    play_flow(account, "4400", LONG_TONE)
-    stack = stack_factory(overrides={"esl_lease_ttl": 1.0}, time_scale=SPEED)
-    playing = stack.emulator.place_calls(
-        10, rate=200, destination="4400", variables=account.variables
-    ).result(30)
-    for call in playing:
-        call.wait_for_command("playback", timeout=30)
+    stack, playing = calls_playing(stack_factory, account, "4400", 10, {"esl_lease_ttl": 1.0})
 
     stack.ecallmgr.kill()
     wait_for(lambda: not stack.emulator.switch.listeners, 10, "the listener gone")

@@ -13,7 +13,6 @@ seconds."""
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -33,12 +32,10 @@ from api.vmboxes.resource import SPEC as VMBOXES
 from callflow import registry
 from callflow.kazoo_modules import KAZOO_MODULES
 from kazoo_tasks import services
-from kazoo_tasks.cache.listener import close_namespace
-from kazoo_tasks.config import Settings
 from kazoo_tasks.docstore import ACCOUNTS_DB, account_db
 from kazoo_tasks.esl.emulator import script as s
-from kazoo_tasks.testing import Stack, TestAccount, drop_namespace
-from tests.conftest import TEST_BROKER_URL, TEST_REDIS_URL
+from kazoo_tasks.testing import Stack, TestAccount
+from tests.conftest import own_namespace
 from tests.waiting import wait_for
 
 EXAMPLES = json.loads((Path(__file__).parent / "data" / "kazoo_doc_examples.json").read_text())
@@ -51,19 +48,8 @@ FAILED_NOTES = ("bad data", "crashed", "not implemented", "unknown module")
 @pytest.fixture(scope="module")
 def docs_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     base = tmp_path_factory.mktemp("kazoo-docs")
-    settings = Settings(
-        namespace=f"kt{uuid.uuid4().hex[:10]}",
-        data_dir=base / "data",
-        broker_url=TEST_BROKER_URL,
-        redis_url=TEST_REDIS_URL,
-        result_backend=TEST_REDIS_URL,
-        hangup_grace=1,
-    )
-    stack = Stack(settings, base / "logs").start()
-    yield stack
-    stack.stop()
-    close_namespace(settings.namespace)
-    drop_namespace(settings)
+    with own_namespace(base / "data") as settings, Stack(settings, base / "logs") as stack:
+        yield stack
 
 
 @pytest.fixture(scope="module")

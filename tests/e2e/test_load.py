@@ -13,10 +13,14 @@ import signal
 import time
 from concurrent.futures import Future
 
+import pytest
+
 from kazoo_tasks.callstate import CallStore
 from kazoo_tasks.esl.emulator import Call
 from tests.e2e.conftest import SECOND_TONE, TONE, node
 from tests.waiting import wait_for
+
+pytestmark = pytest.mark.faults
 
 CALLS = 200
 

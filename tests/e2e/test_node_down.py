@@ -6,10 +6,14 @@ over when the active one is SIGKILLed, and the calls go on."""
 
 from __future__ import annotations
 
+import pytest
+
 from kazoo_tasks.testing import RoleProcess
 from tests.e2e.conftest import node
 from tests.e2e.test_load import stuck_calls
 from tests.waiting import wait_for
+
+pytestmark = pytest.mark.faults
 
 LONG_TONE = "tone_stream://%(60000,0,440)"
 

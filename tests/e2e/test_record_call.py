@@ -37,20 +37,17 @@ def started_then(data: dict, then: dict) -> dict:
     return node("record_call", data, then=then)
 
 
+def stopped_by_a_node(data: dict) -> dict:
+    """answer, ``record_call`` with ``data``, three seconds of tone, ``record_call``
+    stop, then a tone."""
+    stop = node("record_call", {"action": "stop"}, then=node("play", {"id": TONE}))
+    return node("answer", then=started_then(data, node("play", {"id": THREE_SECONDS}, then=stop)))
+
+
 def test_given_a_recording_stopped_by_a_node_then_it_is_listed_with_its_length_and_downloadable(
     office: Office,
 ):
-    flow = node(
-        "answer",
-        then=started_then(
-            {"action": "start"},
-            node(
-                "play",
-                {"id": THREE_SECONDS},
-                then=node("record_call", {"action": "stop"}, then=node("play", {"id": TONE})),
-            ),
-        ),
-    )
+    flow = stopped_by_a_node({"action": "start"})
     office.account.callflow([NUMBER], flow)
 
     call = office.call(NUMBER)
@@ -88,17 +85,7 @@ def test_given_a_recording_never_stopped_when_the_call_ends_then_it_is_kept_with
 
 
 def test_given_record_min_sec_when_the_recording_is_shorter_then_it_is_dropped(office: Office):
-    flow = node(
-        "answer",
-        then=started_then(
-            {"record_min_sec": 10},
-            node(
-                "play",
-                {"id": THREE_SECONDS},
-                then=node("record_call", {"action": "stop"}, then=node("play", {"id": TONE})),
-            ),
-        ),
-    )
+    flow = stopped_by_a_node({"record_min_sec": 10})
     office.account.callflow([NUMBER], flow)
 
     call = office.call(NUMBER)

@@ -20,6 +20,8 @@ from tests.e2e.conftest import node
 from tests.e2e.test_load import stuck_calls
 from tests.waiting import wait_for
 
+pytestmark = pytest.mark.faults
+
 CALLS = 60
 TONE = "tone_stream://%(1500,0,440)"  # 1.5 s of tone at full speed; ~0.1 s here
 STATE_LOST = "NORMAL_TEMPORARY_FAILURE"

@@ -3,24 +3,10 @@ account, until it unregisters."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
-from api.app import create_app
-from api.server import RunningServer, start_in_thread
 from kazoo_tasks.docstore import account_db
 from tests.crossbar import Crossbar
 from tests.e2e.conftest import Account
 from tests.waiting import wait_for
-
-
-@pytest.fixture
-def api_server(stack, store) -> Iterator[RunningServer]:
-    settings = stack.settings.with_overrides(api_secret="e2e", api_auth_rate_limit="1000/minute")
-    running = start_in_thread(create_app(settings, store))
-    yield running
-    running.stop()
 
 
 def registrations(client: Crossbar, account_id: str) -> list[dict]:

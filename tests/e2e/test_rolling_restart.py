@@ -4,12 +4,16 @@ dropped, and every call gets exactly the commands of its flow, once, in order.""
 
 from __future__ import annotations
 
+import pytest
+
 from kazoo_tasks.esl.emulator import Call
 from kazoo_tasks.testing import RoleProcess
 from kazoo_tasks.testing.processes import wait_for_workers
 from tests.e2e.conftest import node
 from tests.e2e.test_load import assert_every_call_ran_the_flow_once
 from tests.waiting import wait_for
+
+pytestmark = pytest.mark.faults
 
 CALLS = 100
 UP_AT_ONCE = 10

@@ -9,6 +9,8 @@ import sys
 import threading
 from typing import Any
 
+import pytest
+
 from kazoo_tasks.config import Settings
 from kazoo_tasks.testing.processes import role_env
 from tests.waiting import wait_for
@@ -47,6 +49,7 @@ def test_given_a_running_stack_when_a_worker_dies_then_status_says_so_and_exits_
     assert report["problems"] == ["workers: 0 answered, 1 expected"]
 
 
+@pytest.mark.faults
 def test_given_a_running_stack_when_the_esl_link_is_cut_then_status_says_so_and_exits_1(
     stack_factory,
 ):

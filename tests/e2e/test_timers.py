@@ -8,6 +8,8 @@ from __future__ import annotations
 import os
 import time
 
+import pytest
+
 from kazoo_tasks.celery_app import make_app
 from kazoo_tasks.esl.emulator import script as s
 from kazoo_tasks.testing import wait_for_workers
@@ -36,6 +38,17 @@ def timer_moves(cdr: dict) -> list[str]:
     return [t["outcome"] for t in cdr["trace"] if t.get("event") == "TIMER_FIRED:no_digit"]
 
 
+def played_one_tone(call, account, tone: str) -> dict:
+    """Assert the call was answered, played ``tone`` and hung up; returns its CDR."""
+    assert call.wait_hangup(timeout=30) == "NORMAL_CLEARING"
+    assert commands(call) == [
+        ("execute", "answer", ""),
+        ("execute", "playback", tone),
+        ("hangup", "", ""),
+    ]
+    return wait_for(lambda: account.cdr(call.uuid), timeout=30.0, what="the CDR")
+
+
 def armed_timer(redis_client, settings, call_id: str) -> ArmedTimer:
     wheel = TimerWheel(redis_client, settings)
     found = wait_for(
@@ -52,14 +65,7 @@ def test_given_a_caller_who_presses_nothing_when_the_timeout_passes_then_the_tim
 
     call = stack.emulator.place_call("3000", variables=account.variables)
 
-    assert call.wait_hangup(timeout=30) == "NORMAL_CLEARING"
-    assert commands(call) == [
-        ("execute", "answer", ""),
-        ("execute", "playback", TONE),
-        ("hangup", "", ""),
-    ]
-    cdr = wait_for(lambda: account.cdr(call.uuid), timeout=30.0, what="the CDR")
-    assert timer_moves(cdr) == ["continue:timeout"]
+    assert timer_moves(played_one_tone(call, account, TONE)) == ["continue:timeout"]
 
 
 def test_given_a_caller_who_presses_1_when_the_node_waits_then_the_digit_wins_and_the_timer_never_fires(  # noqa: E501
@@ -72,19 +78,14 @@ def test_given_a_caller_who_presses_1_when_the_node_waits_then_the_digit_wins_an
         "3000", variables=account.variables, script=[s.on_answer().wait(1).press("1")]
     )
 
-    assert call.wait_hangup(timeout=20) == "NORMAL_CLEARING"
-    assert commands(call) == [
-        ("execute", "answer", ""),
-        ("execute", "playback", SECOND_TONE),
-        ("hangup", "", ""),
-    ]
-    cdr = wait_for(lambda: account.cdr(call.uuid), timeout=30.0, what="the CDR")
+    cdr = played_one_tone(call, account, SECOND_TONE)
     assert timer_moves(cdr) == []
     assert [
         t for t in TimerWheel(redis_client, stack.settings).timers() if t.call_id == call.uuid
     ] == []
 
 
+@pytest.mark.faults
 def test_given_a_caller_who_never_presses_when_the_worker_that_ran_the_call_is_sigkilled_just_before_the_timeout_then_the_timeout_path_is_taken_once(  # noqa: E501
     stack_factory, account, test_modules, redis_client
 ):
@@ -101,13 +102,7 @@ def test_given_a_caller_who_never_presses_when_the_worker_that_ran_the_call_is_s
     first.kill()
     assert not first.alive()
 
-    assert call.wait_hangup(timeout=30) == "NORMAL_CLEARING"
-    assert commands(call) == [
-        ("execute", "answer", ""),
-        ("execute", "playback", TONE),
-        ("hangup", "", ""),
-    ]
-    cdr = wait_for(lambda: account.cdr(call.uuid), timeout=30.0, what="the CDR")
+    cdr = played_one_tone(call, account, TONE)
     assert timer_moves(cdr) == ["continue:timeout"]
     fired = [t for t in cdr["trace"] if t.get("event") == "TIMER_FIRED:no_digit"][0]
     assert fired["at"] >= timer.due_at

@@ -4,15 +4,13 @@ and recording a new greeting, driven by scripted callers pressing Kazoo's keys."
 
 from __future__ import annotations
 
-import io
-import wave
-
 import pytest
 
 from api.vmboxes.service import save_message
 from callflow.voicemail import prompts
 from kazoo_tasks.docstore import account_db
 from kazoo_tasks.esl.emulator import script as s
+from kazoo_tasks.esl.emulator.httpfiles import silence_wav
 from tests.e2e.conftest import TONE, node
 from tests.e2e.voicemail_kit import Office, applications, played, start_office
 
@@ -27,16 +25,6 @@ def office(settings, store, account, stack_factory):
 @pytest.fixture
 def owner(office: Office) -> str:
     return office.account_user()
-
-
-def wav(seconds: float) -> bytes:
-    out = io.BytesIO()
-    with wave.open(out, "wb") as audio:
-        audio.setnchannels(1)
-        audio.setsampwidth(2)
-        audio.setframerate(8000)
-        audio.writeframes(b"\x00\x00" * int(8000 * seconds))
-    return out.getvalue()
 
 
 def check_flow(box: str | None = None) -> dict:
@@ -55,7 +43,7 @@ def presses(*keys: str) -> list:
 def leave(office: Office, box: str, count: int) -> list[str]:
     return [
         save_message(
-            office.store, office.account.id, box, wav(1.0), "audio/x-wav", {"length": 1000}
+            office.store, office.account.id, box, silence_wav(1.0), "audio/x-wav", {"length": 1000}
         )["_id"]
         for _ in range(count)
     ]

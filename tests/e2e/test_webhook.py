@@ -8,8 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from api.errors import ValidationFailed
-from tests.e2e.conftest import TONE, node
+from tests.e2e.conftest import TONE, assert_refused, node
 from tests.waiting import wait_for
 from tests.web_server import Answer, WebServer, serving
 
@@ -113,12 +112,7 @@ def test_given_a_server_that_is_gone_then_the_flow_goes_on(quick_stack, account)
     ],
 )
 def test_given_bad_data_when_saved_then_the_callflow_is_refused(account, data, field):
-    with pytest.raises(ValidationFailed) as refused:
-        account.callflow(["7399"], node("webhook", data))
-
-    assert any(key.startswith(f"flow.data.{field}") for key in refused.value.data), (
-        refused.value.data
-    )
+    assert_refused(account, "7399", node("webhook", data), field)
 
 
 def test_given_kazoos_example_without_uri_or_with_loose_types_then_it_saves(account):

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from kazoo_tasks.esl.emulator.client import EslClient
+from tests.child_processes import stop
 
 KAZOO_TASKS = str(Path(sys.executable).with_name("kazoo-tasks"))
 
@@ -44,12 +45,7 @@ def served() -> Iterator[int]:
         assert "listening on" in line, line
         yield port
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
+        stop(process)
     assert process.returncode == 0
 
 

@@ -7,6 +7,8 @@ them within the test's timeout.
 
 from __future__ import annotations
 
+import pytest
+
 from kazoo_tasks.esl.emulator import Emulator, on_app
 from kazoo_tasks.esl.emulator.client import EslClient
 from tests.emulator.calls import parked_call
@@ -46,36 +48,32 @@ def test_given_a_sleep_when_the_caller_presses_a_digit_then_it_ends_and_the_digi
     assert "variable_playback_terminator_used" not in after.headers
 
 
+@pytest.mark.parametrize(
+    ("setting", "eaten", "terminator"),
+    [
+        pytest.param("uuid_setvar {uuid} sleep_eat_digits true", "5", "*", id="default"),
+        pytest.param(
+            "uuid_setvar_multi {uuid} sleep_eat_digits=true;playback_terminators=#",
+            "*",
+            "#",
+            id="playback_terminators",
+        ),
+    ],
+)
 def test_given_sleep_eat_digits_when_digits_come_then_only_a_terminator_ends_it(
-    park_emulator: Emulator, esl
+    park_emulator: Emulator, esl, setting: str, eaten: str, terminator: str
 ):
-    caller = [on_app("sleep").wait(1).press("5").wait(1).press("*")]
+    caller = [on_app("sleep").wait(1).press(eaten).wait(1).press(terminator)]
     client = esl("CHANNEL_EXECUTE_COMPLETE", "DTMF")
     call = parked_call(park_emulator, "3000", script=caller)
     client.api(f"uuid_answer {call.uuid}")
-    client.api(f"uuid_setvar {call.uuid} sleep_eat_digits true")
+    client.api(setting.format(uuid=call.uuid))
 
     client.execute(call.uuid, "sleep", TEN_MINUTES_MS)
     seen = events_of(client, call.uuid, "CHANNEL_EXECUTE_COMPLETE", "sleep")
 
-    assert seen == [("DTMF", "5"), ("DTMF", "*"), ("CHANNEL_EXECUTE_COMPLETE", "sleep")]
-    assert client.api(f"uuid_getvar {call.uuid} playback_terminator_used") == "*"
-
-
-def test_given_sleep_eat_digits_and_terminators_when_another_digit_comes_then_sleep_goes_on(
-    park_emulator: Emulator, esl
-):
-    caller = [on_app("sleep").wait(1).press("*").wait(1).press("#")]
-    client = esl("CHANNEL_EXECUTE_COMPLETE", "DTMF")
-    call = parked_call(park_emulator, "3000", script=caller)
-    client.api(f"uuid_answer {call.uuid}")
-    client.api(f"uuid_setvar_multi {call.uuid} sleep_eat_digits=true;playback_terminators=#")
-
-    client.execute(call.uuid, "sleep", TEN_MINUTES_MS)
-    seen = events_of(client, call.uuid, "CHANNEL_EXECUTE_COMPLETE", "sleep")
-
-    assert seen == [("DTMF", "*"), ("DTMF", "#"), ("CHANNEL_EXECUTE_COMPLETE", "sleep")]
-    assert client.api(f"uuid_getvar {call.uuid} playback_terminator_used") == "#"
+    assert seen == [("DTMF", eaten), ("DTMF", terminator), ("CHANNEL_EXECUTE_COMPLETE", "sleep")]
+    assert client.api(f"uuid_getvar {call.uuid} playback_terminator_used") == terminator
 
 
 def test_given_a_digit_queued_by_sleep_when_a_prompt_plays_next_then_the_prompt_takes_it(

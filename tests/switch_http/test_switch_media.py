@@ -15,19 +15,10 @@ from kazoo_tasks.config import Settings
 from kazoo_tasks.docstore import DocumentStore, NotFound, account_db
 from kazoo_tasks.esl.emulator import Emulator
 from kazoo_tasks.esl.emulator.client import EslClient
+from kazoo_tasks.esl.emulator.httpfiles import silence_wav
 from tests.switch_http.conftest import Phone, create
 from tests.switch_http.test_files import upload_media
 from tests.waiting import wait_for
-
-
-def wav(seconds: float) -> bytes:
-    out = io.BytesIO()
-    with wave.open(out, "wb") as audio:
-        audio.setnchannels(1)
-        audio.setsampwidth(2)
-        audio.setframerate(8000)
-        audio.writeframes(b"\x01\x00" * int(8000 * seconds))
-    return out.getvalue()
 
 
 @pytest.fixture
@@ -68,7 +59,7 @@ def test_given_a_media_uploaded_through_the_api_when_a_call_plays_its_id_then_th
     switch_url: Settings, store: DocumentStore, phone: Phone, parked
 ):
     emu, esl, call_uuid = parked
-    media_id = upload_media(phone, wav(3.0))
+    media_id = upload_media(phone, silence_wav(3.0))
 
     seen = run(esl, call_uuid, "playback", playable(switch_url, store, phone.account.id, media_id))
 
@@ -83,7 +74,7 @@ def test_given_a_tampered_or_expired_media_url_when_played_then_file_not_found(
     switch_url: Settings, store: DocumentStore, phone: Phone, parked
 ):
     emu, esl, call_uuid = parked
-    media_id = upload_media(phone, wav(1.0))
+    media_id = upload_media(phone, silence_wav(1.0))
     good = playable(switch_url, store, phone.account.id, media_id)
     expired = playable(switch_url, store, phone.account.id, media_id, now=0)
 

@@ -217,6 +217,7 @@ class Conferences:
         room = self.rooms.get(words[0])
         if room is None:
             return f"-ERR Conference {words[0]} not found\n"
+        switch.record_room_api([m.session for m in room.members.values()], "conference", args)
         command, rest = (words[1], words[2:]) if len(words) > 1 else ("", [])
         if command == "list":
             return self._member_lines(room)

@@ -168,6 +168,11 @@ class Switch(Core):
         if session is not None:
             self._note_command(session, "api", command, rest, "")
 
+    def record_room_api(self, sessions: list[Session], command: str, args: str) -> None:
+        """Note an ``api`` command about a room (``conference``) for each member's channel."""
+        for session in sessions:
+            self._note_command(session, "api", command, args, "")
+
     def _note_command(
         self, session: Session, kind: str, app: str, args: str, event_uuid: str
     ) -> None:

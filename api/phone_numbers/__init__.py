@@ -1,0 +1,1 @@
+"""Phone numbers: the DIDs an account holds (Kazoo's ``phone_numbers``)."""

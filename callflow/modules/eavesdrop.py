@@ -1,0 +1,111 @@
+"""``eavesdrop``: listen to a call of a device or user (Kazoo's cf_eavesdrop).
+
+Only a caller Kazoo approves may: the first of ``approved_device_id`` (the calling
+device), ``approved_user_id`` (a device of that user) and ``approved_group_id`` (a device
+of that group) the node has decides; a node with none approves nobody. Refused:
+``eavesdrop-no_channels``, stop. The target is ``device_id``, else the devices of
+``user_id``; the call listened to is the oldest live answered call of the account on
+which one of them talks (``pickup-no_users`` when the target has no device,
+``pickup-no_channels`` when none of them is on a call). The caller is answered and the
+switch's ``eavesdrop`` runs (``*`` ends it) until either call ends; then the flow stops.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from marshmallow import fields, validate
+
+from callflow.context import NodeContext
+from callflow.feature_codes import DEVICE, prompts
+from callflow.legs import endpoint_reader
+from callflow.live_calls import calls_with
+from callflow.module import ModuleData
+from callflow.outcomes import Stop
+from callflow.steps import ERROR, NOT_FOUND, Answer, Execute, Result, Step, StepModule, Steps
+
+APPROVALS = ("approved_device_id", "approved_user_id", "approved_group_id")
+
+
+def _id() -> fields.String:
+    return fields.String(validate=validate.Length(min=1, max=128))
+
+
+class EavesdropData(ModuleData):
+    """Kazoo's callflows.eavesdrop data."""
+
+    approved_device_id = _id()
+    approved_user_id = _id()
+    approved_group_id = _id()
+    device_id = _id()
+    user_id = _id()
+
+
+@dataclass(frozen=True)
+class Approval(Step):
+    """Whether the caller may eavesdrop (DONE) or not (ERROR), as Kazoo checks it."""
+
+    def start(self, ctx: NodeContext, run: dict[str, Any]) -> Result | None:
+        caller = str(ctx.call["ccvs"].get(DEVICE) or "")
+        key = next((k for k in APPROVALS if ctx.data.get(k)), None)
+        if key is None or not caller:
+            return Result(ERROR)
+        approved = ctx.data[key]
+        reader = endpoint_reader(ctx)
+        if key == "approved_device_id":
+            allowed = caller == approved
+        elif key == "approved_user_id":
+            allowed = caller in {d["_id"] for d in reader.owned_devices(approved)}
+        else:
+            allowed = caller in {e.endpoint_id for e in reader.group(approved)}
+        return Result() if allowed else Result(ERROR)
+
+
+@dataclass(frozen=True)
+class FindCall(Step):
+    """The call to listen to: ``details["call_id"]``; ERROR ``NOT FOUND`` when the target
+    has no device, ERROR ``no call`` when none of its devices is on a call."""
+
+    def start(self, ctx: NodeContext, run: dict[str, Any]) -> Result | None:
+        if ctx.data.get("device_id"):
+            devices = {ctx.data["device_id"]}
+        else:
+            owned = endpoint_reader(ctx).owned_devices(ctx.data.get("user_id") or "")
+            devices = {d["_id"] for d in owned}
+        if not devices:
+            return Result(ERROR, response=NOT_FOUND)
+        account = str(ctx.call["account_id"])
+        calls = calls_with(
+            ctx.redis_client(), ctx.settings, account, devices, str(ctx.call["call_id"])
+        )
+        if not calls:
+            return Result(ERROR, response="no call")
+        return Result(details={"call_id": calls[0]})
+
+
+class Eavesdrop(StepModule):
+    """Checks the approval, finds the call, listens (see the module documentation)."""
+
+    data_schema = EavesdropData
+
+    def steps(self, ctx: NodeContext) -> Steps:
+        approved = yield Approval()
+        if approved.failed:
+            ctx.note("caller not approved to eavesdrop")
+            yield Answer()
+            yield from prompts("eavesdrop-no_channels")
+            return Stop()
+        found = yield FindCall()
+        if found.failed:
+            ctx.note("no device to listen to" if found.response == NOT_FOUND else "no call")
+            yield Answer()
+            no_users = found.response == NOT_FOUND
+            yield from prompts("pickup-no_users" if no_users else "pickup-no_channels")
+            return Stop()
+        target = found.details["call_id"]
+        ctx.note(f"listening to {target}")
+        yield Answer()
+        yield Execute("set", "eavesdrop_enable_dtmf=true")
+        yield Execute("eavesdrop", target)
+        return Stop()
