@@ -203,10 +203,11 @@ def routes(
 def formatted(number: str, invite_format: str) -> str:
     """The number as a gateway's ``invite_format`` wants it in the Request-URI."""
     digits = number.lstrip("+")
-    if invite_format == "npan" and len(digits) == 11 and digits.startswith("1"):
-        return digits[1:]
-    if invite_format == "1npan" and len(digits) == 10:
-        return "1" + digits
+    npan = digits[1:] if len(digits) == 11 and digits.startswith("1") else digits
+    if invite_format == "npan":
+        return npan
+    if invite_format == "1npan":
+        return "1" + npan if len(npan) == 10 else digits
     if invite_format == "strip_plus":
         return digits
     if invite_format == "e164":
