@@ -132,6 +132,7 @@ class Settings:
     default_timezone: str = "America/Los_Angeles"
     call_clock: str | None = None
     acdc_offer_grace: float = 30.0
+    acdc_sla_seconds: float = 20.0
     callflow_http_timeout: float = 10.0
     webhook_timeout: float = 5.0
     webhook_backoff: float = 2.0
