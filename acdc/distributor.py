@@ -40,7 +40,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from acdc.agent import RINGING, events_key, sources
+from acdc.agent import READY, RINGING, events_key, sources
 from acdc.keys import accounts_key, due_key
 from acdc.queue import WAITING, WAITS_KEPT, Left, Queues
 from kazoo_tasks.events import CallEvent
@@ -371,29 +371,27 @@ class Distributor:
 
     def settle(self, offer_id: str) -> set[str]:
         """Apply the offer's outcome to its agents (each fenced by the offer) and drop its
-        lease; returns the queues worth offering again."""
+        lease; returns the queues worth offering again: those of the agents it made ready,
+        and the offer's own unless its caller was connected (then nothing changed for the
+        others: a caller taken by the only agent rung needs no new distribution)."""
         offer = self.offer(offer_id)
         if not offer or offer.get("outcome") in (None, PENDING, ACCEPTED):
             return set()
         outcome, winner = offer["outcome"], offer.get("winner", "")
+        again = set() if outcome == CONNECTED else {offer["queue"]}
         for agent_id in filter(None, offer.get("agents", "").split(",")):
             if outcome == CONNECTED and agent_id == winner:
                 self.agents.apply(agent_id, "connect", offer=offer_id)
-            elif outcome == FAILED:
-                self.agents.apply(agent_id, "miss", offer=offer_id)
-            else:
-                self.agents.apply(agent_id, "release", offer=offer_id)
+                continue
+            event = "miss" if outcome == FAILED else "release"
+            done = self.agents.apply(agent_id, event, offer=offer_id)
+            if done.ok and done.target == READY:
+                again.update(self.queues.queues_of(agent_id))
         pipe = self.client.pipeline(transaction=False)
         pipe.zrem(self._due, lease_member(offer_id))
         pipe.expire(self.offer_key(offer_id), OFFER_TTL)
         pipe.execute()
-        return self._queues_of(offer)
-
-    def _queues_of(self, offer: dict[str, str]) -> set[str]:
-        found = {offer["queue"]}
-        for agent_id in filter(None, offer.get("agents", "").split(",")):
-            found.update(self.queues.queues_of(agent_id))
-        return found
+        return again
 
     def conclude(self, offer_id: str, outcome: str, winner: str = "") -> set[str]:
         """:meth:`record` then :meth:`settle`; returns the queues to offer again."""

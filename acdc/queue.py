@@ -326,6 +326,14 @@ class Queues(AccountState):
         waits = [float(row.rsplit(":", 1)[1]) for row in rows]
         return sum(waits) / len(waits) if waits else 0.0
 
+    def service_level(self, queue_id: str, threshold: float) -> tuple[int, int]:
+        """(callers connected in the last day, those of them who waited at most
+        ``threshold`` seconds): the queue's service level, e.g. 80 % within 20 s."""
+        since = self.clock() - WAITS_KEPT
+        rows = self.client.zrangebyscore(self.queue_key(queue_id, "waits"), since, "+inf")
+        waits = [float(row.rsplit(":", 1)[1]) for row in rows]
+        return len(waits), sum(1 for wait in waits if wait <= threshold)
+
     def busy_queues(self) -> list[str]:
         """Queues that may have callers waiting (a queue leaves the set once the sweep
         finds none: :meth:`settle_idle`)."""

@@ -25,6 +25,7 @@ server, a number, a credential that does not fit its pattern leaves its gateway 
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -74,9 +75,10 @@ _SECRET = regex.compile(r"^[A-Za-z0-9_.+@#*!~%^=:;?/-]{1,64}$")
 _AFFIX = regex.compile(r"^[0-9A-Za-z+*#]{0,64}$")
 
 
+@functools.lru_cache(maxsize=4096)
 def compile_rule(pattern: str) -> regex.Pattern[str]:
-    """A rule of a resource as a regex (PCRE syntax, as Kazoo's); ValueError when it does
-    not compile."""
+    """A rule of a resource as a regex (PCRE syntax, as Kazoo's), compiled once per worker
+    process; ValueError when it does not compile."""
     try:
         return regex.compile(pattern)
     except (regex.error, TypeError, ValueError, OverflowError, RecursionError) as error:
@@ -203,10 +205,11 @@ def routes(
 def formatted(number: str, invite_format: str) -> str:
     """The number as a gateway's ``invite_format`` wants it in the Request-URI."""
     digits = number.lstrip("+")
-    if invite_format == "npan" and len(digits) == 11 and digits.startswith("1"):
-        return digits[1:]
-    if invite_format == "1npan" and len(digits) == 10:
-        return "1" + digits
+    npan = digits[1:] if len(digits) == 11 and digits.startswith("1") else digits
+    if invite_format == "npan":
+        return npan
+    if invite_format == "1npan":
+        return "1" + npan if len(npan) == 10 else digits
     if invite_format == "strip_plus":
         return digits
     if invite_format == "e164":

@@ -143,6 +143,14 @@ class NodeContext:
         self._record["caller_id_name"] = name
         self._record["caller_id_number"] = number
 
+    def set_request(self, number: str) -> None:
+        """Change the number the call asks for (``request_user``, and the user part of
+        ``request``), as Kazoo's DISA does before routing what the caller dialed: the
+        modules after it (``resources``...) dial that number."""
+        realm = str(self._record.get("request") or "").partition("@")[2]
+        self._record["request_user"] = number
+        self._record["request"] = f"{number}@{realm}" if realm else number
+
     def kvs_erase(self, key: str) -> None:
         """Remove a key from the call's key/value store."""
         self._record["kvs"].pop(key, None)

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from callflow.documents import read_document
+from callflow.hotdesks import hotdesk_devices
 from kazoo_tasks.cache import Cache, origins
 from kazoo_tasks.docstore import DocumentStore, account_db
 from kazoo_tasks.docstore.base import Document
@@ -355,6 +356,16 @@ class EndpointReader:
         origin = origins.doc_type(self.db, "device")
         return self._read(("owned_devices", self.db, user_id), build, origin)
 
+    def hotdesk_devices(self, user_id: str) -> list[Document]:
+        """The devices ``user_id`` is logged in to by hotdesking (Kazoo rings them for her
+        as her own), ordered by id."""
+
+        def build() -> list[Document]:
+            return hotdesk_devices(self.store, self.context.account_id, user_id)
+
+        origin = origins.doc_type(self.db, "device")
+        return self._read(("hotdesk_devices", self.db, user_id), build, origin)
+
     def device(self, device_id: str, options: LegOptions = LegOptions()) -> list[Endpoint]:
         """The legs of a device by id (none when it is missing or not a device)."""
         doc = self.document(device_id)
@@ -377,12 +388,16 @@ class EndpointReader:
         )
 
     def user(self, user_id: str, options: LegOptions = LegOptions()) -> list[Endpoint]:
-        """The legs of every enabled device of a user (none when the user is disabled)."""
+        """The legs of every enabled device of a user, hers or hotdesked into (none when
+        the user is disabled)."""
         user = self.document(user_id)
         if user is None or user.get("pvt_type") != "user" or user.get("enabled") is False:
             return []
         legs: list[Endpoint] = []
-        for device in self.owned_devices(user_id):
+        owned = self.owned_devices(user_id)
+        mine = {device["_id"] for device in owned}
+        hotdesked = [d for d in self.hotdesk_devices(user_id) if d["_id"] not in mine]
+        for device in owned + hotdesked:
             for leg in self._legs_of(device, user, options):
                 forwarded = leg.target and leg.target.startswith("loopback/")
                 if not (forwarded and any(leg.target == other.target for other in legs)):

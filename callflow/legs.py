@@ -281,7 +281,10 @@ class RingModule(StepModule):
         return 1
 
     def steps(self, ctx: NodeContext) -> Steps:
-        bridge = self.bridge(ctx)
+        return (yield from self.ring(ctx, self.bridge(ctx)))
+
+    def ring(self, ctx: NodeContext, bridge: Bridge | None) -> Steps:
+        """Ring ``bridge`` ``repeats`` times; the node's outcome."""
         if bridge is None or not bridge.targets:
             ctx.note("nothing to ring")
             return Continue()

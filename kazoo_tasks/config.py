@@ -133,6 +133,7 @@ class Settings:
     default_timezone: str = "America/Los_Angeles"
     call_clock: str | None = None
     acdc_offer_grace: float = 30.0
+    acdc_sla_seconds: float = 20.0
     callflow_http_timeout: float = 10.0
     nomorobo_url: str = "https://api.nomorobo.com/v1/check"
     smtp_host: str | None = None

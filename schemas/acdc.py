@@ -30,6 +30,7 @@ class AgentStatusSchema(Schema):
     queue_id = string("The queue of that caller")
     logout_pending = boolean("Logged out during a call: out when the call ends")
     queues = string_list("Queues it takes calls from")
+    skills = string_list("The skills it logged in with (its user's acdc_skills)")
 
 
 class StatusChangeSchema(Schema):
@@ -84,6 +85,10 @@ class QueueStatsSchema(Schema):
     waiting = integer("Callers in the queue now (waiting + handled + abandoned = entered)")
     average_wait_s = number("Average wait of the handled callers, seconds")
     average_talk_s = number("Average talk time of the handled callers who hung up, seconds")
+    sla_seconds = number("The service-level threshold (KAZOO_ACDC_SLA_SECONDS), seconds")
+    answered_last_day = integer("Callers an agent answered in the last 24 hours", minimum=0)
+    answered_within_sla = integer("... of them after waiting at most sla_seconds", minimum=0)
+    service_level_pct = number("answered_within_sla / answered_last_day, percent")
     callers = fields.List(
         fields.Nested(CallerSchema),
         metadata={"description": "Callers in the queue, next first (per-queue stats only)"},

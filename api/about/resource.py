@@ -8,11 +8,10 @@ import platform
 import resource
 from typing import Any
 
-from flask_restx import Resource
-
 from api.context import ApiContext
-from api.crud import ACCOUNT_ID_PARAM, SCOPED
-from api.http import KAZOO_VERSION, OWN_VERSION, ok
+from api.crud import ACCOUNT_ID_PARAM
+from api.http import KAZOO_VERSION, OWN_VERSION
+from api.read_routes import read_route
 from api.swagger import ErrorDocs, SharedModels, add_model, envelope
 
 ABOUT = {
@@ -46,13 +45,8 @@ def register(api: Any, context: ApiContext, shared: SharedModels) -> None:
     model = add_model(api, "AboutEnvelope", envelope(ABOUT))
     errors = ErrorDocs(ns, shared.error)
 
-    @ns.route("")
-    @ns.doc(params={"account_id": ACCOUNT_ID_PARAM})
-    @errors(401, 403)
-    class About(Resource):
-        method_decorators = SCOPED
-
-        @ns.doc("about")
-        @ns.response(200, "Versions and the process's memory", model)
-        def get(self, account_id: str) -> Any:
-            return ok(about())
+    read_route(
+        ns, errors, "", params={"account_id": ACCOUNT_ID_PARAM}, operation="about",
+        description="Versions and the process's memory", model=model,
+        read=lambda account_id: about(),
+    )  # fmt: skip

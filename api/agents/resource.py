@@ -13,6 +13,7 @@ from api.agents.service import CallCenter
 from api.context import ApiContext
 from api.crud import ACCOUNT_ID_PARAM, SCOPED
 from api.http import ok, request_data
+from api.read_routes import read_route
 from api.swagger import ErrorDocs, SharedModels, add_model, envelope, ref
 from schemas.acdc import (
     AgentStatsSchema,
@@ -53,39 +54,20 @@ def register(api: Any, context: ApiContext, shared: SharedModels) -> None:
     statuses = by_id(api, "AgentStatusesEnvelope", status)
     all_stats = by_id(api, "AgentStatsEnvelope", stats)
 
-    @ns.route("")
-    @ns.doc(params={"account_id": ACCOUNT_ID_PARAM})
-    @errors(401, 403)
-    class Agents(Resource):
-        method_decorators = SCOPED
-
-        @ns.doc("list_agents")
-        @ns.response(200, "Users with queues: id, first_name, last_name, queues")
-        def get(self, account_id: str) -> Any:
-            agents = center.agents(account_id)
-            return ok(agents, extra={"page_size": len(agents)})
-
-    @ns.route("/status")
-    @ns.doc(params={"account_id": ACCOUNT_ID_PARAM})
-    @errors(401, 403)
-    class Statuses(Resource):
-        method_decorators = SCOPED
-
-        @ns.doc("list_agent_statuses")
-        @ns.response(200, "Each agent with a live state, by id", statuses)
-        def get(self, account_id: str) -> Any:
-            return ok(center.statuses(account_id))
-
-    @ns.route("/stats")
-    @ns.doc(params={"account_id": ACCOUNT_ID_PARAM})
-    @errors(401, 403)
-    class Stats(Resource):
-        method_decorators = SCOPED
-
-        @ns.doc("list_agent_stats")
-        @ns.response(200, "Each agent's counters, by id", all_stats)
-        def get(self, account_id: str) -> Any:
-            return ok(center.agent_stats(account_id))
+    account = {"account_id": ACCOUNT_ID_PARAM}
+    read_route(
+        ns, errors, "", params=account, operation="list_agents",
+        description="Users with queues: id, first_name, last_name, queues",
+        read=center.agents, listing=True,
+    )  # fmt: skip
+    read_route(
+        ns, errors, "/status", params=account, operation="list_agent_statuses",
+        description="Each agent with a live state, by id", read=center.statuses, model=statuses,
+    )  # fmt: skip
+    read_route(
+        ns, errors, "/stats", params=account, operation="list_agent_stats",
+        description="Each agent's counters, by id", read=center.agent_stats, model=all_stats,
+    )  # fmt: skip
 
     @ns.route("/<agent_id>/status")
     @ns.doc(params=AGENT)

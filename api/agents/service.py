@@ -17,6 +17,7 @@ import redis
 from celery import Celery
 
 from acdc import service as actions
+from acdc import skills
 from acdc.queue import Queues
 from acdc.tasks import request_distribution
 from api.documents import DocumentService, validate
@@ -55,6 +56,8 @@ def status_view(agent_id: str, live: dict[str, str], queues: list[str]) -> dict[
             view[name] = live[key]
     if live.get("logout_pending"):
         view["logout_pending"] = True
+    if live.get("skills"):
+        view["skills"] = skills.decode(live["skills"])
     return AgentStatusSchema().dump(view)
 
 
@@ -207,7 +210,7 @@ class CallCenter:
         queues = self._queues(account_id)
         if queue_id is not None:
             self.queue_docs.read(account_id, queue_id)
-            view = _stats_view(queues, queue_id)
+            view = _stats_view(queues, queue_id, self.settings.acdc_sla_seconds)
             now = time.time()
             view["callers"] = [
                 {
@@ -220,10 +223,11 @@ class CallCenter:
             ]
             view["agents"] = queues.roster(queue_id)
             return QueueStatsSchema().dump(view)
-        return {q: QueueStatsSchema().dump(_stats_view(queues, q)) for q in queues.queue_ids()}
+        sla = self.settings.acdc_sla_seconds
+        return {q: QueueStatsSchema().dump(_stats_view(queues, q, sla)) for q in queues.queue_ids()}
 
 
-def _stats_view(queues: Queues, queue_id: str) -> dict[str, Any]:
+def _stats_view(queues: Queues, queue_id: str, sla_seconds: float) -> dict[str, Any]:
     counters = queues.stats(queue_id)
     view: dict[str, Any] = {"queue_id": queue_id}
     for name in QueueStatsSchema().fields:
@@ -233,6 +237,12 @@ def _stats_view(queues: Queues, queue_id: str) -> dict[str, Any]:
     if handled:
         view["average_wait_s"] = round(counters.get("wait_seconds", 0) / handled, 1)
         view["average_talk_s"] = round(counters.get("talk_seconds", 0) / handled, 1)
+    connected, within = queues.service_level(queue_id, sla_seconds)
+    view["sla_seconds"] = sla_seconds
+    view["answered_last_day"] = connected
+    view["answered_within_sla"] = within
+    if connected:
+        view["service_level_pct"] = round(100 * within / connected, 1)
     return view
 
 

@@ -14,6 +14,7 @@ from api.crud import ACCOUNT_ID_PARAM, SCOPED, CrudRoutes
 from api.documents import ResourceSpec
 from api.http import ok, request_data
 from api.queues import schema, service
+from api.read_routes import read_route
 from api.swagger import ErrorDocs, SharedModels, add_model, envelope, ref
 from schemas.acdc import QueueStatsSchema
 from schemas.jsonschema import object_schema
@@ -34,27 +35,17 @@ def extend(routes: CrudRoutes, context: ApiContext, shared: SharedModels) -> Non
     all_stats = by_id(api, "QueuesStatsEnvelope", stats)
     roster = add_model(api, "QueueRosterEnvelope", envelope(ROSTER))
 
-    @ns.route("/stats")
-    @ns.doc(params={"account_id": ACCOUNT_ID_PARAM})
-    @errors(401, 403)
-    class AllStats(Resource):
-        method_decorators = SCOPED
-
-        @ns.doc("list_queue_stats")
-        @ns.response(200, "Each queue's counters, by id", all_stats)
-        def get(self, account_id: str) -> Any:
-            return ok(center.queue_stats(account_id))
-
-    @ns.route("/<doc_id>/stats")
-    @ns.doc(params=QUEUE)
-    @errors(401, 403, 404)
-    class Stats(Resource):
-        method_decorators = SCOPED
-
-        @ns.doc("get_queue_stats")
-        @ns.response(200, "The queue's counters, callers and agents", one_stats)
-        def get(self, account_id: str, doc_id: str) -> Any:
-            return ok(center.queue_stats(account_id, doc_id))
+    read_route(
+        ns, errors, "/stats", params={"account_id": ACCOUNT_ID_PARAM},
+        operation="list_queue_stats", description="Each queue's counters, by id",
+        read=center.queue_stats, model=all_stats,
+    )  # fmt: skip
+    read_route(
+        ns, errors, "/<doc_id>/stats", params=QUEUE, operation="get_queue_stats",
+        description="The queue's counters, callers and agents", model=one_stats,
+        read=lambda account_id, doc_id: center.queue_stats(account_id, doc_id),
+        answers=(401, 403, 404),
+    )  # fmt: skip
 
     @ns.route("/<doc_id>/roster")
     @ns.doc(params=QUEUE)

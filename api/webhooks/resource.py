@@ -6,12 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_restx import Resource
-
 from api.context import ApiContext
-from api.crud import ACCOUNT_ID_PARAM, SCOPED, CrudRoutes
+from api.crud import ACCOUNT_ID_PARAM, CrudRoutes
 from api.documents import ResourceSpec
-from api.http import ok
+from api.read_routes import read_route
 from api.swagger import ErrorDocs, SharedModels, add_model, envelope
 from api.webhooks import schema, service
 from kazoo_tasks.webhooks.attempts import Attempts
@@ -47,27 +45,20 @@ def extend(routes: CrudRoutes, context: ApiContext, shared: SharedModels) -> Non
     )
     errors = ErrorDocs(ns, shared.error)
 
-    @ns.route("/attempts")
-    @ns.doc(params={"account_id": ACCOUNT_ID_PARAM})
-    @errors(401, 403)
-    class AccountAttempts(Resource):
-        method_decorators = SCOPED
+    read_route(
+        ns, errors, "/attempts", params={"account_id": ACCOUNT_ID_PARAM},
+        operation="list_webhook_attempts", model=listing, listing=True,
+        description="The account's last delivery attempts, newest first", read=attempts.list,
+    )  # fmt: skip
 
-        @ns.doc("list_webhook_attempts")
-        @ns.response(200, "The account's last delivery attempts, newest first", listing)
-        def get(self, account_id: str) -> Any:
-            found = attempts.list(account_id)
-            return ok(found, extra={"page_size": len(found)})
+    def hook_attempts(account_id: str, doc_id: str) -> list[dict[str, Any]]:
+        routes.service.read(account_id, doc_id)  # 404 for no such hook
+        return attempts.list(account_id, doc_id)
 
-    @ns.route("/<doc_id>/attempts")
-    @ns.doc(params={"account_id": ACCOUNT_ID_PARAM, "doc_id": "Webhook id"})
-    @errors(401, 403, 404)
-    class HookAttempts(Resource):
-        method_decorators = SCOPED
-
-        @ns.doc("list_webhook_attempts_of_hook")
-        @ns.response(200, "The hook's last delivery attempts, newest first", listing)
-        def get(self, account_id: str, doc_id: str) -> Any:
-            routes.service.read(account_id, doc_id)
-            found = attempts.list(account_id, doc_id)
-            return ok(found, extra={"page_size": len(found)})
+    hook = {"account_id": ACCOUNT_ID_PARAM, "doc_id": "Webhook id"}
+    read_route(
+        ns, errors, "/<doc_id>/attempts", params=hook,
+        operation="list_webhook_attempts_of_hook", model=listing, listing=True,
+        description="The hook's last delivery attempts, newest first", read=hook_attempts,
+        answers=(401, 403, 404),
+    )  # fmt: skip

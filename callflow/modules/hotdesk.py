@@ -9,7 +9,8 @@ settings decide the rest, as in Kazoo: ``require_pin`` asks ``hotdesk.pin``
 removes her from every device (with ``keep_logged_in_elsewhere``, from the calling one
 only); ``toggle`` logs in when she is on no device, else out; ``bridge`` rings the
 devices she is logged in to when ``hotdesk.enabled`` (the cause's child on a failure).
-Then ``_``. ``GET /v2/accounts/{id}/users/{id}/hotdesks`` lists her devices.
+Then ``_``. ``GET /v2/accounts/{id}/users/{id}/hotdesks`` lists her devices, and
+ringing her rings them (:meth:`callflow.endpoints.EndpointReader.user`).
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@ and cf_offnet, with stepswitch's choice of carrier: :mod:`callflow.carriers`).
 
 The number (``to_did``, else the dialed number, normalized to E.164 unless
 ``bypass_e164`` / ``do_not_normalize``) is matched against the resources: the account's
-own (``use_local_resources``, the default; ``hunt_account_id`` names another account's)
+own (``use_local_resources``, the default; ``hunt_account_id`` names an ancestor's: a
+reseller's)
 or the system's (``offnet``, or ``use_local_resources: false``). Every gateway of every
 match is dialed in turn, best first, with the caller id of ``caller_id_type`` (the
 calling device's, its owner's, else the account's ``caller_id.external``); an emergency
@@ -130,12 +131,27 @@ class Resources(CallflowModule):
         if use_global:
             db = GLOBAL_DB
         else:
-            db = account_db(str(ctx.data.get("hunt_account_id") or ctx.call["account_id"]))
+            db = account_db(self._hunt_account(ctx))
         try:
             found = ctx.documents().find(db, {"pvt_type": "resource"})
         except NotFound:  # no such database: nobody made a resource there yet
             return []
         return sorted((doc for doc in found if not is_deleted(doc)), key=lambda d: d["_id"])
+
+    @staticmethod
+    def _hunt_account(ctx: NodeContext) -> str:
+        """Whose carriers: ``hunt_account_id`` when it is the call's account or one of its
+        ancestors (a reseller's carriers), else the call's own account: a callflow cannot
+        dial out through another tenant's carriers and credentials."""
+        account_id = str(ctx.call["account_id"])
+        hunt = ctx.data.get("hunt_account_id")
+        if not hunt or hunt == account_id:
+            return account_id
+        tree = (ctx.document(account_id) or {}).get("pvt_tree") or []
+        if hunt in tree:
+            return str(hunt)
+        ctx.note(f"hunt_account_id {hunt} is not an ancestor of the account: its own carriers")
+        return account_id
 
     def _legs(
         self, ctx: NodeContext, found: list[carriers.Route], use_global: bool

@@ -28,12 +28,12 @@ from typing import Any
 
 from callflow.context import NodeContext
 from callflow.outcomes import Continue
+from callflow.recording_steps import ANY_KEY
 from callflow.steps import Play
 from callflow.voicemail import mailbox, prompts
 from callflow.voicemail.dialog import Dialog, Recordings, ask, play, play_all, review, run
 from callflow.voicemail.messages import FOLDER_DELETED, FOLDER_NEW, FOLDER_SAVED, extension_of
 from callflow.voicemail.steps import (
-    ANY_KEY,
     Discard,
     ListMessages,
     LoadBox,

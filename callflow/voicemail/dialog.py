@@ -11,10 +11,10 @@ from collections.abc import Generator
 from typing import Any
 
 from callflow.context import NodeContext
+from callflow.recording_steps import ANY_KEY
 from callflow.steps import Collect, Play, Result, Step
 from callflow.voicemail import prompts
 from callflow.voicemail.messages import message_id
-from callflow.voicemail.steps import ANY_KEY
 
 COLLECT_TIMEOUT = 5.0
 """Seconds to wait for a first digit (Kazoo's default_collect_timeout)."""

@@ -16,14 +16,13 @@ from callflow import recorded
 from callflow.context import NodeContext
 from callflow.media import AUDIO_ATTACHMENT as MEDIA_AUDIO
 from callflow.media import MediaNotFound
-from callflow.steps import CommandStep, Play, Record, Result, Step
+from callflow.recording_steps import RecordInto
+from callflow.steps import Play, Result, Step
 from callflow.voicemail import mailbox, messages
 from kazoo_tasks.clock import to_gregorian
 from kazoo_tasks.docstore import NotFound, account_db
 from kazoo_tasks.docstore.private_fields import private_fields
 from kazoo_tasks.events import CallEvent
-
-ANY_KEY = "0123456789*#"
 
 
 def _account(ctx: NodeContext) -> str:
@@ -133,44 +132,7 @@ class UpdateBox(_Instant):
 
 
 @dataclass(frozen=True)
-class _Recording(CommandStep):
-    """Record into a document written pending first (its id: ``doc_id``)."""
-
-    doc_id: str
-    max_length: int
-    extension: str = "wav"
-    terminators: str = ANY_KEY
-
-    def document(self, ctx: NodeContext) -> dict[str, Any]:
-        raise NotImplementedError
-
-    def attachment(self) -> str:
-        raise NotImplementedError
-
-    def _record(self, ctx: NodeContext) -> Record:
-        target = ctx.recording_target(
-            self.doc_id,
-            attachment=self.attachment(),
-            extension=self.extension,
-            max_seconds=self.max_length,
-        )
-        return Record(target, max_length=self.max_length, terminators=self.terminators)
-
-    def send(self, ctx: NodeContext, run: dict[str, Any]) -> None:
-        recorded.create_pending(ctx.documents(), account_db(_account(ctx)), self.document(ctx))
-        self._record(ctx).send(ctx, run)
-
-    def completed(self, event: CallEvent, run: dict[str, Any]) -> Result:
-        done = Record(self.doc_id).completed(event, run)  # its variables, read as Record does
-        return Result(
-            terminator=done.terminator,
-            response=done.response,
-            details={"doc_id": self.doc_id, "duration_ms": done.details["duration_ms"]},
-        )
-
-
-@dataclass(frozen=True)
-class RecordMessage(_Recording):
+class RecordMessage(RecordInto):
     """Record a message for box ``box_id``; when the recording ends, also when the caller
     hung up during it, the message is kept (folder ``new``) if it lasts
     ``min_ms`` or more, else discarded. ``details``: ``doc_id``, ``duration_ms``,
@@ -218,7 +180,7 @@ class RecordMessage(_Recording):
 
 
 @dataclass(frozen=True)
-class RecordGreeting(_Recording):
+class RecordGreeting(RecordInto):
     """Record a greeting or a name into a media document of the box (Kazoo's
     "mailbox <n> unavailable greeting"); it stays pending until :class:`UpdateBox` keeps
     it."""

@@ -5,7 +5,8 @@ SIGKILLed every few seconds and the broker, the ESL link and Redis each fail onc
 It ends with one JSON line: ``calls``, ``completed``, ``ended_with_cdr``, ``lost`` (no CDR
 and no live state), ``stuck`` (still up on the switch), ``duplicate_commands`` (a command
 id the switch received twice), ``out_of_order_events`` (events a call applied after one
-FreeSWITCH emitted later, read from the CDR traces), ``max_setup_ms`` and the faults done.
+FreeSWITCH emitted later, read from the CDR traces), ``max_setup_ms``, the faults done,
+and the first calls not completed with the commands the switch received for them.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from kazoo_tasks.testing.services import PrivateRabbitMQ, PrivateRedis
 NUMBER = "7000"
 COMPLETED_CAUSE = "NORMAL_CLEARING"
 PROBE_PREFIX = "resync-"
+SHOWN = 3
+"""Calls not completed whose commands the result line shows (to tell why)."""
 
 
 @dataclass(frozen=True)
@@ -132,6 +135,7 @@ def summarize(
     completed = [
         c for c in calls if c.hangup_cause == COMPLETED_CAUSE and _own_commands(c) == expected
     ]
+    completed_ids = {c.uuid for c in completed}
     with_cdr = [c for c in calls if cdrs.get(c.uuid)]
     stuck = [c for c in calls if c.hungup_at is None]
     lost = [c for c in calls if not cdrs.get(c.uuid) and c.uuid not in live_state]
@@ -148,6 +152,11 @@ def summarize(
         "hangup_causes": dict(causes),
         "faults": [f"{at} s: {what}" for at, what in faults.events],
         "fault_errors": faults.errors,
+        "not_completed": [
+            {"call": c.uuid, "cause": c.hangup_cause, "commands": _own_commands(c)}
+            for c in calls
+            if c.uuid not in completed_ids
+        ][:SHOWN],
     }
 
 

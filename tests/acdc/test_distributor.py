@@ -268,7 +268,8 @@ def test_given_an_accepted_offer_whose_call_still_runs_then_its_lease_waits_for_
     clock.advance(60)  # the worker running the call died: its bridge result is late
     assert distributor.sweep() == set()
     assert center.queues.agents.status("alice")["state"] == RINGING
-    assert distributor.conclude(offer.offer_id, CONNECTED, "alice")  # the late result counts
+    distributor.conclude(offer.offer_id, CONNECTED, "alice")  # the late result counts
+    assert center.queues.agents.status("alice")["state"] == "answered"
     assert center.queues.stats("q1")["handled"] == 1
 
     center.caller(config, "call2")  # a call that vanished: its lease expires

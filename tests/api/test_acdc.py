@@ -3,9 +3,12 @@ over real HTTP, with the live state in Redis."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from acdc.archive import archive
+from acdc.distributor import CONNECTED, Distributor
 from acdc.queue import QueueConfig, Queues
 from kazoo_tasks import services
 
@@ -119,6 +122,31 @@ def test_given_callers_in_a_queue_then_its_stats_show_them_and_the_counters(offi
     assert every[queue]["entered"] == 2 and "callers" not in every[queue]
 
 
+def test_given_callers_answered_after_5_and_after_30_seconds_then_the_service_level_is_half(
+    office, api_settings, root
+):
+    client, base, queue, ann, _ = office
+    moments = [time.time()]
+    live = Queues(services.redis_client(api_settings), api_settings.namespace, root.id,
+                  clock=lambda: moments[-1])  # fmt: skip
+    distributor = Distributor(live, lambda offers: None, grace=5)
+    config = QueueConfig.from_doc({"_id": queue})
+    assert status(client, base, ann, "login").status_code == 200
+    for call_id, wait in (("fast", 5), ("slow", 30)):
+        live.enter(config, call_id, "fs1", priority=0)
+        moments.append(moments[-1] + wait)
+        [offer] = distributor.distribute(queue)
+        distributor.conclude(offer.offer_id, CONNECTED, ann)
+        distributor.caller_left(queue, call_id, "hangup")
+        live.agents.apply(ann, "end_wrapup")
+
+    one = client.get(f"{base}/queues/{queue}/stats").json()["data"]
+    assert one["sla_seconds"] == 20
+    assert (one["answered_last_day"], one["answered_within_sla"]) == (2, 1)
+    assert one["service_level_pct"] == 50.0
+    assert client.get(f"{base}/queues/stats").json()["data"][queue]["service_level_pct"] == 50.0
+
+
 def test_given_callers_who_left_then_their_stats_are_stored_and_listed(office, live, store):
     client, base, queue, _, _ = office
     config = QueueConfig.from_doc({"_id": queue})
@@ -174,3 +202,28 @@ def test_given_an_agent_then_queue_status_joins_and_leaves_one_queue(office, liv
     assert missing.status_code == 400 and "queue_id" in missing.json()["data"]
     assert client.post(path, {"action": "dance", "queue_id": queue}).status_code == 400
     assert client.get(f"{base}/agents/{'f' * 32}/queue_status").status_code == 404
+
+
+def test_given_an_agent_with_skills_when_it_logs_in_then_its_status_shows_them(office, live):
+    client, base, queue, ann, _ = office
+    assert client.patch(f"{base}/users/{ann}", {"acdc_skills": ["spanish", "billing"]}).ok
+
+    answer = status(client, base, ann, "login")
+
+    assert answer.json()["data"]["skills"] == ["billing", "spanish"]
+    assert client.get(f"{base}/agents/status").json()["data"][ann]["skills"] == [
+        "billing", "spanish"
+    ]  # fmt: skip
+
+
+def test_given_required_skills_nodes_then_kazoos_are_accepted_and_bad_skill_names_refused(office):
+    client, base, queue, _, _ = office
+    member = {"module": "acdc_member", "data": {"id": queue, "required_skills": ["spanish"]}}
+    skills = {"module": "acdc_required_skills", "data": {"add": ["billing"], "remove": ["x"]},
+              "children": {"_": member}}  # fmt: skip
+    saved = client.put(f"{base}/callflows", {"numbers": ["7010"], "flow": skills})
+    assert saved.status_code == 201, saved.text
+
+    bad = {"module": "acdc_member", "data": {"id": queue, "required_skills": ["a,b"]}}
+    refused = client.put(f"{base}/callflows", {"numbers": ["7011"], "flow": bad})
+    assert refused.status_code == 400 and "flow.data.required_skills" in str(refused.json()["data"])

@@ -216,8 +216,8 @@ def test_given_a_modules_data_with_loose_types_when_loaded_then_typed(module: st
     assert loaded_module is not None
     schema = loaded_module.data_schema()
     strict = {**typed_values(schema), **REQUIRED_DATA.get(module, {})}
-    ids = {
-        key: "c" * 32
+    ids = {  # the other required fields name documents: an id, or a list of ids
+        key: ["c" * 32] if isinstance(field, fields.List) else "c" * 32
         for name, field in schema.load_fields.items()
         if field.required and (key := field.data_key or name) not in strict
     }

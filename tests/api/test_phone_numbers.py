@@ -103,3 +103,14 @@ def test_given_a_collection_of_numbers_when_added_edited_removed_then_each_outco
     assert list(removed["error"]) == ["+14155550199"]  # not this account's
     assert root.client.get(f"/accounts/{root.id}/phone_numbers").json()["data"]["numbers"] == {}
     assert other.client.get(f"/accounts/{other.id}/phone_numbers/+14155550199").status_code == 200
+
+
+def test_given_an_account_holding_numbers_when_deleted_then_its_numbers_are_free_again(
+    root: LoggedIn,
+) -> None:
+    child = root.client.put(f"/accounts/{root.id}", {"name": "Leaving Co"}).json()["data"]["id"]
+    number = quote("+14155550177")
+    assert root.client.put(f"/accounts/{child}/phone_numbers/{number}").status_code == 201
+    assert root.client.put(f"/accounts/{root.id}/phone_numbers/{number}").status_code == 409
+    assert root.client.delete(f"/accounts/{child}").status_code == 200
+    assert root.client.put(f"/accounts/{root.id}/phone_numbers/{number}").status_code == 201

@@ -109,3 +109,17 @@ def test_given_a_system_admin_when_managing_the_systems_resources_then_they_live
     assert admin.client.delete(f"/resources/{global_id}").status_code == 200
     assert admin.client.get(f"/resources/{global_id}").status_code == 404
     assert store.get(account_db(root.id), own.json()["data"]["id"])["name"] == "Own"
+
+
+def test_given_kazoos_older_names_then_they_reach_the_same_resources(
+    root: LoggedIn, store: DocumentStore, server: RunningServer
+) -> None:
+    admin = new_account(store, server, superduper_admin=True)
+    own = root.client.put(f"/accounts/{root.id}/local_resources", {"name": "Own", "gateways": []})
+    assert own.status_code == 201, own.text
+    listed = root.client.get(f"/accounts/{root.id}/resources").json()["data"]
+    assert [entry["id"] for entry in listed] == [own.json()["data"]["id"]]
+    system = admin.client.put("/global_resources", {"name": "Upstream", "gateways": []})
+    assert system.status_code == 201, system.text
+    assert [e["name"] for e in admin.client.get("/resources").json()["data"]] == ["Upstream"]
+    assert root.client.get("/global_resources").status_code == 403

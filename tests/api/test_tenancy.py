@@ -51,7 +51,7 @@ below the caller's, the API's documents, what FreeSWITCH calls (allowed networks
 auth, signed URLs: tests/switch_http) and Prometheus's scrape (counters by route and
 status, no account data: tests/e2e/test_metrics.py). Their own tests cover them."""
 SYSTEM_ADMIN_ONLY = re.compile(r"/restore$")
-SYSTEM_WIDE = ("/v2/resources",)
+SYSTEM_WIDE = ("/v2/resources", "/v2/global_resources")
 """Collections of the whole system (Kazoo's global resources): only system admins reach
 them, so every token here, the target's own and its parent's too, is refused."""
 _PARAM = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")

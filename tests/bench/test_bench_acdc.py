@@ -16,7 +16,7 @@ from tests.conftest import TEST_BROKER_URL, TEST_REDIS_URL
 
 FIELDS = {
     "callers", "connected", "abandoned", "lost", "double_booked", "offer_ms_p50",
-    "offer_ms_p99", "calls_per_s",
+    "offer_ms_p99", "calls_per_s", "tasks_per_call", "tasks_by_name",
 }  # fmt: skip
 
 
@@ -36,6 +36,8 @@ def test_given_callers_and_agents_when_the_acdc_bench_runs_then_it_prints_one_cl
     assert (result["callers"], result["connected"], result["lost"]) == (12, 12, 0)
     assert result["double_booked"] == 0 and result["multi_connected"] == 0
     assert result["offer_ms_p50"] > 0
+    by_name = result["tasks_by_name"]  # every caller's call ran and was taken out of the queue
+    assert by_name["kazoo.acdc.member_ended"] >= 1 and result["tasks_per_call"] > 1
     namespace = re.search(r"namespace (\S+),", done.stderr).group(1)
     client = redis.Redis.from_url(TEST_REDIS_URL)
     assert list(client.scan_iter(f"{namespace}:*")) == []

@@ -17,7 +17,7 @@ from api.documents import DocumentService, SystemDocuments
 from api.resources.resource import SPEC as RESOURCES
 from api.resources.service import GLOBAL_DB
 from kazoo_tasks.docstore import ACCOUNTS_DB, account_db
-from tests.e2e.conftest import TONE, node
+from tests.e2e.conftest import TONE, Account, node
 
 BUSY_TONE = "tone_stream://%(100,0,480)"
 US_RULE = "^\\+1(\\d{10})$"
@@ -192,3 +192,31 @@ def test_given_offnet_then_only_the_systems_resources_are_used(carriers: Carrier
     [dial] = bridged(call)
     assert dial.endswith("sip:4155550123@upstream.test") and "|" not in dial
     assert "ecallmgr_Global-Resource=true" in dial
+
+
+def test_given_hunt_account_id_then_only_an_ancestors_carriers_are_used(stack, store):
+    reseller = Account(store, "Reseller")
+    customer = Account(store, "Customer", parent_id=reseller.id)
+    stranger = Account(store, "Stranger")
+    for owner, server in ((reseller, "reseller.test"), (stranger, "stranger.test")):
+        DocumentService(store, RESOURCES).create(
+            owner.id, {"name": owner.id, "rules": [US_RULE], "gateways": [{"server": server}]}
+        )
+    stack.emulator.set_endpoint("sofia/*/sip:*@reseller.test", answer_after=0.1, hangup_after=0.3)
+    stack.emulator.set_endpoint("sofia/*/sip:*@stranger.test", answer_after=0.1, hangup_after=0.3)
+    for number, hunted in (("7600", reseller.id), ("7601", stranger.id)):
+        data = {"hunt_account_id": hunted, "to_did": "+14155550123"}
+        flow = node("resources", data, node("play", {"id": TONE}))
+        customer.callflow([number], flow)
+
+    through_reseller = stack.emulator.place_call("7600", variables=customer.variables)
+    through_stranger = stack.emulator.place_call("7601", variables=customer.variables)
+
+    for call in (through_reseller, through_stranger):
+        assert call.wait_hangup(timeout=30) == "NORMAL_CLEARING"
+    [dial] = bridged(through_reseller)
+    assert dial.endswith("sip:4155550123@reseller.test")
+    assert bridged(through_stranger) == []  # its own carriers: none
+    trace = customer.wait_cdr(through_stranger.uuid)["trace"]
+    assert any("is not an ancestor" in (e.get("note") or "") for e in trace)
+    assert [c.args for c in through_stranger.commands if c.app == "playback"] == [TONE]

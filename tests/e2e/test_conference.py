@@ -195,6 +195,23 @@ def test_given_callers_in_a_room_when_the_admin_mutes_plays_and_kicks_through_th
         30,
         "the play on the switch",
     ) == [f"{room} play {TONE}"]
+    to_one = admin.put(f"{url}/participants/1", {"action": "play", "data": {"media_id": TONE}})
+    assert to_one.status_code == 200, to_one.text
+    assert to_one.json()["data"]["command"] == f"conference {room} play {TONE} 1"
+
+    locked = admin.request("PUT", url, json={"action": "lock"})
+    assert locked.status_code == 200, locked.text
+    wait_for(
+        lambda: f"{room} lock" in [c.args for c in first.commands if c.kind == "api"],
+        30,
+        "the room locked on the switch",
+    )
+    late = stack.emulator.place_call("3100", variables=account.variables)
+    assert late.wait_hangup(timeout=30) == "NORMAL_CLEARING"
+    assert [c.args for c in late.commands if c.app == "playback"][-1] == (
+        "conference/conf-locked.wav"
+    )
+    assert len(admin.get(f"{url}/participants").json()["data"]) == 2
 
     bad = admin.put(url, {"action": "dance"})
     assert bad.status_code == 400

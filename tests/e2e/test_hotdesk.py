@@ -125,7 +125,7 @@ def test_given_toggle_then_she_is_logged_out_then_in_again(stack, store, account
     assert seated(store, account, office["desk"]) == [office["user"]]
 
 
-def test_given_bridge_then_the_phone_she_is_logged_in_to_rings(
+def test_given_bridge_or_her_user_then_the_phone_she_is_logged_in_to_rings(
     stack, store, account, office, redis_client
 ):
     stack.emulator.register("7002", realm=REALM)
@@ -136,12 +136,14 @@ def test_given_bridge_then_the_phone_she_is_logged_in_to_rings(
         "the spare phone's registration",
     )
     account.callflow(["5001"], node("hotdesk", {"action": "bridge", "id": office["user"]}))
+    account.callflow(["5002"], node("user", {"id": office["user"]}))
 
-    call = stack.emulator.place_call("5001", variables=account.variables)
+    for number in ("5001", "5002"):
+        call = stack.emulator.place_call(number, variables=account.variables)
 
-    assert call.wait_hangup(timeout=30) == "NORMAL_CLEARING"
-    bridges = [c.args for c in call.commands if c.app == "bridge"]
-    assert len(bridges) == 1 and "7002@" in bridges[0]
+        assert call.wait_hangup(timeout=30) == "NORMAL_CLEARING"
+        bridges = [c.args for c in call.commands if c.app == "bridge"]
+        assert len(bridges) == 1 and "7002@" in bridges[0], number
 
 
 def test_given_a_bad_action_when_saved_then_it_is_refused(account):

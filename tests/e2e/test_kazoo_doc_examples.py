@@ -69,7 +69,13 @@ def docs_account(docs_stack: Stack) -> Iterator[tuple[TestAccount, dict[str, str
         account.id, {"first_name": "Doc", "last_name": "Example", "username": "doc"}
     )["_id"]
     device = DocumentService(store, DEVICES).create(
-        account.id, {"name": "doc desk", "owner_id": user, "sip": {"username": "8001"}}
+        account.id,
+        {
+            "name": "doc desk",
+            "owner_id": user,
+            "sip": {"username": "8001"},
+            "caller_id": {"internal": {"number": "8001"}},
+        },
     )["_id"]
     docs_stack.emulator.register("8001", realm=REALM)
     docs_stack.emulator.set_endpoint("sofia/*/8001@*", answer_after=0.2, hangup_after=0.3)
@@ -135,6 +141,9 @@ def test_given_kazoos_documented_example_when_saved_and_called_then_it_runs(
             "ecallmgr_Owner-ID": values["{USER_ID}"],
         })  # fmt: skip
     script = [s.after(example["hang_up_after"]).hangup()] if "hang_up_after" in example else []
+    if "press_on_app" in example:
+        app, keys = example["press_on_app"]
+        script.append(s.on_app(app).wait(0.5).press(keys))
 
     call = docs_stack.emulator.place_call(number, variables=variables, script=script)
 
