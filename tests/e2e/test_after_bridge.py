@@ -57,19 +57,25 @@ def test_given_after_bridge_park_when_the_phone_hangs_up_then_the_caller_stays_u
 
 
 @pytest.mark.parametrize(
-    "after",
-    [{"action": "hangup", "data": "true"}, {"action": "park", "data": False}, None],
-    ids=["hangup", "park-false-is-the-default", "no-after-bridge"],
+    ("after", "resumes"),
+    [
+        ({"action": "hangup", "data": "true"}, False),
+        ({"action": "park", "data": False}, True),
+        (None, True),
+    ],
+    ids=["hangup-ends-the-call", "park-false-is-the-default", "no-after-bridge"],
 )
-def test_given_hangup_or_nothing_when_the_phone_hangs_up_then_the_call_ends(
-    phones: Office, account, after
+def test_given_a_branch_when_the_phone_hangs_up_then_hangup_ends_the_call_else_the_branch_resumes(
+    phones: Office, account, after, resumes
 ):
-    call = phones.call("5152", _ring_then(phones, after))
+    branch_id = account.callflow(["5153"], _ring_then(phones, after))
+    resumed = node("play", {"id": "tone_stream://%(100,0,350)"})
+    call = phones.call("5152", node("callflow", {"id": branch_id}, then=resumed))
 
     assert call.wait_hangup(timeout=30) == "NORMAL_CLEARING"
     apps = [c.app for c in call.commands if c.kind == "execute"]
-    assert apps[-1] == "bridge"  # neither the rest of the flow nor a park
-    assert [c.kind for c in call.commands][-1] == "hangup"
+    assert ("playback" in apps) is resumes  # the flow that branched resumes at its `_`
+    assert TONE not in [c.args for c in call.commands]  # the rung flow's own `_`: never
 
 
 def test_given_bad_after_bridge_data_when_saved_then_it_is_refused(account):
