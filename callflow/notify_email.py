@@ -32,9 +32,6 @@ log = logging.getLogger(__name__)
 
 EMAIL_TASK = "kazoo.housekeeping.callflow_email"
 MAX_BACKOFF = 60
-TEMPORARY_ERRORS = (OSError, smtplib.SMTPServerDisconnected)
-"""Failures worth another try besides a 4xx answer (``smtplib.SMTPException`` is an
-``OSError``; a 5xx answer is told apart by its code)."""
 
 
 def call_email(
@@ -135,7 +132,7 @@ def callflow_email(
         return False
     try:
         deliver(settings, compose(settings, to, email["subject"], email["body"]))
-    except TEMPORARY_ERRORS as error:
+    except OSError as error:  # smtplib's errors too; a 5xx is told apart by its code
         attempt = self.request.retries + 1
         if _permanent(error) or attempt >= settings.smtp_tries:
             log.warning("call %s: email to %s given up: %r", call_id, to, error)
