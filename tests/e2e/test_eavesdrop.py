@@ -11,6 +11,7 @@ from api.documents import DocumentService
 from api.errors import ValidationFailed
 from api.groups.resource import SPEC as GROUPS
 from api.users.resource import SPEC as USERS
+from callflow.live_calls import calls_with
 from kazoo_tasks.docstore import ACCOUNTS_DB, account_db
 from tests.e2e.conftest import node
 from tests.waiting import wait_for
@@ -39,6 +40,13 @@ def floor(stack, store, account, redis_client) -> dict[str, str]:
     return {"agent": agent, "phone": phone, "chief": chief}
 
 
+def agent_on_the_call(stack, account, floor, redis_client) -> None:
+    """Wait until the engine has applied the agent's answer (the switch's CHANNEL_BRIDGE
+    can reach the test before a worker has handled it)."""
+    found = lambda: calls_with(redis_client, stack.settings, account.id, {floor["phone"]}, "")  # noqa: E731
+    wait_for(found, 15, "the engine seeing the agent on the call")
+
+
 def from_phone(account, device_id: str) -> dict[str, str]:
     return {
         **account.variables,
@@ -49,7 +57,7 @@ def from_phone(account, device_id: str) -> dict[str, str]:
 
 @pytest.mark.parametrize("approval", ["approved_device_id", "approved_group_id"])
 def test_given_an_approved_supervisor_when_she_dials_the_code_then_she_listens_until_the_call_ends(  # noqa: E501
-    stack, store, account, floor, approval
+    stack, store, account, floor, approval, redis_client
 ):
     approved = floor["chief"]
     if approval == "approved_group_id":
@@ -60,6 +68,7 @@ def test_given_an_approved_supervisor_when_she_dials_the_code_then_she_listens_u
     account.callflow(["*33"], node("eavesdrop", data))
     customer = stack.emulator.place_call("2101", variables=account.variables)
     customer.wait_for_event("CHANNEL_BRIDGE", timeout=30)
+    agent_on_the_call(stack, account, floor, redis_client)
 
     chief = stack.emulator.place_call("*33", variables=from_phone(account, floor["chief"]))
 
@@ -77,11 +86,14 @@ def test_given_an_approved_supervisor_when_she_dials_the_code_then_she_listens_u
     assert f"listening to {customer.uuid}" in notes
 
 
-def test_given_a_phone_that_is_not_approved_then_it_hears_nothing(stack, account, floor):
+def test_given_a_phone_that_is_not_approved_then_it_hears_nothing(
+    stack, account, floor, redis_client
+):
     data = {"approved_device_id": floor["chief"], "device_id": floor["phone"]}
     account.callflow(["*33"], node("eavesdrop", data))
     customer = stack.emulator.place_call("2101", variables=account.variables)
     customer.wait_for_event("CHANNEL_BRIDGE", timeout=30)
+    agent_on_the_call(stack, account, floor, redis_client)  # there is a call to refuse
 
     intruder = stack.emulator.place_call("*33", variables=from_phone(account, floor["phone"]))
 
