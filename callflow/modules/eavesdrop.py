@@ -17,15 +17,13 @@ from typing import Any
 
 from marshmallow import fields, validate
 
+from callflow.approvals import Approval, watched_devices
 from callflow.context import NodeContext
-from callflow.feature_codes import DEVICE, prompts
-from callflow.legs import endpoint_reader
+from callflow.feature_codes import prompts
 from callflow.live_calls import calls_with
 from callflow.module import ModuleData
 from callflow.outcomes import Stop
 from callflow.steps import ERROR, NOT_FOUND, Answer, Execute, Result, Step, StepModule, Steps
-
-APPROVALS = ("approved_device_id", "approved_user_id", "approved_group_id")
 
 
 def _id() -> fields.String:
@@ -43,36 +41,12 @@ class EavesdropData(ModuleData):
 
 
 @dataclass(frozen=True)
-class Approval(Step):
-    """Whether the caller may eavesdrop (DONE) or not (ERROR), as Kazoo checks it."""
-
-    def start(self, ctx: NodeContext, run: dict[str, Any]) -> Result | None:
-        caller = str(ctx.call["ccvs"].get(DEVICE) or "")
-        key = next((k for k in APPROVALS if ctx.data.get(k)), None)
-        if key is None or not caller:
-            return Result(ERROR)
-        approved = ctx.data[key]
-        reader = endpoint_reader(ctx)
-        if key == "approved_device_id":
-            allowed = caller == approved
-        elif key == "approved_user_id":
-            allowed = caller in {d["_id"] for d in reader.owned_devices(approved)}
-        else:
-            allowed = caller in {e.endpoint_id for e in reader.group(approved)}
-        return Result() if allowed else Result(ERROR)
-
-
-@dataclass(frozen=True)
 class FindCall(Step):
     """The call to listen to: ``details["call_id"]``; ERROR ``NOT FOUND`` when the target
     has no device, ERROR ``no call`` when none of its devices is on a call."""
 
     def start(self, ctx: NodeContext, run: dict[str, Any]) -> Result | None:
-        if ctx.data.get("device_id"):
-            devices = {ctx.data["device_id"]}
-        else:
-            owned = endpoint_reader(ctx).owned_devices(ctx.data.get("user_id") or "")
-            devices = {d["_id"] for d in owned}
+        devices = watched_devices(ctx)
         if not devices:
             return Result(ERROR, response=NOT_FOUND)
         account = str(ctx.call["account_id"])
