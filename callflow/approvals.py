@@ -9,14 +9,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from marshmallow import fields, validate
+
 from callflow.context import NodeContext
 from callflow.feature_codes import DEVICE
 from callflow.legs import endpoint_reader
+from callflow.module import ModuleData
 from callflow.steps import ERROR, Result, Step
 
 APPROVALS = ("approved_device_id", "approved_user_id", "approved_group_id")
 NOBODY, EVERYBODY, WATCHED = "nobody", "everybody", "watched"
 """Who a node without an ``approved_*`` key lets act (:attr:`Approval.without_key`)."""
+
+
+class WatchData(ModuleData):
+    """The keys Kazoo's ``eavesdrop``, ``intercept`` and ``group_pickup`` share: who may
+    (``approved_*``) and the phones watched (``device_id``, ``user_id``)."""
+
+    approved_device_id = fields.String(validate=validate.Length(min=1, max=128))
+    approved_user_id = fields.String(validate=validate.Length(min=1, max=128))
+    approved_group_id = fields.String(validate=validate.Length(min=1, max=128))
+    device_id = fields.String(validate=validate.Length(min=1, max=128))
+    user_id = fields.String(validate=validate.Length(min=1, max=128))
 
 
 def calling_device(ctx: NodeContext) -> str:

@@ -18,11 +18,10 @@ from typing import Any, ClassVar
 
 from marshmallow import fields, validate
 
-from callflow.approvals import EVERYBODY, Approval, watched_devices
+from callflow.approvals import EVERYBODY, Approval, WatchData, watched_devices
 from callflow.context import NodeContext
 from callflow.feature_codes import prompts
 from callflow.live_calls import calls_ringing
-from callflow.module import ModuleData
 from callflow.outcomes import Stop
 from callflow.steps import (
     ERROR,
@@ -41,19 +40,10 @@ NO_PERMISSION = "you have no permission to intercept this call"
 """What Kazoo says to a caller who may not pick up (cf_intercept, cf_group_pickup)."""
 
 
-def _id() -> fields.String:
-    return fields.String(validate=validate.Length(min=1, max=128))
-
-
-class PickupData(ModuleData):
+class PickupData(WatchData):
     """Kazoo's callflows.intercept and callflows.group_pickup data (the same keys)."""
 
-    approved_device_id = _id()
-    approved_user_id = _id()
-    approved_group_id = _id()
-    device_id = _id()
-    user_id = _id()
-    group_id = _id()
+    group_id = fields.String(validate=validate.Length(min=1, max=128))
 
 
 @dataclass(frozen=True)

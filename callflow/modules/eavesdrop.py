@@ -15,29 +15,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from marshmallow import fields, validate
-
-from callflow.approvals import Approval, watched_devices
+from callflow.approvals import Approval, WatchData, watched_devices
 from callflow.context import NodeContext
 from callflow.feature_codes import prompts
 from callflow.live_calls import calls_with
-from callflow.module import ModuleData
 from callflow.outcomes import Stop
 from callflow.steps import ERROR, NOT_FOUND, Answer, Execute, Result, Step, StepModule, Steps
 
 
-def _id() -> fields.String:
-    return fields.String(validate=validate.Length(min=1, max=128))
-
-
-class EavesdropData(ModuleData):
+class EavesdropData(WatchData):
     """Kazoo's callflows.eavesdrop data."""
-
-    approved_device_id = _id()
-    approved_user_id = _id()
-    approved_group_id = _id()
-    device_id = _id()
-    user_id = _id()
 
 
 @dataclass(frozen=True)

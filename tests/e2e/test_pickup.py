@@ -8,46 +8,29 @@ from __future__ import annotations
 
 import pytest
 
-from api.devices.resource import SPEC as DEVICES
 from api.documents import DocumentService
 from api.errors import ValidationFailed
 from api.groups.resource import SPEC as GROUPS
-from api.users.resource import SPEC as USERS
-from kazoo_tasks.docstore import ACCOUNTS_DB, account_db
 from tests.e2e.conftest import node
-from tests.e2e.test_eavesdrop import from_phone
-from tests.waiting import wait_for
+from tests.e2e.test_eavesdrop import floor, from_phone  # noqa: F401 (a fixture)
 
-REALM = "pickup.sip.example.net"
 TONE = "tone_stream://%(200,0,440)"
 
 
 @pytest.fixture
-def office(stack, store, account, redis_client) -> dict[str, str]:
-    """A sales user with a registered phone that never answers, a colleague's phone, a
-    group of both, and 2201 ringing the sales user (then a tone: the next node)."""
-    for db in (account_db(account.id), ACCOUNTS_DB):
-        store.save(db, {**store.get(db, account.id), "realm": REALM})
-    sales = DocumentService(store, USERS).create(
-        account.id, {"first_name": "Sales", "last_name": "One"}
-    )["_id"]
-    devices = DocumentService(store, DEVICES)
-    phone = devices.create(
-        account.id, {"name": "sales", "owner_id": sales, "sip": {"username": "7201"}}
-    )["_id"]
-    colleague = devices.create(account.id, {"name": "desk", "sip": {"username": "7202"}})["_id"]
-    members = {phone: {"type": "device"}, colleague: {"type": "device"}}
+def office(stack, store, account, floor) -> dict[str, str]:  # noqa: F811
+    """The eavesdrop floor's agent (the sales user) whose phone now never answers, the
+    supervisor's phone (the colleague), a group of both, and 2201 ringing the sales user
+    (then a tone: the next node)."""
+    stack.emulator.set_endpoint("sofia/*/7101@*", no_answer=True)
+    members = {floor["phone"]: {"type": "device"}, floor["chief"]: {"type": "device"}}
     group = DocumentService(store, GROUPS).create(
         account.id, {"name": "sales", "endpoints": members}
     )["_id"]
-    stack.emulator.register("7201", realm=REALM)
-    stack.emulator.set_endpoint("sofia/*/7201@*", no_answer=True)
-    key = f"{stack.settings.namespace}:registration:{REALM}:7201"
-    wait_for(lambda: redis_client.get(key), 15, "the sales phone's registration")
-    ring = node("user", {"id": sales, "timeout": 600})
+    ring = node("user", {"id": floor["agent"], "timeout": 600})
     ring["children"] = {"_": node("play", {"id": TONE})}
     account.callflow(["2201"], ring)
-    return {"sales": sales, "phone": phone, "colleague": colleague, "group": group}
+    return {"sales": floor["agent"], "colleague": floor["chief"], "group": group}
 
 
 def ringing_customer(stack, account):
@@ -85,17 +68,25 @@ def test_given_a_ringing_phone_when_a_colleague_picks_up_then_the_customer_talks
     assert f"picking up {customer.uuid}" in notes
 
 
+def refused_pickup(stack, account, office, module: str, data: dict) -> tuple[list[str], list]:
+    """The colleague dials a pickup code that must not pick anything up: the
+    applications her call ran and the notes of its trace, once it hung up by itself."""
+    account.callflow(["*8"], node(module, data))
+    call = stack.emulator.place_call("*8", variables=from_phone(account, office["colleague"]))
+    assert call.wait_hangup(timeout=30) == "NORMAL_CLEARING"
+    apps = [c.app for c in call.commands]
+    assert "intercept" not in apps
+    return apps, [t.get("note", "") for t in account.wait_cdr(call.uuid)["trace"]]
+
+
 def test_given_intercept_without_approval_when_a_stranger_dials_then_she_is_refused(
     stack, account, office
 ):
-    account.callflow(["*8"], node("intercept", {"user_id": office["sales"]}))
     customer, leg = ringing_customer(stack, account)
 
-    stranger = stack.emulator.place_call("*8", variables=from_phone(account, office["colleague"]))
+    apps, notes = refused_pickup(stack, account, office, "intercept", {"user_id": office["sales"]})
 
-    assert stranger.wait_hangup(timeout=30) == "NORMAL_CLEARING"
-    assert "intercept" not in [c.app for c in stranger.commands]
-    assert "speak" in [c.app for c in stranger.commands]
+    assert "speak" in apps and "caller not approved to pick up" in notes
     assert leg.is_up
     customer.hangup()
 
@@ -103,13 +94,8 @@ def test_given_intercept_without_approval_when_a_stranger_dials_then_she_is_refu
 def test_given_nothing_ringing_when_the_code_is_dialed_then_there_is_nothing_to_pick_up(
     stack, account, office
 ):
-    account.callflow(["*8"], node("group_pickup", {"group_id": office["group"]}))
+    _, notes = refused_pickup(stack, account, office, "group_pickup", {"group_id": office["group"]})
 
-    call = stack.emulator.place_call("*8", variables=from_phone(account, office["colleague"]))
-
-    assert call.wait_hangup(timeout=30) == "NORMAL_CLEARING"
-    assert "intercept" not in [c.app for c in call.commands]
-    notes = [t.get("note", "") for t in account.wait_cdr(call.uuid)["trace"]]
     assert "no call ringing" in notes
 
 
