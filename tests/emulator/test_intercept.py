@@ -72,3 +72,21 @@ def test_given_intercept_unanswered_only_when_the_target_is_answered_then_nothin
     assert not picker.event_headers("CHANNEL_BRIDGE")
     target.hangup()
     picker.hangup()
+
+
+def test_given_a_bridged_target_then_the_intercept_returns_at_once(
+    park_emulator: Emulator, esl: Callable[..., EslClient]
+):
+    client = esl("CHANNEL_EXECUTE_COMPLETE", "CHANNEL_BRIDGE")
+    first, second = parked_call(park_emulator, "2000"), parked_call(park_emulator, "2002")
+    client.api(f"uuid_bridge {first.uuid} {second.uuid}")
+    client.wait_event("CHANNEL_BRIDGE", uuid_=first.uuid, timeout=5)
+    picker = parked_call(park_emulator, "2001")
+
+    client.execute(picker.uuid, "intercept", f"-bleg {first.uuid}")
+
+    done = client.wait_event("CHANNEL_EXECUTE_COMPLETE", uuid_=picker.uuid, timeout=5)
+    assert done.headers["Application"] == "intercept"
+    assert first.is_up and second.is_up and not picker.event_headers("CHANNEL_ANSWER")
+    for call in (first, second, picker):
+        call.hangup()

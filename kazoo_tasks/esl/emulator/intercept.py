@@ -9,16 +9,22 @@ interceptor is answered, so is the target (if it was not), and the target is mar
 intercepted: the ``bridge`` it runs ends with ``PICKED_OFF`` (``originate_disposition``)
 without hanging it up, its ringing legs hang up with ``PICKED_OFF``, and ``uuid_bridge``
 bridges the interceptor (the originator) to it. The channel the target was bonded to (its
-ringing or bridged leg) hangs up with ``PICKED_OFF``.
+ringing leg) hangs up with ``PICKED_OFF``.
+
+Not modelled: taking over a channel that is bridged already (``-bleg``, or a target
+talking to someone): the emulator cannot move a bridged channel to a new bridge, so the
+application logs it and returns at once, as for an unknown uuid.
 """
 
 from __future__ import annotations
+
+import logging
 
 from kazoo_tasks.esl.emulator.bridging import uuid_bridge
 from kazoo_tasks.esl.emulator.session import Session
 from kazoo_tasks.esl.emulator.switch import Switch
 
-SYNTAX = "[-bleg] <uuid>"
+log = logging.getLogger(__name__)
 
 
 def _target(switch: Switch, data: str) -> Session | None:
@@ -43,6 +49,11 @@ def install(switch: Switch) -> None:
         if channel.is_true("intercept_unbridged_only") and target.partner is not None:
             return
         if channel.is_true("intercept_unanswered_only") and target.channel.answered:
+            return
+        if target.partner is not None:
+            log.warning(
+                "intercept of %s: taking over a bridged channel is not modelled", target.uuid
+            )
             return
         bonded = target.bond if target.bond is not session else None
         session.answer()
