@@ -31,6 +31,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
+from callflow import after_bridge
 from callflow.caller_id import presented
 from callflow.context import NodeContext
 from callflow.endpoints import (
@@ -276,7 +277,8 @@ class RingModule(StepModule):
     """Base of the modules that ring endpoints (device, user, group, ring_group): one
     :class:`Bridge` per repeat; a connected call stops the flow, a failure takes the
     cause's or SIP code's child, else the next repeat, else ``_`` (Kazoo's cf_ring_group
-    and cf_user)."""
+    and cf_user). When a connected bridge ends, an earlier ``after_bridge`` node's choice
+    applies (:mod:`callflow.after_bridge`)."""
 
     def bridge(self, ctx: NodeContext) -> Bridge | None:
         """The bridge to try (None: nothing to ring, continue to ``_``)."""
@@ -293,10 +295,13 @@ class RingModule(StepModule):
         if bridge is None or not bridge.targets:
             ctx.note("nothing to ring")
             return Continue()
+        after = after_bridge.chosen(ctx)
         for _ in range(max(self.repeats(ctx), 1)):
             result = step_bridge_result((yield bridge))
             ctx.note(result.describe())
-            if result.answered or result.status == CALLER_GONE:
+            if result.answered:
+                return (yield from after_bridge.after_bridge_steps(ctx, after))
+            if result.status == CALLER_GONE:
                 return Stop()
             child = failure_child(result, ctx)
             if child is not None:

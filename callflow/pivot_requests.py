@@ -60,14 +60,16 @@ def fetch(
     body_format: str,
     timeout: float,
     guard: UrlGuard,
+    auth: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
     """Ask ``url`` (``method`` get / post; ``params`` as the query string, or the body as a
-    form or JSON per ``body_format``) within ``timeout`` seconds, unless ``guard`` refuses
-    its host (or a redirect's) as resolved now; the ``pivot`` field of the response event
-    (``status`` ``ok`` or ``failed``)."""
+    form or JSON per ``body_format``; ``auth``: HTTP basic credentials) within ``timeout``
+    seconds, unless ``guard`` refuses its host (or a redirect's) as resolved now; the
+    ``pivot`` field of the response event (``status`` ``ok`` or ``failed``)."""
     deadline = time.monotonic() + timeout
     try:
         with requests.Session() as session:
+            session.auth = auth
             for _ in range(MAX_REDIRECTS + 1):
                 refused = guard.resolved_refusal(url)
                 if refused is not None:
@@ -172,17 +174,21 @@ def response_event(request: dict[str, Any], pivot: dict[str, Any]) -> CallEvent:
 def pivot_request(self: Task, request: dict[str, Any]) -> str:
     """Make one pivot request (``id``, ``call_id``, ``node``, ``url``, ``method``,
     ``body_format``, ``params``, ``timeout`` seconds, ``not_after``: the Unix time after
-    which the call has stopped waiting) and deliver the answer to the call; returns the
-    status. A request taken too late is not made."""
+    which the call has stopped waiting; optional ``auth``: ``[user, password]``, never
+    logged) and deliver the answer to the call; returns the status. A request taken too
+    late is not made. Other modules that ask a server during the call (``nomorobo``) use
+    it too."""
     settings = self.app.kazoo_settings  # type: ignore[attr-defined]
     left = min(request["timeout"], request["not_after"] - time.time())
     if left <= 0:
         log.warning("call %s: pivot request %s taken too late", request["call_id"], request["id"])
         return "late"
     guard = UrlGuard.from_settings(settings)
+    auth = tuple(request["auth"]) if request.get("auth") else None
     pivot = fetch(
-        request["url"], request["method"], request["params"], request["body_format"], left, guard
-    )
+        request["url"], request["method"], request["params"], request["body_format"], left, guard,
+        auth,  # type: ignore[arg-type]
+    )  # fmt: skip
     client = services.redis_client(settings)
     try:
         inbox.deliver(client, self.app, settings, response_event(request, pivot))

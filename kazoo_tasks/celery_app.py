@@ -27,6 +27,7 @@ TASK_MODULES = (
     "callflow.tasks",
     "callflow.call_recording",
     "callflow.webhook_delivery",
+    "callflow.notify_email",
     "callflow.pivot_requests",
     "callflow.presence",
     "workers.webhooks",

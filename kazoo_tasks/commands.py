@@ -32,8 +32,9 @@ REFUSED_APPS = frozenset(
 """Applications that execute code or change global state on the switch."""
 
 API_COMMANDS = frozenset(
-    {"uuid_break", "uuid_kill", "uuid_answer", "uuid_transfer", "uuid_bridge", "conference"}
-)
+    {"uuid_break", "uuid_kill", "uuid_answer", "uuid_transfer", "uuid_bridge", "uuid_audio",
+     "conference"}
+)  # fmt: skip
 """``api`` commands a module may send about its own call (``conference``: about the room
 the call is in, sent by the conferences API; its arguments name the room, not the call)."""
 CONFERENCE_ARG_PATTERN = (

@@ -58,6 +58,7 @@ _ENV_PARSERS = {
     str | None: "str",
     int: "int",
     float: "float",
+    bool: "bool",
     Path: "path",
     Path | None: "path",
 }
@@ -134,6 +135,15 @@ class Settings:
     acdc_offer_grace: float = 30.0
     acdc_sla_seconds: float = 20.0
     callflow_http_timeout: float = 10.0
+    nomorobo_url: str = "https://api.nomorobo.com/v1/check"
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "no_reply@kazoo-tasks.invalid"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    smtp_timeout: float = 10.0
+    smtp_tries: int = 5
     webhook_timeout: float = 5.0
     webhook_backoff: float = 2.0
     webhook_disable_after: int = 6

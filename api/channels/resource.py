@@ -8,13 +8,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask_restx import Resource
-
 from api.channels.service import ChannelService
 from api.context import ApiContext
-from api.crud import ACCOUNT_ID_PARAM, SCOPED
+from api.crud import ACCOUNT_ID_PARAM
 from api.documents import DocumentService
-from api.http import ok
+from api.read_routes import read_route
 from api.swagger import ErrorDocs, SharedModels, add_model, envelope, ref, view_models
 from schemas.channels import ChannelSchema
 
@@ -31,29 +29,17 @@ def register(api: Any, context: ApiContext, shared: SharedModels) -> None:
     one = add_model(api, "ChannelEnvelope", envelope(ref(models.item)), [models.item])
     errors = ErrorDocs(ns, shared.error)
 
-    @ns.route("/channels")
-    @ns.doc(params={"account_id": ACCOUNT_ID_PARAM})
-    @errors(401, 403)
-    class Channels(Resource):
-        method_decorators = SCOPED
-
-        @ns.doc("list_channels")
-        @ns.response(200, "The live calls, oldest first", models.listing)
-        def get(self, account_id: str) -> Any:
-            channels = service.list(account_id)
-            return ok(channels, extra={"page_size": len(channels)})
-
-    @ns.route("/channels/<call_id>")
-    @ns.doc(params={"account_id": ACCOUNT_ID_PARAM, "call_id": "Call-ID of the channel"})
-    @errors(401, 403, (404, "No such live call in reach"))
-    class Channel(Resource):
-        method_decorators = SCOPED
-
-        @ns.doc("get_channel")
-        @ns.response(200, "The live call", one)
-        def get(self, account_id: str, call_id: str) -> Any:
-            return ok(service.read(account_id, call_id))
-
+    read_route(
+        ns, errors, "/channels", params={"account_id": ACCOUNT_ID_PARAM},
+        operation="list_channels", description="The live calls, oldest first",
+        read=service.list, model=models.listing, listing=True,
+    )  # fmt: skip
+    read_route(
+        ns, errors, "/channels/<call_id>",
+        params={"account_id": ACCOUNT_ID_PARAM, "call_id": "Call-ID of the channel"},
+        operation="get_channel", description="The live call", read=service.read, model=one,
+        answers=(401, 403, (404, "No such live call in reach")),
+    )  # fmt: skip
     for kind, lister, what in (
         ("user", service.of_user, "Live calls from or to the user's devices, oldest first"),
         ("device", service.of_device, "Live calls from the device or ringing it, oldest first"),
@@ -71,18 +57,13 @@ def _add_owner_route(
     account has no such document)."""
     key = f"{kind}_id"
 
-    class OwnerChannels(Resource):
-        method_decorators = SCOPED
+    def read(account_id: str, **owner: str) -> list[dict[str, Any]]:
+        documents.read(account_id, owner[key])
+        return lister(account_id, owner[key])
 
-        @ns.doc(f"list_{kind}_channels")
-        @ns.response(200, what, listing)
-        def get(self, account_id: str, **owner: str) -> Any:
-            doc_id = owner[key]
-            documents.read(account_id, doc_id)
-            channels = lister(account_id, doc_id)
-            return ok(channels, extra={"page_size": len(channels)})
-
-    OwnerChannels.__name__ = f"{kind.capitalize()}Channels"
-    route = ns.route(f"/{kind}s/<{key}>/channels")
-    params = ns.doc(params={"account_id": ACCOUNT_ID_PARAM, key: f"{kind.capitalize()} id"})
-    route(params(errors(401, 403, (404, f"No such {kind} in the account"))(OwnerChannels)))
+    read_route(
+        ns, errors, f"/{kind}s/<{key}>/channels",
+        params={"account_id": ACCOUNT_ID_PARAM, key: f"{kind.capitalize()} id"},
+        operation=f"list_{kind}_channels", description=what, read=read, model=listing,
+        answers=(401, 403, (404, f"No such {kind} in the account")), listing=True,
+    )  # fmt: skip

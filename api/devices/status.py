@@ -8,13 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_restx import Resource
-
 from api.context import ApiContext
-from api.crud import ACCOUNT_ID_PARAM, SCOPED, CrudRoutes
+from api.crud import ACCOUNT_ID_PARAM, CrudRoutes
 from api.documents import Document
-from api.http import ok
 from api.listing import ListQuery
+from api.read_routes import read_route
 from api.registrations.service import RegistrationService
 from api.swagger import ErrorDocs, SharedModels, view_models
 from schemas.registrations import DeviceStatusSchema
@@ -35,16 +33,13 @@ def extend(routes: CrudRoutes, context: ApiContext, shared: SharedModels) -> Non
     models = view_models(routes.api, "DeviceStatus", DeviceStatusSchema)
     errors = ErrorDocs(ns, shared.error)
 
-    @ns.route("/status")
-    @ns.doc(params={"account_id": ACCOUNT_ID_PARAM})
-    @errors(401, 403)
-    class DevicesStatus(Resource):
-        method_decorators = SCOPED
+    def read(account_id: str) -> list[dict[str, Any]]:
+        registered = registrations.registered_usernames(account_id)
+        devices = routes.service.list(account_id, ALL).docs
+        return [device_status(device, registered) for device in devices]
 
-        @ns.doc("devices_status")
-        @ns.response(200, "Each device and whether it is registered now", models.listing)
-        def get(self, account_id: str) -> Any:
-            registered = registrations.registered_usernames(account_id)
-            devices = routes.service.list(account_id, ALL).docs
-            data = [device_status(device, registered) for device in devices]
-            return ok(data, extra={"page_size": len(data)})
+    read_route(
+        ns, errors, "/status", params={"account_id": ACCOUNT_ID_PARAM},
+        operation="devices_status", description="Each device and whether it is registered now",
+        read=read, model=models.listing, listing=True,
+    )  # fmt: skip

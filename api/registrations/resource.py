@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_restx import Resource
-
 from api.context import ApiContext
-from api.crud import ACCOUNT_ID_PARAM, SCOPED
-from api.http import ok
+from api.crud import ACCOUNT_ID_PARAM
+from api.read_routes import read_route
 from api.registrations.service import RegistrationService
 from api.swagger import ErrorDocs, SharedModels, view_models
 from schemas.registrations import RegistrationSchema
@@ -25,14 +23,8 @@ def register(api: Any, context: ApiContext, shared: SharedModels) -> None:
     models = view_models(api, "Registration", RegistrationSchema)
     errors = ErrorDocs(ns, shared.error)
 
-    @ns.route("")
-    @ns.doc(params={"account_id": ACCOUNT_ID_PARAM})
-    @errors(401, 403)
-    class Registrations(Resource):
-        method_decorators = SCOPED
-
-        @ns.doc("list_registrations")
-        @ns.response(200, "The live registrations, by username", models.listing)
-        def get(self, account_id: str) -> Any:
-            registrations = service.list(account_id)
-            return ok(registrations, extra={"page_size": len(registrations)})
+    read_route(
+        ns, errors, "", params={"account_id": ACCOUNT_ID_PARAM},
+        operation="list_registrations", description="The live registrations, by username",
+        read=service.list, model=models.listing, listing=True,
+    )  # fmt: skip

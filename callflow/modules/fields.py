@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import regex
-from marshmallow import ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from kazoo_tasks.commands import MAX_VALUE_LENGTH
 
@@ -70,3 +71,27 @@ def text(description: str, **options: object) -> fields.String:
         metadata={"description": description},
         **options,
     )
+
+
+class RecipientSchema(Schema):
+    """One of Kazoo's notification recipients: ``type`` ``email`` (``id``: an address or
+    a list of them) or ``user`` (``id``: a user id or a list: the user's email)."""
+
+    type = fields.String(required=True, validate=validate.OneOf(["user", "email"]))
+    id = fields.Raw(required=True)
+
+    @validates_schema
+    def _check_ids(self, data: dict[str, Any], **_: Any) -> None:
+        ids = data.get("id")
+        listed = [ids] if isinstance(ids, str) else ids
+        if not isinstance(listed, list) or not all(isinstance(i, str) for i in listed):
+            raise ValidationError("a string or a list of strings", "id")
+        check = validate.Email() if data.get("type") == "email" else validate.Length(1, 128)
+        for value in listed:
+            plain_text(value)
+            check(value)
+
+
+def recipients(**options: Any) -> fields.List:
+    """Kazoo's ``recipients`` list of :class:`RecipientSchema` objects."""
+    return fields.List(fields.Nested(RecipientSchema), **options)

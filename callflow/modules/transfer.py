@@ -14,11 +14,12 @@ from callflow.module import CallflowModule, ModuleData
 from callflow.outcomes import Continue, Outcome, Wait
 from kazoo_tasks.events import CallEvent
 
-_TARGET = re.compile(r"^\+?[A-Za-z0-9*#_.-]{1,64}$")
+TARGET = re.compile(r"^\+?[A-Za-z0-9*#_.-]{1,64}$")
+"""A number or extension a call can be transferred to."""
 
 
 def _target(value: str) -> None:
-    if not _TARGET.match(value):
+    if not TARGET.match(value):
         raise ValidationError("a number or extension (digits, letters, + * # _ . -)")
 
 
@@ -45,7 +46,7 @@ class Transfer(CallflowModule):
             ctx.note("attended transfer is not implemented")
             return Continue()
         target = ctx.data.get("target") or ctx.call.get("capture_group") or ""
-        if not _TARGET.match(target):
+        if not TARGET.match(target):
             ctx.note(f"no number to transfer to ({target!r})")
             return Continue()
         if ctx.data.get("leg") == "bleg":

@@ -199,6 +199,7 @@ def test_given_a_loose_typed_account_when_created_then_typed(root: LoggedIn) -> 
 
 REQUIRED_DATA: dict[str, dict[str, Any]] = {
     "language": {"language": "en-US"},
+    "missed_call_alert": {"recipients": [{"type": "email", "id": "ops@example.net"}]},
     "pivot": {"voice_url": "http://pivot.example.com/flow"},
     "play": {"id": "a" * 32},
     "ring_group": {"endpoints": [{"id": "a" * 32, "delay": 5, "timeout": 30, "weight": 2}]},

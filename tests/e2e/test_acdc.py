@@ -14,6 +14,7 @@ import pytest
 from acdc.audit import double_bookings, read_events
 from acdc.distributor import Distributor
 from acdc.queue import QueueConfig, Queues
+from acdc.service import act
 from api.documents import DocumentService
 from api.queues.resource import SPEC as QUEUES
 from kazoo_tasks import services
@@ -288,8 +289,10 @@ def test_given_workers_sigkilled_during_30_callers_then_each_is_connected_once_o
     for n in range(6):
         center.agent(f"Agent{n}", queue_id, answer_after=(0, 2), hangup_after=3)
     rng = random.Random(11)
+    agents = list(center.agent_ids.values())
+    ringing = lambda: next((a for a in agents if center.state(a) == "ringing"), None)  # noqa: E731
 
-    calls = []
+    calls, left = [], None
     for n in range(30):
         calls.append(center.place())
         time.sleep(0.05)
@@ -298,8 +301,13 @@ def test_given_workers_sigkilled_during_30_callers_then_each_is_connected_once_o
             victim = rng.choice(worker.children() or [None])
             if victim is not None:
                 os.kill(victim, signal.SIGKILL)
+        if left is None and n >= 10 and (left := ringing()):
+            act(center.queues, left, "logout")  # logs out while her phone rings
     stack.workers[0].kill()  # a whole worker too; a new one takes its place
     stack.add_worker()
+    if left is None:
+        left = wait_for(ringing, 30, "an agent ringing")
+        act(center.queues, left, "logout")
     for call in calls:
         call.wait_hangup(timeout=120)
 
@@ -309,10 +317,10 @@ def test_given_workers_sigkilled_during_30_callers_then_each_is_connected_once_o
     assert stats["entered"] == 30 and stats["handled"] == connected
     assert stats["handled"] + stats.get("abandoned", 0) == stats["entered"]
     assert_never_double_booked(center.stream())
-    agents = list(center.agent_ids.values())
     states = lambda: {a: center.queues.agents.status(a) for a in agents}  # noqa: E731
+    expected = {a: "logged_out" if a == left else "ready" for a in agents}
     try:
-        wait_for(lambda: all(center.state(a) == "ready" for a in agents), 60, "every agent ready")
+        wait_for(lambda: {a: center.state(a) for a in agents} == expected, 60, "agents settled")
     except AssertionError:
         raise AssertionError(f"{states()}\n{center.stream()[-40:]}") from None
 

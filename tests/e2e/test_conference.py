@@ -228,3 +228,34 @@ def test_given_callers_in_a_room_when_the_admin_mutes_plays_and_kicks_through_th
     assert first.wait_hangup(timeout=30) == "NORMAL_CLEARING"
     assert second.wait_hangup(timeout=30) == "NORMAL_CLEARING"
     wait_for(lambda: admin.get(f"{url}/participants").json()["data"] == [], 30, "an empty room")
+
+
+def test_given_conference_feature_when_a_caller_dials_a_rooms_id_then_they_join_that_room(
+    stack, store, account
+):
+    room_id = conference(store, account, member={"join_muted": False})
+    flow = node("conference_feature", {"moderator": True})
+    account.callflows.create(account.id, {"numbers": [], "patterns": ["^(.{32})$"], "flow": flow})
+
+    call = stack.emulator.place_call(room_id, variables=account.variables)
+
+    assert joined(call) == f"{room_name(account.id, room_id)}@default+flags{{moderator}}"
+    call.hangup()
+    assert call.wait_hangup(timeout=30)
+
+
+def test_given_conference_feature_when_the_id_dialed_is_no_room_then_the_flow_goes_on(
+    stack, account
+):
+    flow = node("conference_feature", then=node("play", {"id": TONE}))
+    account.callflows.create(account.id, {"numbers": [], "patterns": ["^77(.*)$"], "flow": flow})
+
+    for dialed, note in [
+        ("77" + "0" * 32, "no conference " + "0" * 32),
+        ("77short", "no conference id dialed ('short')"),
+    ]:
+        call = stack.emulator.place_call(dialed, variables=account.variables)
+        assert call.wait_hangup(timeout=30) == "NORMAL_CLEARING"
+        assert "playback" in [c.app for c in call.commands]
+        notes = [e.get("note") for e in account.wait_cdr(call.uuid)["trace"]]
+        assert note in notes

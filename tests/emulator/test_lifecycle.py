@@ -506,3 +506,15 @@ def test_given_a_concurrency_cap_when_placing_many_calls_then_no_more_than_the_c
     assert placed == calls
     park = client.wait_event("CHANNEL_PARK", uuid_=calls[0].uuid)
     assert park.headers["variable_ecallmgr_Account-ID"] == "acc-1"
+
+
+def test_given_uuid_audio_then_it_answers_as_mod_commands_does(park_emulator: Emulator, esl):
+    client = esl("CHANNEL_ANSWER")
+    call = parked_call(park_emulator, "1000")
+
+    assert client.api(f"uuid_audio {call.uuid} start write mute -4") == "+OK Success\n"
+    assert client.api(f"uuid_audio {call.uuid} start read level 2") == "+OK Success\n"
+    assert client.api(f"uuid_audio {call.uuid} stop") == "+OK Success\n"
+    assert client.api(f"uuid_audio {call.uuid} start both mute -4").startswith("-USAGE")
+    assert client.api(f"uuid_audio {call.uuid} start write").startswith("-USAGE")
+    assert client.api("uuid_audio no-such-call stop").startswith("-ERR")

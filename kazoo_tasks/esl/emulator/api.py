@@ -317,6 +317,22 @@ def uuid_setvar_multi(switch: Switch, args: str) -> str:
     return "+OK\n"
 
 
+AUDIO_USAGE = "-USAGE: <uuid> [start [read|write] [mute|level <level>]|stop]\n"
+
+
+def uuid_audio(switch: Switch, args: str) -> str:
+    """mod_commands' ``uuid_audio``: mute or change the level of what the channel reads
+    (hears from its caller) or writes (sends to it). Media is time here: the channel and
+    the syntax are checked, nothing is heard differently."""
+    words = _words(args, 2, AUDIO_USAGE)
+    _channel(switch, words[0])
+    if words[1] == "stop":
+        return "+OK Success\n"
+    if words[1] != "start" or len(words) < 5 or words[2] not in ("read", "write"):
+        return AUDIO_USAGE
+    return "+OK Success\n" if words[3] in ("mute", "level") else AUDIO_USAGE
+
+
 def uuid_dump(switch: Switch, args: str) -> str:
     words = _words(args, 1, "-USAGE: <uuid> [format]\n")
     session = _channel(switch, words[0])
@@ -546,6 +562,7 @@ COMMANDS: dict[str, ApiCommand] = {
     "uuid_setvar": uuid_setvar,
     "uuid_setvar_multi": uuid_setvar_multi,
     "uuid_dump": uuid_dump,
+    "uuid_audio": uuid_audio,
     "uuid_transfer": uuid_transfer,
     "uuid_park": uuid_park,
     "uuid_broadcast": uuid_broadcast,
