@@ -40,6 +40,7 @@ from acdc.tasks import DISTRIBUTE_TASK
 from callflow import channel_hooks, kazoo_modules, router
 from callflow.cdr import build_cdr
 from callflow.context import Environment, NodeContext
+from callflow.legs import PICKED_OFF
 from callflow.module import CallflowModule
 from callflow.outcomes import (
     DEFAULT_CHILD,
@@ -172,6 +173,8 @@ class Navigator:
         name = event["name"]
         if self._transferred(event) and name != "CHANNEL_PARK" and name not in END_EVENTS:
             return
+        if self._picked_off(event):
+            return
         if name == "CHANNEL_PARK" and SYNTHETIC_HEADER not in event["headers"]:
             self._reparked(event)
             return
@@ -292,14 +295,37 @@ class Navigator:
         if ":bl_xfer:" not in source or source == record.get("transfer_source"):
             return False
         record["transfer_source"] = source
-        if record["position"] is not None:
-            for task in record.get("at_transfer") or []:  # what the node asked for
-                self.task(task["name"], task["args"])
-            self._leave_node()
-            record["position"] = None
-            target = source.split(":bl_xfer:", 1)[1]
-            self._trace(step="transfer", event=event["name"], note=f"transferred to {target}")
+        target = source.split(":bl_xfer:", 1)[1]
+        self._leave_quietly(event, "transfer", f"transferred to {target}")
         return True
+
+    def _picked_off(self, event: CallEvent) -> bool:
+        """Whether ``event`` ends a bridge because another phone intercepted the caller
+        while its legs rang (``intercept``, ``group_pickup``): the switch bridges the
+        caller to that phone now, so, as with a transfer, the call leaves its node
+        quietly (no failure branch, no voicemail) and stays up until someone hangs up."""
+        headers = event["headers"]
+        if (
+            event["name"] != "CHANNEL_EXECUTE_COMPLETE"
+            or event.get("application_name") != "bridge"
+            or headers.get("variable_originate_disposition") != PICKED_OFF
+        ):
+            return False
+        self._leave_quietly(event, "picked_off", "picked off: bridged to the interceptor")
+        return True
+
+    def _leave_quietly(self, event: CallEvent, step: str, note: str) -> None:
+        """Leave the current node (if any) without its outcome; its ``at_transfer`` tasks
+        run."""
+        record = self.record
+        assert record is not None
+        if record["position"] is None:
+            return
+        for task in record.get("at_transfer") or []:  # what the node asked for
+            self.task(task["name"], task["args"])
+        self._leave_node()
+        record["position"] = None
+        self._trace(step=step, event=event["name"], note=note)
 
     def _reparked(self, event: CallEvent) -> None:
         """A running call parked again: it went back through the switch's dialplan (a

@@ -58,6 +58,12 @@ DEFAULT_RINGBACK = "%(2000,4000,440,480)"
 """What a caller hears while the legs ring without early media (Kazoo's US ring-back)."""
 SUCCESS = "SUCCESS"
 ORIGINATOR_CANCEL = "ORIGINATOR_CANCEL"
+PICKED_OFF = "PICKED_OFF"
+"""The bridge's disposition when another phone intercepted the caller while its legs
+rang: the caller is bridged to that phone now (``intercept``, ``group_pickup``)."""
+RINGING = "ringing"
+"""Where a waiting :class:`Bridge` step keeps the ids of the devices it rings (for the
+modules that pick a ringing call up, :mod:`callflow.live_calls`)."""
 
 
 @dataclass(frozen=True)
@@ -240,6 +246,7 @@ class Bridge(CommandStep):
         if isinstance(sent, BridgeResult):
             return Result(details={"bridge": sent.to_json()})
         run["command"] = sent
+        run[RINGING] = sorted({leg.endpoint_id for leg in legs if leg.endpoint_id})
         return None
 
     def _ordered(self, ctx: NodeContext) -> tuple[Target, ...]:

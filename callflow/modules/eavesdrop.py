@@ -15,51 +15,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from marshmallow import fields, validate
-
+from callflow.approvals import Approval, WatchData, watched_devices
 from callflow.context import NodeContext
-from callflow.feature_codes import DEVICE, prompts
-from callflow.legs import endpoint_reader
+from callflow.feature_codes import prompts
 from callflow.live_calls import calls_with
-from callflow.module import ModuleData
 from callflow.outcomes import Stop
 from callflow.steps import ERROR, NOT_FOUND, Answer, Execute, Result, Step, StepModule, Steps
 
-APPROVALS = ("approved_device_id", "approved_user_id", "approved_group_id")
 
-
-def _id() -> fields.String:
-    return fields.String(validate=validate.Length(min=1, max=128))
-
-
-class EavesdropData(ModuleData):
+class EavesdropData(WatchData):
     """Kazoo's callflows.eavesdrop data."""
-
-    approved_device_id = _id()
-    approved_user_id = _id()
-    approved_group_id = _id()
-    device_id = _id()
-    user_id = _id()
-
-
-@dataclass(frozen=True)
-class Approval(Step):
-    """Whether the caller may eavesdrop (DONE) or not (ERROR), as Kazoo checks it."""
-
-    def start(self, ctx: NodeContext, run: dict[str, Any]) -> Result | None:
-        caller = str(ctx.call["ccvs"].get(DEVICE) or "")
-        key = next((k for k in APPROVALS if ctx.data.get(k)), None)
-        if key is None or not caller:
-            return Result(ERROR)
-        approved = ctx.data[key]
-        reader = endpoint_reader(ctx)
-        if key == "approved_device_id":
-            allowed = caller == approved
-        elif key == "approved_user_id":
-            allowed = caller in {d["_id"] for d in reader.owned_devices(approved)}
-        else:
-            allowed = caller in {e.endpoint_id for e in reader.group(approved)}
-        return Result() if allowed else Result(ERROR)
 
 
 @dataclass(frozen=True)
@@ -68,11 +33,7 @@ class FindCall(Step):
     has no device, ERROR ``no call`` when none of its devices is on a call."""
 
     def start(self, ctx: NodeContext, run: dict[str, Any]) -> Result | None:
-        if ctx.data.get("device_id"):
-            devices = {ctx.data["device_id"]}
-        else:
-            owned = endpoint_reader(ctx).owned_devices(ctx.data.get("user_id") or "")
-            devices = {d["_id"] for d in owned}
+        devices = watched_devices(ctx)
         if not devices:
             return Result(ERROR, response=NOT_FOUND)
         account = str(ctx.call["account_id"])

@@ -131,7 +131,8 @@ async def bridge(session: Session, data: str) -> None:
     outcome = await originate(session.switch, data, caller=session)
     if outcome.leg is None:
         channel.set_var("originate_failed_cause", outcome.cause)
-        handle_failure_cause(session, outcome.cause)
+        if not session.intercepted.done():  # an intercepted caller goes to its new bridge
+            handle_failure_cause(session, outcome.cause)
         return
     b = outcome.leg.session
     if not session.up:

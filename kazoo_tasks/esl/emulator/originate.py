@@ -5,7 +5,8 @@ legs of a group ring at once (:mod:`.legs`), the first to answer wins and the ot
 with LOSE_RACE. A group fails when all its legs failed (its cause is that of its first
 leg), when its time runs out (``originate_timeout`` of the dial string, else the caller's
 ``call_timeout``, else the switch's: NO_ANSWER) or when the caller hangs up
-(ORIGINATOR_CANCEL). A leg with ``leg_timeout`` gives up alone with ALLOTTED_TIMEOUT; one
+(ORIGINATOR_CANCEL) or is intercepted (PICKED_OFF, see :mod:`.intercept`). A leg with
+``leg_timeout`` gives up alone with ALLOTTED_TIMEOUT; one
 with ``leg_delay_start`` rings that much later (at once when no other leg of its group is
 still ringing).
 
@@ -34,6 +35,8 @@ from kazoo_tasks.esl.emulator.switch import Switch
 log = logging.getLogger(__name__)
 
 SUCCESS = "SUCCESS"
+PICKED_OFF = "PICKED_OFF"
+"""The outcome when ``intercept`` takes the caller over while its legs ring."""
 
 CALLER_VARIABLES = (
     "group_confirm_key",
@@ -261,8 +264,12 @@ class Originate:
             while pending:
                 waiters: set[asyncio.Future[str]] = {*pending, timeout}
                 if caller is not None:
-                    waiters.add(caller.ended)
+                    waiters |= {caller.ended, caller.intercepted}
                 done, _ = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+                if caller is not None and caller.intercepted.done():
+                    for leg in pending.values():
+                        leg.cancel(PICKED_OFF)
+                    return Outcome(None, PICKED_OFF)
                 if caller is not None and caller.ended.done():
                     for leg in pending.values():
                         leg.cancel("ORIGINATOR_CANCEL")

@@ -141,6 +141,9 @@ class Session:
         """Resolved with the hangup cause as the channel hangs up."""
         self.done: asyncio.Future[str] = switch.loop.create_future()
         """Resolved with the hangup cause once the channel is destroyed."""
+        self.intercepted: asyncio.Future[str] = switch.loop.create_future()
+        """Resolved (with the interceptor's uuid) when ``intercept`` takes this channel
+        over: a ``bridge`` it rings ends with PICKED_OFF."""
         self.task: asyncio.Task[None] | None = None
         self._message_waiter: asyncio.Future[None] | None = None
         self._media_waiter: asyncio.Future[str] | None = None

@@ -46,6 +46,7 @@ Q850 = {
     "BLIND_TRANSFER": 600,
     "ATTENDED_TRANSFER": 601,
     "PROGRESS_TIMEOUT": 607,
+    "PICKED_OFF": 805,
 }
 """Hangup causes and FreeSWITCH's numbers for them (Q.850 codes up to 127)."""
 
