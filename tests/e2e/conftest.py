@@ -12,12 +12,17 @@ import pytest
 import redis
 
 from api.app import create_app
+from api.devices.resource import SPEC as DEVICES
+from api.documents import DocumentService
 from api.server import RunningServer, start_in_thread
+from api.users.resource import SPEC as USERS
+from callflow.live_calls import calls_with
 from kazoo_tasks import services
 from kazoo_tasks.config import Settings
-from kazoo_tasks.docstore import DocumentStore
+from kazoo_tasks.docstore import ACCOUNTS_DB, DocumentStore, account_db
 from kazoo_tasks.keys import call_key_pattern
 from kazoo_tasks.testing import Stack, TestAccount, ValidationFailed
+from tests.waiting import wait_for
 
 TONE = "tone_stream://%(200,0,440)"
 SECOND_TONE = "tone_stream://%(100,0,660)"
@@ -120,3 +125,45 @@ def test_modules(tmp_path: Path) -> Iterator[list[Path]]:
 
     with registered_modules(tmp_path / "test-modules", ENTRY_POINTS) as directory:
         yield [directory, REPO_ROOT]
+
+
+FLOOR_REALM = "floor.sip.example.net"
+"""The realm of the ``floor`` fixture's account (its phones register there)."""
+
+
+@pytest.fixture
+def floor(stack, store, account, redis_client) -> dict[str, str]:
+    """An agent with a registered phone that answers (its number is 2101), and a
+    supervisor's phone: for the modules that act on another phone's call."""
+    for db in (account_db(account.id), ACCOUNTS_DB):
+        store.save(db, {**store.get(db, account.id), "realm": FLOOR_REALM})
+    agent = DocumentService(store, USERS).create(
+        account.id, {"first_name": "Agent", "last_name": "One"}
+    )["_id"]
+    devices = DocumentService(store, DEVICES)
+    phone = devices.create(
+        account.id, {"name": "agent", "owner_id": agent, "sip": {"username": "7101"}}
+    )["_id"]
+    chief = devices.create(account.id, {"name": "supervisor", "sip": {"username": "7102"}})["_id"]
+    stack.emulator.register("7101", realm=FLOOR_REALM)
+    stack.emulator.set_endpoint("sofia/*/7101@*", answer_after=0.2)
+    key = f"{stack.settings.namespace}:registration:{FLOOR_REALM}:7101"
+    wait_for(lambda: redis_client.get(key), 15, "the agent's registration")
+    account.callflow(["2101"], node("device", {"id": phone}))
+    return {"agent": agent, "phone": phone, "chief": chief}
+
+
+def agent_on_the_call(stack, account, floor, redis_client) -> None:
+    """Wait until the engine has applied the agent's answer (the switch's CHANNEL_BRIDGE
+    can reach the test before a worker has handled it)."""
+    found = lambda: calls_with(redis_client, stack.settings, account.id, {floor["phone"]}, "")  # noqa: E731
+    wait_for(found, 15, "the engine seeing the agent on the call")
+
+
+def from_phone(account, device_id: str) -> dict[str, str]:
+    """The variables of a call placed from the account's phone ``device_id``."""
+    return {
+        **account.variables,
+        "ecallmgr_Authorizing-ID": device_id,
+        "ecallmgr_Authorizing-Type": "device",
+    }

@@ -6,53 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from api.devices.resource import SPEC as DEVICES
 from api.documents import DocumentService
 from api.errors import ValidationFailed
 from api.groups.resource import SPEC as GROUPS
-from api.users.resource import SPEC as USERS
-from callflow.live_calls import calls_with
-from kazoo_tasks.docstore import ACCOUNTS_DB, account_db
-from tests.e2e.conftest import node
-from tests.waiting import wait_for
-
-REALM = "eavesdrop.sip.example.net"
-
-
-@pytest.fixture
-def floor(stack, store, account, redis_client) -> dict[str, str]:
-    """An agent with a registered phone that answers, and a supervisor's phone."""
-    for db in (account_db(account.id), ACCOUNTS_DB):
-        store.save(db, {**store.get(db, account.id), "realm": REALM})
-    agent = DocumentService(store, USERS).create(
-        account.id, {"first_name": "Agent", "last_name": "One"}
-    )["_id"]
-    devices = DocumentService(store, DEVICES)
-    phone = devices.create(
-        account.id, {"name": "agent", "owner_id": agent, "sip": {"username": "7101"}}
-    )["_id"]
-    chief = devices.create(account.id, {"name": "supervisor", "sip": {"username": "7102"}})["_id"]
-    stack.emulator.register("7101", realm=REALM)
-    stack.emulator.set_endpoint("sofia/*/7101@*", answer_after=0.2)
-    key = f"{stack.settings.namespace}:registration:{REALM}:7101"
-    wait_for(lambda: redis_client.get(key), 15, "the agent's registration")
-    account.callflow(["2101"], node("device", {"id": phone}))
-    return {"agent": agent, "phone": phone, "chief": chief}
-
-
-def agent_on_the_call(stack, account, floor, redis_client) -> None:
-    """Wait until the engine has applied the agent's answer (the switch's CHANNEL_BRIDGE
-    can reach the test before a worker has handled it)."""
-    found = lambda: calls_with(redis_client, stack.settings, account.id, {floor["phone"]}, "")  # noqa: E731
-    wait_for(found, 15, "the engine seeing the agent on the call")
-
-
-def from_phone(account, device_id: str) -> dict[str, str]:
-    return {
-        **account.variables,
-        "ecallmgr_Authorizing-ID": device_id,
-        "ecallmgr_Authorizing-Type": "device",
-    }
+from tests.e2e.conftest import agent_on_the_call, from_phone, node
 
 
 @pytest.mark.parametrize("approval", ["approved_device_id", "approved_group_id"])

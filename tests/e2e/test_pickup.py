@@ -11,14 +11,13 @@ import pytest
 from api.documents import DocumentService
 from api.errors import ValidationFailed
 from api.groups.resource import SPEC as GROUPS
-from tests.e2e.conftest import node
-from tests.e2e.test_eavesdrop import floor, from_phone  # noqa: F401 (a fixture)
+from tests.e2e.conftest import from_phone, node
 
 TONE = "tone_stream://%(200,0,440)"
 
 
 @pytest.fixture
-def office(stack, store, account, floor) -> dict[str, str]:  # noqa: F811
+def office(stack, store, account, floor) -> dict[str, str]:
     """The eavesdrop floor's agent (the sales user) whose phone now never answers, the
     supervisor's phone (the colleague), a group of both, and 2201 ringing the sales user
     (then a tone: the next node)."""
