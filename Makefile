@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-faults test-cluster test-couch-cluster bench bench-ecallmgr lint prereqs clean
+.PHONY: run test test-long test-cluster test-couch-cluster bench bench-ecallmgr lint prereqs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,12 +21,13 @@ prereqs:
 test: $(STAMP) prereqs
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest -m 'not cluster and not couch_cluster and not faults' $(PYTEST_ARGS)
+	$(BIN)/pytest -m 'not cluster and not couch_cluster and not faults and not long' $(PYTEST_ARGS)
 
-# The long fault-injection and load runs (worker, broker, Redis, ecallmgr and switch faults
-# under 100-200 calls; about 5 min on 2 cores). CI runs them after `make test`.
-test-faults: $(STAMP) prereqs
-	$(BIN)/pytest -m faults $(PYTEST_ARGS)
+# The long runs: fault injection under load (workers, broker, Redis, ecallmgr and switch
+# faults under 100-200 calls), schemathesis over the whole API and the benchmark
+# commands; about 10 min on 2 cores. CI runs them after `make test`.
+test-long: $(STAMP) prereqs
+	$(BIN)/pytest -m 'faults or long' $(PYTEST_ARGS)
 
 # The tests marked `cluster` (a 3-node RabbitMQ cluster on this machine; docs/operations.md).
 test-cluster: $(STAMP) prereqs

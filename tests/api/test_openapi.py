@@ -71,6 +71,7 @@ def api_settings(api_settings: Settings) -> Settings:
     return api_settings.with_overrides(api_auth_rate_limit="100000/minute")
 
 
+@pytest.mark.long
 @pytest.mark.timeout(900)  # the run's own limit below; a loaded machine takes over 300 s
 def test_given_the_live_api_when_schemathesis_runs_then_no_server_error(
     server: RunningServer,

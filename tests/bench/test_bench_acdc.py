@@ -9,10 +9,13 @@ import os
 import re
 import subprocess
 
+import pytest
 import redis
 
 from tests.bench.test_bench_command import KAZOO_TASKS
 from tests.conftest import TEST_BROKER_URL, TEST_REDIS_URL
+
+pytestmark = pytest.mark.long
 
 FIELDS = {
     "callers", "connected", "abandoned", "lost", "double_booked", "offer_ms_p50",

@@ -11,12 +11,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import redis
 from kombu import Connection
 from PIL import Image
 
 from kazoo_tasks.bus import celery_queue_name
 from tests.conftest import TEST_BROKER_URL, TEST_REDIS_URL
+
+pytestmark = pytest.mark.long
 
 KAZOO_TASKS = str(Path(sys.executable).with_name("kazoo-tasks"))
 FIELDS = {

@@ -18,6 +18,8 @@ import pytest
 from tests.conftest import TEST_BROKER_URL, TEST_REDIS_URL
 from tests.web_server import Answer, WebServer, serving
 
+pytestmark = pytest.mark.long
+
 KAZOO_TASKS = str(Path(sys.executable).with_name("kazoo-tasks"))
 CALLS = 5
 
