@@ -39,6 +39,7 @@ from kazoo_tasks.progress import say
 from kazoo_tasks.testing import Stack
 from kazoo_tasks.testing.scrape import scrape
 from kazoo_tasks.testing.services import free_port
+from kazoo_tasks.keys import registration_key
 
 NUMBER = "4000"
 REALM = "bench.acdc.example.net"
@@ -164,7 +165,7 @@ def _tasks_per_call(
 
 def _wait_registered(client: Any, namespace: str, users: list[str]) -> None:
     deadline = time.monotonic() + 30
-    keys = [f"{namespace}:registration:{REALM}:{u}" for u in users]
+    keys = [registration_key(namespace, REALM, u) for u in users]
     while sum(client.exists(k) for k in keys) < len(keys):
         if time.monotonic() > deadline:
             raise TimeoutError("the agents' phones did not register")
