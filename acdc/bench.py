@@ -35,11 +35,11 @@ from kazoo_tasks.bench.skeleton import Scratch, StackOptions, place_and_wait, to
 from kazoo_tasks.config import Settings, get_settings
 from kazoo_tasks.docstore import DocumentStore, account_db
 from kazoo_tasks.esl.emulator import Call
+from kazoo_tasks.keys import registration_key
 from kazoo_tasks.progress import say
 from kazoo_tasks.testing import Stack
 from kazoo_tasks.testing.scrape import scrape
 from kazoo_tasks.testing.services import free_port
-from kazoo_tasks.keys import registration_key
 
 NUMBER = "4000"
 REALM = "bench.acdc.example.net"

@@ -155,9 +155,12 @@ class RedisClusterNodes(Started):
     def _create(self) -> None:
         done = subprocess.run(
             [
-                "redis-cli", "--cluster", "create",
+                "redis-cli",
+                "--cluster",
+                "create",
                 *(node.address for node in self.nodes),
-                "--cluster-replicas", str(self.replicas),
+                "--cluster-replicas",
+                str(self.replicas),
                 "--cluster-yes",
             ],  # fmt: skip
             capture_output=True,

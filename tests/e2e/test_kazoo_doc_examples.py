@@ -35,8 +35,8 @@ from callflow.kazoo_modules import KAZOO_MODULES
 from kazoo_tasks import services
 from kazoo_tasks.docstore import ACCOUNTS_DB, account_db
 from kazoo_tasks.esl.emulator import script as s
-from kazoo_tasks.testing import Stack, TestAccount
 from kazoo_tasks.keys import registration_key
+from kazoo_tasks.testing import Stack, TestAccount
 from tests.conftest import own_namespace
 from tests.waiting import wait_for
 

@@ -85,7 +85,8 @@ def test_given_events_applied_out_of_order_then_the_newest_one_wins(node_setting
     assert apply_registration(redis_client, node_settings, "sofia::unregister", unregister)
     assert not apply_registration(redis_client, node_settings, "sofia::register", register)
     assert redis_client.get(key) is None
-    assert redis_client.exists(registration_tombstone_key(node_settings.namespace, "127.0.0.1", "1001"))
+    tombstone = registration_tombstone_key(node_settings.namespace, "127.0.0.1", "1001")
+    assert redis_client.exists(tombstone)
 
     newer = {**register, "timestamp_us": unregister["timestamp_us"] + 1}
     assert apply_registration(redis_client, node_settings, "sofia::register", newer)
