@@ -13,6 +13,7 @@ from typing import Any
 
 import redis
 from redis.cluster import ClusterNode, RedisCluster
+from redis.exceptions import ClusterDownError, RedisClusterException, TryAgainError
 
 from kazoo_tasks.config import Settings
 from kazoo_tasks.docstore.base import DocumentStore
@@ -42,6 +43,20 @@ def result_backend_url(settings: Settings) -> str | None:
         return None if is_cluster_url(settings.redis_url) else settings.redis_url
     return f"redis+socket://{ensure_redis(settings.data_dir)}"
 
+
+REDIS_ERRORS: tuple[type[Exception], ...] = (redis.RedisError, RedisClusterException)
+"""Any failure of Redis. redis-py's cluster client raises :class:`RedisClusterException`,
+which is no :class:`redis.RedisError`, when it finds no node to ask (a master died and the
+cluster has not promoted its replica yet)."""
+REDIS_UNAVAILABLE: tuple[type[Exception], ...] = (
+    redis.ConnectionError,
+    redis.TimeoutError,
+    ClusterDownError,
+    TryAgainError,
+    RedisClusterException,
+)
+"""Failures that pass: Redis unreachable, or a cluster's slot without a master for the few
+seconds of a failover (``CLUSTERDOWN``, ``TRYAGAIN``). Worth retrying."""
 
 CLUSTER_SCHEME = "redis+cluster://"
 """``KAZOO_REDIS_URL`` in this form names the nodes of a Redis Cluster:
