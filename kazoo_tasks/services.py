@@ -13,7 +13,12 @@ from typing import Any
 
 import redis
 from redis.cluster import ClusterNode, RedisCluster
-from redis.exceptions import ClusterDownError, RedisClusterException, TryAgainError
+from redis.exceptions import (
+    ClusterDownError,
+    RedisClusterException,
+    SlotNotCoveredError,
+    TryAgainError,
+)
 
 from kazoo_tasks.config import Settings
 from kazoo_tasks.docstore.base import DocumentStore
@@ -53,10 +58,12 @@ REDIS_UNAVAILABLE: tuple[type[Exception], ...] = (
     redis.TimeoutError,
     ClusterDownError,
     TryAgainError,
-    RedisClusterException,
+    SlotNotCoveredError,
 )
 """Failures that pass: Redis unreachable, or a cluster's slot without a master for the few
-seconds of a failover (``CLUSTERDOWN``, ``TRYAGAIN``). Worth retrying."""
+seconds of a failover (``CLUSTERDOWN``, ``TRYAGAIN``, a slot nobody serves). Worth
+retrying. Other cluster errors (a command the cluster client refuses, keys of two slots)
+are bugs: they fail loudly."""
 
 CLUSTER_SCHEME = "redis+cluster://"
 """``KAZOO_REDIS_URL`` in this form names the nodes of a Redis Cluster:
