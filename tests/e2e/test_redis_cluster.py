@@ -2,7 +2,9 @@
 
 Every process gets ``KAZOO_REDIS_URL=redis+cluster://...`` and talks to the cluster through
 redis-py's cluster client; each call's keys share its ``{call-id}`` hash tag, so each call
-lives on one master and its scripts run there. The failover test SIGKILLs the master that
+lives on one master and its scripts run there. Calls run their flows with no error
+logged, and timers armed by calls on every master fire from the wheel, which lives on
+one. The failover test SIGKILLs the master that
 holds the timer wheel and the switch node's keys (the hardest one to lose) in the middle
 of 200 calls: its replica takes over its slots after ``cluster-node-timeout`` (2 s) and
 an election. Replication is asynchronous, so the writes the dead master acknowledged but
@@ -32,10 +34,12 @@ from kazoo_tasks.config import Settings
 from kazoo_tasks.esl.emulator import Call
 from kazoo_tasks.keys import node_key
 from kazoo_tasks.testing.redis_cluster import ClusterNode, RedisClusterNodes
-from kazoo_tasks.testing.stack import NODE_NAME
+from kazoo_tasks.testing.stack import NODE_NAME, Stack
 from kazoo_tasks.timers import wheel_key
+from tests.e2e.conftest import TONE
 from tests.e2e.test_load import assert_every_call_ran_the_flow_once, flow_commands, three_level_flow
 from tests.e2e.test_redis_faults import STATE_LOST, assert_every_call_ended_with_a_cdr
+from tests.e2e.test_timers import played_one_tone, timer_moves, waiting_flow
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.cluster
@@ -59,6 +63,13 @@ def master_of(client: redis.RedisCluster, cluster: RedisClusterNodes, key: str) 
     """The node of ``cluster`` that is the master of ``key``'s slot now."""
     port = client.get_node_from_key(key).port
     return next(node for node in cluster.nodes if node.port == port)
+
+
+def assert_no_errors_logged(stack: Stack) -> None:
+    """No process of ``stack`` logged an error, an exception or a traceback."""
+    failing = re.compile(r"\bERROR\b|Traceback|\w(Error|Exception)\b")
+    processes = [p for p in (stack.ecallmgr, *stack.workers) if p is not None]
+    assert [line for p in processes for line in p.log().splitlines() if failing.search(line)] == []
 
 
 @dataclass
@@ -113,12 +124,25 @@ def test_given_a_redis_cluster_when_calls_run_then_each_runs_its_flow_once_with_
     masters = {master_of(client, cluster, f"{{{call.uuid}}}").port for call in calls}
     assert len(masters) == 3  # the calls spread over the three masters
     client.close()
-    processes = [stack.ecallmgr, *stack.workers]
-    failing = re.compile(r"\bERROR\b|Traceback|\w(Error|Exception)\b")
-    failures = [
-        line for p in processes if p for line in p.log().splitlines() if failing.search(line)
-    ]
-    assert failures == []  # no step failed and was retried: the cluster needs no detour
+    assert_no_errors_logged(stack)  # no step failed and was retried: no detour on a cluster
+
+
+def test_given_a_redis_cluster_when_calls_wait_for_a_digit_that_never_comes_then_each_timer_fires_once_from_the_wheel_on_another_master(  # noqa: E501
+    cluster, stack_factory, account, test_modules
+):
+    account.callflow(["3000"], waiting_flow(1.0))
+    stack = stack_factory(overrides=on_cluster(cluster), python_path=test_modules)
+    client = services.new_redis_client(stack.settings)
+    wheel = master_of(client, cluster, wheel_key(stack.settings.namespace))
+
+    calls = [stack.emulator.place_call("3000", variables=account.variables) for _ in range(12)]
+
+    for call in calls:
+        assert timer_moves(played_one_tone(call, account, TONE)) == ["continue:timeout"]
+    elsewhere = [c for c in calls if master_of(client, cluster, f"{{{c.uuid}}}") is not wheel]
+    assert elsewhere  # calls on the other masters armed timers in the wheel's slot
+    client.close()
+    assert_no_errors_logged(stack)
 
 
 def test_given_200_calls_on_a_redis_cluster_when_a_master_is_sigkilled_then_every_call_completes_or_ends_with_a_cdr(  # noqa: E501
