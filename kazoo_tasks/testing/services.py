@@ -20,6 +20,7 @@ import socket
 import subprocess
 import time
 from pathlib import Path
+from typing import Self
 
 import redis
 from kombu import Connection
@@ -128,10 +129,9 @@ class PrivateRedis(_ServerProcess):
         system = shutil.which("redis-server")
         return system or str(redis_server_binary())
 
-    def start(self) -> PrivateRedis:
-        """Start (or start again, on the same port and data) and wait until it answers."""
-        command = [
-            self._binary(),
+    def _arguments(self) -> list[str]:
+        """The server's command-line options (a subclass adds its own)."""
+        return [
             "--port", str(self.port),
             "--bind", "127.0.0.1",
             "--dir", str(self.workdir),
@@ -139,7 +139,10 @@ class PrivateRedis(_ServerProcess):
             "--appendonly", "yes" if self.appendonly else "no",
             "--appendfsync", "everysec",
         ]  # fmt: skip
-        self._spawn(command)
+
+    def start(self) -> Self:
+        """Start (or start again, on the same port and data) and wait until it answers."""
+        self._spawn([self._binary(), *self._arguments()])
         _wait(self.responds, f"redis on port {self.port}")
         return self
 

@@ -13,10 +13,10 @@ import logging
 from typing import Any
 
 import gevent
-import redis
 from kombu import Connection, Consumer, Message, Queue
 from kombu.mixins import ConsumerMixin
 
+from kazoo_tasks.services import REDIS_ERRORS
 from kazoo_tasks.stages import stamp
 from workers.ecallmgr.command_executor import CommandExecutor, Outcome
 from workers.ecallmgr.connection import EslConnection
@@ -63,7 +63,7 @@ class CommandConsumer(ConsumerMixin):
             stamp("consumed", str(body.get("call_id")))
         try:
             outcome = self.executor.execute(self.esl, body)
-        except (redis.RedisError, Stopped) as exc:
+        except (*REDIS_ERRORS, Stopped) as exc:
             log.warning("command requeued: %s", exc)
             outcome = Outcome.REQUEUE
         except Exception:

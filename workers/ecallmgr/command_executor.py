@@ -45,6 +45,7 @@ from kazoo_tasks.commands import CALL_ID_PATTERN, render_command, sanitize_text,
 from kazoo_tasks.config import Settings
 from kazoo_tasks.events import COMMAND_ERROR, synthetic_event
 from kazoo_tasks.metrics import CALL_SETUP
+from kazoo_tasks.services import REDIS_ERRORS
 from kazoo_tasks.stages import stamp
 from workers.ecallmgr.backoff import Backoff
 from workers.ecallmgr.claims import DONE, CommandClaims
@@ -181,7 +182,7 @@ class CommandExecutor:
             try:
                 step()
                 return
-            except redis.RedisError as exc:
+            except REDIS_ERRORS as exc:
                 delay = backoff.next_delay()
                 self.stats.incr("commands.redis_retries")
                 log.warning("cannot %s (%s); retrying in %.1f s", what, exc, delay)
