@@ -20,6 +20,7 @@ import threading
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,8 +33,7 @@ from kazoo_tasks.testing.processes import RoleProcess
 log = logging.getLogger(__name__)
 
 EMULATOR_PORT = 8021
-"""Every host's switch listens on 127.0.0.1:8021 of its own namespace, as a real one would
-on its machine."""
+"""Every host's switch listens on port 8021 of the host's LAN address."""
 READY_TIMEOUT = 60.0
 WATCHED = ("CHANNEL_HANGUP_COMPLETE", "CUSTOM", "emulator::command")
 
@@ -46,6 +46,14 @@ class Command:
     app: str
     args: str
     event_uuid: str
+
+    @property
+    def probe(self) -> bool:
+        """Whether ecallmgr sent it to learn a call's state when it took the switch over
+        (``api uuid_dump``, ``set kazoo_resync=``; docs/ecallmgr.md "Re-sync"), not for
+        the call's flow."""
+        resync = self.event_uuid.startswith("resync-")
+        return resync or (self.kind, self.app) == ("api", "uuid_dump")
 
 
 @dataclass
@@ -112,13 +120,13 @@ class SwitchWatch:
             found = self._calls.get(call_id, WatchedCall())
             return WatchedCall(list(found.commands), found.hangup_cause)
 
+    def probed(self, call_id: str) -> bool:
+        """Whether an ecallmgr taking the switch over probed the call."""
+        return any(c.probe for c in self.call(call_id).commands)
+
     def flow_commands(self, call_id: str) -> list[tuple[str, str, str]]:
         """The commands the call's flow sent (not ecallmgr's re-sync probes)."""
-        return [
-            (c.kind, c.app, c.args)
-            for c in self.call(call_id).commands
-            if not c.event_uuid.startswith("resync-")
-        ]
+        return [(c.kind, c.app, c.args) for c in self.call(call_id).commands if not c.probe]
 
     def close(self) -> None:
         """Stop reading and close both connections."""
@@ -128,10 +136,16 @@ class SwitchWatch:
         self._reader.join(5)
 
 
+def switch_node(lan: Lan, name: str) -> FreeswitchNode:
+    """The switch of host ``name``: ``fs-<name>`` on the host's LAN address."""
+    return FreeswitchNode(f"fs-{name}", lan.address(name), EMULATOR_PORT, "ClueCon")
+
+
 class Host(Started):
-    """One machine: its switch (``fs-<name>``, an emulator process), the ecallmgr that
-    serves it (that switch only, as Kazoo's ecallmgr serves the switches it is configured
-    for), ``workers`` Celery workers and, with ``beat``, the deployment's one beat."""
+    """One machine: its switch (``fs-<name>``, an emulator process), an ecallmgr for that
+    switch and the ``also_serves`` switches of other hosts (as Kazoo's ecallmgr connects
+    to the switches it is configured for; a lease decides which ecallmgr is active for
+    each), ``workers`` Celery workers and, with ``beat``, the deployment's one beat."""
 
     def __init__(
         self,
@@ -144,12 +158,14 @@ class Host(Started):
         workers: int = 1,
         concurrency: int = 2,
         beat: bool = False,
+        also_serves: Sequence[FreeswitchNode] = (),
     ) -> None:
         self.lan = lan
         self.name = name
         self.netns = lan.netns(name)
-        self.node = FreeswitchNode(f"fs-{name}", "127.0.0.1", EMULATOR_PORT, "ClueCon")
-        self.settings = settings.with_overrides(freeswitch_nodes=(self.node,))
+        self.node = switch_node(lan, name)
+        self.nodes = (self.node, *also_serves)
+        self.settings = settings.with_overrides(freeswitch_nodes=self.nodes)
         self.log_dir = log_dir
         self.time_scale = time_scale
         self.worker_count = workers
@@ -167,7 +183,9 @@ class Host(Started):
 
     def start(self) -> Host:
         """Start the switch, then ecallmgr and the workers; wait until ecallmgr has
-        subscribed to the switch's events (the workers: :func:`wait_for_workers`)."""
+        connected to this host's switch or stands by for it, and has taken or stands by
+        for the lease of each other switch it serves (the workers:
+        :func:`wait_for_workers`)."""
         try:
             emulator = self._role(
                 ["emulator", "serve", "--host", self.node.host, "--port", str(self.node.port),
@@ -181,18 +199,26 @@ class Host(Started):
             if self.run_beat:
                 self._role(["beat"], "beat")
             self.ecallmgr = self._role(["ecallmgr"], "ecallmgr")
-            self._wait_log(self.ecallmgr, f"node {self.node.name}: connected to")
+            own = self.node.name
+            self.wait_ecallmgr(f"node {own}: connected to", f"node {own}: standby")
+            for other in (node.name for node in self.nodes[1:]):  # may not be up yet
+                self.wait_ecallmgr(f"node {other}: lease acquired", f"node {other}: standby")
         except BaseException:
             self.stop()
             raise
         return self
 
+    def wait_ecallmgr(self, *texts: str, timeout: float = READY_TIMEOUT) -> None:
+        """Wait until this host's ecallmgr has logged one of ``texts``."""
+        assert self.ecallmgr is not None, "not started"
+        self._wait_log(self.ecallmgr, *texts, timeout=timeout)
+
     @staticmethod
-    def _wait_log(process: RoleProcess, text: str, timeout: float = READY_TIMEOUT) -> None:
+    def _wait_log(process: RoleProcess, *texts: str, timeout: float = READY_TIMEOUT) -> None:
         deadline = time.monotonic() + timeout
-        while text not in process.log():
+        while not any(text in process.log() for text in texts):
             if not process.alive() or time.monotonic() > deadline:
-                raise TimeoutError(f"no {text!r} from {process.args}:\n{process.log()}")
+                raise TimeoutError(f"none of {texts!r} from {process.args}:\n{process.log()}")
             time.sleep(0.1)
 
     def kill(self) -> list[int]:

@@ -1,25 +1,27 @@
-"""Two hosts, one killed whole (docs/operations.md, "Several hosts").
+"""Two hosts, one killed whole (docs/operations.md, "Several hosts, and a host that dies").
 
-Each host is a network namespace with its own FreeSWITCH (an emulator process), the
-ecallmgr for that switch and a Celery worker; they share a private RabbitMQ node and a
-private Redis in a third namespace, reached over a bridged LAN. Host B also runs the
-deployment's beat. Host A dies whole (every process SIGKILLed, its namespace deleted)
-while both switches carry calls: A's calls died with A's switch, so B's workers close
-them NODE_DOWN with a CDR once ``KAZOO_NODE_DOWN_GRACE`` has passed; B's calls, before,
-during and after the death, all run their flow: every command once, none lost."""
+Each host is a network namespace with its own FreeSWITCH (an emulator process), an
+ecallmgr and a Celery worker; they share a private RabbitMQ node and a private Redis in
+a third namespace, reached over a bridged LAN. Host B also runs the deployment's beat.
+Host A dies whole (every process SIGKILLed, its namespace deleted) while both switches
+carry calls: A's calls died with A's switch, so B's workers close them NODE_DOWN with a
+CDR once ``KAZOO_NODE_DOWN_GRACE`` has passed; B's calls, placed before, during and
+after the death, all run their flow: every command once, none lost. Whether B's switch
+was served by B's ecallmgr all along or by A's (which B's then takes over) is the
+difference between the two tests."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from kazoo_tasks.config import Settings
 from kazoo_tasks.testing.account import TestAccount
-from kazoo_tasks.testing.hosts import Host
+from kazoo_tasks.testing.hosts import Host, switch_node
 from kazoo_tasks.testing.netns import INFRA, Lan, inside
 from kazoo_tasks.testing.processes import wait_for_workers
 from kazoo_tasks.testing.services import PrivateRabbitMQ, PrivateRedis
@@ -39,42 +41,51 @@ EXPECTED_B = [("execute", "answer", ""), ("execute", "playback", SHORT_TONE), ("
 
 
 @pytest.fixture
-def hosts(settings: Settings, tmp_path: Path) -> Iterator[tuple[Lan, Host, Host]]:
-    """The LAN, its private broker and Redis, host A, and host B (with beat)."""
-    with ExitStack() as stack:
-        lan = stack.enter_context(Lan(["a", "b"]))
-        infra, address = lan.netns(INFRA), lan.address(INFRA)
-        redis = PrivateRedis(tmp_path / "redis", host=address, port=6379, netns=infra)
-        rabbit = PrivateRabbitMQ(tmp_path / "rabbit", host=address, port=5672, netns=infra)
-        stack.enter_context(redis)
-        stack.enter_context(rabbit)
-        shared = settings.with_overrides(
-            broker_url=rabbit.url,
-            redis_url=redis.url,
-            result_backend=redis.url,
-            node_down_grace=2,
-            reap_interval=0.5,
-            esl_reconnect_max_delay=1.0,
-        )
-        log_dir = tmp_path / "logs"
-        host_a = stack.enter_context(Host(lan, "a", shared, log_dir))
-        host_b = stack.enter_context(Host(lan, "b", shared, log_dir, beat=True))
-        with inside(infra):
-            wait_for_workers(shared, 2, timeout=60)
-        yield lan, host_a, host_b
+def lan(settings: Settings, tmp_path: Path) -> Iterator[tuple[Lan, Settings]]:
+    """Hosts ``a`` and ``b`` on a LAN, and the settings every process of theirs gets: a
+    private RabbitMQ node and Redis in the LAN's ``infra`` namespace, a short node-down
+    grace and reap interval."""
+    with Lan(["a", "b"]) as made:
+        infra, address = made.netns(INFRA), made.address(INFRA)
+        with (
+            PrivateRedis(tmp_path / "redis", host=address, port=6379, netns=infra) as redis,
+            PrivateRabbitMQ(tmp_path / "rabbit", host=address, port=5672, netns=infra) as rabbit,
+        ):
+            yield (
+                made,
+                settings.with_overrides(
+                    broker_url=rabbit.url,
+                    redis_url=redis.url,
+                    result_backend=redis.url,
+                    node_down_grace=2,
+                    reap_interval=0.5,
+                    esl_reconnect_max_delay=1.0,
+                    esl_lease_ttl=1.0,
+                ),
+            )
 
 
-def test_given_calls_on_two_hosts_when_one_host_dies_whole_then_its_calls_close_node_down_and_the_others_complete(  # noqa: E501
-    hosts: tuple[Lan, Host, Host], account: TestAccount
-) -> None:
-    lan, host_a, host_b = hosts
+@dataclass
+class Outcome:
+    """What became of the calls of both hosts once host A was killed."""
+
+    a_cdrs: list[dict]
+    b_causes: list[str | None]
+    b_cdrs: list[dict]
+    b_commands: dict[str, list[tuple[str, str, str]]]
+    b_probed: int
+    killed: list[int]
+
+
+def kill_host_a_under_calls(host_a: Host, host_b: Host, account: TestAccount) -> Outcome:
+    """Put ``A_CALLS`` long calls up on A's switch, then place ``B_CALLS`` short ones on
+    B's, killing A once ``KILL_AFTER`` are placed; wait for every end and CDR."""
     switch_a, switch_b = host_a.switch, host_b.switch
     assert switch_a is not None and switch_b is not None
     account.callflow(["8100"], node("answer", then=node("play", {"id": LONG_TONE})))
     account.callflow(
         ["8200"], node("answer", then=node("play", {"id": SHORT_TONE}, then=node("hangup")))
     )
-
     a_calls = [switch_a.place("8100", account.variables) for _ in range(A_CALLS)]
     for call_id in a_calls:
         wait_for(lambda c=call_id: switch_a.flow_commands(c)[1:2], 60, "host A's playback")
@@ -87,25 +98,77 @@ def test_given_calls_on_two_hosts_when_one_host_dies_whole_then_its_calls_close_
         b_calls.append(switch_b.place("8200", account.variables))
         time.sleep(PLACE_INTERVAL)
 
-    a_cdrs = [wait_for(lambda c=c: account.cdr(c), 60, "host A's CDR") for c in a_calls]
-    b_causes = [
-        wait_for(lambda c=c: switch_b.call(c).hangup_cause, 60, "host B's hangup") for c in b_calls
-    ]
-    b_cdrs = [wait_for(lambda c=c: account.cdr(c), 60, "host B's CDR") for c in b_calls]
-
-    assert len(killed) >= 3, killed  # its switch, ecallmgr, worker (and the pool)
-    assert {cdr["hangup_cause"] for cdr in a_cdrs} == {"NODE_DOWN"}
-    worker_b = (host_b.log_dir / "b-worker-0.log").read_text()
-    assert all(call_id in worker_b for call_id in a_calls), "host B closed host A's calls"
-    assert set(b_causes) == {"NORMAL_CLEARING"}
-    assert {cdr["hangup_cause"] for cdr in b_cdrs} == {"NORMAL_CLEARING"}
-    wrong = {c: switch_b.flow_commands(c) for c in b_calls}
-    wrong = {c: got for c, got in wrong.items() if got != EXPECTED_B}
-    assert not wrong, wrong
-    print(
-        f"host A killed ({len(killed)} processes) with {A_CALLS} calls up: "
-        f"{len(a_cdrs)} closed NODE_DOWN with a CDR by host B; "
-        f"host B: {len(b_calls)} calls ({KILL_AFTER} placed before the kill), "
-        f"{sum(1 for c in b_causes if c == 'NORMAL_CLEARING')} completed, "
-        f"{len(b_calls) * len(EXPECTED_B)} commands each received once"
+    return Outcome(
+        a_cdrs=[wait_for(lambda c=c: account.cdr(c), 60, "host A's CDR") for c in a_calls],
+        b_causes=[
+            wait_for(lambda c=c: switch_b.call(c).hangup_cause, 60, "host B's hangup")
+            for c in b_calls
+        ],
+        b_cdrs=[wait_for(lambda c=c: account.cdr(c), 60, "host B's CDR") for c in b_calls],
+        b_commands={c: switch_b.flow_commands(c) for c in b_calls},
+        b_probed=sum(1 for c in b_calls if switch_b.probed(c)),
+        killed=killed,
     )
+
+
+def assert_a_closed_and_b_complete(outcome: Outcome, host_b: Host) -> None:
+    """A's calls closed NODE_DOWN by B's worker; every B call ran its flow once."""
+    assert len(outcome.killed) >= 3, outcome.killed  # switch, ecallmgr, worker (+ pool)
+    assert {cdr["hangup_cause"] for cdr in outcome.a_cdrs} == {"NODE_DOWN"}
+    worker_b = (host_b.log_dir / "b-worker-0.log").read_text()
+    closed_by_b = [cdr for cdr in outcome.a_cdrs if cdr["call_id"] in worker_b]
+    assert len(closed_by_b) == A_CALLS, "host B's worker closed host A's calls"
+    assert set(outcome.b_causes) == {"NORMAL_CLEARING"}
+    assert {cdr["hangup_cause"] for cdr in outcome.b_cdrs} == {"NORMAL_CLEARING"}
+    wrong = {c: got for c, got in outcome.b_commands.items() if got != EXPECTED_B}
+    assert not wrong, wrong
+
+
+def report(outcome: Outcome, how: str) -> str:
+    """The test's one line of counts."""
+    return (
+        f"{how}: host A killed ({len(outcome.killed)} processes) with {A_CALLS} calls up: "
+        f"{len(outcome.a_cdrs)} closed NODE_DOWN with a CDR by host B; host B: "
+        f"{len(outcome.b_causes)} calls ({KILL_AFTER} placed before the kill), "
+        f"{outcome.b_causes.count('NORMAL_CLEARING')} completed with a CDR, "
+        f"{sum(map(len, outcome.b_commands.values()))} flow commands, each once; "
+        f"{outcome.b_probed} calls probed by a takeover"
+    )
+
+
+def test_given_each_host_serving_its_own_switch_when_host_a_dies_whole_then_its_calls_close_node_down_and_host_b_calls_complete(  # noqa: E501
+    lan: tuple[Lan, Settings], account: TestAccount, tmp_path: Path
+) -> None:
+    made, shared = lan
+    log_dir = tmp_path / "logs"
+    with (
+        Host(made, "a", shared, log_dir) as host_a,
+        Host(made, "b", shared, log_dir, beat=True) as host_b,
+    ):
+        with inside(made.netns(INFRA)):
+            wait_for_workers(shared, 2, timeout=60)
+        outcome = kill_host_a_under_calls(host_a, host_b, account)
+    assert_a_closed_and_b_complete(outcome, host_b)
+    print(report(outcome, "own switches"))
+
+
+def test_given_host_a_active_for_both_switches_when_it_dies_whole_then_host_b_takes_its_own_switch_over_and_every_call_ends_right(  # noqa: E501
+    lan: tuple[Lan, Settings], account: TestAccount, tmp_path: Path
+) -> None:
+    made, shared = lan
+    log_dir = tmp_path / "logs"
+    node_a, node_b = switch_node(made, "a"), switch_node(made, "b")
+    # A starts first, so its ecallmgr takes both leases; B's stands by for both
+    with (
+        Host(made, "a", shared, log_dir, also_serves=[node_b]) as host_a,
+        Host(made, "b", shared, log_dir, beat=True, also_serves=[node_a]) as host_b,
+    ):
+        host_a.wait_ecallmgr(f"node {node_b.name}: connected to")
+        with inside(made.netns(INFRA)):
+            wait_for_workers(shared, 2, timeout=60)
+        outcome = kill_host_a_under_calls(host_a, host_b, account)
+        ecallmgr_b = host_b.ecallmgr.log() if host_b.ecallmgr else ""
+    assert f"node {node_b.name}: standby" in ecallmgr_b
+    assert f"node {node_b.name}: lease acquired" in ecallmgr_b
+    assert_a_closed_and_b_complete(outcome, host_b)
+    print(report(outcome, "host A active for both switches"))
