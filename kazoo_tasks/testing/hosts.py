@@ -63,6 +63,15 @@ class WatchedCall:
     commands: list[Command] = field(default_factory=list)
     hangup_cause: str | None = None
 
+    @property
+    def probed(self) -> bool:
+        """Whether an ecallmgr taking the switch over probed the call."""
+        return any(c.probe for c in self.commands)
+
+    def flow_commands(self) -> list[tuple[str, str, str]]:
+        """The commands the call's flow sent (not ecallmgr's re-sync probes)."""
+        return [(c.kind, c.app, c.args) for c in self.commands if not c.probe]
+
 
 class SwitchWatch:
     """Calls placed on one switch over Event Socket, and what the switch did with them.
@@ -119,14 +128,6 @@ class SwitchWatch:
         with self._lock:
             found = self._calls.get(call_id, WatchedCall())
             return WatchedCall(list(found.commands), found.hangup_cause)
-
-    def probed(self, call_id: str) -> bool:
-        """Whether an ecallmgr taking the switch over probed the call."""
-        return any(c.probe for c in self.call(call_id).commands)
-
-    def flow_commands(self, call_id: str) -> list[tuple[str, str, str]]:
-        """The commands the call's flow sent (not ecallmgr's re-sync probes)."""
-        return [(c.kind, c.app, c.args) for c in self.call(call_id).commands if not c.probe]
 
     def close(self) -> None:
         """Stop reading and close both connections."""

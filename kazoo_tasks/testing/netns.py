@@ -140,10 +140,6 @@ class Lan(Started):
             raise
         return self
 
-    def unplug(self, host: str) -> None:
-        """Take ``host``'s link down: from now on nothing it sends reaches the LAN."""
-        ip("-n", self.netns(host), "link", "set", HOST_LINK, "down")
-
     def kill(self, host: str) -> list[int]:
         """The host dies whole: every process in its namespace SIGKILLed, the namespace
         (and its link) deleted. Returns the pids killed."""

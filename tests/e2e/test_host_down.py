@@ -21,7 +21,7 @@ import pytest
 
 from kazoo_tasks.config import Settings
 from kazoo_tasks.testing.account import TestAccount
-from kazoo_tasks.testing.hosts import Host, switch_node
+from kazoo_tasks.testing.hosts import Host, WatchedCall, switch_node
 from kazoo_tasks.testing.netns import INFRA, Lan, inside
 from kazoo_tasks.testing.processes import wait_for_workers
 from kazoo_tasks.testing.services import PrivateRabbitMQ, PrivateRedis
@@ -72,9 +72,10 @@ class Outcome:
     a_cdrs: list[dict]
     b_causes: list[str | None]
     b_cdrs: list[dict]
-    b_commands: dict[str, list[tuple[str, str, str]]]
-    b_probed: int
+    b_watched: dict[str, WatchedCall]
     killed: list[int]
+    a_closed_after: float
+    """Seconds from the kill until the last of A's calls had its CDR."""
 
 
 def kill_host_a_under_calls(host_a: Host, host_b: Host, account: TestAccount) -> Outcome:
@@ -88,26 +89,29 @@ def kill_host_a_under_calls(host_a: Host, host_b: Host, account: TestAccount) ->
     )
     a_calls = [switch_a.place("8100", account.variables) for _ in range(A_CALLS)]
     for call_id in a_calls:
-        wait_for(lambda c=call_id: switch_a.flow_commands(c)[1:2], 60, "host A's playback")
+        wait_for(lambda c=call_id: switch_a.call(c).flow_commands()[1:2], 60, "host A's playback")
 
     b_calls: list[str] = []
     killed: list[int] = []
+    killed_at = 0.0
     for index in range(B_CALLS):
         if index == KILL_AFTER:
-            killed = host_a.kill()
+            killed, killed_at = host_a.kill(), time.monotonic()
         b_calls.append(switch_b.place("8200", account.variables))
         time.sleep(PLACE_INTERVAL)
 
+    a_cdrs = [wait_for(lambda c=c: account.cdr(c), 60, "host A's CDR") for c in a_calls]
+    a_closed_after = time.monotonic() - killed_at
     return Outcome(
-        a_cdrs=[wait_for(lambda c=c: account.cdr(c), 60, "host A's CDR") for c in a_calls],
+        a_cdrs=a_cdrs,
         b_causes=[
             wait_for(lambda c=c: switch_b.call(c).hangup_cause, 60, "host B's hangup")
             for c in b_calls
         ],
         b_cdrs=[wait_for(lambda c=c: account.cdr(c), 60, "host B's CDR") for c in b_calls],
-        b_commands={c: switch_b.flow_commands(c) for c in b_calls},
-        b_probed=sum(1 for c in b_calls if switch_b.probed(c)),
+        b_watched={c: switch_b.call(c) for c in b_calls},
         killed=killed,
+        a_closed_after=a_closed_after,
     )
 
 
@@ -120,7 +124,7 @@ def assert_a_closed_and_b_complete(outcome: Outcome, host_b: Host) -> None:
     assert len(closed_by_b) == A_CALLS, "host B's worker closed host A's calls"
     assert set(outcome.b_causes) == {"NORMAL_CLEARING"}
     assert {cdr["hangup_cause"] for cdr in outcome.b_cdrs} == {"NORMAL_CLEARING"}
-    wrong = {c: got for c, got in outcome.b_commands.items() if got != EXPECTED_B}
+    wrong = {c: w.commands for c, w in outcome.b_watched.items() if w.flow_commands() != EXPECTED_B}
     assert not wrong, wrong
 
 
@@ -128,11 +132,13 @@ def report(outcome: Outcome, how: str) -> str:
     """The test's one line of counts."""
     return (
         f"{how}: host A killed ({len(outcome.killed)} processes) with {A_CALLS} calls up: "
-        f"{len(outcome.a_cdrs)} closed NODE_DOWN with a CDR by host B; host B: "
+        f"{len(outcome.a_cdrs)} closed NODE_DOWN with a CDR by host B "
+        f"{outcome.a_closed_after:.1f} s after the kill; host B: "
         f"{len(outcome.b_causes)} calls ({KILL_AFTER} placed before the kill), "
         f"{outcome.b_causes.count('NORMAL_CLEARING')} completed with a CDR, "
-        f"{sum(map(len, outcome.b_commands.values()))} flow commands, each once; "
-        f"{outcome.b_probed} calls probed by a takeover"
+        f"{sum(len(w.flow_commands()) for w in outcome.b_watched.values())} flow commands, "
+        f"each once; {sum(w.probed for w in outcome.b_watched.values())} calls probed by a "
+        "takeover"
     )
 
 
