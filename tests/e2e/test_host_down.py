@@ -8,7 +8,8 @@ carry calls: A's calls died with A's switch, so B's workers close them NODE_DOWN
 CDR once ``KAZOO_NODE_DOWN_GRACE`` has passed; B's calls, placed before, during and
 after the death, all run their flow: every command once, none lost. Whether B's switch
 was served by B's ecallmgr all along or by A's (which B's then takes over) is the
-difference between the two tests."""
+difference between the two tests; after the takeover, one call in 60 still goes wrong
+in most runs (ecallmgr takeover defects, reported as xfail naming the call)."""
 
 from __future__ import annotations
 
