@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -27,10 +26,13 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from kazoo_tasks.config import FreeswitchNode, Settings  # noqa: E402
-from tests.conftest import TEST_BROKER_URL, TEST_REDIS_URL, _drop_namespace  # noqa: E402
+from kazoo_tasks.testing import drop_namespace  # noqa: E402
+from kazoo_tasks.testing.processes import role_env  # noqa: E402
+from tests.conftest import TEST_BROKER_URL, TEST_REDIS_URL  # noqa: E402
 from tests.ecallmgr.burst import Burst  # noqa: E402
-from tests.ecallmgr.conftest import NODE, node_stats, settings_env  # noqa: E402
+from tests.ecallmgr.conftest import NODE, node_stats  # noqa: E402
 from tests.ecallmgr.fs_peer import TranscriptSwitch  # noqa: E402
+from tests.waiting import wait_for  # noqa: E402
 
 
 def main() -> None:
@@ -57,7 +59,7 @@ def main() -> None:
         proc = subprocess.Popen(
             [sys.executable, "-c", "from kazoo_tasks.cli import main; main()", "ecallmgr"],
             cwd=REPO,
-            env={**os.environ, **settings_env(settings)},
+            env=role_env(settings),
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -67,11 +69,11 @@ def main() -> None:
             proc.send_signal(signal.SIGTERM)
             proc.wait(30)
             switch.stop()
-            _drop_namespace(settings)
+            drop_namespace(settings)
 
 
 def run(switch: TranscriptSwitch, client, settings: Settings, burst: Burst) -> dict:
-    switch.wait_for(switch.subscribed, timeout=30, what="ecallmgr to subscribe")
+    wait_for(switch.subscribed, timeout=30, what="ecallmgr to subscribe")
     time.sleep(1.5)  # let the start-up settle (first stats flush)
     print(
         f"streaming {burst.total} events of {len(burst.calls)} calls "

@@ -166,9 +166,12 @@ def test_given_a_number_when_identified_then_its_account_only_for_its_owner_and_
     root: LoggedIn, store: DocumentStore, server: RunningServer
 ) -> None:
     child = root.client.put(f"/accounts/{root.id}", {"name": "Branch"}).json()["data"]["id"]
-    assert root.client.put(
-        f"/accounts/{child}/phone_numbers/4155550141", {"create_with_state": "in_service"}
-    ).status_code == 201
+    assert (
+        root.client.put(
+            f"/accounts/{child}/phone_numbers/4155550141", {"create_with_state": "in_service"}
+        ).status_code
+        == 201
+    )
     assert root.client.put(f"/accounts/{child}/phone_numbers/4155550142").status_code == 201
 
     found = root.client.get(f"/accounts/{root.id}/phone_numbers/4155550141/identify")
