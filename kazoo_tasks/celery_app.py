@@ -68,6 +68,9 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         # the persistent messages of durable queues), so nothing acknowledged is lost to a
         # broker kill -9; the Redis transport (embedded defaults) ignores the option
         "broker_transport_options": {"confirm_publish": True},
+        # a worker gives up a connection whose broker sent nothing for two heartbeats (a
+        # frozen node keeps its TCP connections open and answers nothing)
+        "broker_heartbeat": settings.broker_heartbeat,
         "task_default_delivery_mode": "persistent",
         "result_expires": 3600,
         "worker_hijack_root_logger": False,

@@ -38,6 +38,7 @@ from kazoo_tasks.bus import (
     REGISTRATION_TASK,
     SWITCH_EVENT_TASKS,
     celery_queue_name,
+    publish_timeouts,
 )
 from kazoo_tasks.config import Settings
 from kazoo_tasks.esl.frames import parse_event_plain
@@ -45,6 +46,13 @@ from kazoo_tasks.events import RESYNC_HEADER, CallEvent, call_event_from_plain, 
 from kazoo_tasks.stages import stamp
 from kazoo_tasks.task_sender import TaskSender
 from workers.ecallmgr.backoff import Backoff
+from workers.ecallmgr.broker_liveness import (
+    broker_connection,
+    close,
+    drop,
+    idle_interval,
+    keep_alive,
+)
 from workers.ecallmgr.claims import CommandClaims
 from workers.ecallmgr.controlled import ControlledCalls
 from workers.ecallmgr.intake import HANGUP_COMPLETE, PARK, EventIntake, Handoff
@@ -106,6 +114,7 @@ class Publisher:
         self.notifier = TaskSender(
             app, EVENTS_TASK, celery_queue_name(settings.namespace, "callflow")
         )
+        self.bounds = publish_timeouts(settings.broker_confirm_timeout)
         self.stopping = False
         self.recent: deque[tuple[float, CallEvent]] = deque()
         """(published at, event) of the last :data:`REPLAY_WINDOW` seconds."""
@@ -128,10 +137,18 @@ class Publisher:
 
     def _run(self, queue: Queue) -> None:
         # One producer (broker connection) per greenlet for its whole life: acquiring one
-        # from the pool for every task costs as much as a third of the send.
-        with self.app.producer_or_acquire() as producer:
+        # from the pool for every task costs as much as a third of the send. The greenlet
+        # drives the connection's heartbeats while it has nothing to publish.
+        connection = broker_connection(self.app, self.settings)
+        producer = Producer(connection)
+        idle = idle_interval(self.settings)
+        try:
             while True:
-                batch = [queue.get()]
+                try:
+                    batch = [queue.get(timeout=idle)]
+                except Empty:
+                    self._keep_alive(producer)
+                    continue
                 while len(batch) < BATCH:
                     try:
                         batch.append(queue.get_nowait())
@@ -145,6 +162,20 @@ class Publisher:
                             item.done.set_exception(Stopped("ecallmgr stopped"))
                     return
                 self.stats.gauge("handoff.depth", self.intake.depth())
+        finally:
+            close(connection)
+
+    def _keep_alive(self, producer: Producer) -> None:
+        """Heartbeats of the idle connection; a silent broker (a frozen node) costs the
+        connection, and the next publish opens another (the next node of a cluster)."""
+        connection = producer.connection
+        try:
+            keep_alive(connection)
+        except (*connection.connection_errors, OSError) as exc:
+            self.stats.incr("publish.broker_dropped")
+            log.warning("broker connection dropped: %s; the next publish opens another", exc)
+            drop(connection)
+            producer.revive(connection)
 
     def _publish(self, batch: list[Handoff], producer: Producer) -> None:
         events: list[CallEvent] = []
@@ -181,6 +212,7 @@ class Publisher:
                     queue=celery_queue_name(self.settings.namespace, "housekeeping"),
                     ignore_result=True,
                     producer=producer,
+                    **self.bounds,
                 ),
             )
             registration = SWITCH_EVENT_TASKS[subclass] == REGISTRATION_TASK
