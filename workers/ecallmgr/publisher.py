@@ -143,6 +143,10 @@ class Publisher:
         producer = Producer(connection)
         idle = idle_interval(self.settings)
         try:
+            connection.ensure_connection(max_retries=1)  # before the first events come
+        except RETRYABLE as exc:
+            log.warning("broker not reachable yet (%s); the first publish retries", exc)
+        try:
             while True:
                 try:
                     batch = [queue.get(timeout=idle)]
