@@ -65,8 +65,10 @@ def keep_alive(connection: Connection) -> None:
 def drop(connection: Connection) -> None:
     """Forget the connection without the closing handshake (the broker may never answer
     it); the broker requeues what was not acknowledged when it sees the socket closed.
-    The connection object opens a new one when used again."""
+    The connection object opens a new one when used again, on the next URL of its
+    failover list (a silent node is likely to stay so; one URL: the same)."""
     connection.collect()
+    connection.maybe_switch_next()
 
 
 def close(connection: Connection) -> None:
