@@ -46,6 +46,12 @@ WEBHOOK_OBJECTS_STEP = "workers.webhooks:WebhookObjectsStep"
 """A worker serving the webhooks queue feeds the ``object`` hooks from the doc changes."""
 
 
+def read_timeout(heartbeat: int) -> dict[str, float]:
+    """The ``read_timeout`` transport option for ``heartbeat`` (none without heartbeats:
+    a healthy broker may then be silent for any time)."""
+    return {"read_timeout": 2.0 * heartbeat} if heartbeat > 0 else {}
+
+
 def celery_config(settings: Settings) -> dict[str, Any]:
     """Celery settings for ``settings`` (see docs/celery.md for the reasons)."""
     ns = settings.namespace
@@ -76,9 +82,15 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         # the failover list; kombu's default (the connect timeout) gives up after the
         # first node without moving on, so a frozen first node (TCP accepted, the AMQP
         # handshake never answered) would be tried again and again
+        #
+        # read_timeout (SO_RCVTIMEO, so blocking sockets only: the workers, not gevent's
+        # ecallmgr): a broker reply awaited longer than two heartbeats (prefetch changes,
+        # declarations, closing handshakes) means the broker is silent; py-amqp then
+        # raises and the worker reconnects instead of waiting forever in its event loop
         "broker_transport_options": {
             "confirm_publish": True,
             "connect_retries_timeout": CONNECT_RETRIES_TIMEOUT,
+            **read_timeout(settings.broker_heartbeat),
         },
         # a worker gives up a connection whose broker sent nothing for two heartbeats (a
         # frozen node keeps its TCP connections open and answers nothing)

@@ -89,6 +89,15 @@ def warm_up(app: Celery) -> None:
         log.warning("broker not reachable yet (%s); publishers will retry", exc)
 
 
+STALL_FACTOR = 3
+"""A send may take this many ``KAZOO_BROKER_CONFIRM_TIMEOUT`` (kombu's own reconnects
+included) before its connection is dropped."""
+
+
+class PublishStalled(OSError):
+    """A send took too long (:meth:`Publisher._bounded`); retried like a lost connection."""
+
+
 class Stopped(Exception):
     """The process is stopping and a publish step still fails: the item is given up."""
 
@@ -210,13 +219,16 @@ class Publisher:
         for subclass, headers in registrations:
             self._retry(
                 f"send a {subclass} task",
-                lambda s=subclass, h=headers: self.app.send_task(
-                    SWITCH_EVENT_TASKS[s],
-                    args=[s, self.node, h],
-                    queue=celery_queue_name(self.settings.namespace, "housekeeping"),
-                    ignore_result=True,
-                    producer=producer,
-                    **self.bounds,
+                lambda s=subclass, h=headers: self._bounded(
+                    producer,
+                    lambda: self.app.send_task(
+                        SWITCH_EVENT_TASKS[s],
+                        args=[s, self.node, h],
+                        queue=celery_queue_name(self.settings.namespace, "housekeeping"),
+                        ignore_result=True,
+                        producer=producer,
+                        **self.bounds,
+                    ),
                 ),
             )
             registration = SWITCH_EVENT_TASKS[subclass] == REGISTRATION_TASK
@@ -280,7 +292,29 @@ class Publisher:
 
     def _notify(self, producer: Producer, call_id: str) -> None:
         """Send the task that makes a worker drain ``call_id``'s inbox."""
-        self._retry("send the handle_events task", lambda: self.notifier.send(producer, call_id))
+        self._retry(
+            "send the handle_events task",
+            lambda: self._bounded(producer, lambda: self.notifier.send(producer, call_id)),
+        )
+
+    def _bounded(self, producer: Producer, send: Callable[[], T]) -> T:
+        """Run one send (its retries and reconnects included) for at most
+        :data:`STALL_FACTOR` confirm timeouts. The confirm timeout bounds the wait for a
+        confirm, not the broker's other replies (a channel opened, a queue declared), which
+        a frozen node, or a cluster node waiting for a frozen one, may never send; past
+        the bound the connection is dropped (the next try opens one on the next node) and
+        :class:`PublishStalled` is raised."""
+        if not self.bounds:
+            return send()
+        try:
+            with gevent.Timeout(STALL_FACTOR * self.settings.broker_confirm_timeout):
+                return send()
+        except gevent.Timeout:
+            self.stats.incr("publish.broker_dropped")
+            connection = producer.connection
+            drop(connection)
+            producer.revive(connection)
+            raise PublishStalled("the broker did not answer the publish in time") from None
 
     def _settle_running(
         self, events: list[CallEvent], ended: list[str]
