@@ -29,7 +29,8 @@ test: $(STAMP) prereqs
 test-long: $(STAMP) prereqs
 	$(BIN)/pytest -m 'faults or long' $(PYTEST_ARGS)
 
-# The tests marked `cluster` (a 3-node RabbitMQ cluster on this machine; docs/operations.md).
+# The tests marked `cluster` (a 3-node RabbitMQ cluster, a 3+3 Redis Cluster on this machine;
+# docs/operations.md).
 test-cluster: $(STAMP) prereqs
 	$(BIN)/pytest -m cluster $(PYTEST_ARGS)
 

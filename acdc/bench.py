@@ -35,6 +35,7 @@ from kazoo_tasks.bench.skeleton import Scratch, StackOptions, place_and_wait, to
 from kazoo_tasks.config import Settings, get_settings
 from kazoo_tasks.docstore import DocumentStore, account_db
 from kazoo_tasks.esl.emulator import Call
+from kazoo_tasks.keys import registration_key
 from kazoo_tasks.progress import say
 from kazoo_tasks.testing import Stack
 from kazoo_tasks.testing.scrape import scrape
@@ -164,7 +165,7 @@ def _tasks_per_call(
 
 def _wait_registered(client: Any, namespace: str, users: list[str]) -> None:
     deadline = time.monotonic() + 30
-    keys = [f"{namespace}:registration:{REALM}:{u}" for u in users]
+    keys = [registration_key(namespace, REALM, u) for u in users]
     while sum(client.exists(k) for k in keys) < len(keys):
         if time.monotonic() > deadline:
             raise TimeoutError("the agents' phones did not register")

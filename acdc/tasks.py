@@ -29,7 +29,6 @@ from kazoo_tasks.bus import celery_queue_name
 from kazoo_tasks.callstate import STATUS_ENDED, CallStore
 from kazoo_tasks.config import Settings
 from kazoo_tasks.events import CallEvent
-from kazoo_tasks.services import redis_url
 
 log = logging.getLogger(__name__)
 
@@ -170,8 +169,8 @@ class AcdcSweepStep(bootsteps.StartStopStep):
 
     def start(self, parent: Any) -> None:
         settings: Settings = parent.app.kazoo_settings
-        self._client = redis.Redis.from_url(
-            redis_url(settings), decode_responses=True, socket_timeout=2, socket_connect_timeout=2
+        self._client = services.new_redis_client(
+            settings, socket_timeout=2, socket_connect_timeout=2
         )
         sweeper = AcdcSweep(self._client, parent.app, settings)
         self._tref = parent.timer.call_repeatedly(SWEEP_INTERVAL, sweeper.tick)

@@ -39,6 +39,10 @@ class ValidationFailed(ApiError, code=400, message="validation error"):
     """400: ``data`` maps each bad field path to ``{rule: {message: ...}}``."""
 
 
+class ClientError(ApiError, code=400, message="client error"):
+    """400 in Kazoo's words for a refused operation whose ``data`` says why (``cause``)."""
+
+
 class InvalidRequest(ApiError, code=400, message="invalid request"):
     """400: the request itself is malformed (not JSON, no ``data`` envelope...)."""
 

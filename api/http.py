@@ -13,7 +13,6 @@ import time
 import uuid
 from typing import Any
 
-import redis
 from flask import Response, g, request
 from flask_restx import Api
 from werkzeug.exceptions import HTTPException
@@ -21,6 +20,7 @@ from werkzeug.exceptions import HTTPException
 from api.errors import ApiError, InvalidRequest
 from api.limits import check_request, parse_json
 from kazoo_tasks.docstore import Unavailable
+from kazoo_tasks.services import REDIS_UNAVAILABLE
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ KAZOO_VERSION = "5.0.0"
 schemas and documentation are the reference), shown as ``version`` in every envelope."""
 OWN_VERSION = importlib.metadata.version("kazoo-tasks")
 """kazoo-tasks' own version (its package's), shown beside it as ``kazoo_tasks_version``."""
-UNREACHABLE = (redis.ConnectionError, redis.TimeoutError, Unavailable)
+UNREACHABLE = (*REDIS_UNAVAILABLE, Unavailable)
 """Failures of a back end, not of the request: 503, the client retries."""
 _REQUEST_ID = re.compile(r"^[\w.-]{1,64}$")
 

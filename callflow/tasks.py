@@ -15,13 +15,13 @@ import logging
 
 from celery import Task, shared_task
 from kombu.exceptions import OperationalError
-from redis.exceptions import ConnectionError as RedisConnectionError
 
 from callflow.runner import Busy, Fenced, runner_for
 from kazoo_tasks import logs
 from kazoo_tasks.bus import EVENTS_TASK
 from kazoo_tasks.docstore import DocumentStoreError
 from kazoo_tasks.durable_task import DurableTask
+from kazoo_tasks.services import REDIS_UNAVAILABLE
 from kazoo_tasks.stages import stamp
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ expires after ``Settings.call_lock_ttl``; a live one re-checks the inbox on rele
     reject_on_worker_lost=True,
     ignore_result=True,
     max_retries=MAX_BUSY_RETRIES,
-    autoretry_for=(DocumentStoreError, RedisConnectionError, OperationalError, OSError),
+    autoretry_for=(DocumentStoreError, *REDIS_UNAVAILABLE, OperationalError, OSError),
     retry_backoff=1,
     retry_backoff_max=5,
 )

@@ -47,7 +47,8 @@ SUMMARIES: dict[str, str] = {
     "SIGKILLed, the RabbitMQ node and Redis are killed and restarted and the ESL link is "
     "cut; print one JSON line of counts (progress goes to stderr).",
     "status": "Say what runs and exit 1 when something is down (a health check).",
-    "cluster": 'Start and stop local service clusters (docs/operations.md, "A RabbitMQ cluster").',
+    "cluster": "Start and stop local service clusters (docs/operations.md, "
+    '"The data services in clusters").',
 }
 """What ``kazoo-tasks --help`` says of each command (a test keeps them true)."""
 

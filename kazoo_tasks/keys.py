@@ -24,15 +24,23 @@ def node_key(namespace: str, node: str, part: str) -> str:
 
 
 def registration_key(namespace: str, realm: str, user: str) -> str:
-    """Key holding the live SIP registration of ``user@realm``."""
-    return f"{namespace}:registration:{realm}:{user}"
+    """Key holding the live SIP registration of ``user@realm``; its hash tag
+    ``{<realm>:<user>}`` puts it in the slot of its :func:`registration_tombstone_key`."""
+    return f"{namespace}:registration:{{{realm}:{user}}}"
+
+
+def registration_tombstone_key(namespace: str, realm: str, user: str) -> str:
+    """Key remembering a recent unregister of ``user@realm`` (outside the listing prefix;
+    same hash tag as its :func:`registration_key`)."""
+    return f"{namespace}:registration-gone:{{{realm}:{user}}}"
 
 
 def registration_pattern(namespace: str, realm: str = "*") -> str:
     """A SCAN pattern matching the live registrations of one realm (default: all)."""
-    if realm != "*":
-        realm = _GLOB_SPECIAL.sub(r"\\\1", realm)
-    return f"{namespace}:registration:{realm}:*"
+    if realm == "*":
+        return f"{namespace}:registration:*"
+    escaped = _GLOB_SPECIAL.sub(r"\\\1", realm)
+    return f"{namespace}:registration:{{{escaped}:*"
 
 
 def changes_lease_key(namespace: str) -> str:

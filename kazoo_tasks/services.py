@@ -9,8 +9,16 @@ from __future__ import annotations
 import functools
 import os
 import threading
+from typing import Any
 
 import redis
+from redis.cluster import ClusterNode, RedisCluster
+from redis.exceptions import (
+    ClusterDownError,
+    RedisClusterException,
+    SlotNotCoveredError,
+    TryAgainError,
+)
 
 from kazoo_tasks.config import Settings
 from kazoo_tasks.docstore.base import DocumentStore
@@ -31,19 +39,75 @@ def broker_url(settings: Settings) -> str:
     return f"redis+socket://{ensure_redis(settings.data_dir)}"
 
 
-def result_backend_url(settings: Settings) -> str:
-    """URL of the Celery result backend (Redis)."""
+def result_backend_url(settings: Settings) -> str | None:
+    """URL of the Celery result backend (Redis); None (no backend: no task's result is
+    read) on a Redis Cluster, which Celery cannot use as one."""
     if settings.result_backend:
         return settings.result_backend
     if settings.redis_url:
-        return settings.redis_url
+        return None if is_cluster_url(settings.redis_url) else settings.redis_url
     return f"redis+socket://{ensure_redis(settings.data_dir)}"
+
+
+REDIS_ERRORS: tuple[type[Exception], ...] = (redis.RedisError, RedisClusterException)
+"""Any failure of Redis. redis-py's cluster client raises :class:`RedisClusterException`,
+which is no :class:`redis.RedisError`, when it finds no node to ask (a master died and the
+cluster has not promoted its replica yet)."""
+REDIS_UNAVAILABLE: tuple[type[Exception], ...] = (
+    redis.ConnectionError,
+    redis.TimeoutError,
+    ClusterDownError,
+    TryAgainError,
+    SlotNotCoveredError,
+)
+"""Failures that pass: Redis unreachable, or a cluster's slot without a master for the few
+seconds of a failover (``CLUSTERDOWN``, ``TRYAGAIN``, a slot nobody serves). Worth
+retrying. Other cluster errors (a command the cluster client refuses, keys of two slots)
+are bugs: they fail loudly."""
+
+CLUSTER_SCHEME = "redis+cluster://"
+"""``KAZOO_REDIS_URL`` in this form names the nodes of a Redis Cluster:
+``redis+cluster://host:port,host:port,...`` (any of them that answers tells the others)."""
+
+
+def is_cluster_url(url: str) -> bool:
+    """Whether ``url`` names a Redis Cluster (:data:`CLUSTER_SCHEME`)."""
+    return url.startswith(CLUSTER_SCHEME)
+
+
+def cluster_nodes(url: str) -> list[ClusterNode]:
+    """The startup nodes a :data:`CLUSTER_SCHEME` URL lists."""
+    addresses = url[len(CLUSTER_SCHEME) :].split("/", 1)[0]
+    nodes = []
+    for address in filter(None, addresses.split(",")):
+        host, _, port = address.rpartition(":")
+        if not host or not port.isdigit():
+            raise ValueError(f"{url!r}: {address!r} is not host:port")
+        nodes.append(ClusterNode(host, int(port)))
+    if not nodes:
+        raise ValueError(f"{url!r} names no node")
+    return nodes
+
+
+def new_redis_client(settings: Settings, **options: Any) -> redis.Redis:
+    """A new client (its own connection pool) of the Redis that holds call state, decoding
+    responses; ``options`` go to redis-py (timeouts). On a Redis Cluster URL it is a
+    :class:`redis.cluster.RedisCluster`, which has the same commands, scripts and
+    pipelines and sends each to the master of its key's slot. Every client of the code
+    base comes from here or from :func:`redis_client`."""
+    url = redis_url(settings)
+    if is_cluster_url(url):
+        client: redis.Redis = RedisCluster(  # type: ignore[assignment]
+            startup_nodes=cluster_nodes(url), decode_responses=True, **options
+        )
+        return client
+    return redis.Redis.from_url(url, decode_responses=True, **options)
 
 
 @functools.cache
 def redis_client(settings: Settings) -> redis.Redis:
     """A shared Redis client (connection pool) for this process."""
-    return redis.Redis.from_url(redis_url(settings), decode_responses=True)
+    return new_redis_client(settings)
 
 
 def document_store(settings: Settings) -> DocumentStore:

@@ -21,6 +21,7 @@ import redis
 from kombu import Connection
 from kombu.exceptions import KombuError
 
+from kazoo_tasks import services
 from kazoo_tasks.bus import celery_queue_name, command_queue
 from kazoo_tasks.callstate import ActiveCalls
 from kazoo_tasks.celery_app import CELERY_ROLES
@@ -126,7 +127,7 @@ def collect(settings: Settings, workers_expected: int = 1) -> Status:
     status = Status(workers_expected=workers_expected)
     try:
         settings = _resolved(settings)
-        client = redis.Redis.from_url(settings.redis_url or "", decode_responses=True)
+        client = services.new_redis_client(settings)
         client.ping()
     except (Down, redis.RedisError) as exc:
         status.problems.append(f"Redis: {exc}")

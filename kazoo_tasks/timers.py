@@ -39,7 +39,7 @@ from kazoo_tasks import inbox
 from kazoo_tasks.bus import EVENTS_TASK
 from kazoo_tasks.config import Settings
 from kazoo_tasks.events import CallEvent
-from kazoo_tasks.services import redis_url
+from kazoo_tasks.services import new_redis_client
 from kazoo_tasks.task_sender import TaskSender
 
 log = logging.getLogger(__name__)
@@ -247,9 +247,7 @@ class TimerDrainStep(bootsteps.StartStopStep):
     def start(self, parent: Any) -> None:
         app = parent.app
         settings: Settings = app.kazoo_settings
-        client = redis.Redis.from_url(
-            redis_url(settings), decode_responses=True, socket_timeout=2, socket_connect_timeout=2
-        )
+        client = new_redis_client(settings, socket_timeout=2, socket_connect_timeout=2)
         self._drainer = TimerDrainer(client, app, settings)
         self._tref = parent.timer.call_repeatedly(settings.timer_interval, self._drainer.tick)
 

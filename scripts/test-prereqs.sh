@@ -16,6 +16,7 @@ command -v npm >/dev/null || need_apt+=(nodejs npm)
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 command -v curl >/dev/null || need_apt+=(curl)  # docs/api.md examples (tests/api/test_docs.py)
 command -v jq >/dev/null || need_apt+=(jq)
+command -v ip >/dev/null || need_apt+=(iproute2)  # network namespaces (tests/e2e/test_host_down.py)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing ${need_apt[*]} with apt-get"
   as_root apt-get install -y -qq "${need_apt[@]}" >/dev/null

@@ -6,6 +6,8 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.context
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,11 +15,13 @@ from pathlib import Path
 
 import kombu.pools
 import pytest
+import redis
 
 from kazoo_tasks.cache.listener import close_namespace
 from kazoo_tasks.config import FreeswitchNode, Settings
 from kazoo_tasks.docstore import DocumentStore
 from kazoo_tasks.docstore.embedded import EmbeddedDocumentStore
+from kazoo_tasks.embedded.redis_server import SOCKET_NAME, answers_ping, stop_redis
 from kazoo_tasks.testing import drop_namespace
 from tests.couchdb_server import CouchServer, start_test_couch
 
@@ -34,6 +38,12 @@ TEST_PIVOT_ALLOW = "127.0.0.0/8"
 default: the tests allow it, in the settings of the processes they start and in this
 process's own (saving a callflow checks ``voice_url`` with the process's settings)."""
 os.environ.setdefault("KAZOO_PIVOT_ALLOW_NETWORKS", TEST_PIVOT_ALLOW)
+TEST_STATE_HOME = Path(tempfile.mkdtemp(prefix="kazoo-tests-state-"))
+"""The default data directory (``$XDG_STATE_HOME/kazoo-tasks``) of this process and of
+every process a test starts: a test or CLI run that forgets its own data directory starts
+its embedded Redis here, never in the user's home, and the session stops it at the end
+and names it (``pytest_terminal_summary``)."""
+os.environ["XDG_STATE_HOME"] = str(TEST_STATE_HOME)
 
 
 @contextmanager
@@ -89,6 +99,18 @@ def pytest_terminal_summary(
     """Say which CouchDB server the CouchDB tests ran against."""
     ran = config.stash.get(COUCH_SERVER_RAN, "none started (no test here needed it)")
     terminalreporter.write_line(f"CouchDB tests ran against: {ran}")
+    default_dir = TEST_STATE_HOME / "kazoo-tasks"
+    if answers_ping(redis.Redis(unix_socket_path=str(default_dir / SOCKET_NAME))):
+        terminalreporter.write_line(
+            f"an embedded Redis was left running in the default data directory {default_dir}"
+            " (a test started it without a data directory of its own); stopped now"
+        )
+        stop_redis(default_dir)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Remove the session's default data directory (see ``TEST_STATE_HOME``)."""
+    shutil.rmtree(TEST_STATE_HOME, ignore_errors=True)
 
 
 @pytest.fixture

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
 from kazoo_tasks.cli import COMMANDS, SUMMARIES
+from tests.conftest import TEST_BROKER_URL, TEST_REDIS_URL
 
 
 def test_given_the_summaries_when_compared_with_the_commands_then_each_says_what_its_command_says():  # noqa: E501
@@ -16,8 +18,11 @@ def test_given_the_summaries_when_compared_with_the_commands_then_each_says_what
         "from kazoo_tasks.cli import COMMANDS, load_command\n"
         "print(json.dumps({n: load_command(n).get_short_help_str(limit=1000) for n in COMMANDS}))"
     )
+    # gevent's patch_all (ecallmgr's import) walks every object, Celery's lazy proxies
+    # among them, which configures the app: real services, or it starts an embedded Redis
+    env = {**os.environ, "KAZOO_REDIS_URL": TEST_REDIS_URL, "KAZOO_BROKER_URL": TEST_BROKER_URL}
     done = subprocess.run(
-        [sys.executable, "-P", "-c", probe], capture_output=True, text=True, timeout=120
+        [sys.executable, "-P", "-c", probe], capture_output=True, text=True, timeout=120, env=env
     )
 
     assert done.returncode == 0, done.stderr

@@ -1,4 +1,4 @@
-"""``kazoo-tasks cluster rabbitmq start|stop DIR``: three clustered nodes on 127.0.0.1,
+"""``kazoo-tasks cluster rabbitmq|redis start|stop DIR``: clustered nodes on 127.0.0.1,
 outliving the command that started them, stopped by another.
 
 Marked ``cluster`` (the nodes take about half a minute to start): ``make test-cluster``.
@@ -14,14 +14,17 @@ from pathlib import Path
 import pytest
 from kombu import Connection, Queue
 
+from kazoo_tasks import services
+from kazoo_tasks.config import get_settings
 from kazoo_tasks.testing.rabbitmq_cluster import RabbitMQCluster
+from kazoo_tasks.testing.redis_cluster import RedisClusterNodes
 
 pytestmark = pytest.mark.cluster
 
 
-def cluster_command(*args: str) -> str:
+def cluster_command(*args: str, service: str = "rabbitmq") -> str:
     done = subprocess.run(
-        [sys.executable, "-P", "-m", "kazoo_tasks", "cluster", "rabbitmq", *args],
+        [sys.executable, "-P", "-m", "kazoo_tasks", "cluster", service, *args],
         capture_output=True,
         text=True,
         timeout=300,
@@ -52,4 +55,27 @@ def test_given_a_folder_when_the_cluster_is_started_then_three_nodes_share_queue
         cluster_command("stop", str(folder))
 
     for node in RabbitMQCluster.recorded(folder).nodes:
+        assert not node.responds()
+
+
+def test_given_a_folder_when_the_redis_cluster_is_started_then_three_masters_serve_every_slot_until_stopped(  # noqa: E501
+    tmp_path: Path,
+):
+    folder = tmp_path / "redis"
+    try:
+        printed = json.loads(cluster_command("start", str(folder), service="redis"))
+        url = printed["KAZOO_REDIS_URL"]
+        assert url.startswith(services.CLUSTER_SCHEME) and len(url.split(",")) == 6
+        assert len(printed["masters"]) == 3
+        settings = get_settings().with_overrides(redis_url=url, namespace="kt-cli-check")
+        client = services.new_redis_client(settings)
+        owners = {client.get_node_from_key(f"{{{n}}}").port for n in range(50)}
+        assert len(owners) == 3  # keys spread over the three masters
+        client.set("kt-cli-check", "hello")
+        assert client.get("kt-cli-check") == "hello"
+        client.close()
+    finally:
+        cluster_command("stop", str(folder), service="redis")
+
+    for node in RedisClusterNodes.recorded(folder).nodes:
         assert not node.responds()

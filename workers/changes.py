@@ -41,6 +41,7 @@ from kazoo_tasks.docstore.documents import is_design_doc
 from kazoo_tasks.keys import changes_lease_key
 from kazoo_tasks.lease import RedisLease
 from kazoo_tasks.metrics import DOC_CHANGES, LEASE_HELD, serve
+from kazoo_tasks.services import REDIS_ERRORS
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +145,7 @@ class ChangesFollower:
                     finally:
                         LEASE_HELD.labels("changes").set(0)
                     backoff = 0.5
-                except (DocumentStoreError, redis.RedisError, OSError, *self._broker_errors) as exc:
+                except (DocumentStoreError, *REDIS_ERRORS, OSError, *self._broker_errors) as exc:
                     log.warning("changes follower: %s; retrying in %.1fs", exc, backoff)
                     stop.wait(backoff)
                     backoff = min(backoff * 2, MAX_BACKOFF_S)
@@ -154,7 +155,7 @@ class ChangesFollower:
     def _release_quietly(self) -> None:
         try:
             self.lease.release()
-        except redis.RedisError as exc:
+        except REDIS_ERRORS as exc:
             log.warning("could not release the changes lease: %s", exc)
 
     @contextmanager

@@ -19,7 +19,7 @@ from celery import Task, shared_task
 from kazoo_tasks import services
 from kazoo_tasks.bus import REGISTRATION_TASK
 from kazoo_tasks.config import Settings
-from kazoo_tasks.keys import registration_key
+from kazoo_tasks.keys import registration_key, registration_tombstone_key
 
 TOMBSTONE_TTL = 300
 """Seconds an unregister is remembered, to refuse registers that were delayed behind it."""
@@ -55,11 +55,6 @@ _FIELDS = (
 )
 
 
-def tombstone_key(namespace: str, realm: str, user: str) -> str:
-    """Key remembering a recent unregister of ``user@realm`` (outside the listing prefix)."""
-    return f"{namespace}:registration-gone:{realm}:{user}"
-
-
 def registration_record(headers: dict[str, str], node: str) -> dict[str, Any]:
     """The stored document for one register/unregister event (decoded plain headers)."""
     timestamp = headers.get("Event-Date-Timestamp", "0")
@@ -87,7 +82,7 @@ def apply_registration(client: Any, settings: Settings, event: str, record: dict
     registering = event == "sofia::register" and record["expires"] > 0
     keys = [
         registration_key(settings.namespace, record["realm"], record["user"]),
-        tombstone_key(settings.namespace, record["realm"], record["user"]),
+        registration_tombstone_key(settings.namespace, record["realm"], record["user"]),
     ]
     ttl = record["expires"] if registering else TOMBSTONE_TTL
     applied = client.eval(

@@ -17,13 +17,21 @@ import re
 from typing import Any
 
 from api.documents import Document, merge_patch, validate
-from api.errors import ApiError, NotFoundError, RevisionConflict, ValidationFailed, field_error
+from api.errors import (
+    ApiError,
+    ClientError,
+    NotFoundError,
+    RevisionConflict,
+    ValidationFailed,
+    field_error,
+)
 from callflow.router import ADDED, NUMBER_TYPE, is_did, number_forms
 from kazoo_tasks.clock import now_gregorian
 from kazoo_tasks.docstore import NUMBERS_DB, Conflict, DocumentStore, NotFound
 from schemas.base import is_client_key
 from schemas.phone_numbers import PhoneNumberSchema
 
+IN_SERVICE = "in_service"
 PUBLIC = "public"
 """The key of a number document holding the fields clients write."""
 _DIGITS = re.compile(r"^\+?[0-9]+$")
@@ -78,8 +86,8 @@ def features(public: dict[str, Any]) -> list[str]:
 def state_of(docs: list[Document]) -> str:
     """``in_service`` when a callflow uses one of its forms, else the state it was added in."""
     if any(doc.get("callflow_id") for doc in docs):
-        return "in_service"
-    return next((doc["pvt_state"] for doc in docs if doc.get("pvt_state")), "in_service")
+        return IN_SERVICE
+    return next((doc["pvt_state"] for doc in docs if doc.get("pvt_state")), IN_SERVICE)
 
 
 def number_view(number: str, docs: list[Document]) -> Document:
@@ -112,6 +120,12 @@ def listing_entry(number: str, docs: list[Document], account_id: str) -> Documen
 def _primary(number: str, docs: list[Document]) -> Document:
     """The document holding the number's public fields: its E.164 one, else the first."""
     return next((doc for doc in docs if doc["_id"] == number), docs[0])
+
+
+def _number_not_found() -> NotFoundError:
+    return NotFoundError(
+        {"message": "bad identifier", "not_found": "The number could not be found"}
+    )
 
 
 class PhoneNumbers:
@@ -192,6 +206,39 @@ class PhoneNumbers:
         view["state"] = view["_read_only"]["state"] = "available"
         return view
 
+    def move_to(self, account_id: str, number: str, state: str, data: Any) -> Document:
+        """Kazoo's ``reserve`` / ``port`` / ``activate``: the account's number moves to
+        ``state`` (its public fields merged with ``data``); a number nobody holds is
+        created in that state by ``reserve`` and ``port``. ``activate`` takes only a number
+        the account holds: Kazoo activates numbers a carrier search offered, and no
+        carrier offers any here (404)."""
+        number = normalize(number)
+        if not isinstance(data, dict):
+            raise ValidationFailed({"data": {"type": {"message": "data must be an object"}}})
+        if not self._held(number):
+            if state == IN_SERVICE:
+                raise _number_not_found()
+            return self.add(account_id, number, {**data, "create_with_state": state})
+        if not any(doc.get("account_id") == account_id for doc in self._held(number)):
+            raise self._exists(number)
+        return self._write(
+            account_id, number, lambda public: self._public({**public, **data}), state
+        )
+
+    def identify(self, account_ids: Any, number: str) -> Document:
+        """Which account holds ``number``: ``{"account_id", "number"}`` when that account
+        is one of ``account_ids`` (the caller's account or its descendants, as
+        ``account_ids(owner)`` decides), 404 otherwise; 400 ``not_in_service`` when it is
+        not in service."""
+        number = normalize(number)
+        docs = self._held(number)
+        owner = next((doc["account_id"] for doc in docs if doc.get("account_id")), None)
+        if owner is None or not account_ids(owner):
+            raise _number_not_found()
+        if state_of(docs) != IN_SERVICE:
+            raise ClientError({"account_id": owner, "cause": "not_in_service"})
+        return {"account_id": owner, "number": number}
+
     def each(self, numbers: Any, apply: Any) -> Document:
         """Apply ``apply(number)`` to each of a collection's ``numbers``: Kazoo's
         ``{"success": {number: view}, "error": {number: error}}``."""
@@ -201,6 +248,8 @@ class PhoneNumbers:
             or not all(isinstance(n, str) for n in numbers)
         ):
             raise field_error("numbers", "required", "numbers must be a list of phone numbers")
+        if len(numbers) == 1:  # Kazoo answers one number's failure as that error
+            return {"success": {numbers[0]: apply(numbers[0])}}
         success: dict[str, Any] = {}
         error: dict[str, Any] = {}
         for number in numbers:
@@ -234,9 +283,7 @@ class PhoneNumbers:
         """The account's documents of ``number`` (404 when it has none)."""
         docs = [doc for doc in self._held(number) if doc.get("account_id") == account_id]
         if not docs:
-            raise NotFoundError(
-                {"message": "bad identifier", "not_found": "The number could not be found"}
-            )
+            raise _number_not_found()
         return docs
 
     def _exists(self, number: str) -> NumberExists:
@@ -245,13 +292,18 @@ class PhoneNumbers:
              "message": f"number {number} already exists"}
         )  # fmt: skip
 
-    def _write(self, account_id: str, number: str, change: Any) -> Document:
-        """Save the number's public fields as ``change(current public fields)`` makes them."""
+    def _write(
+        self, account_id: str, number: str, change: Any, state: str | None = None
+    ) -> Document:
+        """Save the number's public fields as ``change(current public fields)`` makes them
+        (and its state, when ``state`` is given)."""
         for _ in range(5):
             docs = self._owned(account_id, number)
             primary = _primary(number, docs)
             public = change(dict(primary.get(PUBLIC) or {}))
             saved = {**primary, PUBLIC: public, "pvt_modified": now_gregorian()}
+            if state is not None:
+                saved["pvt_state"] = state
             try:
                 self.store.save(NUMBERS_DB, saved)
             except Conflict:

@@ -57,5 +57,8 @@ class RegistrationService:
         if not realm:
             return []
         keys = sorted(self.client.scan_iter(registration_pattern(self.namespace, realm), 500))
-        records = [json.loads(raw) for raw in self.client.mget(keys) if raw] if keys else []
+        pipe = self.client.pipeline(transaction=False)  # one GET each: they span slots
+        for key in keys:
+            pipe.get(key)
+        records = [json.loads(raw) for raw in pipe.execute() if raw]
         return sorted(records, key=lambda r: r["user"])

@@ -27,7 +27,6 @@ from typing import Any
 
 from kombu import Connection, Consumer, Message, Queue
 from kombu.mixins import ConsumerMixin
-from redis.exceptions import RedisError
 
 from kazoo_tasks import services
 from kazoo_tasks.bus import docs_exchange
@@ -35,6 +34,7 @@ from kazoo_tasks.cache.local import Cache
 from kazoo_tasks.config import Settings
 from kazoo_tasks.doc_changes import DocChange
 from kazoo_tasks.keys import changes_lease_key
+from kazoo_tasks.services import REDIS_ERRORS
 
 log = logging.getLogger(__name__)
 
@@ -163,7 +163,7 @@ class DocChangeListener(ConsumerMixin):
         key = changes_lease_key(self.settings.namespace)
         try:
             present = bool(services.redis_client(self.settings).exists(key))
-        except RedisError as exc:
+        except REDIS_ERRORS as exc:
             log.warning("doc-change listener cannot read %s: %s", key, exc)
             present = False
         if present:

@@ -27,6 +27,7 @@ from typing import Any
 
 import redis
 from redis.client import Pipeline
+from redis.cluster import RedisCluster
 from redis.exceptions import NoScriptError
 
 from kazoo_tasks.config import Settings
@@ -162,6 +163,7 @@ class CallStore:
         self._commit = client.register_script(_COMMIT)
         self._finish = client.register_script(_FINISH)
         self._expire_all = client.register_script(_EXPIRE_ALL)
+        self._cluster = isinstance(client, RedisCluster)
 
     def key(self, call_id: str, part: str) -> str:
         """The Redis key of ``part`` of a call (inbox included)."""
@@ -249,9 +251,12 @@ class CallStore:
         if pipe is None:
             held, unread = self._finish(keys=keys, args=args)
             return Finished(bool(held), bool(unread))
-        # A plain EVALSHA: redis-py precedes a pipeline holding a Script object with a
-        # SCRIPT EXISTS round trip, on every execute.
-        pipe.evalsha(self._finish.sha, len(keys), *keys, *args)
+        if self._cluster:  # a cluster pipeline refuses EVALSHA (and hides eval())
+            pipe.execute_command("EVAL", _FINISH, len(keys), *keys, *args)
+        else:
+            # A plain EVALSHA: redis-py precedes a pipeline holding a Script object with a
+            # SCRIPT EXISTS round trip, on every execute.
+            pipe.evalsha(self._finish.sha, len(keys), *keys, *args)
         try:
             held, unread = pipe.execute()[-1]
         except NoScriptError:  # not loaded yet (or Redis restarted); the rest of pipe ran

@@ -8,7 +8,12 @@ import threading
 import click
 
 from kazoo_tasks.config import get_settings
-from kazoo_tasks.embedded.redis_server import ensure_redis, stop_redis
+from kazoo_tasks.embedded.redis_server import ensure_redis, stop_redis, wait_for_clients_to_leave
+
+CLIENTS_GRACE = 3.0
+"""Seconds the Redis outlives a stop signal while other processes are still connected:
+the roles stopped beside it (``kazoo-tasks run`` stops every role at once) release their
+leases first. Under honcho's 5 s before it kills."""
 
 
 @click.command()
@@ -25,5 +30,8 @@ def command() -> None:
     socket_path = ensure_redis(settings.data_dir)
     click.echo(f"embedded redis (broker, call state, caches) on unix socket {socket_path}")
     stopped.wait()
+    left = wait_for_clients_to_leave(settings.data_dir, CLIENTS_GRACE)
+    if left:
+        click.echo(f"stopping with {left} client(s) still connected")
     stop_redis(settings.data_dir)
     click.echo("embedded redis stopped")

@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 log = logging.getLogger(__name__)
 
@@ -79,12 +81,33 @@ def ensure_redis(data_dir: Path) -> Path:
         return socket_path
 
 
+def wait_for_clients_to_leave(data_dir: Path, timeout: float) -> int:
+    """Wait up to ``timeout`` seconds until no client but this one is connected to the
+    embedded Redis of ``data_dir`` (the roles stopping beside it release their leases and
+    heartbeats first); return how many were still connected."""
+    socket_path = data_dir / SOCKET_NAME
+    client = redis.Redis(unix_socket_path=str(socket_path), retry=Retry(NoBackoff(), 0))
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            others = len(client.client_list()) - 1
+            if others <= 0 or time.monotonic() > deadline:
+                return max(others, 0)
+            time.sleep(0.1)
+    except redis.RedisError:
+        return 0  # already gone
+    finally:
+        client.close()
+
+
 def stop_redis(data_dir: Path) -> None:
     """Shut the embedded Redis of ``data_dir`` down, if it runs."""
     socket_path = data_dir / SOCKET_NAME
     if not _responds(socket_path):
         return
-    client = redis.Redis(unix_socket_path=str(socket_path))
+    # no retries: the server closes the connection as it exits, and redis-py would
+    # otherwise spend seconds reconnecting to a socket that is gone
+    client = redis.Redis(unix_socket_path=str(socket_path), retry=Retry(NoBackoff(), 0))
     try:
         client.shutdown(nosave=True)
     except redis.ConnectionError:

@@ -8,13 +8,16 @@ from pathlib import Path
 import click
 
 from kazoo_tasks.testing.rabbitmq_cluster import SIZE, RabbitMQCluster
+from kazoo_tasks.testing.redis_cluster import SIZE as REDIS_SIZE
+from kazoo_tasks.testing.redis_cluster import RedisClusterNodes
 
 DIRECTORY = click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 
 
 @click.group()
 def command() -> None:
-    """Start and stop local service clusters (docs/operations.md, "A RabbitMQ cluster")."""
+    """Start and stop local service clusters (docs/operations.md, "The data services in
+    clusters")."""
 
 
 @command.group()
@@ -56,3 +59,42 @@ def start(directory: Path, size: int, ports: tuple[int, ...]) -> None:
 def stop(directory: Path) -> None:
     """Stop every node of the cluster recorded in DIRECTORY (its data stays)."""
     RabbitMQCluster.recorded(directory).stop()
+
+
+@command.group()
+def redis() -> None:
+    """A Redis Cluster (three masters, three replicas) on 127.0.0.1, data in DIRECTORY."""
+
+
+@redis.command("start")
+@DIRECTORY
+@click.option(
+    "--port",
+    "ports",
+    type=int,
+    multiple=True,
+    help="Port of a node (repeat for each of the six; default: free ports).",
+)
+def redis_start(directory: Path, ports: tuple[int, ...]) -> None:
+    """Start the nodes and make the cluster (again on their data if DIRECTORY holds one
+    already); print the setting that points kazoo-tasks at it."""
+    if (directory / "cluster.json").exists() and not ports:
+        cluster = RedisClusterNodes.recorded(directory)
+    else:
+        cluster = RedisClusterNodes(directory, size=len(ports) or REDIS_SIZE, ports=ports)
+    cluster.start()
+    click.echo(
+        json.dumps(
+            {
+                "KAZOO_REDIS_URL": cluster.url,
+                "masters": [node.address for node in cluster.masters()],
+            }
+        )
+    )
+
+
+@redis.command("stop")
+@DIRECTORY
+def redis_stop(directory: Path) -> None:
+    """Stop every node of the cluster recorded in DIRECTORY (its data stays)."""
+    RedisClusterNodes.recorded(directory).stop()

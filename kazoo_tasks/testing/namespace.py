@@ -3,7 +3,6 @@ and exchanges (tests and benchmark runs each use a namespace of their own)."""
 
 from __future__ import annotations
 
-import redis
 from kombu import Connection
 
 from kazoo_tasks import services
@@ -25,7 +24,7 @@ def drop_namespace(settings: Settings) -> None:
     """Delete the ``<ns>:*`` Redis keys, the Celery and command queues and the exchanges
     of ``settings.namespace`` (worker exchanges included)."""
     ns = settings.namespace
-    client = redis.Redis.from_url(services.redis_url(settings))
+    client = services.new_redis_client(settings)
     try:
         keys = list(client.scan_iter(f"{ns}:*", count=1000))
         for start in range(0, len(keys), 1000):

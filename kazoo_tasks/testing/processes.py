@@ -16,6 +16,7 @@ from kombu import Connection
 from kazoo_tasks.bus import celery_queue_name
 from kazoo_tasks.config import Settings
 from kazoo_tasks.services import broker_url
+from kazoo_tasks.testing.netns import netns_command
 
 
 def role_env(settings: Settings, **overrides: str) -> dict[str, str]:
@@ -26,7 +27,8 @@ def role_env(settings: Settings, **overrides: str) -> dict[str, str]:
 
 
 class RoleProcess:
-    """One ``kazoo-tasks`` subprocess (ecallmgr, worker, api, ...) and its log file."""
+    """One ``kazoo-tasks`` subprocess (ecallmgr, worker, api, ...) and its log file; with
+    ``netns``, run in that network namespace (kazoo_tasks.testing.netns)."""
 
     def __init__(
         self,
@@ -34,8 +36,11 @@ class RoleProcess:
         settings: Settings,
         log_path: Path,
         env: Mapping[str, str] | None = None,
+        *,
+        netns: str | None = None,
     ) -> None:
         self.args = list(args)
+        self.netns = netns
         self.settings = settings
         self.log_path = log_path
         self.env = dict(env or {})
@@ -48,7 +53,7 @@ class RoleProcess:
             self.proc = subprocess.Popen(
                 # -P: import kazoo_tasks from where this process does, never from the
                 # working directory (another checkout there would run other code)
-                [sys.executable, "-P", "-m", "kazoo_tasks", *self.args],
+                netns_command(self.netns, [sys.executable, "-P", "-m", "kazoo_tasks", *self.args]),
                 env=role_env(self.settings, **self.env),
                 stdout=log,
                 stderr=subprocess.STDOUT,

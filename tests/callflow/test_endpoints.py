@@ -28,6 +28,7 @@ from kazoo_tasks.docstore.embedded import EmbeddedDocumentStore
 from kazoo_tasks.esl.emulator import Emulator
 from kazoo_tasks.esl.emulator.client import EslClient
 from kazoo_tasks.esl.emulator.endpoints import parse_dial_string
+from kazoo_tasks.keys import registration_key
 from workers.registrations import apply_registration, registration_record
 
 ACCOUNT = "a" * 32
@@ -278,7 +279,7 @@ def test_given_a_registration_with_a_forged_contact_when_built_then_the_device_i
     settings: Settings, client: redis.Redis
 ):
     client.set(
-        f"{settings.namespace}:registration:{REALM}:1001",
+        registration_key(settings.namespace, REALM, "1001"),
         '{"contact": "<sip:1001@1.2.3.4,sofia/x/evil@5.6.7.8>", "profile": "sipinterface_1"}',
     )
 

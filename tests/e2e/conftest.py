@@ -20,7 +20,7 @@ from callflow.live_calls import calls_with
 from kazoo_tasks import services
 from kazoo_tasks.config import Settings
 from kazoo_tasks.docstore import ACCOUNTS_DB, DocumentStore, account_db
-from kazoo_tasks.keys import call_key_pattern
+from kazoo_tasks.keys import call_key_pattern, registration_key
 from kazoo_tasks.testing import Stack, TestAccount, ValidationFailed
 from tests.waiting import wait_for
 
@@ -147,7 +147,7 @@ def floor(stack, store, account, redis_client) -> dict[str, str]:
     chief = devices.create(account.id, {"name": "supervisor", "sip": {"username": "7102"}})["_id"]
     stack.emulator.register("7101", realm=FLOOR_REALM)
     stack.emulator.set_endpoint("sofia/*/7101@*", answer_after=0.2)
-    key = f"{stack.settings.namespace}:registration:{FLOOR_REALM}:7101"
+    key = registration_key(stack.settings.namespace, FLOOR_REALM, "7101")
     wait_for(lambda: redis_client.get(key), 15, "the agent's registration")
     account.callflow(["2101"], node("device", {"id": phone}))
     return {"agent": agent, "phone": phone, "chief": chief}

@@ -22,6 +22,7 @@ from api.groups.resource import SPEC as GROUPS
 from api.users.resource import SPEC as USERS
 from kazoo_tasks.docstore import ACCOUNTS_DB, account_db
 from kazoo_tasks.esl.emulator import script as s
+from kazoo_tasks.keys import registration_key
 from tests.e2e.conftest import TONE, node
 from tests.e2e.test_load import stuck_calls
 from tests.waiting import wait_for
@@ -53,7 +54,7 @@ class Office:
         device_id = self.devices.create(self.account.id, data)["_id"]
         if register:
             self.stack.emulator.register(username, realm=REALM)
-            key = f"{self.stack.settings.namespace}:registration:{REALM}:{username}"
+            key = registration_key(self.stack.settings.namespace, REALM, username)
             client = self.stack_redis()
             wait_for(lambda: client.get(key), 15, f"{username}'s registration")
         return device_id

@@ -18,6 +18,7 @@ from kazoo_tasks import services
 from kazoo_tasks.demo_company import COMPANY_NUMBER, MAILBOX, PHONES, seed_company
 from kazoo_tasks.docstore import ACCOUNTS_DB, account_db
 from kazoo_tasks.esl.emulator import script as s
+from kazoo_tasks.keys import registration_key
 from tests.e2e.voicemail_kit import Office, start_office
 from tests.waiting import wait_for
 
@@ -50,7 +51,7 @@ def open_office(settings, store, account, stack_factory, clock: str) -> Iterator
         for phone in PHONES:
             office.stack.emulator.set_endpoint(f"sofia/*/{phone.username}@*", **phone.rule)
             office.stack.emulator.register(phone.username, realm=REALM)
-            key = f"{office.stack.settings.namespace}:registration:{REALM}:{phone.username}"
+            key = registration_key(office.stack.settings.namespace, REALM, phone.username)
             wait_for(lambda k=key, r=redis: r.get(k), 15, f"{phone.username}'s registration")
         yield office
 

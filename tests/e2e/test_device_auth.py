@@ -13,6 +13,7 @@ from api.documents import DocumentService
 from api.server import RunningServer
 from kazoo_tasks.docstore import ACCOUNTS_DB, account_db
 from kazoo_tasks.esl.emulator import CallRefused, Credentials
+from kazoo_tasks.keys import registration_key
 from tests.e2e.conftest import TONE, Account, node
 from tests.waiting import wait_for
 
@@ -36,7 +37,7 @@ def test_given_a_device_document_when_its_phone_registers_and_calls_then_the_cal
 
     assert emulator.register("1001", realm=REALM, password="wrong-secret") == 403
     assert emulator.register("1001", realm=REALM, password="desk-secret") == 200
-    key = f"{stack.settings.namespace}:registration:{REALM}:1001"
+    key = registration_key(stack.settings.namespace, REALM, "1001")
     wait_for(lambda: redis_client.get(key), timeout=15, what="the registration in Redis")
     with pytest.raises(CallRefused):
         emulator.place_call("2001", credentials=Credentials("1001", "nope-nope", REALM))

@@ -12,6 +12,7 @@ from api.errors import ValidationFailed
 from api.users.resource import SPEC as USERS
 from kazoo_tasks.docstore import ACCOUNTS_DB, account_db
 from kazoo_tasks.esl.emulator import script as s
+from kazoo_tasks.keys import registration_key
 from tests.crossbar import Crossbar
 from tests.e2e.conftest import node
 from tests.waiting import wait_for
@@ -131,7 +132,7 @@ def test_given_bridge_or_her_user_then_the_phone_she_is_logged_in_to_rings(
     stack.emulator.register("7002", realm=REALM)
     stack.emulator.set_endpoint("sofia/*/7002@*", answer_after=0.2, hangup_after=0.3)
     wait_for(
-        lambda: redis_client.get(f"{stack.settings.namespace}:registration:{REALM}:7002"),
+        lambda: redis_client.get(registration_key(stack.settings.namespace, REALM, "7002")),
         15,
         "the spare phone's registration",
     )

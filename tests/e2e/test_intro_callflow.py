@@ -13,6 +13,7 @@ from api.documents import DocumentService
 from api.users.resource import SPEC as USERS
 from kazoo_tasks.docstore import ACCOUNTS_DB, account_db
 from kazoo_tasks.esl.emulator import script as s
+from kazoo_tasks.keys import registration_key
 from tests.e2e.conftest import node
 from tests.e2e.voicemail_kit import Office, applications, start_office
 from tests.waiting import wait_for
@@ -49,7 +50,7 @@ def test_given_a_user_whose_phone_does_not_answer_when_a_caller_leaves_a_message
     host_port = office.server.url.removeprefix("http://")
     emulator.directory_url = f"http://fs:{SWITCH_PASSWORD}@{host_port}/switch/directory"
     assert emulator.register("alice", realm=REALM, password="alice-secret") == 200
-    key = f"{office.stack.settings.namespace}:registration:{REALM}:alice"
+    key = registration_key(office.stack.settings.namespace, REALM, "alice")
     wait_for(lambda: redis_client.get(key), timeout=15, what="alice's registration")
     emulator.set_endpoint("sofia/*/alice@*", no_answer=True)
     account.callflow(

@@ -35,6 +35,7 @@ from callflow.kazoo_modules import KAZOO_MODULES
 from kazoo_tasks import services
 from kazoo_tasks.docstore import ACCOUNTS_DB, account_db
 from kazoo_tasks.esl.emulator import script as s
+from kazoo_tasks.keys import registration_key
 from kazoo_tasks.testing import Stack, TestAccount
 from tests.conftest import own_namespace
 from tests.waiting import wait_for
@@ -80,7 +81,7 @@ def docs_account(docs_stack: Stack) -> Iterator[tuple[TestAccount, dict[str, str
     docs_stack.emulator.register("8001", realm=REALM)
     docs_stack.emulator.set_endpoint("sofia/*/8001@*", answer_after=0.2, hangup_after=0.3)
     client = services.redis_client(docs_stack.settings)
-    key = f"{docs_stack.settings.namespace}:registration:{REALM}:8001"
+    key = registration_key(docs_stack.settings.namespace, REALM, "8001")
     wait_for(lambda: client.get(key), 15, "the phone's registration")
     group = DocumentService(store, GROUPS).create(
         account.id, {"name": "docs", "endpoints": {device: {"type": "device"}}}

@@ -124,3 +124,5 @@ def test_given_nothing_configured_when_kazoo_tasks_run_then_every_role_starts_a_
     assert not redis_pid or not pid_alive(redis_pid), "the embedded redis outlived the run"
     leftovers = subprocess.run(["pgrep", "-g", str(run.pid)], capture_output=True, text=True)
     assert leftovers.stdout.strip() == "", f"processes left: {leftovers.stdout}"
+    stopping = log.read_text().split("SIGINT received", 1)[-1]
+    assert "cannot release" not in stopping, stopping  # Redis outlived the roles' leases

@@ -24,6 +24,7 @@ from tests.ecallmgr.conftest import (
 )
 from tests.ecallmgr.transcripts import CALL, CALL_UUID, PLAYBACK_COMMAND_UUID
 from tests.waiting import wait_for
+from workers.ecallmgr.claims import DONE, claims_key
 
 EVIL_NAME = "Alice\nevent-lock: false\n\napi uuid_kill 00000000-0000-0000-0000-000000000000"
 
@@ -135,6 +136,32 @@ def test_given_a_command_published_twice_then_it_is_written_once(
     assert [c.count(command["id"].encode()) for c in switch.commands(b"sendmsg")] == [1, 0]
     assert queued_commands(node_settings) == 0
     assert command_errors(redis_client, node_settings, call_id) == []
+
+
+def test_given_commands_claimed_by_an_ecallmgr_that_died_then_only_a_hangup_is_written_again(
+    switch, parked, node_settings, redis_client
+):
+    """An ecallmgr killed between claiming a command and FreeSWITCH's answer leaves the
+    outcome unknown (it may have written the frame): a playback is not written twice (the
+    node gets a COMMAND_ERROR), but a hangup is, since hanging a channel up twice is
+    harmless and a hangup nobody sends leaves the call up for good."""
+    _, call_id = parked
+    stray, hangup = playback(call_id), {
+        "id": str(uuid.uuid4()), "call_id": call_id, "node": NODE, "kind": "hangup",
+    }  # fmt: skip
+    for command in (stray, hangup):  # claimed by an ecallmgr that then died
+        redis_client.hset(claims_key(node_settings.namespace, call_id), command["id"], "vm:1:dead")
+    publish_command(node_settings, stray)
+    publish_command(node_settings, hangup)
+
+    wait_for(lambda: switch.commands(b"sendmsg"), what="the hangup written")
+    written = switch.commands(b"sendmsg")
+    assert len(written) == 1 and b"call-command: hangup" in written[0], written
+    errors = wait_for(lambda: command_errors(redis_client, node_settings, call_id))
+    assert [e["application_uuid"] for e in errors] == [stray["id"]]
+    assert "outcome unknown" in errors[0]["application_response"]
+    claims = redis_client.hgetall(claims_key(node_settings.namespace, call_id))
+    assert claims[hangup["id"]] == DONE
 
 
 def test_given_freeswitch_answers_err_then_the_call_gets_a_command_error(

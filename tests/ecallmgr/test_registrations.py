@@ -12,11 +12,11 @@ from celery.contrib.testing.worker import start_worker
 from kazoo_tasks.bus import celery_queue_name
 from kazoo_tasks.celery_app import make_app
 from kazoo_tasks.esl.frames import FrameReader, parse_event_plain
-from kazoo_tasks.keys import registration_key, registration_pattern
+from kazoo_tasks.keys import registration_key, registration_pattern, registration_tombstone_key
 from tests.ecallmgr.conftest import NODE, node_stats
 from tests.ecallmgr.transcripts import REGISTER
 from tests.waiting import wait_for
-from workers.registrations import apply_registration, registration_record, tombstone_key
+from workers.registrations import apply_registration, registration_record
 
 
 def subclass(frame: bytes) -> str:
@@ -85,7 +85,8 @@ def test_given_events_applied_out_of_order_then_the_newest_one_wins(node_setting
     assert apply_registration(redis_client, node_settings, "sofia::unregister", unregister)
     assert not apply_registration(redis_client, node_settings, "sofia::register", register)
     assert redis_client.get(key) is None
-    assert redis_client.exists(tombstone_key(node_settings.namespace, "127.0.0.1", "1001"))
+    tombstone = registration_tombstone_key(node_settings.namespace, "127.0.0.1", "1001")
+    assert redis_client.exists(tombstone)
 
     newer = {**register, "timestamp_us": unregister["timestamp_us"] + 1}
     assert apply_registration(redis_client, node_settings, "sofia::register", newer)

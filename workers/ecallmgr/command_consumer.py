@@ -19,10 +19,10 @@ import logging
 from typing import Any
 
 import gevent
-import redis
 from kombu import Connection, Consumer, Message, Queue
 from kombu.exceptions import KombuError
 
+from kazoo_tasks.services import REDIS_ERRORS
 from kazoo_tasks.stages import stamp
 from workers.ecallmgr.backoff import Backoff
 from workers.ecallmgr.broker_liveness import RATE, close, drop
@@ -101,7 +101,7 @@ class CommandConsumer:
             stamp("consumed", str(body.get("call_id")))
         try:
             outcome = self.executor.execute(self.esl, body)
-        except (redis.RedisError, Stopped) as exc:
+        except (*REDIS_ERRORS, Stopped) as exc:
             log.warning("command requeued: %s", exc)
             outcome = Outcome.REQUEUE
         except Exception:

@@ -11,8 +11,9 @@ committing). Before writing, the command id is claimed in Redis (:mod:`.claims`)
 ecallmgr (the active one or a standby that took over) writes it at most once; once
 FreeSWITCH has answered, the claim becomes ``done``. A second copy finding ``done`` is
 acknowledged silently. A copy finding a claim that never completed means an ecallmgr died
-between writing and reading the reply: whether the switch ran it is unknown, so it is not
-written again and a ``COMMAND_ERROR`` tells the node. The claim is dropped again only when
+between claiming and reading the reply: whether the switch ran it is unknown, so it is not
+written again and a ``COMMAND_ERROR`` tells the node — except a hangup
+(:data:`WRITTEN_AGAIN`), harmless twice and fatal to skip. The claim is dropped again only when
 nothing was written. Once a frame is written, Redis failures are retried (never a
 requeue, which would write it again).
 
@@ -44,6 +45,7 @@ from kazoo_tasks.commands import CALL_ID_PATTERN, render_command, sanitize_text,
 from kazoo_tasks.config import Settings
 from kazoo_tasks.events import COMMAND_ERROR, synthetic_event
 from kazoo_tasks.metrics import CALL_SETUP
+from kazoo_tasks.services import REDIS_ERRORS
 from kazoo_tasks.stages import stamp
 from workers.ecallmgr.backoff import Backoff
 from workers.ecallmgr.claims import DONE, CommandClaims
@@ -58,6 +60,10 @@ log = logging.getLogger(__name__)
 _CALL_ID = re.compile(CALL_ID_PATTERN)
 
 NO_SESSION = "-ERR invalid session id"
+WRITTEN_AGAIN = frozenset({"hangup"})
+"""Command kinds written again when the ecallmgr that claimed them died before the
+switch answered: running them twice is harmless, and never running them (a hangup) would
+leave the call up. Any other command of unknown outcome gets a ``COMMAND_ERROR``."""
 """FreeSWITCH's answer to a ``sendmsg`` for a channel it does not have."""
 
 CHANNEL_GONE = (NO_SESSION, "-ERR No such channel")
@@ -113,8 +119,15 @@ class CommandExecutor:
         if command["kind"] == "execute":
             entry = running_entry(command_id, command["app"], command["args"])
         claim = self.claims.claim(call_id, command_id, self.owner, entry)
-        if claim is not None:
+        if claim is not None and (claim == DONE or command["kind"] not in WRITTEN_AGAIN):
             return self._duplicate(command, claim)
+        if claim is not None:
+            self.stats.incr("commands.written_again")
+            log.info(
+                "command %s of call %s: ecallmgr %s stopped before the switch answered;"
+                " a %s is harmless twice: written again",
+                command_id, call_id, claim, command["kind"],
+            )  # fmt: skip
         if entry:
             self.running.add(call_id, entry)
         stamp("writing", call_id)
@@ -169,7 +182,7 @@ class CommandExecutor:
             try:
                 step()
                 return
-            except redis.RedisError as exc:
+            except REDIS_ERRORS as exc:
                 delay = backoff.next_delay()
                 self.stats.incr("commands.redis_retries")
                 log.warning("cannot %s (%s); retrying in %.1f s", what, exc, delay)

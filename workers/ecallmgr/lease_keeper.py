@@ -14,10 +14,10 @@ import time
 from collections.abc import Callable
 
 import gevent
-import redis
 from gevent.event import Event
 
 from kazoo_tasks.lease import RedisLease
+from kazoo_tasks.services import REDIS_ERRORS
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ def keep_lease(lease: RedisLease, lost: Event, on_data_loss: Callable[[bool], No
                 )
                 on_data_loss(lease.retaken)
             server = current
-        except redis.RedisError as exc:
+        except REDIS_ERRORS as exc:
             if time.monotonic() - last_renewed + interval >= lease.ttl:
                 log.error("cannot renew lease %s (%s): stepping down", lease.key, exc)
                 break
@@ -64,5 +64,5 @@ def _run_id(lease: RedisLease) -> str | None:
     """The Redis server's run id (a new one at every start); None if it cannot be read."""
     try:
         return str(lease.client.info("server").get("run_id"))
-    except redis.RedisError:
+    except REDIS_ERRORS:
         return None

@@ -43,6 +43,7 @@ from kazoo_tasks.bus import (
 from kazoo_tasks.config import Settings
 from kazoo_tasks.esl.frames import parse_event_plain
 from kazoo_tasks.events import RESYNC_HEADER, CallEvent, call_event_from_plain, inbox_of
+from kazoo_tasks.services import REDIS_ERRORS
 from kazoo_tasks.stages import stamp
 from kazoo_tasks.task_sender import TaskSender
 from workers.ecallmgr.backoff import Backoff
@@ -73,7 +74,7 @@ REPLAY_WINDOW = 3.0
 YIELD_EVERY = 1
 """Decode (or notify) this many events, then let other greenlets (the reader first) run."""
 
-RETRYABLE: tuple[type[BaseException], ...] = (redis.RedisError, KombuError, OSError)
+RETRYABLE: tuple[type[BaseException], ...] = (*REDIS_ERRORS, KombuError, OSError)
 
 T = TypeVar("T")
 

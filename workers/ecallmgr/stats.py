@@ -25,6 +25,7 @@ from kazoo_tasks.metrics import (
     HANDOFF_DEPTH,
     HANDOFF_HIGH_WATER,
 )
+from kazoo_tasks.services import REDIS_ERRORS
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +148,7 @@ def flush_forever(
             pipe.hset(key, mapping={"owner": owner, "updated_at": time.time(), **values})
             pipe.expire(key, STATS_TTL)
             pipe.execute()
-        except redis.RedisError as exc:
+        except REDIS_ERRORS as exc:
             log.warning("cannot write stats to Redis: %s", exc)
         if time.monotonic() - last_log >= LOG_INTERVAL:
             last_log = time.monotonic()

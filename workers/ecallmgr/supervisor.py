@@ -26,6 +26,7 @@ from kazoo_tasks.config import FreeswitchNode, Settings
 from kazoo_tasks.keys import node_key
 from kazoo_tasks.lease import RedisLease
 from kazoo_tasks.metrics import ESL_CONNECTED, LEASE_HELD
+from kazoo_tasks.services import REDIS_ERRORS
 from workers.ecallmgr.backoff import Backoff
 from workers.ecallmgr.command_consumer import CommandConsumer
 from workers.ecallmgr.command_executor import CommandExecutor
@@ -114,7 +115,7 @@ class NodeSupervisor:
             if self._stopping.is_set():
                 try:
                     self.lease.release()
-                except redis.RedisError as exc:
+                except REDIS_ERRORS as exc:
                     log.warning("node %s: cannot release the lease: %s", self.node.name, exc)
 
     def healthy(self) -> bool:
@@ -146,7 +147,7 @@ class NodeSupervisor:
                         "node %s: standby (lease held by %s)", self.node.name, self.lease.holder()
                     )
                     announced = True
-            except redis.RedisError as exc:
+            except REDIS_ERRORS as exc:
                 log.warning("node %s: cannot reach Redis for the lease: %s", self.node.name, exc)
             self._stopping.wait(poll)
         return False
@@ -162,7 +163,7 @@ class NodeSupervisor:
                 self.controlled.load()
                 self.running.load(self.controlled)
                 self._disconnected_at = self._last_heard_of()
-            except redis.RedisError as exc:
+            except REDIS_ERRORS as exc:
                 log.error("node %s: cannot load the controlled calls (%s)", self.node.name, exc)
                 return
             backoff = Backoff(cap=self.settings.esl_reconnect_max_delay)
@@ -233,7 +234,7 @@ class NodeSupervisor:
         gap = Gap(self._disconnected_at, time.time())
         try:
             first, _ = self.resync.begin(conn, gap, before)
-        except (EslError, NotConnectedError, redis.RedisError) as exc:
+        except (EslError, NotConnectedError, *REDIS_ERRORS) as exc:
             return f"re-sync failed: {exc}"
         settling = gevent.spawn(self._confirm, conn, gap, before, first)
         heartbeat = gevent.spawn(self._beat, conn)
@@ -268,7 +269,7 @@ class NodeSupervisor:
         """The confirming re-sync passes (see :mod:`.reconcile`)."""
         try:
             self.resync.confirm(conn, gap, before, first)
-        except (EslError, NotConnectedError, redis.RedisError) as exc:
+        except (EslError, NotConnectedError, *REDIS_ERRORS) as exc:
             log.warning("node %s: confirming re-sync failed: %s", self.node.name, exc)
 
     def _data_lost(self, wiped: bool) -> None:
@@ -292,7 +293,7 @@ class NodeSupervisor:
                     self.resync.check_states(conn)
             else:
                 self.publisher.replay_recent()
-        except (EslError, NotConnectedError, redis.RedisError) as exc:
+        except (EslError, NotConnectedError, *REDIS_ERRORS) as exc:
             log.error("node %s: repairing after a Redis data loss failed: %s", self.node.name, exc)
 
     def _last_heard_of(self) -> float | None:
@@ -312,7 +313,7 @@ class NodeSupervisor:
         try:
             if self.client.get(key) == self.owner:
                 self.client.delete(key)
-        except redis.RedisError as exc:
+        except REDIS_ERRORS as exc:
             log.warning("node %s: cannot remove the heartbeat: %s", self.node.name, exc)
 
     def _beat(self, conn: EslConnection) -> None:
@@ -320,6 +321,6 @@ class NodeSupervisor:
         while not conn.closed.is_set():
             try:
                 self.client.set(key, self.owner, ex=HEARTBEAT_TTL)
-            except redis.RedisError as exc:
+            except REDIS_ERRORS as exc:
                 log.warning("node %s: cannot write the heartbeat: %s", self.node.name, exc)
             gevent.sleep(HEARTBEAT_TTL / 3)
