@@ -24,7 +24,7 @@ from kombu import Producer, Queue
 from callflow.context import call_clock_from
 from callflow.exe import Environment, Navigator
 from kazoo_tasks import logs
-from kazoo_tasks.bus import command_exchange, command_queue
+from kazoo_tasks.bus import command_exchange, command_queue, publish_timeouts
 from kazoo_tasks.callstate import STATUS_ENDED, ActiveCalls, CallStore, InboxEntry, Locked
 from kazoo_tasks.callstate.record import node_path
 from kazoo_tasks.callstate.store import now
@@ -72,6 +72,8 @@ class Publisher:
         self._timers = timers
         self._ns = app.kazoo_settings.namespace  # type: ignore[attr-defined]
         self._queue_type = app.kazoo_settings.broker_queue_type  # type: ignore[attr-defined]
+        confirm_timeout = app.kazoo_settings.broker_confirm_timeout  # type: ignore[attr-defined]
+        self._bounds = publish_timeouts(confirm_timeout)
         self._exchange = command_exchange(self._ns)
         self._local = threading.local()
         self._senders: dict[str, TaskSender] = {}
@@ -102,6 +104,7 @@ class Publisher:
                     serializer="json",
                     delivery_mode=2,
                     retry=True,
+                    **self._bounds,
                 )
             else:
                 sender = self._senders.get(entry["name"])

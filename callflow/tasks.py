@@ -5,7 +5,8 @@
 applies nothing twice (the cursor and the fenced commit see to that), so it runs with
 ``acks_late`` and ``reject_on_worker_lost``: a killed worker's task goes back to the
 queue instead of being lost with the call. A store, Redis or broker that is down makes it
-retry with back-off (what was committed but not published stays in the outbox).
+retry with back-off (what was committed but not published stays in the outbox); a retry
+that cannot be published puts the message back instead (:class:`DurableTask`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from callflow.runner import Busy, Fenced, runner_for
 from kazoo_tasks import logs
 from kazoo_tasks.bus import EVENTS_TASK
 from kazoo_tasks.docstore import DocumentStoreError
+from kazoo_tasks.durable_task import DurableTask
 from kazoo_tasks.services import REDIS_UNAVAILABLE
 from kazoo_tasks.stages import stamp
 
@@ -31,6 +33,7 @@ expires after ``Settings.call_lock_ttl``; a live one re-checks the inbox on rele
 
 @shared_task(
     name=EVENTS_TASK,
+    base=DurableTask,
     bind=True,
     acks_late=True,
     reject_on_worker_lost=True,

@@ -25,6 +25,17 @@ WRITE_CDR_TASK = "kazoo.housekeeping.write_cdr"
 """The task the navigator sends (with the CDR) when a call ends; housekeeping stores it."""
 
 
+def publish_timeouts(confirm_timeout: float) -> dict[str, float]:
+    """The publish options that bound one publish (``KAZOO_BROKER_CONFIRM_TIMEOUT``): its
+    socket write and the wait for RabbitMQ's confirm. Past either, py-amqp raises a
+    connection error and a publish with ``retry`` drops the connection and publishes
+    again on a fresh one (kombu's failover: the next node of a cluster); a frozen node
+    would otherwise hold the publisher forever. ``0`` means no bound."""
+    if confirm_timeout <= 0:
+        return {}
+    return {"timeout": confirm_timeout, "confirm_timeout": confirm_timeout}
+
+
 def command_exchange(namespace: str) -> Exchange:
     """Direct exchange carrying call commands; the routing key is the FreeSWITCH node name."""
     return Exchange(f"{namespace}.commands", type="direct", durable=True)

@@ -78,6 +78,8 @@ class Settings:
     data_dir: Path = field(default_factory=_default_data_dir)
     broker_url: str | None = None
     broker_queue_type: str = "classic"
+    broker_heartbeat: int = 10
+    broker_confirm_timeout: float = 10.0
     redis_url: str | None = None
     result_backend: str | None = None
     couchdb_url: str | None = None

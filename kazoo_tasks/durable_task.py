@@ -1,13 +1,34 @@
-"""The Celery task options of work that writes documents and must never be lost."""
+"""The Celery task options of work that must never be lost: the call pipeline's
+``handle_events`` and the tasks that write documents."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from celery import shared_task
+from celery import Task, shared_task
+from celery.exceptions import Reject
 
 from kazoo_tasks.docstore import DocumentStoreError
+
+
+class DurableTask(Task):
+    """A task whose retry, when it cannot be published, puts the message itself back.
+
+    Celery retries a task by publishing a copy and acknowledging the message; when the
+    copy cannot be published (the broker frozen or gone) it rejects the message *without*
+    requeueing, and the work is lost. Here the message goes back to the queue instead: the
+    broker redelivers it once it answers again (or, when the connection was given up,
+    once it sees it closed), to this worker or another (the task must be idempotent).
+    """
+
+    def retry(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().retry(*args, **kwargs)
+        except Reject as rejected:
+            if rejected.requeue:
+                raise
+            raise Reject(rejected.reason, requeue=True) from rejected
 
 
 def store_writing_task(name: str) -> Callable[[Callable[..., Any]], Any]:
@@ -16,6 +37,7 @@ def store_writing_task(name: str) -> Callable[[Callable[..., Any]], Any]:
     300 s apart, without end) while the document store or the disk fails; no result."""
     return shared_task(
         name=name,
+        base=DurableTask,
         bind=True,
         acks_late=True,
         reject_on_worker_lost=True,

@@ -6,7 +6,8 @@ of events and a worker sends ``write_cdr`` for every call. A :class:`TaskSender`
 Celery once for the task's route and message (``app.amqp.as_task_v2``); each send copies
 that message with a new task id and its arguments and hands it to Celery's own
 ``send_task_message`` (about 90 us): the same protocol, queue, publish options, retry
-policy and signals as ``send_task``.
+policy and signals as ``send_task``, and the publish bounds of
+``KAZOO_BROKER_CONFIRM_TIMEOUT`` (:func:`kazoo_tasks.bus.publish_timeouts`).
 """
 
 from __future__ import annotations
@@ -18,15 +19,21 @@ from celery.utils import uuid
 from celery.utils.saferepr import saferepr
 from kombu import Producer
 
+from kazoo_tasks.bus import publish_timeouts
+
 
 class TaskSender:
-    """Sends task ``name`` (to ``queue``, else where the app routes it), result ignored."""
+    """Sends task ``name`` (to ``queue``, else where the app routes it), result ignored;
+    ``app`` is one of :func:`kazoo_tasks.celery_app.make_app` (its ``kazoo_settings``
+    give the publish bounds)."""
 
     def __init__(self, app: Celery, name: str, queue: str | None = None) -> None:
         self.name = name
         self._app = app
         options = {"queue": queue} if queue else {}
         self._queue = app.amqp.router.route(options, name, args=(), kwargs={})["queue"]
+        settings = app.kazoo_settings  # type: ignore[attr-defined]  # set once configured
+        self._bounds = publish_timeouts(settings.broker_confirm_timeout)
         self._template = app.amqp.as_task_v2(uuid(), name, args=(), kwargs={}, ignore_result=True)
 
     def send(self, producer: Producer, *args: Any) -> str:
@@ -38,5 +45,7 @@ class TaskSender:
             properties={**properties, "correlation_id": task_id},
             body=(list(args), {}, body[2]),
         )
-        self._app.amqp.send_task_message(producer, self.name, message, queue=self._queue)
+        self._app.amqp.send_task_message(
+            producer, self.name, message, queue=self._queue, **self._bounds
+        )
         return task_id

@@ -37,7 +37,7 @@ from celery import Task, bootsteps, shared_task
 from kombu import Consumer, Message, Queue, binding
 
 from kazoo_tasks import logs, services
-from kazoo_tasks.bus import celery_queue_name, docs_exchange
+from kazoo_tasks.bus import celery_queue_name, docs_exchange, queue_arguments
 from kazoo_tasks.clock import now_gregorian
 from kazoo_tasks.config import Settings
 from kazoo_tasks.doc_changes import DOC_DELETED, DOC_EDITED, DocChange, binding_key
@@ -87,14 +87,16 @@ def failures_key(namespace: str, hook_id: str) -> str:
     return f"{namespace}:webhooks:failures:{hook_id}"
 
 
-def objects_queue(namespace: str) -> Queue:
+def objects_queue(namespace: str, queue_type: str = "classic") -> Queue:
     """The durable queue of the doc changes ``object`` hooks may want: every change of one
-    of Kazoo's object types."""
+    of Kazoo's object types; of ``queue_type`` (``KAZOO_BROKER_QUEUE_TYPE``: on a cluster a
+    classic queue dies with its node, and every worker declaring it then stops)."""
     exchange = docs_exchange(namespace)
     return Queue(
         f"{namespace}.webhooks.objects",
         bindings=[binding(exchange, routing_key=binding_key(pvt_type=t)) for t in OBJECT_TYPES],
         durable=True,
+        queue_arguments=queue_arguments(queue_type),
     )
 
 
@@ -365,7 +367,7 @@ class WebhookObjectsStep(bootsteps.ConsumerStep):
         return [
             Consumer(
                 channel,
-                queues=[objects_queue(settings.namespace)],
+                queues=[objects_queue(settings.namespace, settings.broker_queue_type)],
                 callbacks=[self._on_message],
                 accept=["json"],
                 prefetch_count=100,

@@ -96,18 +96,27 @@ class _ServerProcess(Started):
         if self.proc is not None:
             self.proc.wait(10)
 
+    def freeze(self) -> None:
+        """Freeze the server (SIGSTOP): its sockets stay open, nothing answers."""
+        self._signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        """Let a frozen server go on (SIGCONT)."""
+        self._signal(signal.SIGCONT)
+
     def pause(self, seconds: float) -> None:
         """Freeze the server (SIGSTOP) for ``seconds``, then let it go on (SIGCONT)."""
-        self._signal(signal.SIGSTOP)
+        self.freeze()
         try:
             time.sleep(seconds)
         finally:
-            self._signal(signal.SIGCONT)
+            self.thaw()
 
     def stop(self) -> None:
-        """Stop the server (SIGTERM, SIGKILL if it lingers)."""
+        """Stop the server (SIGTERM, SIGKILL if it lingers), frozen or not."""
         if self.proc is None or self.proc.poll() is not None:
             return
+        self.thaw()
         self._signal(signal.SIGTERM)
         try:
             self.proc.wait(20)

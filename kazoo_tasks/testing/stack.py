@@ -129,5 +129,6 @@ class Stack(Started):
 def drop_worker_exchanges(settings: Settings) -> None:
     """Delete the remote-control and event exchanges that worker processes declare."""
     with Connection(broker_url(settings)) as conn:
+        conn.ensure_connection(max_retries=3)  # past a node that does not answer
         for name in worker_exchanges(settings.namespace):
             conn.default_channel.exchange_delete(name)

@@ -16,7 +16,9 @@ from pathlib import Path
 import pytest
 
 from kazoo_tasks.config import Settings
+from kazoo_tasks.keys import node_key
 from kazoo_tasks.testing.services import PrivateRabbitMQ
+from kazoo_tasks.testing.stack import NODE_NAME
 from tests.e2e.test_load import assert_every_call_ran_the_flow_once, place, three_level_flow
 from tests.waiting import wait_for
 
@@ -56,3 +58,50 @@ def test_given_100_calls_running_when_the_broker_is_killed_and_restarted_then_no
 
     assert_every_call_ran_the_flow_once(calls, expected)
     wait_for(lambda: all(account.cdr(call.uuid) for call in calls), 120, "every CDR")
+
+
+FREEZE_FOR = 20.0
+"""Seconds the broker stays frozen: longer than the heartbeat timeout (two heartbeats)."""
+HEARTBEAT = 4
+CONFIRM_TIMEOUT = 5.0
+
+
+def test_given_100_calls_running_when_the_broker_freezes_longer_than_the_heartbeat_timeout_then_no_call_is_lost_or_doubled(  # noqa: E501
+    broker_settings, private_broker, stack_factory, account, redis_client
+):
+    """SIGSTOP: the node's sockets stay open and nothing answers (a GC pause, a stalled VM).
+    The clients give their connections up (heartbeats, publisher confirm timeout) and
+    reconnect when the node answers again: what was not confirmed is published again,
+    and deduplicated downstream."""
+    expected = three_level_flow(account)
+    overrides = {
+        "broker_url": broker_settings.broker_url,
+        "broker_heartbeat": HEARTBEAT,
+        "broker_confirm_timeout": CONFIRM_TIMEOUT,
+    }
+    stack = stack_factory(overrides=overrides, workers=2)
+
+    placing = place(stack, account, CALLS)
+    time.sleep(0.4)  # calls are parking, routing and playing
+    thawed = threading.Event()
+
+    def freeze_and_thaw() -> None:
+        private_broker.pause(FREEZE_FOR)
+        thawed.set()
+
+    frozen_at = time.perf_counter()
+    threading.Thread(target=freeze_and_thaw, daemon=True).start()
+    calls = placing.result(FREEZE_FOR + 120)
+    wait_for(thawed.is_set, 60, "the broker thawed")
+
+    assert_every_call_ran_the_flow_once(calls, expected)
+    wait_for(lambda: all(account.cdr(call.uuid) for call in calls), 120, "every CDR")
+    stats_key = node_key(stack.settings.namespace, NODE_NAME, "stats")
+    skipped = int(float(redis_client.hget(stats_key, "commands.duplicate") or 0))
+    last = max(call.hungup_at for call in calls)  # type: ignore[type-var]
+    print(
+        f"{len(calls)} calls; broker frozen {FREEZE_FOR:g} s (heartbeat {HEARTBEAT} s, "
+        f"confirm timeout {CONFIRM_TIMEOUT:g} s); all ran their five commands once, "
+        f"{skipped} delivered again and skipped; last hangup {last - frozen_at:.1f} s "
+        f"after the freeze"
+    )

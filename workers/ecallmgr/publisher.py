@@ -38,6 +38,7 @@ from kazoo_tasks.bus import (
     REGISTRATION_TASK,
     SWITCH_EVENT_TASKS,
     celery_queue_name,
+    publish_timeouts,
 )
 from kazoo_tasks.config import Settings
 from kazoo_tasks.esl.frames import parse_event_plain
@@ -46,6 +47,13 @@ from kazoo_tasks.services import REDIS_ERRORS
 from kazoo_tasks.stages import stamp
 from kazoo_tasks.task_sender import TaskSender
 from workers.ecallmgr.backoff import Backoff
+from workers.ecallmgr.broker_liveness import (
+    broker_connection,
+    close,
+    drop,
+    idle_interval,
+    keep_alive,
+)
 from workers.ecallmgr.claims import CommandClaims
 from workers.ecallmgr.controlled import ControlledCalls
 from workers.ecallmgr.intake import HANGUP_COMPLETE, PARK, EventIntake, Handoff
@@ -82,6 +90,15 @@ def warm_up(app: Celery) -> None:
         log.warning("broker not reachable yet (%s); publishers will retry", exc)
 
 
+STALL_FACTOR = 3
+"""A send may take this many ``KAZOO_BROKER_CONFIRM_TIMEOUT`` (kombu's own reconnects
+included) before its connection is dropped."""
+
+
+class PublishStalled(OSError):
+    """A send took too long (:meth:`Publisher._bounded`); retried like a lost connection."""
+
+
 class Stopped(Exception):
     """The process is stopping and a publish step still fails: the item is given up."""
 
@@ -107,6 +124,7 @@ class Publisher:
         self.notifier = TaskSender(
             app, EVENTS_TASK, celery_queue_name(settings.namespace, "callflow")
         )
+        self.bounds = publish_timeouts(settings.broker_confirm_timeout)
         self.stopping = False
         self.recent: deque[tuple[float, CallEvent]] = deque()
         """(published at, event) of the last :data:`REPLAY_WINDOW` seconds."""
@@ -129,10 +147,22 @@ class Publisher:
 
     def _run(self, queue: Queue) -> None:
         # One producer (broker connection) per greenlet for its whole life: acquiring one
-        # from the pool for every task costs as much as a third of the send.
-        with self.app.producer_or_acquire() as producer:
+        # from the pool for every task costs as much as a third of the send. The greenlet
+        # drives the connection's heartbeats while it has nothing to publish.
+        connection = broker_connection(self.app, self.settings)
+        producer = Producer(connection)
+        idle = idle_interval(self.settings)
+        try:
+            connection.ensure_connection(max_retries=1)  # before the first events come
+        except RETRYABLE as exc:
+            log.warning("broker not reachable yet (%s); the first publish retries", exc)
+        try:
             while True:
-                batch = [queue.get()]
+                try:
+                    batch = [queue.get(timeout=idle)]
+                except Empty:
+                    self._keep_alive(producer)
+                    continue
                 while len(batch) < BATCH:
                     try:
                         batch.append(queue.get_nowait())
@@ -146,6 +176,20 @@ class Publisher:
                             item.done.set_exception(Stopped("ecallmgr stopped"))
                     return
                 self.stats.gauge("handoff.depth", self.intake.depth())
+        finally:
+            close(connection)
+
+    def _keep_alive(self, producer: Producer) -> None:
+        """Heartbeats of the idle connection; a silent broker (a frozen node) costs the
+        connection, and the next publish opens another (the next node of a cluster)."""
+        connection = producer.connection
+        try:
+            keep_alive(connection)
+        except (*connection.connection_errors, OSError) as exc:
+            self.stats.incr("publish.broker_dropped")
+            log.warning("broker connection dropped: %s; the next publish opens another", exc)
+            drop(connection)
+            producer.revive(connection)
 
     def _publish(self, batch: list[Handoff], producer: Producer) -> None:
         events: list[CallEvent] = []
@@ -176,12 +220,16 @@ class Publisher:
         for subclass, headers in registrations:
             self._retry(
                 f"send a {subclass} task",
-                lambda s=subclass, h=headers: self.app.send_task(
-                    SWITCH_EVENT_TASKS[s],
-                    args=[s, self.node, h],
-                    queue=celery_queue_name(self.settings.namespace, "housekeeping"),
-                    ignore_result=True,
-                    producer=producer,
+                lambda s=subclass, h=headers: self._bounded(
+                    producer,
+                    lambda: self.app.send_task(
+                        SWITCH_EVENT_TASKS[s],
+                        args=[s, self.node, h],
+                        queue=celery_queue_name(self.settings.namespace, "housekeeping"),
+                        ignore_result=True,
+                        producer=producer,
+                        **self.bounds,
+                    ),
                 ),
             )
             registration = SWITCH_EVENT_TASKS[subclass] == REGISTRATION_TASK
@@ -245,7 +293,29 @@ class Publisher:
 
     def _notify(self, producer: Producer, call_id: str) -> None:
         """Send the task that makes a worker drain ``call_id``'s inbox."""
-        self._retry("send the handle_events task", lambda: self.notifier.send(producer, call_id))
+        self._retry(
+            "send the handle_events task",
+            lambda: self._bounded(producer, lambda: self.notifier.send(producer, call_id)),
+        )
+
+    def _bounded(self, producer: Producer, send: Callable[[], T]) -> T:
+        """Run one send (its retries and reconnects included) for at most
+        :data:`STALL_FACTOR` confirm timeouts. The confirm timeout bounds the wait for a
+        confirm, not the broker's other replies (a channel opened, a queue declared), which
+        a frozen node, or a cluster node waiting for a frozen one, may never send; past
+        the bound the connection is dropped (the next try opens one on the next node) and
+        :class:`PublishStalled` is raised."""
+        if not self.bounds:
+            return send()
+        try:
+            with gevent.Timeout(STALL_FACTOR * self.settings.broker_confirm_timeout):
+                return send()
+        except gevent.Timeout:
+            self.stats.incr("publish.broker_dropped")
+            connection = producer.connection
+            drop(connection)
+            producer.revive(connection)
+            raise PublishStalled("the broker did not answer the publish in time") from None
 
     def _settle_running(
         self, events: list[CallEvent], ended: list[str]

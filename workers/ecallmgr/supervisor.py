@@ -239,12 +239,14 @@ class NodeSupervisor:
         settling = gevent.spawn(self._confirm, conn, gap, before, first)
         heartbeat = gevent.spawn(self._beat, conn)
         consumer = CommandConsumer(
-            Connection(services.broker_url(self.settings)),
+            Connection(
+                services.broker_url(self.settings), heartbeat=self.settings.broker_heartbeat
+            ),
             command_queue(self.settings.namespace, self.node.name, self.settings.broker_queue_type),
             self.executor,
             conn,
         )
-        consuming = gevent.spawn(consumer.run, safety_interval=CONSUMER_DRAIN_INTERVAL)
+        consuming = gevent.spawn(consumer.run, CONSUMER_DRAIN_INTERVAL)
         try:
             while self._active() and not conn.closed.is_set():
                 self._wake.clear()
