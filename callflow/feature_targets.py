@@ -104,8 +104,3 @@ class FindTarget(Step):
         if self.member_of and target_id not in group_members(ctx, self.member_of):
             return Result(ERROR, response=f"{target_id} is not a member of {self.member_of}")
         return Result(details={"key": TARGET_KEYS[kind], "id": target_id})
-
-
-def captured(ctx: NodeContext) -> str:
-    """The digits the callflow's pattern captured (after the feature code)."""
-    return str(ctx.call.get("capture_group") or "")

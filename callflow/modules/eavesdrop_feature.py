@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from callflow.approvals import Approval, ApprovalData, calling_device
 from callflow.context import NodeContext
-from callflow.feature_targets import EXTENSION, FindTarget, captured
+from callflow.feature_targets import EXTENSION, FindTarget
 from callflow.modules.eavesdrop import Eavesdrop, refuse
 from callflow.modules.fields import document_id
 from callflow.steps import Steps
@@ -33,7 +33,11 @@ class EavesdropFeature(Eavesdrop):
         approved = yield Approval()
         if approved.failed:
             return (yield from refuse(ctx, "caller not approved to eavesdrop"))
-        found = yield FindTarget(EXTENSION, captured(ctx), member_of=ctx.data.get("group_id", ""))
+        found = yield FindTarget(
+            EXTENSION,
+            str(ctx.call.get("capture_group") or ""),
+            member_of=ctx.data.get("group_id", ""),
+        )
         if found.failed:
             return (yield from refuse(ctx, found.response))
         target = {found.details["key"]: found.details["id"]}

@@ -15,7 +15,7 @@ from marshmallow import fields, validate
 
 from callflow.context import NodeContext
 from callflow.feature_codes import prompts
-from callflow.feature_targets import DEVICE, EXTENSION, GROUP, USER, FindTarget, captured
+from callflow.feature_targets import DEVICE, EXTENSION, GROUP, USER, FindTarget
 from callflow.modules.group_pickup import GroupPickup
 from callflow.outcomes import Stop
 from callflow.pickup import PickupData
@@ -38,7 +38,9 @@ class GroupPickupFeature(GroupPickup):
     data_schema = GroupPickupFeatureData
 
     def steps(self, ctx: NodeContext) -> Steps:
-        found = yield FindTarget(ctx.data["type"], captured(ctx), ring_groups=True)
+        found = yield FindTarget(
+            ctx.data["type"], str(ctx.call.get("capture_group") or ""), ring_groups=True
+        )
         if found.failed:
             ctx.note(found.response)
             yield from prompts("park-no_caller")

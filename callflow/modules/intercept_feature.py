@@ -20,7 +20,7 @@ from marshmallow import fields, validate
 from callflow.approvals import ApprovalData, approvals, calling_device
 from callflow.context import NodeContext
 from callflow.feature_codes import prompts
-from callflow.feature_targets import DEVICE, EXTENSION, TARGET_KEYS, USER, FindTarget, captured
+from callflow.feature_targets import DEVICE, EXTENSION, TARGET_KEYS, USER, FindTarget
 from callflow.modules.intercept import Intercept
 from callflow.outcomes import Stop
 from callflow.steps import ERROR, Answer, Result, Step, Steps
@@ -59,7 +59,9 @@ class InterceptFeature(Intercept):
     data_schema = InterceptFeatureData
 
     def steps(self, ctx: NodeContext) -> Steps:
-        found = yield FindTarget(ctx.data.get("type") or "", captured(ctx))
+        found = yield FindTarget(
+            ctx.data.get("type") or "", str(ctx.call.get("capture_group") or "")
+        )
         if found.failed:
             ctx.note(found.response)
             yield from prompts("park-no_caller")
