@@ -14,7 +14,6 @@ import redis
 from api.app import create_app
 from api.devices.resource import SPEC as DEVICES
 from api.documents import DocumentService
-from api.groups.resource import SPEC as GROUPS
 from api.server import RunningServer, start_in_thread
 from api.users.resource import SPEC as USERS
 from callflow.live_calls import calls_with
@@ -168,27 +167,3 @@ def from_phone(account, device_id: str) -> dict[str, str]:
         "ecallmgr_Authorizing-ID": device_id,
         "ecallmgr_Authorizing-Type": "device",
     }
-
-
-@pytest.fixture
-def office(stack, store, account, floor) -> dict[str, str]:
-    """The ``floor``'s agent (the sales user) whose phone now never answers, the
-    supervisor's phone (the colleague), a group of both, and 2201 ringing the sales user
-    (then a tone: the next node): for the modules that pick up a ringing call."""
-    stack.emulator.set_endpoint("sofia/*/7101@*", no_answer=True)
-    members = {floor["phone"]: {"type": "device"}, floor["chief"]: {"type": "device"}}
-    group = DocumentService(store, GROUPS).create(
-        account.id, {"name": "sales", "endpoints": members}
-    )["_id"]
-    ring = node("user", {"id": floor["agent"], "timeout": 600})
-    ring["children"] = {"_": node("play", {"id": TONE})}
-    account.callflow(["2201"], ring)
-    return {"sales": floor["agent"], "colleague": floor["chief"], "group": group}
-
-
-def ringing_customer(stack, account):
-    """A customer's call to 2201 (``office``), once the sales phone rings: (call, leg)."""
-    customer = stack.emulator.place_call("2201", variables=account.variables)
-    leg = customer.wait_for_leg(1, timeout=30)
-    leg.wait_for_event("CHANNEL_PROGRESS", timeout=30)
-    return customer, leg

@@ -13,7 +13,12 @@ from api.devices.resource import SPEC as DEVICES
 from api.documents import DocumentService
 from api.errors import ValidationFailed
 from api.groups.resource import SPEC as GROUPS
-from tests.e2e.conftest import agent_on_the_call, from_phone, node, ringing_customer
+from tests.e2e import test_pickup
+from tests.e2e.conftest import agent_on_the_call, from_phone, node
+
+office = test_pickup.office
+"""The pickup tests' office: a sales phone that rings and never answers, a colleague."""
+ringing_customer = test_pickup.ringing_customer
 
 
 def feature_code(account, prefix: str, module: str, data: dict) -> None:

@@ -8,8 +8,35 @@ from __future__ import annotations
 
 import pytest
 
+from api.documents import DocumentService
 from api.errors import ValidationFailed
-from tests.e2e.conftest import from_phone, node, ringing_customer
+from api.groups.resource import SPEC as GROUPS
+from tests.e2e.conftest import from_phone, node
+
+TONE = "tone_stream://%(200,0,440)"
+
+
+@pytest.fixture
+def office(stack, store, account, floor) -> dict[str, str]:
+    """The eavesdrop floor's agent (the sales user) whose phone now never answers, the
+    supervisor's phone (the colleague), a group of both, and 2201 ringing the sales user
+    (then a tone: the next node)."""
+    stack.emulator.set_endpoint("sofia/*/7101@*", no_answer=True)
+    members = {floor["phone"]: {"type": "device"}, floor["chief"]: {"type": "device"}}
+    group = DocumentService(store, GROUPS).create(
+        account.id, {"name": "sales", "endpoints": members}
+    )["_id"]
+    ring = node("user", {"id": floor["agent"], "timeout": 600})
+    ring["children"] = {"_": node("play", {"id": TONE})}
+    account.callflow(["2201"], ring)
+    return {"sales": floor["agent"], "colleague": floor["chief"], "group": group}
+
+
+def ringing_customer(stack, account):
+    customer = stack.emulator.place_call("2201", variables=account.variables)
+    leg = customer.wait_for_leg(1, timeout=30)
+    leg.wait_for_event("CHANNEL_PROGRESS", timeout=30)
+    return customer, leg
 
 
 @pytest.mark.parametrize(
