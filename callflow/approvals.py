@@ -22,13 +22,19 @@ NOBODY, EVERYBODY, WATCHED = "nobody", "everybody", "watched"
 """Who a node without an ``approved_*`` key lets act (:attr:`Approval.without_key`)."""
 
 
-class WatchData(ModuleData):
-    """The keys Kazoo's ``eavesdrop``, ``intercept`` and ``group_pickup`` share: who may
-    (``approved_*``) and the phones watched (``device_id``, ``user_id``)."""
+class ApprovalData(ModuleData):
+    """Who may act: the ``approved_*`` keys of Kazoo's ``eavesdrop``, ``intercept``,
+    ``group_pickup`` and their ``*_feature`` forms."""
 
     approved_device_id = fields.String(validate=validate.Length(min=1, max=128))
     approved_user_id = fields.String(validate=validate.Length(min=1, max=128))
     approved_group_id = fields.String(validate=validate.Length(min=1, max=128))
+
+
+class WatchData(ApprovalData):
+    """The keys Kazoo's ``eavesdrop``, ``intercept`` and ``group_pickup`` share: who may
+    (``approved_*``) and the phones watched (``device_id``, ``user_id``)."""
+
     device_id = fields.String(validate=validate.Length(min=1, max=128))
     user_id = fields.String(validate=validate.Length(min=1, max=128))
 
@@ -36,6 +42,20 @@ class WatchData(ModuleData):
 def calling_device(ctx: NodeContext) -> str:
     """The id of the device that placed the call ("" when unknown)."""
     return str(ctx.call["ccvs"].get(DEVICE) or "")
+
+
+def approvals(ctx: NodeContext) -> dict[str, str]:
+    """The node's ``approved_*`` keys that are set."""
+    return {key: ctx.data[key] for key in APPROVALS if ctx.data.get(key)}
+
+
+def group_members(ctx: NodeContext, group_id: str) -> set[str]:
+    """The ids (users and devices) of the members of group ``group_id`` of the account
+    (none when it is not a group)."""
+    group = endpoint_reader(ctx).document(group_id)
+    if group is None or group.get("pvt_type") != "group":
+        return set()
+    return set(group.get("endpoints") or {})
 
 
 def watched_devices(ctx: NodeContext) -> set[str]:

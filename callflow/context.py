@@ -125,6 +125,12 @@ class NodeContext:
     # -- the call ----------------------------------------------------------------------
 
     @property
+    def node(self) -> Mapping[str, Any]:
+        """The node as the callflow document has it (``module``, raw ``data``,
+        ``children``), read-only."""
+        return MappingProxyType(dict(self._node))
+
+    @property
     def call(self) -> Mapping[str, Any]:
         """The call record (read-only): call_id, account_id, caller_id_name, ccvs, ..."""
         return MappingProxyType(self._record)

@@ -300,16 +300,27 @@ class Navigator:
         return True
 
     def _picked_off(self, event: CallEvent) -> bool:
-        """Whether ``event`` ends a bridge because another phone intercepted the caller
-        while its legs rang (``intercept``, ``group_pickup``): the switch bridges the
-        caller to that phone now, so, as with a transfer, the call leaves its node
-        quietly (no failure branch, no voicemail) and stays up until someone hangs up."""
-        headers = event["headers"]
-        if (
-            event["name"] != "CHANNEL_EXECUTE_COMPLETE"
-            or event.get("application_name") != "bridge"
-            or headers.get("variable_originate_disposition") != PICKED_OFF
-        ):
+        """Whether ``event`` ends a bridge because another phone intercepted the caller:
+        while its legs rang (``intercept``, ``group_pickup``: the bridge ends
+        ``PICKED_OFF``), or while it talked (``move``: the switch took it out of its
+        answered bridge and ``uuid_bridge``d it to the interceptor: the bridge's end is
+        the first event to show that transfer source, ``...:uuid_br:<interceptor>``; one
+        seen before, on any event, is an earlier ``uuid_bridge`` the call went through).
+        The switch bridges the caller to that phone now, so, as with a transfer, the call
+        leaves its node quietly (no failure branch, no voicemail, no hangup) and stays up
+        until someone hangs up."""
+        record = self.record
+        assert record is not None
+        source = event["headers"].get("Caller-Transfer-Source") or ""
+        fresh = ":uuid_br:" in source and source != record.get("transfer_source")
+        if fresh:
+            record["transfer_source"] = source
+        if event["name"] != "CHANNEL_EXECUTE_COMPLETE" or event.get("application_name") != "bridge":
+            return False
+        interceptor = source.split(":uuid_br:", 1)[1] if fresh else ""
+        taken = bool(interceptor) and interceptor not in (record.get("legs") or {})
+        picked_off = event["headers"].get("variable_originate_disposition") == PICKED_OFF
+        if not (picked_off or taken):
             return False
         self._leave_quietly(event, "picked_off", "picked off: bridged to the interceptor")
         return True

@@ -1,7 +1,7 @@
 """The account's calls that are up now, as the engine keeps them in Redis: who talks on
 them (the calling device, the devices of the legs that answered) and which devices they
 ring now. For the modules that act on another call (``eavesdrop``, ``intercept``,
-``group_pickup``)."""
+``group_pickup``, ``move``)."""
 
 from __future__ import annotations
 
@@ -39,7 +39,8 @@ def calls_with(
 ) -> list[str]:
     """Ids of the account's live answered calls (oldest first) on which one of
     ``devices`` talks, other than call ``exclude``."""
-    return _live(client, settings, account_id, exclude, lambda r: talking_devices(r) & devices)
+    found = _live(client, settings, account_id, exclude, lambda r: talking_devices(r) & devices)
+    return [record["call_id"] for record in found]
 
 
 def calls_ringing(
@@ -47,7 +48,36 @@ def calls_ringing(
 ) -> list[str]:
     """Ids of the account's live calls (oldest first) that ring one of ``devices`` now,
     other than call ``exclude``."""
-    return _live(client, settings, account_id, exclude, lambda r: ringing_devices(r) & devices)
+    found = _live(client, settings, account_id, exclude, lambda r: ringing_devices(r) & devices)
+    return [record["call_id"] for record in found]
+
+
+def far_parties(record: dict[str, Any], devices: set[str]) -> list[str]:
+    """The channels talking to ``devices`` on an answered call: when the call was placed
+    from one of them, its answered legs that are up; for each answered leg of one of
+    them, the call itself (its A leg)."""
+    if not record.get("answered"):
+        return []
+    legs = [
+        (leg_id, leg)
+        for leg_id, leg in (record.get("legs") or {}).items()
+        if leg.get("answered_at") and not leg.get("hangup_cause")
+    ]
+    found = []
+    if str(record.get("ccvs", {}).get(DEVICE) or "") in devices:
+        found += [leg_id for leg_id, _ in legs]
+    found += [record["call_id"] for _, leg in legs if leg.get("device") in devices]
+    return found
+
+
+def channels_talking_to(
+    client: Any, settings: Settings, account_id: str, devices: set[str], exclude: str
+) -> list[str]:
+    """The channels the account's live calls (oldest first, other than call ``exclude``)
+    have talking to one of ``devices`` (:func:`far_parties`): Kazoo's ``other_leg`` of
+    each channel of those devices."""
+    found = _live(client, settings, account_id, exclude, lambda r: far_parties(r, devices))
+    return [channel for record in found for channel in far_parties(record, devices)]
 
 
 def _live(
@@ -56,7 +86,7 @@ def _live(
     account_id: str,
     exclude: str,
     wanted: Callable[[dict[str, Any]], Any],
-) -> list[str]:
+) -> list[dict[str, Any]]:
     active = ActiveCalls(client, settings)
     ids = [call_id for node in active.nodes() for call_id in active.calls(node)]
     records = CallStore(client, settings).records([i for i in ids if i != exclude])
@@ -68,4 +98,4 @@ def _live(
         and wanted(record)
     ]
     found.sort(key=lambda r: (r["created_at"], r["call_id"]))
-    return [record["call_id"] for record in found]
+    return found

@@ -45,6 +45,14 @@ class FindCall(Step):
         return Result(details={"call_id": calls[0]})
 
 
+def refuse(ctx: NodeContext, why: str) -> Steps:
+    """Kazoo's refusal to eavesdrop: answer, ``eavesdrop-no_channels``, stop."""
+    ctx.note(why)
+    yield Answer()
+    yield from prompts("eavesdrop-no_channels")
+    return Stop()
+
+
 class Eavesdrop(StepModule):
     """Checks the approval, finds the call, listens (see the module documentation)."""
 
@@ -53,10 +61,7 @@ class Eavesdrop(StepModule):
     def steps(self, ctx: NodeContext) -> Steps:
         approved = yield Approval()
         if approved.failed:
-            ctx.note("caller not approved to eavesdrop")
-            yield Answer()
-            yield from prompts("eavesdrop-no_channels")
-            return Stop()
+            return (yield from refuse(ctx, "caller not approved to eavesdrop"))
         found = yield FindCall()
         if found.failed:
             ctx.note("no device to listen to" if found.response == NOT_FOUND else "no call")

@@ -120,3 +120,39 @@ def test_given_a_full_room_then_the_next_caller_is_not_added(
     assert "moderator" in client.api("conference small list").split(";")[5]
     first.hangup()
     second.hangup()
+
+
+def test_given_a_page_when_the_caller_joins_then_the_phones_join_muted_and_leave_with_it(
+    park_emulator: Emulator, client: EslClient
+):
+    """Kazoo's page (ecallmgr's ``page`` command) as FreeSWITCH runs it, from its source:
+    the auto-outcall list is called when the caller joins; each answered phone joins the
+    room with ``conference_utils_auto_outcall_flags``; the caller's ``api_hangup_hook``
+    kicks them all when the caller hangs up."""
+    park_emulator.set_endpoint("sofia/*/desk*@*", answer_after=0.1)
+    page = "page_0a1b"
+    caller = park_emulator.place_call("1000", caller_id_number="+14155550100")
+    caller.wait_for_event("CHANNEL_PARK", timeout=5)
+    variables = (
+        f"api_hangup_hook=conference {page} kick all;conference_auto_outcall_profile=page;"
+        "conference_auto_outcall_delimiter=|;conference_utils_auto_outcall_flags=mute;"
+        "conference_auto_outcall_caller_id_name=Front Desk;conference_auto_outcall_timeout=5"
+    )
+    for assignment in variables.split(";"):
+        client.execute(caller.uuid, "set", assignment)
+    auto = "{^^;sip_invite_params=intercom=true;alert_info=intercom}"
+    phones = "|".join(f"{auto}sofia/sipinterface_1/desk{n}@10.0.0.{n}" for n in (1, 2))
+
+    client.execute(caller.uuid, "conference_set_auto_outcall", phones)
+    client.execute(caller.uuid, "conference", f"{page}@page")
+
+    assert maintenance(client, "add-member").headers["Member-Type"] == "member"
+    joined = [maintenance(client, "add-member", timeout=10) for _ in range(2)]
+    assert {e.headers["Caller-Destination-Number"] for e in joined} == {"desk1", "desk2"}
+    assert {e.headers["Speak"] for e in joined} == {"false"}
+    # an originate without a caller flips the caller id on answer (as the api's does)
+    assert {e.headers["Caller-Callee-ID-Name"] for e in joined} == {"Front Desk"}
+    assert len(client.api(f"conference {page} list").strip().splitlines()) == 3
+    caller.hangup()
+    maintenance(client, "conference-destroy", timeout=10)
+    assert park_emulator.live_channels == 0

@@ -601,3 +601,20 @@ def fire_api_event(switch: Switch, command: str, args: str) -> None:
     if args:
         post.append(("API-Command-Argument", args))
     switch.fire("API", post=post)
+
+
+def install_hangup_hook(switch: Switch) -> None:
+    """FreeSWITCH's ``api_hangup_hook``: the api command in that channel variable runs
+    when the channel hangs up (``switch_core_session_hangup_state``)."""
+
+    def run_hook(session: Session) -> None:
+        hook = session.channel.get_var("api_hangup_hook", "").strip()
+        if not hook:
+            return
+        command, _, args = hook.partition(" ")
+        fire_api_event(switch, command, args)
+        result = execute(switch, command, args)
+        if not isinstance(result, str):
+            switch.loop.create_task(result)  # type: ignore[arg-type]
+
+    switch.hangup_hooks.append(run_hook)

@@ -145,10 +145,11 @@ async def bridge(session: Session, data: str) -> None:
     while session.up and b.up and session.partner is b:
         await session.media_wait(None)
     await asyncio.sleep(0)  # the far leg's own hangup events come first, as in FreeSWITCH
-    unlink(session, b)
-    if b.up:
+    if session.partner is b:  # (an intercept that took one of them unlinked them already)
+        unlink(session, b)
+    if b.up and b.bond is session:
         b.hangup("NORMAL_CLEARING")
-    if session.up and channel.is_true("hangup_after_bridge"):
+    if session.up and session.bond is b and channel.is_true("hangup_after_bridge"):
         session.hangup("NORMAL_CLEARING")
 
 
@@ -218,12 +219,13 @@ def uuid_bridge(a: Session, b: Session) -> None:
             if not await me.wait_until(phases[(peer.uuid, "execute")]):
                 return
             link(me, peer)
-        while me.up and peer.up:
+        while me.up and peer.up and me.bond is peer:  # (an intercept may take one away)
             await me.media_wait(None)
         if originator:
             await asyncio.sleep(0)
-            unlink(me, peer)
-        if me.up:
+            if me.partner is peer:
+                unlink(me, peer)
+        if me.up and me.bond is peer:
             me.hangup("NORMAL_CLEARING")
 
     a.redirect = lambda: bridged(a, b, True)

@@ -22,6 +22,14 @@ conference-destroy), with the room headers, the member's channel block (no varia
 and the member headers in the transcript's order. Not modelled: audio (talking, energy,
 floor changes: ``Floor`` is always ``false``), caller controls, PINs asked by the switch
 (the platform asks them), recording and video.
+
+Auto outcall (a page: Kazoo's ``page`` command): ``conference_set_auto_outcall <dial
+string>`` lists whom to call; when that channel joins a room, each is originated with the
+channel's ``conference_auto_outcall_*`` variables and joins the room once answered, with
+``conference_utils_auto_outcall_flags`` (``mute``: a one-way page), as
+``conference_loop_output`` does (FreeSWITCH 1.10's source; no transcript has it). Not
+modelled: ``conference_auto_outcall_announce`` / ``maxwait`` (the first member does not
+wait for the outcalls) and the member beep.
 """
 
 from __future__ import annotations
@@ -34,11 +42,14 @@ from dataclasses import dataclass, field
 
 from kazoo_tasks.esl.emulator.events import Pairs
 from kazoo_tasks.esl.emulator.media import tone_stream_seconds
+from kazoo_tasks.esl.emulator.originate import originate
 from kazoo_tasks.esl.emulator.session import Session
 from kazoo_tasks.esl.emulator.switch import Switch
 
 MAINTENANCE = "conference::maintenance"
 DEFAULT_PROFILE = "default"
+OUTCALL_TIMEOUT = 60
+"""Seconds an auto outcall rings when ``conference_auto_outcall_timeout`` is not 10-500."""
 LIST_FLAGS = "running|answered|enforce_min|dynamic|exit_sound|enter_sound|json_status"
 """The room flags ``conference list`` shows for a room of the default profile."""
 _FLAGS = re.compile(r"\+flags\{([^}]*)\}")
@@ -96,11 +107,57 @@ class Conferences:
     def __init__(self, switch: Switch) -> None:
         self.switch = switch
         self.rooms: dict[str, Room] = {}
+        self.autocalls: dict[str, list[str]] = {}
+        """Each channel's ``conference_set_auto_outcall`` dial strings, by uuid."""
 
     def install(self) -> None:
-        """Add the application and the api command to the switch (as loading the module)."""
-        self.switch.applications.load({"conference": self.application})
+        """Add the applications and the api command to the switch (as loading the module)."""
+        self.switch.applications.load(
+            {"conference": self.application, "conference_set_auto_outcall": self.auto_outcall}
+        )
         self.switch.extra_api["conference"] = self.api
+
+    # -- auto outcall (a page) ----------------------------------------------------------
+    async def auto_outcall(self, session: Session, data: str) -> None:
+        """``conference_set_auto_outcall <dial string>``: call it when this channel joins
+        a room (several add up; an empty argument clears the list)."""
+        if data.strip():
+            self.autocalls.setdefault(session.uuid, []).append(data.strip())
+        else:
+            self.autocalls.pop(session.uuid, None)
+
+    def _start_outcalls(self, room: Room, session: Session) -> None:
+        """What mod_conference does when a member with an auto-outcall list joins
+        (``conference_loop_output``): each dial string of the list (split on
+        ``conference_auto_outcall_delimiter``, else ``,``), after
+        ``conference_auto_outcall_prefix``, is originated with the
+        ``conference_auto_outcall_*`` caller id and timeout (10-500 s, else 60) and joins
+        the room with ``conference_utils_auto_outcall_flags`` once answered."""
+        calls = self.autocalls.pop(session.uuid, None)
+        if not calls:
+            return
+        var = session.channel.get_var
+        timeout = _int(var("conference_auto_outcall_timeout", ""))
+        timeout = timeout if 10 <= timeout <= 500 else OUTCALL_TIMEOUT
+        delimiter = var("conference_auto_outcall_delimiter", "")
+        delimiter = delimiter if len(delimiter) == 1 else ","
+        caller = [
+            f"origination_caller_id_{part}='{var(f'conference_auto_outcall_caller_id_{part}', '')}'"
+            for part in ("name", "number")
+        ]
+        head = "{" + ",".join([f"originate_timeout={timeout}", *caller]) + "}"
+        flags = var("conference_utils_auto_outcall_flags", "")
+        profile = var("conference_auto_outcall_profile", "") or room.profile
+        target = f"{room.name}@{profile}" + (f"+flags{{{flags}}}" if flags else "")
+        prefix = var("conference_auto_outcall_prefix", "")
+        for text in calls:
+            for dial in filter(None, (part.strip() for part in text.split(delimiter))):
+                self.switch.loop.create_task(self._outcall(head + prefix + dial, target))
+
+    async def _outcall(self, dial: str, target: str) -> None:
+        outcome = await originate(self.switch, dial)
+        if outcome.leg is not None:
+            outcome.leg.after_answer.set_result(lambda _session: [("conference", target)])
 
     # -- events -------------------------------------------------------------------------
     def _fire(
@@ -190,6 +247,7 @@ class Conferences:
             ]
         )
         self._fire(room, "add-member", member)
+        self._start_outcalls(room, session)
         while session.up and not member.kicked:
             reason = await session.media_wait(None)
             if reason not in ("break", "dtmf"):

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from kazoo_tasks.esl.emulator import apps, bridging, eavesdrop, intercept, sofia
+from kazoo_tasks.esl.emulator import api, apps, bridging, eavesdrop, intercept, sofia
 from kazoo_tasks.esl.emulator.channel import PCMU, CallerProfile, Channel
 from kazoo_tasks.esl.emulator.conference import Conferences
 from kazoo_tasks.esl.emulator.core import Dialplan, Extension, SwitchConfig
@@ -321,6 +321,7 @@ class Emulator:
         Conferences(self.switch).install()
         eavesdrop.install(self.switch)
         intercept.install(self.switch)
+        api.install_hangup_hook(self.switch)
         self._register_private_api()
         await self._listen()
         asyncio.get_running_loop().create_task(self.switch.run_heartbeats())

@@ -114,9 +114,14 @@ def _split_top(text: str, separators: Sequence[str]) -> list[str]:
 
 
 def parse_variables(block: str) -> dict[str, str]:
-    """Parse ``k=v,k2='v, with comma'`` (the inside of ``{}`` or ``[]``)."""
+    """Parse ``k=v,k2='v, with comma'`` (the inside of ``{}`` or ``[]``); ``^^<d>`` first
+    makes ``<d>`` the separator instead of ``,`` (``{^^;a=1,2;b=3}``)."""
     out: dict[str, str] = {}
-    for item in _split_top(block, [","]):
+    if block.startswith("^^") and len(block) > 2:
+        items = block[3:].split(block[2])
+    else:
+        items = _split_top(block, [","])
+    for item in items:
         key, _, value = item.partition("=")
         value = value.strip()
         if len(value) >= 2 and value[0] == value[-1] == "'":

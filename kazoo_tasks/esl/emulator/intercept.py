@@ -9,18 +9,20 @@ interceptor is answered, so is the target (if it was not), and the target is mar
 intercepted: the ``bridge`` it runs ends with ``PICKED_OFF`` (``originate_disposition``)
 without hanging it up, its ringing legs hang up with ``PICKED_OFF``, and ``uuid_bridge``
 bridges the interceptor (the originator) to it. The channel the target was bonded to (its
-ringing leg) hangs up with ``PICKED_OFF``.
+ringing leg, or the channel it talked to) hangs up with ``PICKED_OFF``.
 
-Not modelled: taking over a channel that is bridged already (``-bleg``, or a target
-talking to someone): the emulator cannot move a bridged channel to a new bridge, so the
-application logs it and returns at once, as for an unknown uuid.
+A target that is bridged already (``-bleg <uuid>``: the channel talking to ``uuid``; or a
+target talking to someone, as Kazoo's cf_move takes it) leaves its bridge as FreeSWITCH
+parks it with ``CF_TRANSFER``: CHANNEL_UNBRIDGE on the bridge's originator, and whatever
+ran the bridge (the ``bridge`` application, a ``uuid_bridge``, an answered leg) lets the
+target go without hanging it up; the channel it talked to hangs up with ``PICKED_OFF``.
 """
 
 from __future__ import annotations
 
 import logging
 
-from kazoo_tasks.esl.emulator.bridging import uuid_bridge
+from kazoo_tasks.esl.emulator.bridging import unlink, uuid_bridge
 from kazoo_tasks.esl.emulator.session import Session
 from kazoo_tasks.esl.emulator.switch import Switch
 
@@ -50,12 +52,13 @@ def install(switch: Switch) -> None:
             return
         if channel.is_true("intercept_unanswered_only") and target.channel.answered:
             return
-        if target.partner is not None:
-            log.warning(
-                "intercept of %s: taking over a bridged channel is not modelled", target.uuid
-            )
-            return
         bonded = target.bond if target.bond is not session else None
+        partner = target.partner
+        if partner is not None:  # FreeSWITCH parks the target (CF_TRANSFER): it leaves
+            originator, other = (
+                (partner, target) if partner.bridge_originator else (target, partner)
+            )
+            unlink(originator, other)
         session.answer()
         target.answer()
         if not target.intercepted.done():

@@ -284,8 +284,12 @@ class OutboundLeg:
         if not await session.wait_until(self.after_answer):
             return
         then = self.after_answer.result()
-        if then is None:
+        if then is None:  # bridged: until it hangs up, or an intercept takes it elsewhere
             while session.up:
+                if session.redirect is not None:
+                    redirect, session.redirect = session.redirect, None
+                    await redirect()
+                    continue
                 await session.media_wait(None)
             return
         session.set_running_state("CS_EXECUTE")

@@ -618,6 +618,8 @@ class Session:
         for recording in list(self.recordings.values()):
             recording.stop("hangup")
         self.set_running_state("CS_HANGUP")
+        for hook in self.switch.hangup_hooks:
+            hook(self)
         self.set_callstate("HANGUP")
         self.set_running_state("CS_REPORTING")
         now = self.switch.now_us()

@@ -54,6 +54,8 @@ class Switch(Core):
         self.applications = ApplicationTable()
         self.extra_api: dict[str, Callable[[Switch, str], object]] = {}
         """Private ``api`` commands (``emulator_*``) added by the emulator's front end."""
+        self.hangup_hooks: list[Callable[[Session], None]] = []
+        """Called with each channel as it enters CS_HANGUP (``api_hangup_hook``...)."""
 
     # -- channels -----------------------------------------------------------------------
     def session(self, uuid_: str) -> Session | None:
