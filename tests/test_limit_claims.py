@@ -56,9 +56,8 @@ def test_given_a_claimed_call_then_claiming_it_again_passes_and_releasing_it_fre
 
 
 def test_given_trunks_then_inbound_then_twoway_then_burst_then_per_minute_or_refused(claims):
-    strict = AccountLimits(
-        "a1", inbound_trunks=1, twoway_trunks=1, burst_trunks=1, per_minute=False
-    )
+    trunks = {"inbound_trunks": 1, "twoway_trunks": 1, "burst_trunks": 1}
+    strict = AccountLimits("a1", **trunks, per_minute=False)
     inbound = {"carrier": True, "direction": "inbound"}
     outbound = {"call": False, "carrier": True, "direction": "outbound"}
 
