@@ -389,7 +389,7 @@ class Navigator:
         record["limit_accounts"] = accounts
         if claimed.allowed:
             for name, billing in zip(limits.BILLING_CCVS, claimed.billings, strict=False):
-                if billing != "again":
+                if billing in limits.TRUNK_BILLINGS:
                     record["ccvs"][name] = billing
             return True
         record["account_id"] = account_id

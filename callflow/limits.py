@@ -44,7 +44,9 @@ AUTHORIZING_CCV = "Authorizing-ID"
 """Set on a call from one of our devices; a call without it came from a carrier."""
 BILLING_CCVS = ("Account-Billing", "Reseller-Billing")
 """Where jonny5 writes how the account and the reseller pay for the call (custom channel
-variables, so the CDR shows them)."""
+variables, so the CDR shows them); written here only when the call holds a trunk
+(:data:`TRUNK_BILLINGS`): without billing, the other kinds say nothing."""
+TRUNK_BILLINGS = frozenset({"flat_rate", "flat_rate_burst"})
 INBOUND_REFUSED = "USER_BUSY"
 OUTBOUND_REFUSED = "OUTGOING_CALL_BARRED"
 FLAT_RATE_WHITELIST = regex.compile(r"^\+1\d{10}$")
