@@ -3,7 +3,8 @@ calls from a carrier (a DID) over the account's trunks are refused with ``USER_B
 calls out through ``resources`` over them with ``OUTGOING_CALL_BARRED``, the ``calls``
 hard limit of a reseller holds for its accounts' calls; a hangup gives the place back;
 many concurrent calls never pass the limit; the counts survive a worker killed with
-SIGKILL."""
+SIGKILL, and calls whose hangup never comes (their switch gone) give their places back
+when the reaper closes them."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 
 from api.call_limits.service import LimitsService
 from kazoo_tasks.limit_claims import LimitClaims
+from kazoo_tasks.testing import RoleProcess
 from tests.e2e.conftest import Account, node
 from tests.e2e.test_carriers import Carriers, bridged
 from tests.waiting import wait_for
@@ -175,3 +177,27 @@ def test_given_no_trunk_left_then_emergency_and_toll_free_numbers_still_go_out(
 
     assert call.wait_hangup(timeout=30) == "NORMAL_CLEARING"
     assert len(bridged(call)) == 1
+
+
+def test_given_calls_up_when_their_switch_vanishes_then_the_reaper_gives_their_claims_back(
+    stack_factory, store, account, redis_client, tmp_path
+):
+    set_limits(store, account.id, calls=2)
+    account.callflow(["5700"], HOLD)
+    overrides = {"node_down_grace": 2, "reap_interval": 0.5}
+    stack = stack_factory(overrides=overrides)
+    beat = RoleProcess(["beat"], stack.settings, tmp_path / "beat.log").start()
+    claims = LimitClaims(redis_client, stack.settings.namespace)
+    try:
+        up = [from_phone(stack, account, "5700") for _ in range(2)]
+        for call in up:
+            call.wait_answered(timeout=30)
+        assert claims.in_use(account.id, "calls", 0) == 2
+
+        stack.emulator.stop()  # no hangup will ever be reported
+
+        cdrs = [wait_for(lambda c=call: account.cdr(c.uuid), 60, "the CDR") for call in up]
+        assert {cdr["hangup_cause"] for cdr in cdrs} == {"NODE_DOWN"}
+        assert claims.in_use(account.id, "calls", 0) == 0
+    finally:
+        beat.stop()
