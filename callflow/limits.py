@@ -157,8 +157,5 @@ class Authorizer:
 
     def release(self, call_id: str, accounts: list[str], *, outbound_only: bool = False) -> None:
         """Give back the call's claims (only its outbound leg's, with ``outbound_only``)."""
-        members = (
-            [outbound_member(call_id)] if outbound_only else [call_id, outbound_member(call_id)]
-        )
-        for member in members:
-            self.claims.release(member, accounts)
+        members = [outbound_member(call_id)]
+        self.claims.release(members if outbound_only else [call_id, *members], accounts)

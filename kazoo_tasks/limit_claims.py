@@ -181,12 +181,13 @@ class LimitClaims:
             return Claimed(limits[refused - 1].account_id, _text(answer[1]))
         return Claimed(None, None, tuple(_text(b) for b in answer[1:]))
 
-    def release(self, member: str, account_ids: list[str]) -> None:
-        """Give ``member``'s claims back in each account (nothing when it holds none)."""
+    def release(self, members: list[str], account_ids: list[str]) -> None:
+        """Give the claims of ``members`` back in each account (nothing for a member that
+        holds none)."""
         pipe = self.client.pipeline(transaction=False)
         for account_id in account_ids:
             for which in SETS:
-                pipe.zrem(self.key(account_id, which), member)
+                pipe.zrem(self.key(account_id, which), *members)
         pipe.execute()
 
     def in_use(self, account_id: str, which: str, now: float) -> int:

@@ -54,7 +54,7 @@ def main() -> None:
             took = list(workers.map(claim, range(args.calls)))
             claiming = time.perf_counter() - started
             started = time.perf_counter()
-            list(workers.map(lambda i: claims.release(f"call-{i}", ["account", "reseller"]),
+            list(workers.map(lambda i: claims.release([f"call-{i}"], ["account", "reseller"]),
                              range(args.calls)))  # fmt: skip
             releasing = time.perf_counter() - started
         micros = sorted(t * 1e6 for t in took)

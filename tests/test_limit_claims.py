@@ -50,7 +50,7 @@ def test_given_a_claimed_call_then_claiming_it_again_passes_and_releasing_it_fre
     assert call(claims, "c1", limits).billings == ("again",)  # a re-run step, a re-route
     assert not call(claims, "c2", limits).allowed
 
-    claims.release("c1", ["a1"])
+    claims.release(["c1"], ["a1"])
 
     assert call(claims, "c2", limits).allowed
 
