@@ -2,7 +2,7 @@
 ecallmgr's bridge strings).
 
 * a **device** becomes one leg: its live registration
-  (``<ns>:registration:<realm>:<user>``, :func:`registered_contact`) as
+  (``<ns>:registration:{<realm>:<user>}``, :func:`registered_contact`) as
   ``sofia/<profile>/<user>@<host>:<port>``; with ``sip.invite_format: route`` its
   ``sip.route`` (a ``sip:`` URI) as ``sofia/<profile>/sip:...``; with
   ``call_forward.enabled`` and a number, a ``loopback/<number>/<context>`` leg instead of

@@ -37,7 +37,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError
 
 from acdc import outbound
 from acdc.tasks import DISTRIBUTE_TASK
-from callflow import channel_hooks, kazoo_modules, router
+from callflow import channel_hooks, kazoo_modules, limits, router
 from callflow.cdr import build_cdr
 from callflow.context import Environment, NodeContext
 from callflow.legs import PICKED_OFF
@@ -372,6 +372,8 @@ class Navigator:
             self._trace(step="route", outcome="no_route", note=found.reason)
             self._end_flow(found.cause)
             return
+        if not self._authorized(found.account_id):
+            return
         callflow_id = found.callflow["_id"]
         record.update(
             account_id=found.account_id,
@@ -383,10 +385,40 @@ class Navigator:
         self._trace(step="route", outcome=f"{found.matched_by}:{callflow_id}")
         self._follow(self._launch(callflow_id, []))
 
+    def _authorized(self, account_id: str) -> bool:
+        """Claim the routed call against its account's limits (:mod:`callflow.limits`);
+        refused: traced, and the call is hung up as Kazoo does (False)."""
+        record = self.record
+        assert record is not None
+        env = self.env
+        authorizer = limits.Authorizer(env.documents(), env.redis_client(), env.settings, env.cache)
+        accounts = record.get("limit_accounts") or authorizer.accounts(account_id)
+        carrier = not record["ccvs"].get(limits.AUTHORIZING_CCV)
+        claimed = authorizer.call(
+            record["call_id"], accounts, record["request_user"], carrier=carrier, now=env.now()
+        )
+        record["limit_accounts"] = accounts
+        if claimed.allowed:
+            for name, billing in zip(limits.BILLING_CCVS, claimed.billings, strict=False):
+                if billing in limits.TRUNK_BILLINGS:
+                    record["ccvs"][name] = billing
+            return True
+        record["account_id"] = account_id
+        note = f"{claimed.reason} (account {claimed.refused_by})"
+        log.warning("call %s: refused by the limits: %s", record["call_id"], note)
+        self._trace(step="limits", outcome="refused", note=note)
+        self._end_flow(limits.INBOUND_REFUSED)
+        return False
+
     def _ended(self, event: CallEvent) -> None:
         record = self.record
         assert record is not None
         self._leave_node()
+        if record.get("limit_accounts"):  # the limits' claims of the call, given back
+            env = self.env
+            limits.Authorizer(env.documents(), env.redis_client(), env.settings).release(
+                record["call_id"], record["limit_accounts"]
+            )
         record.update(
             status=STATUS_ENDED,
             position=None,

@@ -1,7 +1,8 @@
-"""Which hosts a customer's URL may point at (the ``pivot`` module's ``voice_url``), as
-Kazoo's ``kazoo_web`` client blacklists: a callflow must not make the platform request
-its own services (loopback, link-local, private networks: Redis, CouchDB, FreeSWITCH's
-event socket, a cloud's metadata endpoint).
+"""Which hosts a customer's URL may point at, as Kazoo's ``kazoo_web`` client blacklists:
+a customer must not make the platform request its own services (loopback, link-local,
+private networks: Redis, CouchDB, FreeSWITCH's event socket, a cloud's metadata
+endpoint). One guard for every outgoing request a customer's data chooses: the ``pivot``
+module's ``voice_url``, the ``webhook`` module's ``uri`` and account webhooks' ``uri``.
 
 A :class:`UrlGuard` holds denied networks and host names, and allowed networks that win
 over the denied ones (a lab whose pivot server is on a private network). Two checks:
@@ -11,6 +12,8 @@ over the denied ones (a lab whose pivot server is on a private network). Two che
 * :meth:`UrlGuard.resolved_refusal` also resolves the host name and refuses when any of
   its addresses is denied: used right before each request a call makes (and each
   redirect it follows), since a name's addresses can change after the save.
+
+:func:`allowed_url` is the save-time check as a marshmallow validator.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from kazoo_tasks.config import Settings
+from kazoo_tasks.config import Settings, get_settings
+from kazoo_tasks.rule_messages import fail
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -92,3 +96,12 @@ class UrlGuard:
             if any(mapped in network for network in self.denied):
                 return f"host {host} ({mapped}) is in a blacklisted network"
         return None
+
+
+def allowed_url(url: str) -> None:
+    """Marshmallow validator: refuse (rule ``blacklisted``) a URL whose host the process's
+    guard denies, from the URL as written (``KAZOO_PIVOT_*`` settings; each request checks
+    the resolved addresses again). A URL without a host is left to the URL rule."""
+    refused = UrlGuard.from_settings(get_settings()).refusal(url)
+    if refused is not None and urlsplit(url).hostname:
+        raise fail("blacklisted", f"URL refused: {refused}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kazoo_tasks.url_guard import allowed_url
 from kazoo_tasks.webhooks import KAZOO_HOOKS
 from schemas.base import DocumentSchema, boolean, integer, obj, string
 
@@ -10,7 +11,13 @@ class WebhookSchema(DocumentSchema):
     pvt_type = "webhook"
 
     name = string("A friendly name for the webhook", required=True, min_length=1)
-    uri = string("The URL called", required=True, min_length=1, pattern=r"^https?://")
+    uri = string(
+        "The URL called (a host in a blacklisted network is refused: KAZOO_PIVOT_* settings)",
+        required=True,
+        min_length=1,
+        pattern=r"^https?://",
+        extra=[allowed_url],
+    )
     hook = string(
         "The event that fires the hook (channel_create, channel_answer, channel_bridge, "
         "channel_destroy, object, all; Kazoo's notifications, parking, sms and mms are "

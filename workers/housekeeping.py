@@ -5,7 +5,9 @@ delivery finds the document there and stops. ``reap_calls`` runs from Celery bea
 whose FreeSWITCH node has had no heartbeat for ``Settings.node_down_grace`` seconds, or
 that has had no event for ``Settings.orphan_timeout`` seconds, is closed by a synthetic
 ``CALL_REAPED`` event delivered through its inbox like any other event, so it is applied
-under the call's lock, exactly once, and ends with a CDR like any other call.
+under the call's lock, exactly once, and ends with a CDR like any other call (which
+gives back its limits' claims); claims whose call was never seen to end expire, and the
+reaper drops them (:mod:`kazoo_tasks.limit_claims`).
 ``purge_deleted`` runs from beat too: soft-deleted documents older than
 ``Settings.soft_delete_retention`` are removed for good (Kazoo's kt_cleanup).
 """
@@ -27,6 +29,7 @@ from kazoo_tasks.docstore import Conflict, account_db
 from kazoo_tasks.docstore.soft_delete import purge_deleted
 from kazoo_tasks.durable_task import store_writing_task
 from kazoo_tasks.events import CallEvent
+from kazoo_tasks.limit_claims import LimitClaims
 from kazoo_tasks.metrics import CALLS_ENDED
 
 log = logging.getLogger(__name__)
@@ -99,6 +102,9 @@ def reap_calls(self: Task) -> int:
             inbox.deliver(client, self.app, settings, reaped_event(call_id, node, cause))
             active.forget(call_id, node)
             reaped += 1
+    dropped = LimitClaims(client, settings.namespace).sweep(at)
+    if dropped:
+        log.warning("dropped %d expired limit claims (calls whose end was never seen)", dropped)
     return reaped
 
 

@@ -13,8 +13,10 @@
 A delivery reads its hook again first (a hook disabled or deleted meanwhile drops it),
 merges the hook's ``custom_data`` over the payload (Kazoo's rule: custom data wins;
 ``type`` and ``action`` are the object hook's filters and are not sent), and sends it
-(:func:`kazoo_tasks.webhooks.http.send`, ``KAZOO_WEBHOOK_TIMEOUT``). A failure (no
-answer, a timeout, a status that is not 2xx) is tried again after
+(:func:`kazoo_tasks.webhooks.http.send`, ``KAZOO_WEBHOOK_TIMEOUT``). A host the URL
+guard refuses (:mod:`kazoo_tasks.url_guard`, the name resolved before each try; redirects
+are not followed) is not asked: the try is a failed attempt. A failure (no answer, a
+timeout, a status that is not 2xx, a refused host) is tried again after
 ``KAZOO_WEBHOOK_BACKOFF`` seconds, doubling, until the hook's ``retries`` tries are made
 (Kazoo counts them so: ``retries: 2`` is two tries). Every try is an attempt kept for
 ``GET webhooks/attempts``; ``KAZOO_WEBHOOK_DISABLE_AFTER`` failed tries in a row disable
@@ -51,6 +53,7 @@ from kazoo_tasks.docstore import (
 )
 from kazoo_tasks.docstore.soft_delete import is_deleted
 from kazoo_tasks.metrics import WEBHOOK_DELIVERIES
+from kazoo_tasks.url_guard import UrlGuard
 from kazoo_tasks.webhooks import (
     AUTO_DISABLE_REASON,
     DELIVER_TASK,
@@ -116,6 +119,7 @@ class Deliverer:
         self.client = client
         self.store = store
         self.attempts = Attempts(client, settings.namespace)
+        self.guard = UrlGuard.from_settings(settings)
 
     def run(self, delivery: dict[str, Any]) -> Any:
         """Deliver (or drop) ``delivery``; a :class:`Later` when it must come back."""
@@ -181,7 +185,7 @@ class Deliverer:
         method = str(hook.get("http_verb") or "post")
         sent = send(
             hook["uri"], method, {**delivery["payload"], **custom},
-            timeout=self.settings.webhook_timeout,
+            timeout=self.settings.webhook_timeout, guard=self.guard,
             body_format=str(hook.get("format") or "form-data"),
             headers={"X-Hook-ID": hook_id, "X-Account-ID": account_id},
         )  # fmt: skip

@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 from marshmallow import ValidationError, fields, validate
 
@@ -35,10 +34,8 @@ from callflow.module import CallflowModule, ModuleData
 from callflow.modules.fields import plain_text
 from callflow.outcomes import Continue, ContinueWith, Outcome, Wait
 from callflow.pivot_requests import PIVOT_RESPONSE, PIVOT_TASK
-from kazoo_tasks.config import get_settings
 from kazoo_tasks.events import CallEvent
-from kazoo_tasks.rule_messages import fail
-from kazoo_tasks.url_guard import UrlGuard
+from kazoo_tasks.url_guard import allowed_url
 
 GRACE = 5.0
 """Seconds the node waits beyond the request's timeout before it gives the request up."""
@@ -67,19 +64,10 @@ def _url(
     )
 
 
-def allowed_host(url: str) -> None:
-    """Refuse a ``voice_url`` whose host the process's pivot blacklist denies
-    (``KAZOO_PIVOT_*`` settings; the URL as written: the call checks its resolved
-    addresses again)."""
-    refused = UrlGuard.from_settings(get_settings()).refusal(url)
-    if refused is not None and urlsplit(url).hostname:  # no host: the URL rule says so
-        raise fail("blacklisted", f"voice_url refused: {refused}")
-
-
 class PivotSchema(ModuleData):
     """Kazoo's callflows.pivot data."""
 
-    voice_url = _url("the URL asked for the callflow", required=True, extra=[allowed_host])
+    voice_url = _url("the URL asked for the callflow", required=True, extra=[allowed_url])
     method = fields.String(
         load_default="get", validate=validate.OneOf(["get", "post", "GET", "POST"])
     )

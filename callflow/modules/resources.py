@@ -11,7 +11,8 @@ calling device's, its owner's, else the account's ``caller_id.external``); an em
 number or resource presents the ``emergency`` caller id. Answered: the flow stops (the
 call ends when the people hang up). Not connected: the child named by the hangup cause,
 else by the SIP code, else ``_``; nothing takes the number: ``NO_ROUTE_DESTINATION``
-the same way.
+the same way. The outbound leg is claimed against the account's limits first
+(:mod:`callflow.limits`): refused, the call does not go out (``OUTGOING_CALL_BARRED``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 
 from marshmallow import fields, validate
 
-from callflow import carriers
+from callflow import carriers, limits
 from callflow.caller_id import REWRITE_NAME, REWRITE_NUMBER, presented
 from callflow.context import NodeContext
 from callflow.endpoints import DEFAULT_PROFILE, CallerId, Endpoint
@@ -96,6 +97,9 @@ class Resources(CallflowModule):
         ctx.note(f"{number}: {len(found)} {where} resources, {len(legs)} gateways")
         if not legs:
             return self._failed(ctx, BridgeResult(FAILED, cause=NO_ROUTE))
+        refused = self._limits(ctx, number)
+        if refused is not None:
+            return refused
         options = BridgeOptions(
             "single",
             ctx.data.get("timeout") or None,
@@ -119,7 +123,35 @@ class Resources(CallflowModule):
 
     def _failed(self, ctx: NodeContext, result: BridgeResult) -> Outcome:
         ctx.note(f"not connected: {result.cause or result.status}")
+        self._authorizer(ctx).release(
+            str(ctx.call["call_id"]), self._limit_accounts(ctx), outbound_only=True
+        )
         return Continue(failure_child(result, ctx) or "_")
+
+    @staticmethod
+    def _authorizer(ctx: NodeContext) -> limits.Authorizer:
+        return limits.Authorizer(ctx.documents(), ctx.redis_client(), ctx.settings, ctx.cache)
+
+    def _limit_accounts(self, ctx: NodeContext) -> list[str]:
+        """Whose limits the call counts against (claimed when it was routed)."""
+        claimed = ctx.call.get("limit_accounts")
+        return list(claimed or self._authorizer(ctx).accounts(str(ctx.call["account_id"])))
+
+    def _limits(self, ctx: NodeContext, number: str) -> Outcome | None:
+        """Claim the outbound carrier leg against the limits (:mod:`callflow.limits`);
+        refused: the bridge fails with ``OUTGOING_CALL_BARRED`` (its child, else ``_``,
+        else the call ends with that cause)."""
+        claimed = self._authorizer(ctx).outbound(
+            str(ctx.call["call_id"]), self._limit_accounts(ctx), number, ctx.now()
+        )
+        if claimed.allowed:
+            return None
+        ctx.note(f"refused by the limits: {claimed.reason} (account {claimed.refused_by})")
+        result = BridgeResult(FAILED, cause=limits.OUTBOUND_REFUSED)
+        if failure_child(result, ctx) is None and not ctx.has_child("_"):
+            ctx.note(f"not connected: {result.cause}")
+            return Stop(cause=limits.OUTBOUND_REFUSED)
+        return self._failed(ctx, result)
 
     def _number(self, ctx: NodeContext) -> str:
         number = str(ctx.data.get("to_did") or ctx.call.get("request_user") or "")

@@ -4,7 +4,9 @@ The request leaves once the step is committed, as a task off the call
 (:mod:`callflow.webhook_delivery`); the flow goes on to ``_`` at once, whatever the server
 does. The data are the call's (``call_id``, ``account_id``, caller and callee ids,
 ``request``, ``to``, ``from``, ``timestamp``) with ``custom_data`` beside them (a key of
-the call's wins over one of ``custom_data``).
+the call's wins over one of ``custom_data``). A ``uri`` whose host the URL guard denies
+(:mod:`kazoo_tasks.url_guard`, as ``pivot``) is refused when the callflow is saved, and
+not asked when its host resolves into a denied network at call time (the flow goes on).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from callflow.module import CallflowModule, ModuleData
 from callflow.modules.fields import plain_text
 from callflow.outcomes import Continue, Outcome
 from callflow.webhook_delivery import WEBHOOK_TASK
+from kazoo_tasks.url_guard import allowed_url
 
 CALL_FIELDS = (
     "call_id", "account_id", "caller_id_name", "caller_id_number", "callee_id_name",
@@ -35,6 +38,7 @@ class WebhookSchema(ModuleData):
             plain_text,
             validate.Length(max=2048),
             validate.URL(schemes={"http", "https"}, require_tld=False),
+            allowed_url,
         ],
         metadata={"description": "the http(s) URL to send the request to"},
     )

@@ -2,8 +2,10 @@
 
 ``post`` / ``put`` send the data as ``application/x-www-form-urlencoded`` (Kazoo's
 ``form-data`` format: nested values as ``key[sub]=value``) or as JSON (``format: json``);
-``get`` sends them as the query string. Redirects are not followed and the answer's
-body is not read: what counts is the status (2xx is a success).
+``get`` sends them as the query string. Redirects are not followed (a 3xx is a failure,
+so a redirect never leads a request to another host) and the answer's body is not read:
+what counts is the status (2xx is a success). A host the :class:`UrlGuard` refuses, its
+name resolved right before the request, fails without a request.
 """
 
 from __future__ import annotations
@@ -15,14 +17,18 @@ from urllib.parse import urlencode
 
 import requests
 
+from kazoo_tasks.url_guard import UrlGuard
+
 
 @dataclass(frozen=True)
 class Sent:
     """What became of a request: the answer's ``status`` (None: no answer) and, when it
-    failed, why (``HTTP 500``, ``ConnectTimeout``...)."""
+    failed, why (``HTTP 500``, ``ConnectTimeout``...); ``refused``: the URL guard refused
+    the host, no request was made."""
 
     status: int | None
     failure: str | None
+    refused: bool = False
 
     @property
     def ok(self) -> bool:
@@ -60,11 +66,16 @@ def send(
     data: dict[str, Any],
     *,
     timeout: float,
+    guard: UrlGuard,
     body_format: str = "form-data",
     headers: dict[str, str] | None = None,
 ) -> Sent:
-    """Send ``data`` to ``uri`` with ``method`` (get, post, put); never raises for what
-    the server or the network does."""
+    """Send ``data`` to ``uri`` with ``method`` (get, post, put) unless ``guard`` refuses
+    its host (then :attr:`Sent.failure` says why); never raises for what the server or the
+    network does."""
+    refused = guard.resolved_refusal(uri)
+    if refused is not None:
+        return Sent(None, refused, refused=True)
     extra = dict(headers or {})
     try:
         if method == "get":

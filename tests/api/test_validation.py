@@ -160,3 +160,36 @@ def test_given_a_body_that_is_not_json_when_sent_then_400_invalid_request(
     )
     assert answer.status_code == 400
     assert answer.json()["message"] == "invalid request"
+
+
+DENIED_URIS = (
+    "http://169.254.169.254/latest/meta-data/",  # a cloud's metadata endpoint
+    "http://10.1.2.3:8080/hook",  # a private network
+    "https://localhost/hook",  # a denied host name
+    "http://[::ffff:192.168.1.9]/hook",  # a private IPv4 address written as IPv6
+)
+
+
+def test_given_an_account_webhook_to_a_denied_host_when_saved_then_400_blacklisted(
+    root: LoggedIn,
+) -> None:
+    for uri in DENIED_URIS:
+        body = {"name": "hook", "hook": "all", "uri": uri}
+        errors = _errors(root.client.put(f"/accounts/{root.id}/webhooks", body))
+        assert list(errors) == ["uri"] and "blacklisted" in errors["uri"], (uri, errors)
+    assert _count(root, "webhooks") == 0
+    fine = {"name": "hook", "hook": "all", "uri": "https://hooks.example.com/calls"}
+    assert root.client.put(f"/accounts/{root.id}/webhooks", fine).status_code == 201
+
+
+def test_given_a_webhook_module_to_a_denied_host_when_saved_then_400_blacklisted(
+    root: LoggedIn,
+) -> None:
+    for uri in DENIED_URIS:
+        flow = {"module": "webhook", "data": {"uri": uri}, "children": {}}
+        answer = root.client.put(
+            f"/accounts/{root.id}/callflows", {"numbers": ["7390"], "flow": flow}
+        )
+        errors = _errors(answer)
+        assert "blacklisted" in errors["flow.data.uri"], (uri, errors)
+    assert _count(root, "callflows") == 0

@@ -2,12 +2,14 @@
 HTTP server: calls fire channel_create / channel_answer / channel_bridge /
 channel_destroy, in order per call; a failing server gets its retries, then its hook is
 disabled, shown so through the API with its attempts, and re-enabled by PATCH; document
-changes fire the ``object`` hook; a parent's hook fires for sub-accounts only when asked.
+changes fire the ``object`` hook; a parent's hook fires for sub-accounts only when asked;
+a host the URL guard denies is never asked (a failed attempt), nor a redirect followed.
 The webhooks queue has a worker of its own, as operations.md advises."""
 
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Iterator
 
 import pytest
@@ -18,6 +20,7 @@ from api.documents import DocumentService
 from api.server import RunningServer, start_in_thread
 from api.users.resource import SPEC as USERS
 from api.webhooks.resource import SPEC as WEBHOOKS
+from kazoo_tasks.webhooks.attempts import Attempts
 from tests.crossbar import Crossbar
 from tests.e2e.conftest import TONE, Account, node
 from tests.e2e.test_bridging import Office
@@ -212,3 +215,55 @@ def test_given_a_parents_hooks_then_only_the_one_including_subaccounts_fires_for
     assert (fired.form["call_id"], fired.form["account_id"]) == (call.uuid, child.id)
     child.wait_cdr(call.uuid)
     assert web_server.requests_to("/own-only") == []
+
+
+def test_given_hooks_to_hosts_the_workers_guard_denies_then_each_try_is_a_failed_attempt_without_a_request(  # noqa: E501
+    stack_factory, store, account, web_server, redis_client
+):
+    stack = stack_factory({**QUICK, "pivot_allow_networks": ""}, webhook_workers=1)
+    by_address = web_server.answer("/by-address", Answer(200))  # saved while loopback is
+    name = socket.gethostname()  # allowed here; a name resolving to this machine
+    by_name = web_server.answer("/by-name", Answer(200)).replace("127.0.0.1", name)
+    for uri in (by_address, by_name):
+        hooks(store).create(
+            account.id, {"name": uri, "hook": "channel_create", "uri": uri, "retries": 2}
+        )
+    account.callflow(["3400"], node("play", {"id": TONE}))
+
+    call = stack.emulator.place_call("3400", variables=account.variables)
+
+    assert call.wait_hangup(timeout=30) == "NORMAL_CLEARING"
+    attempts = Attempts(redis_client, stack.settings.namespace)
+    found = wait_for(
+        lambda: len(got := attempts.list(account.id)) == 4 and got, 30, "two tries of each hook"
+    )
+    assert {(a["uri"], a["try"], a["result"]) for a in found} == {
+        (uri, attempt, "failure") for uri in (by_address, by_name) for attempt in (1, 2)
+    }
+    assert all(
+        a["call_id"] == call.uuid and "is in a blacklisted network" in a["client_error"]
+        and "resp_status_code" not in a
+        for a in found
+    )  # fmt: skip
+    assert web_server.requests_to("/by-address") == web_server.requests_to("/by-name") == []
+
+
+def test_given_a_server_redirecting_to_a_denied_host_then_the_redirect_is_not_followed(
+    hook_stack, store, account, web_server, redis_client
+):
+    metadata = "http://169.254.169.254/latest/meta-data/"
+    uri = web_server.answer("/redirect", Answer(302, b"", headers={"Location": metadata}))
+    hooks(store).create(
+        account.id, {"name": "r", "hook": "channel_create", "uri": uri, "retries": 1}
+    )
+    account.callflow(["3401"], node("play", {"id": TONE}))
+
+    call = hook_stack.emulator.place_call("3401", variables=account.variables)
+
+    assert call.wait_hangup(timeout=30) == "NORMAL_CLEARING"
+    attempts = Attempts(redis_client, hook_stack.settings.namespace)
+    [attempt] = wait_for(lambda: attempts.list(account.id), 30, "the attempt")
+    assert (attempt["result"], attempt["reason"], attempt["resp_status_code"]) == (
+        "failure", "bad response code", "302",
+    )  # fmt: skip
+    assert len(web_server.requests_to("/redirect")) == 1

@@ -11,6 +11,7 @@ import pytest
 from api.devices.resource import SPEC as DEVICES
 from api.documents import DocumentService
 from api.errors import ValidationFailed
+from kazoo_tasks.keys import registration_key
 from tests.e2e.conftest import FLOOR_REALM, agent_on_the_call, from_phone, node
 from tests.waiting import wait_for
 
@@ -58,7 +59,7 @@ def test_given_the_agent_calling_from_the_desk_when_he_moves_then_the_callee_tal
 ):
     stack.emulator.register("7102", realm=FLOOR_REALM)
     stack.emulator.set_endpoint("sofia/*/7102@*", answer_after=0.2)
-    key = f"{stack.settings.namespace}:registration:{FLOOR_REALM}:7102"
+    key = registration_key(stack.settings.namespace, FLOOR_REALM, "7102")
     wait_for(lambda: redis_client.get(key), 15, "the colleague's registration")
     account.callflow(["2102"], node("device", {"id": floor["chief"]}))
     desk = stack.emulator.place_call("2102", variables=from_agent(account, floor, floor["phone"]))

@@ -13,6 +13,7 @@ import pytest
 from api.errors import ValidationFailed
 from callflow.modules.page_group import page_name
 from kazoo_tasks.conferences import participants
+from kazoo_tasks.keys import registration_key
 from tests.e2e.conftest import FLOOR_REALM, TONE, from_phone, node
 from tests.waiting import wait_for
 
@@ -22,7 +23,7 @@ def desks(stack, redis_client, floor) -> dict[str, str]:
     """The floor's agent phone (7101) and the supervisor's (7102), both registered."""
     stack.emulator.register("7102", realm=FLOOR_REALM)
     stack.emulator.set_endpoint("sofia/*/7102@*", answer_after=0.2)
-    key = f"{stack.settings.namespace}:registration:{FLOOR_REALM}:7102"
+    key = registration_key(stack.settings.namespace, FLOOR_REALM, "7102")
     wait_for(lambda: redis_client.get(key), 15, "the supervisor's registration")
     return floor
 
