@@ -201,6 +201,7 @@ REQUIRED_DATA: dict[str, dict[str, Any]] = {
     "language": {"language": "en-US"},
     "missed_call_alert": {"recipients": [{"type": "email", "id": "ops@example.net"}]},
     "pivot": {"voice_url": "http://pivot.example.com/flow"},
+    "page_group": {"endpoints": [{"id": "a" * 32, "delay": 5, "timeout": 30, "weight": 2}]},
     "play": {"id": "a" * 32},
     "ring_group": {"endpoints": [{"id": "a" * 32, "delay": 5, "timeout": 30, "weight": 2}]},
     "ring_group_toggle": {"action": "login", "callflow_id": "b" * 32},
