@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import socket
+import threading
 import time
 
 import pytest
 
 from kazoo_tasks.esl.emulator import Emulator
 from kazoo_tasks.esl.emulator.client import EslClient, EslError
+from kazoo_tasks.esl.emulator.emulator import STALL_SECONDS
 from kazoo_tasks.esl.frames import FrameError, FrameReader
 
 
@@ -83,8 +85,6 @@ def test_given_a_flood_then_every_event_reaches_a_reading_client_and_the_report_
     park_emulator: Emulator, esl
 ):
     client = esl("ALL")
-    import threading
-
     received = []
 
     def reader() -> None:
@@ -106,6 +106,29 @@ def test_given_a_flood_then_every_event_reaches_a_reading_client_and_the_report_
     assert report.bytes >= sum(len(f.body) for f in received)
     sequences = [int(f.body.split(b"Event-Sequence: ")[1].split(b"\n")[0]) for f in received]
     assert sequences == sorted(sequences)
+
+
+def test_given_a_listener_idle_for_a_while_when_a_flood_starts_then_it_is_not_taken_for_stalled(
+    park_emulator: Emulator, esl
+):
+    """A listener that had nothing to read for longer than the stall time is idle, not
+    stalled: the flood writes to it as it goes (it used to skip it and write nothing until
+    the flood was over, reporting 0 bytes: a CI run under load)."""
+    client = esl("ALL")
+    time.sleep(STALL_SECONDS * 2)
+    received = []
+
+    def reader() -> None:
+        while len(received) < 500 and (frame := client.next_frame(10)) is not None:
+            received.append(frame)
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    report = park_emulator.flood(500)
+    thread.join(15)
+
+    assert len(received) == 500
+    assert report.bytes >= sum(len(f.body) for f in received)
 
 
 def test_given_a_client_that_stops_reading_when_events_are_lost_then_the_listener_is_killed():

@@ -155,7 +155,8 @@ class EslConnection(asyncio.Protocol):
         self.peer = ""
         self.bytes_written = 0
         self.last_progress = switch.loop.time()
-        """Loop time of the last write that reached the transport (stall detection)."""
+        """Loop time of the last write that reached the transport, or of the moment events
+        started waiting again after an idle spell (stall detection)."""
 
     # -- asyncio.Protocol ---------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -474,6 +475,8 @@ class EslConnection(asyncio.Protocol):
         if self.lost_events:
             log.critical("ESL listener %s lost %d events", self.peer, self.lost_events)
             self.lost_events = 0
+        if not self.pending:  # the stall clock runs only while something waits to be written
+            self.last_progress = self.switch.loop.time()
         self.pending.append(event)
         self._schedule_flush()
 
