@@ -77,7 +77,9 @@ class BenchGroup(click.Group):
     "--hooks-url",
     metavar="URL",
     help="Add account webhooks (channel_create, channel_answer, channel_destroy) posting "
-    "every call's events there, delivered by a webhooks worker of their own.",
+    "every call's events there, delivered by a webhooks worker of their own. The URL guard "
+    "applies: a receiver on loopback or a private network needs KAZOO_PIVOT_ALLOW_NETWORKS "
+    "(e.g. 127.0.0.0/8).",
 )
 @click.pass_context
 def command(ctx: click.Context, **values: object) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import TEST_BROKER_URL, TEST_REDIS_URL
+from tests.conftest import TEST_BROKER_URL, TEST_PIVOT_ALLOW, TEST_REDIS_URL
 from tests.web_server import Answer, WebServer, serving
 
 pytestmark = pytest.mark.long
@@ -34,6 +34,7 @@ def test_given_a_hooks_url_when_the_bench_runs_then_each_call_fires_its_three_ho
 ):
     env = {k: v for k, v in os.environ.items() if not k.startswith("KAZOO_")}
     env.update(KAZOO_BROKER_URL=TEST_BROKER_URL, KAZOO_REDIS_URL=TEST_REDIS_URL)
+    env.update(KAZOO_PIVOT_ALLOW_NETWORKS=TEST_PIVOT_ALLOW)  # the receiver is on loopback
     url = web_server.answer("/hook", Answer(200))
     args = ["--calls", str(CALLS), "--warm-up", "0", "--floor-samples", "2", "--hooks-url", url]
 
