@@ -55,6 +55,7 @@ RESOURCES = (
     "directories",
     "resources",
     "lists",
+    "functions",
 )
 """Account-scoped document collections: ``api.<name>.resource`` defines ``SPEC``."""
 

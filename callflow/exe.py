@@ -12,6 +12,8 @@ Semantics, as in cf_exe:
 * ``continue(key)`` goes to the child ``key``, else to ``_``, else stops;
 * ``branch`` runs another callflow, pushing the current node's ``_`` child (if any) on a
   stack; more than ``Settings.branch_limit`` branches end the call;
+* ``branch_with`` runs a flow a module was given (a function's) as a branch: the same
+  stack and limit as ``branch``;
 * ``continue_with`` runs a flow a module was given (a pivot server's) in place of the
   rest of this one, without pushing anything;
 * ``stop`` pops the stack and resumes there; with an empty stack it hangs up;
@@ -46,6 +48,7 @@ from callflow.outcomes import (
     DEFAULT_CHILD,
     Attempt,
     Branch,
+    BranchWith,
     Continue,
     ContinueWith,
     HardStop,
@@ -100,7 +103,7 @@ STATE_LOST_CAUSE = "NORMAL_TEMPORARY_FAILURE"
 TRACE_LIMIT = 200
 """Trace entries kept per call (the oldest are dropped and counted beyond that)."""
 _COMMAND_NAMESPACE = uuid.UUID("5d2d3c4e-6f1a-4d0e-9a43-4b7f0e6c2a11")
-_OUTCOMES = (Wait, Continue, Stop, HardStop, Attempt, Branch, ContinueWith)
+_OUTCOMES = (Wait, Continue, Stop, HardStop, Attempt, Branch, BranchWith, ContinueWith)
 
 
 def _event_label(event: CallEvent) -> str:
@@ -476,6 +479,8 @@ class Navigator:
                 return self._branch(callflow_id)
             case Branch(callflow_id=callflow_id):
                 return self._branch(callflow_id)
+            case BranchWith(flow=flow, name=name):
+                return self._branch_with(flow, name)
             case ContinueWith(flow=flow, name=name):
                 return self._launch(self._inline_flow(flow, name), [])
             case Stop(cause=cause):
@@ -492,14 +497,7 @@ class Navigator:
     def _branch(self, callflow_id: str) -> Outcome | None:
         record = self.record
         assert record is not None
-        if record["branch_count"] >= self.env.settings.branch_limit:
-            log.warning(
-                "call %s: branch limit (%d) reached at %s, ending the call",
-                record["call_id"],
-                self.env.settings.branch_limit,
-                self._path(),
-            )
-            self._trace(step="branch", outcome="branch_limit", note=callflow_id)
+        if self._branch_limit_reached(callflow_id):
             return HardStop()
         if callflow_id not in record["flows"]:
             doc = router.load_callflow(
@@ -510,12 +508,40 @@ class Navigator:
                 self._trace(step="branch", outcome="missing", note=callflow_id)
                 return Continue()
             record["flows"][callflow_id] = doc.get("flow") or {}
+        self._push_resume()
+        return self._launch(callflow_id, [])
+
+    def _branch_with(self, flow: dict[str, Any], name: str) -> Outcome | None:
+        """Branch to ``flow``, a module's: pushed first, so the flow this node is in stays
+        among the call's flows when it is an inline one the stack now returns to."""
+        if self._branch_limit_reached(name):
+            return HardStop()
+        self._push_resume()
+        return self._launch(self._inline_flow(flow, name), [])
+
+    def _branch_limit_reached(self, target: str) -> bool:
+        record = self.record
+        assert record is not None
+        if record["branch_count"] < self.env.settings.branch_limit:
+            return False
+        log.warning(
+            "call %s: branch limit (%d) reached at %s, ending the call",
+            record["call_id"],
+            self.env.settings.branch_limit,
+            self._path(),
+        )
+        self._trace(step="branch", outcome="branch_limit", note=target)
+        return True
+
+    def _push_resume(self) -> None:
+        """Push this node's ``_`` child (if any) on the branch stack; count the branch."""
+        record = self.record
+        assert record is not None
         position = record["position"]
         if self._child_key(DEFAULT_CHILD):
             resume = [*position["path"], DEFAULT_CHILD]
             record["stack"].append({"callflow_id": position["callflow_id"], "path": resume})
         record["branch_count"] += 1
-        return self._launch(callflow_id, [])
 
     def _inline_flow(self, flow: dict[str, Any], name: str) -> str:
         """Keep ``flow`` (a module's, not a saved callflow) among the call's flows under a

@@ -2,8 +2,9 @@
 
 A module's ``start`` and ``on_event`` return one of these; the navigator (cf_exe) then
 moves the call: :class:`Continue` to a child, :class:`Attempt` a child without the
-wildcard fallback, :class:`Branch` to another callflow, :class:`ContinueWith` a flow
-the module was given (a pivot server's), :class:`Stop` (return to the
+wildcard fallback, :class:`Branch` to another callflow, :class:`BranchWith` a flow the
+module was given (a function's), :class:`ContinueWith` a flow the module was given (a
+pivot server's), :class:`Stop` (return to the
 flow that branched here, or end the call), :class:`HardStop` (end the call whatever the
 stack holds), or :class:`Wait` for the next event of the call.
 """
@@ -79,7 +80,18 @@ class ContinueWith:
     name: str = "inline"
 
 
-Outcome = Wait | Continue | Stop | HardStop | Attempt | Branch | ContinueWith
+@dataclass(frozen=True)
+class BranchWith:
+    """Run ``flow`` (a flow tree, validated by :func:`callflow.flow_tree.load_node`) as a
+    branch, as Kazoo's ``cf_exe:branch`` does for a function's flow: this node's ``_``
+    child is pushed on the branch stack (resumed when that flow stops) and the branch
+    counts towards the call's branch limit. The trace names it ``<name>-<n>``."""
+
+    flow: dict[str, Any]
+    name: str = "inline"
+
+
+Outcome = Wait | Continue | Stop | HardStop | Attempt | Branch | BranchWith | ContinueWith
 
 
 def describe(outcome: Outcome) -> str:
@@ -93,6 +105,8 @@ def describe(outcome: Outcome) -> str:
             return f"attempt:{key}"
         case Branch(callflow_id=callflow_id):
             return f"branch:{callflow_id}"
+        case BranchWith(name=name):
+            return f"branch_with:{name}"
         case ContinueWith(name=name):
             return f"continue_with:{name}"
         case Stop(cause=cause):

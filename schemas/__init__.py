@@ -15,6 +15,7 @@ from schemas.conferences import ConferenceSchema
 from schemas.devices import DeviceSchema
 from schemas.directories import DirectorySchema
 from schemas.errors import kazoo_errors
+from schemas.functions import FunctionSchema
 from schemas.groups import GroupSchema
 from schemas.lists import ListEntrySchema, ListSchema
 from schemas.media import MediaSchema
@@ -46,6 +47,7 @@ DOCUMENT_SCHEMAS: dict[str, type[DocumentSchema]] = {
     "resources": ResourceSchema,
     "lists": ListSchema,
     "list_entries": ListEntrySchema,
+    "functions": FunctionSchema,
 }
 
 __all__ = ["DOCUMENT_SCHEMAS", "AgentSchema", "DocumentSchema", "kazoo_errors"]
