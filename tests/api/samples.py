@@ -54,4 +54,11 @@ SAMPLES: dict[str, Sample] = {
         "name",
     ),
     "directories": Sample(lambda n: {"name": f"directory {n}"}, "name"),
+    "functions": Sample(
+        lambda n: {
+            "name": f"function {n}",
+            "function_js": f"return {{module: 'noop', data: {{}}}}; // {n}",
+        },
+        "name",
+    ),
 }

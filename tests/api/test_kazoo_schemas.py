@@ -35,6 +35,7 @@ RESOURCES = (
     "directories",
     "resources",
     "lists",
+    "functions",
 )
 """The resources with a Kazoo schema that clients write (CDRs and recordings are read)."""
 OVERRIDES: dict[str, dict[str, Any]] = {

@@ -34,6 +34,7 @@ MINIMAL: dict[str, dict[str, Any]] = {
     "resources": {"name": "r", "gateways": []},
     "lists": {"name": "l"},
     "list_entries": {"list_id": "l"},
+    "functions": {"name": "f", "function_js": "return null;"},
 }
 
 

@@ -22,6 +22,7 @@ import pytest
 from api.conferences.resource import SPEC as CONFERENCES
 from api.devices.resource import SPEC as DEVICES
 from api.documents import DocumentService, SystemDocuments
+from api.functions.resource import SPEC as FUNCTIONS
 from api.groups.resource import SPEC as GROUPS
 from api.lists.resource import ENTRIES as LIST_ENTRIES
 from api.lists.resource import SPEC as LISTS
@@ -60,8 +61,8 @@ def docs_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 def docs_account(docs_stack: Stack) -> Iterator[tuple[TestAccount, dict[str, str]]]:
     """An account with a user who owns a registered phone that answers, a group, a mailbox,
     a callflow that plays (2600), a carrier of its own and one of the system's (their
-    gateway answers), a match list naming the caller; and the values of the docs'
-    placeholders."""
+    gateway answers), a match list naming the caller, Kazoo's "say hi" function; and the
+    values of the docs' placeholders."""
     store = services.document_store(docs_stack.settings)
     account = TestAccount(store, "Kazoo docs")
     for db in (ACCOUNTS_DB, account_db(account.id)):
@@ -100,10 +101,16 @@ def docs_account(docs_stack: Stack) -> Iterator[tuple[TestAccount, dict[str, str
     docs_stack.emulator.set_endpoint(f"sofia/*/sip:*@{CARRIER}", answer_after=0.1, hangup_after=0.3)
     target = account.callflow(["2600"], {"module": "play", "data": {"id": TONE}})
     room = DocumentService(store, CONFERENCES).create(account.id, {"name": "docs room"})["_id"]
+    say_hi = {  # Kazoo's example 1 of applications/crossbar/doc/functions.md
+        "name": "say hi",
+        "function_js": "return {'module':'tts', 'data':{'text':'Thanks for calling us ' + "
+        "call['Caller-ID-Name']}};",
+    }
+    function = DocumentService(store, FUNCTIONS).create(account.id, say_hi)["_id"]
     values = {
         "{USER_ID}": user, "{DEVICE_ID}": device, "{GROUP_ID}": group, "{VM_BOX}": box,
         "{CALLFLOW_ID}": target, "{MEDIA_ID}": TONE, "{QUEUE_ID}": queue, "{SERVER_URL}": "http://127.0.0.1:9/pivot",
-        "{LIST_ID}": match_list, "{CONFERENCE_ID}": room,
+        "{LIST_ID}": match_list, "{CONFERENCE_ID}": room, "{FUNCTION_ID}": function,
     }  # fmt: skip
     yield account, values
     store.close()
