@@ -3,16 +3,16 @@
 
 The node's ``id`` names a ``function`` document of the account (the ``functions`` API).
 Its ``function_js`` runs as the body of ``function(call) { ... }``, ``call`` being the
-call's data as pivot sends it (Kazoo's request parameters, :func:`~callflow.modules.pivot.
-request_params`: ``Caller-ID-Name``, ``Caller-ID-Number``, ``To``, ``Call-ID``...). It
-runs in the worker, sandboxed (:mod:`kazoo_tasks.js_sandbox`: no I/O, a CPU time, memory
-and stack limit). What it returns must be a flow node (``module``, ``data``,
-``children``), validated like a saved callflow; the call then branches to it (Kazoo's
-``cf_exe:branch``: this node's ``_`` resumes when that flow stops). Anything else goes to
-``_``, with the reason in the call's trace: no ``id``, no such document, a disabled
-function (``enabled: false``), a language other than JavaScript, a function that does
-not compile, throws, runs out of time or memory, or returns something that is not a
-valid flow.
+call's data as pivot sends it (Kazoo's request parameters,
+:func:`~callflow.call_params.request_params`: ``Caller-ID-Name``, ``Caller-ID-Number``,
+``To``, ``Call-ID``...). It runs in the worker, sandboxed (:mod:`kazoo_tasks.js_sandbox`:
+no I/O, a CPU time, memory and stack limit). What it returns must be a flow node
+(``module``, ``data``, ``children``), validated like a saved callflow; the call then
+branches to it (Kazoo's ``cf_exe:branch``: this node's ``_`` resumes when that flow
+stops). Anything else goes to ``_``, with the reason in the call's trace and the log: no
+``id``, no such document, a disabled function (``enabled: false``), a language other
+than JavaScript, a function that does not compile, throws, runs out of time or memory,
+or returns something that is not a valid flow.
 
 Kazoo adds the TwiML user variables (``kzt_translator:get_user_vars``, set by TwiML's
 ``<Set>``) to the parameters; our TwiML subset has no such verb, so a call has none.
@@ -24,11 +24,11 @@ import json
 
 from marshmallow import ValidationError
 
+from callflow.call_params import request_params
 from callflow.context import NodeContext
 from callflow.flow_tree import load_node
 from callflow.module import CallflowModule, ModuleData
 from callflow.modules.fields import document_id
-from callflow.modules.pivot import request_params
 from callflow.outcomes import BranchWith, Continue, Outcome
 from kazoo_tasks.js_sandbox import FunctionFailed, run_function
 

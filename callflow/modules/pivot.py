@@ -27,8 +27,9 @@ from typing import Any
 from marshmallow import ValidationError, fields, validate
 
 from callflow import twiml
+from callflow.call_params import collections, request_params
 from callflow.context import NodeContext
-from callflow.dtmf_collections import DEFAULT, KVS_KEY
+from callflow.dtmf_collections import DEFAULT
 from callflow.flow_tree import load_node
 from callflow.module import CallflowModule, ModuleData
 from callflow.modules.fields import plain_text
@@ -43,8 +44,6 @@ MAX_PIVOTS = 25
 """Pivot requests one call may make."""
 COUNTER = "pivot_counter"
 """The call's kvs key counting its pivot requests (Kazoo's name)."""
-API_VERSION = "4.x"
-"""The ``Api-Version`` sent: the Kazoo pivot API this follows."""
 TIMEOUT_MS = 5000
 """Kazoo's default (and largest) ``req_timeout_ms``."""
 
@@ -91,48 +90,6 @@ class PivotSchema(ModuleData):
     )
 
 
-def _user(uri: str) -> tuple[str, str]:
-    """``(user, realm)`` of a SIP URI or ``user@realm``."""
-    bare = uri.split(":", 1)[1] if uri.startswith(("sip:", "sips:")) else uri
-    user, _, realm = bare.partition("@")
-    return user, realm.split(";", 1)[0].split(">", 1)[0]
-
-
-def _collections(ctx: NodeContext) -> dict[str, str]:
-    return dict(ctx.kvs_fetch(KVS_KEY) or {})
-
-
-def request_params(ctx: NodeContext, req_format: str) -> dict[str, Any]:
-    """What the server is told about the call (Kazoo's ``req_params`` of the format)."""
-    call = ctx.call
-    from_user, from_realm = _user(str(call.get("from") or ""))
-    to_user, to_realm = _user(str(call.get("to") or ""))
-    status = "in-progress" if call.get("answered") else "ringing"
-    if req_format == "twiml":
-        params: dict[str, Any] = {
-            "CallSid": call["call_id"], "AccountSid": call.get("account_id"),
-            "From": from_user or call.get("caller_id_number"),
-            "To": to_user or call["request_user"],
-            "CallerName": call.get("caller_id_name"), "CallStatus": status,
-            "ApiVersion": API_VERSION, "Direction": call.get("direction"),
-            "Digits": _collections(ctx).get(DEFAULT),
-        }  # fmt: skip
-    else:
-        request_user, request_realm = _user(str(call.get("request") or ""))
-        cavs = {k[4:]: v for k, v in call["kvs"].items() if k.startswith("cav_")}
-        params = {
-            "Call-ID": call["call_id"], "Account-ID": call.get("account_id"),
-            "Api-Version": API_VERSION, "Call-Status": status, "Direction": call.get("direction"),
-            "Caller-ID-Name": call.get("caller_id_name"),
-            "Caller-ID-Number": call.get("caller_id_number"),
-            "From": from_user, "From-Realm": from_realm, "To": to_user, "To-Realm": to_realm,
-            "Request": request_user or call["request_user"], "Request-Realm": request_realm,
-            "Digits": _collections(ctx), "Language": ctx.kvs_fetch("language"),
-            "User-ID": call["ccvs"].get("Owner-ID"), "Custom-Application-Vars": cavs,
-        }  # fmt: skip
-    return {k: v for k, v in params.items() if v not in (None, "", {})}
-
-
 def flow_of(answer: dict[str, Any], req_format: str) -> dict[str, Any]:
     """The flow tree of a server's answer, validated; raises ``ValueError`` with the reason
     when the answer is no callflow we can run."""
@@ -168,7 +125,7 @@ class Pivot(CallflowModule):
 
     def start(self, ctx: NodeContext) -> Outcome:
         data = ctx.data
-        if data["require_digits"] and not _collections(ctx).get(DEFAULT):
+        if data["require_digits"] and not collections(ctx).get(DEFAULT):
             ctx.note("no digits: nothing asked")
             return Continue()
         count = int(ctx.kvs_fetch(COUNTER) or 0)
