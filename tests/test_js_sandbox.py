@@ -23,6 +23,20 @@ def test_given_kazoos_example_when_run_then_it_returns_the_flow_with_the_callers
     assert run_function("var x = 1;", {}) is None
 
 
+def test_given_kazoos_dates_example_when_run_then_it_says_what_day_it_is() -> None:
+    body = (
+        "var d = new Date(); var days = ['Sunday','Monday','Tuesday','Wednesday','Thursday',"
+        "'Friday','Saturday']; return {'module':'tts', 'data':{'text':days[d.getDay()] + "
+        "' fun day!'}};"
+    )
+
+    result = run_function(body, {})
+
+    day, _, rest = result["data"]["text"].partition(" ")
+    assert result["module"] == "tts" and rest == "fun day!"
+    assert day in ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
+
+
 @pytest.mark.parametrize(
     "name", ["require", "std", "os", "fetch", "XMLHttpRequest", "setTimeout", "print", "scriptArgs"]
 )
