@@ -27,7 +27,7 @@ from kombu import Connection, Producer
 from kombu.exceptions import OperationalError
 
 from kazoo_tasks import services
-from kazoo_tasks.bus import docs_exchange, publish_timeouts
+from kazoo_tasks.bus import docs_exchange, publish_timeouts, transport_options
 from kazoo_tasks.config import Settings, get_settings
 from kazoo_tasks.doc_changes import DOC_CREATED, DOC_DELETED, DOC_EDITED, DocChange
 from kazoo_tasks.docstore import (
@@ -162,12 +162,10 @@ class ChangesFollower:
     @contextmanager
     def _producer(self) -> Iterator[Producer]:
         # publisher confirms: a notification counts as published (and the checkpoint moves
-        # past it) only once the broker has it; each publish is bounded, so a frozen
-        # broker fails it instead of holding the follower (and its lease) forever
-        transport_options = {"confirm_publish": True}
-        with Connection(
-            services.broker_url(self.settings), transport_options=transport_options
-        ) as conn:
+        # past it) only once the broker has it; each publish and each broker reply is
+        # bounded, so a frozen broker fails them instead of holding the follower forever
+        options = transport_options(self.settings.broker_heartbeat)
+        with Connection(services.broker_url(self.settings), transport_options=options) as conn:
             conn.ensure_connection(max_retries=1)
             producer = conn.Producer(exchange=self.exchange, serializer="json")
             self.exchange(conn.default_channel).declare()
