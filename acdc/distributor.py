@@ -8,7 +8,9 @@ has the skills for (:mod:`acdc.skills`) and the agents the strategy picks among 
 and writes the offer (``offer:<id>``: queue, caller, agents, outcome ``pending``) with a
 lease in the account's due set, all at once. Redis runs one script at a time, so two
 distributors racing on any number of machines can never give one agent two callers nor
-one caller two offers.
+one caller two offers. The script is given the keys of the roster's agents and of the
+first callers in line as read just before it (:mod:`acdc.lua`): it touches no key it was
+not given, so it runs on a Redis Cluster, and answers ``stale`` if either set grew.
 
 **Outcome.** What became of an offer is recorded once, by a second script that also moves
 the caller (``connected``: counted handled; ``failed``: back in line at its old place,

@@ -233,7 +233,9 @@ class Queues(AccountState):
         re-runs), :data:`FULL` (``max_queue_size``) or :data:`EMPTY` (no agent available
         and ``enter_when_empty`` false). ``visit`` tells this stay in a queue from a later
         one of the same call (after a transfer): see :meth:`leave`. ``skills``: what an
-        agent needs to be offered this caller (:mod:`acdc.skills`)."""
+        agent needs to be offered this caller (:mod:`acdc.skills`). Raises
+        :class:`acdc.lua.StaleSet` if the roster of a queue that refuses callers without
+        agents kept changing while the caller entered (the step runs again)."""
         q = config.queue_id
         conf = [str(x) for pair in config.conf_fields().items() for x in pair]
         for _ in range(STALE_RETRIES):
