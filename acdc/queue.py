@@ -235,7 +235,8 @@ class Queues(AccountState):
         one of the same call (after a transfer): see :meth:`leave`. ``skills``: what an
         agent needs to be offered this caller (:mod:`acdc.skills`). Raises
         :class:`acdc.lua.StaleSet` if the roster of a queue that refuses callers without
-        agents kept changing while the caller entered (the step runs again)."""
+        agents kept changing while the caller entered (:data:`acdc.lua.STALE_RETRIES`
+        joins or leaves, each between a read and the script): the caller is not in."""
         q = config.queue_id
         conf = [str(x) for pair in config.conf_fields().items() for x in pair]
         for _ in range(STALE_RETRIES):
