@@ -9,12 +9,14 @@ own runs the whole call-center scenario (:mod:`tests.acdc.every_script`) under
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import redis
 
+import acdc
 from acdc.distributor import Distributor
 from acdc.lua import STALE
 from acdc.queue import ENTERED, QueueConfig, Queues
@@ -33,6 +35,15 @@ def server(tmp_path: Path) -> Iterator[redis.Redis]:
         client = redis.Redis.from_url(private.url, decode_responses=True)
         yield client
         client.close()
+
+
+def test_given_the_acdc_sources_then_the_scenario_knows_every_script_they_register():
+    found = {
+        f"{path.stem}.{name}"
+        for path in Path(acdc.__file__).parent.glob("*.py")
+        for name in re.findall(r"register_script\(\s*(_[A-Z_]+)", path.read_text())
+    }
+    assert found == set(SCRIPTS)
 
 
 def test_given_the_call_center_scenario_then_every_script_touches_only_keys_it_declared(
