@@ -1,0 +1,201 @@
+"""Camping on a busy extension (``camping_feature``), through the whole pipeline: the
+supervisor dials ``*5`` + the agent's extension while the agent talks to a customer; she
+hears that she is queued and hangs up; when the agent's call ends, the switch calls her
+phone back (an originate), she answers and the agent's phone rings and answers: they
+talk. A free extension is rung at once; a number that names nobody, or a caller who is no
+phone of the account, is refused; a supervisor who does not answer the call back gets
+nothing more."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from callflow.camping import CampRequest, CampRequests, origination_uuid, serve_freed
+from callflow.live_calls import calls_with
+from callflow.prompts import prompt
+from callflow.runner import Publisher
+from kazoo_tasks.celery_app import make_app
+from kazoo_tasks.keys import camp_key
+from kazoo_tasks.testing import TestAccount, ValidationFailed
+from kazoo_tasks.testing.stack import NODE_NAME
+from kazoo_tasks.timers import TimerWheel
+from tests.e2e.conftest import FLOOR_REALM, agent_on_the_call, from_phone, node
+from tests.waiting import wait_for
+
+QUEUED, DENIED = prompt("camper-queue"), prompt("camper-deny")
+
+
+@pytest.fixture
+def camp(stack, account, floor, redis_client) -> dict[str, str]:
+    """The floor (the agent's phone answers, extension 2101) with the supervisor's phone
+    registered and answering too, and the feature code ``*5`` + extension."""
+    stack.emulator.register("7102", realm=FLOOR_REALM)
+    stack.emulator.set_endpoint("sofia/*/7102@*", answer_after=0.2)
+    key = f"{stack.settings.namespace}:registration:{{{FLOOR_REALM}:7102}}"
+    wait_for(lambda: redis_client.get(key), 15, "the supervisor's registration")
+    flow = {"patterns": [r"^\*5([0-9]+)$"], "flow": node("camping_feature", {"timeout": 5})}
+    account.callflows.create(account.id, {**flow, "name": "camping"})
+    return floor
+
+
+def customer_talking_to_the_agent(stack, account, floor, redis_client):
+    customer = stack.emulator.place_call("2101", variables=account.variables)
+    customer.wait_for_event("CHANNEL_BRIDGE", timeout=30)
+    agent_on_the_call(stack, account, floor, redis_client)
+    return customer
+
+
+def played(call) -> list[str]:
+    return [c.args for c in call.commands if c.app == "playback"]
+
+
+def camp_keys(redis_client, stack, account: TestAccount) -> list[str]:
+    pattern = camp_key(stack.settings.namespace, account.id, "*").replace("{", "\\{")
+    return list(redis_client.scan_iter(pattern.replace("}", "\\}"), count=1000))
+
+
+def test_given_a_busy_extension_when_the_supervisor_camps_on_it_then_she_is_called_back_and_talks_to_the_agent(  # noqa: E501
+    stack, account, camp, redis_client
+):
+    customer = customer_talking_to_the_agent(stack, account, camp, redis_client)
+    supervisor = stack.emulator.place_call("*52101", variables=from_phone(account, camp["chief"]))
+    back = stack.emulator.expect_call(origination_uuid(supervisor.uuid))
+
+    assert supervisor.wait_hangup(timeout=30) == "NORMAL_CLEARING"
+    assert played(supervisor) == [QUEUED]
+    assert back.events == []  # nobody is called back while the agent talks
+    customer.hangup()
+
+    back.wait_for_event("CHANNEL_BRIDGE", timeout=30)
+    assert back.answered_at is not None and back.legs[0].answered_at is not None
+    wait_for(
+        lambda: (
+            back.uuid in calls_with(redis_client, stack.settings, account.id, {camp["phone"]}, "")
+        ),
+        15,
+        "the engine seeing the supervisor and the agent talk",
+    )
+    back.hangup()
+    cdr = account.wait_cdr(back.uuid)
+    assert (cdr["callee_id_name"], cdr["callee_id_number"]) == ("Camper", "2101")  # on her phone
+    assert [t["outcome"].split(":")[0] for t in cdr["trace"] if t.get("step") == "route"] == [
+        "number"
+    ]
+    assert [t["module"] for t in cdr["trace"] if t.get("module")][:1] == ["device"]
+    assert camp_keys(redis_client, stack, account) == []
+
+
+def test_given_a_free_extension_when_the_supervisor_camps_on_it_then_the_agent_rings_at_once(
+    stack, account, camp
+):
+    supervisor = stack.emulator.place_call("*52101", variables=from_phone(account, camp["chief"]))
+
+    supervisor.wait_for_event("CHANNEL_BRIDGE", timeout=30)
+    assert supervisor.legs[0].answered_at is not None
+    assert played(supervisor) == []
+    supervisor.hangup()
+    trace = account.wait_cdr(supervisor.uuid)["trace"]
+    modules = [(t["module"], t.get("outcome")) for t in trace if t.get("module")]
+    went_on = modules.index(("camping_feature", "continue_with:camping"))
+    assert modules[went_on + 1][0] == "device", modules
+
+
+@pytest.mark.parametrize(
+    ("dialed", "caller", "why"),
+    [
+        ("*59999", "chief", "no callflow with extension 9999"),
+        ("*52102", "chief", "extension 2102 is not a user or a device"),
+        ("*52101", "nobody", "the caller is not an authorized phone"),
+    ],
+)
+def test_given_a_camp_that_names_nobody_or_comes_from_no_phone_then_the_caller_is_refused(
+    stack, account, camp, redis_client, dialed, caller, why
+):
+    account.callflow(["2102"], node("play", {"id": "tone_stream://%(100,0,440)"}))
+    customer = customer_talking_to_the_agent(stack, account, camp, redis_client)
+    variables = from_phone(account, camp[caller]) if caller in camp else account.variables
+
+    call = stack.emulator.place_call(dialed, variables=variables)
+
+    assert call.wait_hangup(timeout=30) == "NORMAL_CLEARING"
+    assert played(call) == [DENIED]
+    assert why in [t.get("note") for t in account.wait_cdr(call.uuid)["trace"]]
+    assert camp_keys(redis_client, stack, account) == []
+    customer.hangup()
+
+
+@pytest.mark.parametrize("timeout", [0, "soon", 100000])
+def test_given_bad_camping_data_when_saved_then_it_is_refused(account, timeout):
+    with pytest.raises(ValidationFailed, match="flow.data.timeout"):
+        account.callflow(["*6"], node("camping_feature", {"timeout": timeout}))
+
+
+def test_given_a_supervisor_who_does_not_answer_the_call_back_then_nothing_else_happens(
+    stack, account, camp, redis_client
+):
+    stack.emulator.set_endpoint("sofia/*/7102@*", no_answer=True)
+    customer = customer_talking_to_the_agent(stack, account, camp, redis_client)
+    supervisor = stack.emulator.place_call("*52101", variables=from_phone(account, camp["chief"]))
+    back = stack.emulator.expect_call(origination_uuid(supervisor.uuid))
+    supervisor.wait_hangup(timeout=30)
+
+    customer.hangup()
+
+    assert back.wait_hangup(timeout=30) == "NO_ANSWER"
+    assert "CHANNEL_ANSWER" not in back.events and "CHANNEL_PARK" not in back.events
+    assert back.legs == []
+    assert camp_keys(redis_client, stack, account) == []
+
+
+def test_given_two_workers_that_see_the_target_free_at_once_then_the_supervisor_is_called_once(
+    stack, store, account, camp, redis_client
+):
+    settings = stack.settings
+    requests = CampRequests(redis_client, settings)
+    request = CampRequest(
+        call_id="camping-call-1",
+        account_id=account.id,
+        realm=FLOOR_REALM,
+        node=NODE_NAME,
+        requester_id=camp["chief"],
+        requester_type="device",
+        number="2101",
+        target_type="device",
+        target_id=camp["phone"],
+        devices=(camp["phone"],),
+    )
+    requests.add(request, 60)
+    back = stack.emulator.expect_call(request.origination_uuid)
+    app = make_app(settings, name="test-camping")
+    publisher = Publisher(app, TimerWheel(redis_client, settings))
+    start, served = threading.Barrier(2), []
+
+    def worker() -> None:
+        start.wait()
+        served.append(
+            serve_freed(
+                CampRequests(redis_client, settings),
+                account.id,
+                [camp["phone"]],
+                store=store,
+                client=redis_client,
+                settings=settings,
+                cache=None,
+                publish=publisher.publish,
+            )
+        )
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    assert ["camping-call-1"] in served
+    back.wait_for_event("CHANNEL_BRIDGE", timeout=30)
+    back.hangup()
+    back.wait_hangup(timeout=30)
+    assert back.events.count("CHANNEL_CREATE") == 1
+    assert camp_keys(redis_client, stack, account) == []
