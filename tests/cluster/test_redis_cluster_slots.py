@@ -32,6 +32,7 @@ from redis.cluster import RedisCluster, key_slot
 
 from acdc.distributor import CONNECTED, Distributor
 from acdc.queue import QueueConfig, Queues
+from callflow.camping import CampRequest, CampRequests
 from kazoo_tasks import conferences, services
 from kazoo_tasks.callstate import CallStore
 from kazoo_tasks.config import Settings
@@ -182,6 +183,13 @@ def run_every_script(client: redis.Redis, settings: Settings) -> None:
 
     record = {"realm": "sip.example.com", "user": "1001", "expires": 60, "timestamp_us": 1}
     assert apply_registration(client, settings, "sofia::register", record)
+
+    camps = CampRequests(client, settings)
+    camp = CampRequest(call, "a" * 32, "sip.example.com", "fs1", "dev-a", "device", "2101",
+                       "device", "dev-b", ("dev-b", "dev-c"))  # fmt: skip
+    camps.add(camp, 60)
+    assert camps.claim(camp.account_id, camp.member) is not None
+    camps.forget(camp.account_id, camp.member, camp.devices)
 
     queues = Queues(client, ns, "a" * 32, lambda: 1_000_000.0)
     distributor = Distributor(queues, lambda offers: None, grace=5)
