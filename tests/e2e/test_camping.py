@@ -12,12 +12,14 @@ import threading
 
 import pytest
 
+from api.devices.resource import SPEC as DEVICES
+from api.documents import DocumentService
 from callflow.camping import CampRequest, CampRequests, origination_uuid, serve_freed
 from callflow.live_calls import calls_with
 from callflow.prompts import prompt
 from callflow.runner import Publisher
 from kazoo_tasks.celery_app import make_app
-from kazoo_tasks.keys import camp_key
+from kazoo_tasks.keys import camp_key, registration_key
 from kazoo_tasks.testing import TestAccount, ValidationFailed
 from kazoo_tasks.testing.stack import NODE_NAME
 from kazoo_tasks.timers import TimerWheel
@@ -33,11 +35,31 @@ def camp(stack, account, floor, redis_client) -> dict[str, str]:
     registered and answering too, and the feature code ``*5`` + extension."""
     stack.emulator.register("7102", realm=FLOOR_REALM)
     stack.emulator.set_endpoint("sofia/*/7102@*", answer_after=0.2)
-    key = f"{stack.settings.namespace}:registration:{{{FLOOR_REALM}:7102}}"
+    key = registration_key(stack.settings.namespace, FLOOR_REALM, "7102")
     wait_for(lambda: redis_client.get(key), 15, "the supervisor's registration")
     flow = {"patterns": [r"^\*5([0-9]+)$"], "flow": node("camping_feature", {"timeout": 5})}
     account.callflows.create(account.id, {**flow, "name": "camping"})
     return floor
+
+
+@pytest.fixture
+def colleague(stack, store, account, floor, redis_client) -> str:
+    """Extension 2104: a colleague's phone (7103) that answers."""
+    doc = {"name": "colleague", "sip": {"username": "7103"}}
+    phone = DocumentService(store, DEVICES).create(account.id, doc)["_id"]
+    stack.emulator.register("7103", realm=FLOOR_REALM)
+    stack.emulator.set_endpoint("sofia/*/7103@*", answer_after=0.2)
+    key = registration_key(stack.settings.namespace, FLOOR_REALM, "7103")
+    wait_for(lambda: redis_client.get(key), 15, "the colleague's registration")
+    account.callflow(["2104"], node("device", {"id": phone}))
+    return phone
+
+
+def agent_calling_a_colleague(stack, account, floor, redis_client):
+    agent = stack.emulator.place_call("2104", variables=from_phone(account, floor["phone"]))
+    agent.wait_for_event("CHANNEL_BRIDGE", timeout=30)
+    agent_on_the_call(stack, account, floor, redis_client)
+    return agent
 
 
 def customer_talking_to_the_agent(stack, account, floor, redis_client):
@@ -56,17 +78,27 @@ def camp_keys(redis_client, stack, account: TestAccount) -> list[str]:
     return list(redis_client.scan_iter(pattern.replace("}", "\\}"), count=1000))
 
 
+@pytest.mark.parametrize(
+    ("extension", "busy"),
+    [("2101", "called"), ("2103", "called"), ("2101", "calling")],
+    ids=["device-called", "user-called", "device-calling"],
+)
 def test_given_a_busy_extension_when_the_supervisor_camps_on_it_then_she_is_called_back_and_talks_to_the_agent(  # noqa: E501
-    stack, account, camp, redis_client
+    stack, account, camp, colleague, redis_client, extension, busy
 ):
-    customer = customer_talking_to_the_agent(stack, account, camp, redis_client)
-    supervisor = stack.emulator.place_call("*52101", variables=from_phone(account, camp["chief"]))
+    account.callflow(["2103"], node("user", {"id": camp["agent"]}))
+    if busy == "called":
+        other = customer_talking_to_the_agent(stack, account, camp, redis_client)
+    else:
+        other = agent_calling_a_colleague(stack, account, camp, redis_client)
+    dialed = f"*5{extension}"
+    supervisor = stack.emulator.place_call(dialed, variables=from_phone(account, camp["chief"]))
     back = stack.emulator.expect_call(origination_uuid(supervisor.uuid))
 
     assert supervisor.wait_hangup(timeout=30) == "NORMAL_CLEARING"
     assert played(supervisor) == [QUEUED]
     assert back.events == []  # nobody is called back while the agent talks
-    customer.hangup()
+    other.hangup()
 
     back.wait_for_event("CHANNEL_BRIDGE", timeout=30)
     assert back.answered_at is not None and back.legs[0].answered_at is not None
@@ -79,11 +111,12 @@ def test_given_a_busy_extension_when_the_supervisor_camps_on_it_then_she_is_call
     )
     back.hangup()
     cdr = account.wait_cdr(back.uuid)
-    assert (cdr["callee_id_name"], cdr["callee_id_number"]) == ("Camper", "2101")  # on her phone
+    assert (cdr["callee_id_name"], cdr["callee_id_number"]) == ("Camper", extension)
     assert [t["outcome"].split(":")[0] for t in cdr["trace"] if t.get("step") == "route"] == [
         "number"
     ]
-    assert [t["module"] for t in cdr["trace"] if t.get("module")][:1] == ["device"]
+    expected = "device" if extension == "2101" else "user"
+    assert [t["module"] for t in cdr["trace"] if t.get("module")][:1] == [expected]
     assert camp_keys(redis_client, stack, account) == []
 
 
