@@ -43,6 +43,8 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from marshmallow import ValidationError
+
 from callflow.endpoints import (
     DEFAULT_CONTEXT,
     CallContext,
@@ -277,7 +279,11 @@ def serve_freed(
             if claimed is None:
                 continue
             how, request = claimed
-            command = originate_command(request, store, client, settings, cache)
+            try:
+                command = originate_command(request, store, client, settings, cache)
+            except (ValueError, ValidationError) as error:  # nothing unchecked is sent
+                log.warning("camp request %s: cannot call back: %s", member, error)
+                command = None
             if command is None:
                 log.info("camp request %s: the requester has no phone to ring", member)
             else:

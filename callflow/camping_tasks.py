@@ -15,11 +15,13 @@ from kombu.exceptions import OperationalError
 from callflow.camping import CHECK_TASK, CampRequests, serve_freed
 from callflow.runner import runner_for
 from kazoo_tasks.docstore import DocumentStoreError
+from kazoo_tasks.durable_task import DurableTask
 from kazoo_tasks.services import REDIS_UNAVAILABLE
 
 
 @shared_task(
     name=CHECK_TASK,
+    base=DurableTask,
     bind=True,
     acks_late=True,
     reject_on_worker_lost=True,

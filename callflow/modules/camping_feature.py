@@ -7,6 +7,8 @@ or a ``device`` with an ``id``, and the caller an authorized phone (the call's
 ``Authorizing-ID`` and ``-Type``); otherwise Kazoo's ``camper-deny`` plays and the flow
 stops. When none of the target's devices is on a call now, the call goes on at once to
 ``{"module": <user|device>, "data": {"id": <id>}}`` (in place of the rest of this flow).
+A caller whose ``Authorizing-Type`` is neither ``device`` nor ``user`` is refused too (Kazoo's
+camper could not ring it back).
 When one is, a camp request is stored for ``timeout`` minutes (default 15, Kazoo's),
 ``camper-queue`` plays and the flow stops; once the target is free, the requester's
 phones are called back and, answered, connected to the extension (:mod:`callflow.camping`).
@@ -18,6 +20,7 @@ keys are accepted, and such a number is refused with ``camper-deny``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,8 +35,12 @@ from callflow.legs import endpoint_reader
 from callflow.module import ModuleData
 from callflow.outcomes import ContinueWith, Stop
 from callflow.steps import ERROR, Answer, Result, Step, StepModule, Steps
+from kazoo_tasks.commands import ORIGINATE_DESTINATION_PATTERN
 
 TARGET_TYPES = ("user", "device")
+"""What a camp may target, and what may camp (Kazoo's camper rings devices and users)."""
+DIALABLE = re.compile(ORIGINATE_DESTINATION_PATTERN)
+"""An extension the call back can be routed to (digits, ``*``, ``#``)."""
 DEFAULT_TIMEOUT = 15
 """Minutes a camp request waits (Kazoo camper's default ``timeout``)."""
 CONNECT, QUEUED = "connect", "queued"
@@ -79,8 +86,10 @@ class CampOn(Step):
     def start(self, ctx: NodeContext, run: dict[str, Any]) -> Result | None:
         call = ctx.call
         account_id = str(call["account_id"])
+        if not DIALABLE.match(self.number):
+            return Result(ERROR, response=f"no callflow with extension {self.number}")
         found = router.route(ctx.documents(), account_id, self.number, ctx.cache)
-        if not self.number or isinstance(found, router.NoRoute):
+        if isinstance(found, router.NoRoute):
             return Result(ERROR, response=f"no callflow with extension {self.number}")
         if found.matched_by == router.NO_MATCH:
             return Result(ERROR, response=f"{self.number}: offnet camping is not implemented")
@@ -91,7 +100,7 @@ class CampOn(Step):
             return Result(ERROR, response=f"extension {self.number} is not a user or a device")
         ccvs = call["ccvs"]
         requester, requester_type = ccvs.get("Authorizing-ID"), ccvs.get("Authorizing-Type")
-        if not requester or not requester_type:
+        if not requester or requester_type not in TARGET_TYPES:
             return Result(ERROR, response="the caller is not an authorized phone")
         reader = endpoint_reader(ctx)
         devices = _devices_of(reader, kind, target_id)
