@@ -164,9 +164,8 @@ class CampRequests:
         self._add(keys=keys, args=args)
 
     def watched(self, account_id: str, devices: Iterable[str]) -> bool:
-        """Whether anyone camps on one of ``devices`` (one round trip)."""
-        keys = self._device_keys(account_id, sorted(set(devices)))
-        return bool(keys) and self.client.exists(*keys) > 0
+        """Whether anyone camps on one of ``devices`` (:func:`watched`)."""
+        return watched(self.client, self.ns, account_id, devices)
 
     def waiting(self, account_id: str, device: str) -> list[str]:
         """The members camping on ``device``, first come first."""
@@ -197,6 +196,13 @@ class CampRequests:
         keys = [self._key(account_id, f"req:{member}"), self._key(account_id, f"claimed:{member}")]
         keys += self._device_keys(account_id, devices)
         self._forget(keys=keys, args=[member])
+
+
+def watched(client: Any, namespace: str, account_id: str, devices: Iterable[str]) -> bool:
+    """Whether anyone camps on one of ``devices`` of the account: one ``EXISTS`` (the
+    check every call's end makes, so it registers no script)."""
+    keys = [camp_key(namespace, account_id, f"device:{device}") for device in sorted(set(devices))]
+    return bool(keys) and client.exists(*keys) > 0
 
 
 def target_busy(

@@ -457,7 +457,7 @@ class Navigator:
         if not devices or not account_id:
             return
         env = self.env
-        if camping.CampRequests(env.redis_client(), env.settings).watched(account_id, devices):
+        if camping.watched(env.redis_client(), env.settings.namespace, account_id, devices):
             self.task(camping.CHECK_TASK, [account_id, sorted(devices)])
 
     # -- running nodes -----------------------------------------------------------------
