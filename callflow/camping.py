@@ -39,7 +39,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -53,7 +53,7 @@ from callflow.endpoints import (
     leg_variables,
     registrations_from,
 )
-from callflow.live_calls import calls_ringing, calls_with
+from callflow.live_calls import DEVICE, calls_ringing, calls_with
 from kazoo_tasks.cache import Cache
 from kazoo_tasks.commands import validate_command
 from kazoo_tasks.config import Settings
@@ -253,7 +253,7 @@ def originate_command(
 
 def freed_devices(record: dict[str, Any]) -> set[str]:
     """The devices an ended call had on it: the calling device and its legs' devices."""
-    devices = {str(record.get("ccvs", {}).get("Authorizing-ID") or "")}
+    devices = {str(record.get("ccvs", {}).get(DEVICE) or "")}
     devices |= {leg.get("device") or "" for leg in (record.get("legs") or {}).values()}
     return devices - {""}
 
@@ -267,7 +267,7 @@ def serve_freed(
     client: Any,
     settings: Settings,
     cache: Cache | None,
-    publish: Any,
+    publish: Callable[[list[dict[str, Any]]], None],
 ) -> list[str]:
     """Serve the first live request on each of ``devices`` whose target is free now:
     ``publish`` (a list of outbox entries) gets its originate. Returns the camping calls
