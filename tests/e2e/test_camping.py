@@ -9,12 +9,19 @@ nothing more."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import pytest
 
 from api.devices.resource import SPEC as DEVICES
 from api.documents import DocumentService
-from callflow.camping import CampRequest, CampRequests, origination_uuid, serve_freed
+from callflow.camping import (
+    CampRequest,
+    CampRequests,
+    originate_command,
+    origination_uuid,
+    serve_freed,
+)
 from callflow.live_calls import calls_with
 from callflow.prompts import prompt
 from callflow.runner import Publisher
@@ -182,11 +189,8 @@ def test_given_a_supervisor_who_does_not_answer_the_call_back_then_nothing_else_
     assert camp_keys(redis_client, stack, account) == []
 
 
-def test_given_two_workers_that_see_the_target_free_at_once_then_the_supervisor_is_called_once(
-    stack, store, account, camp, redis_client
-):
-    settings = stack.settings
-    requests = CampRequests(redis_client, settings)
+def supervisor_camping_on_the_agent(stack, account, camp, redis_client) -> CampRequest:
+    """The supervisor's request on the agent's phone, as the module stores it."""
     request = CampRequest(
         call_id="camping-call-1",
         account_id=account.id,
@@ -199,26 +203,50 @@ def test_given_two_workers_that_see_the_target_free_at_once_then_the_supervisor_
         target_id=camp["phone"],
         devices=(camp["phone"],),
     )
-    requests.add(request, 60)
+    CampRequests(redis_client, stack.settings).add(request, 60)
+    return request
+
+
+def publisher_for(stack, redis_client) -> Publisher:
+    """A worker's publisher (the real broker, ecallmgr's command queue)."""
+    app = make_app(stack.settings, name="test-camping")
+    return Publisher(app, TimerWheel(redis_client, stack.settings))
+
+
+def a_worker(stack, store, account, camp, redis_client) -> Callable[[], list[str]]:
+    """What one worker's camp check does when the agent's phone is freed."""
+    settings, publisher = stack.settings, publisher_for(stack, redis_client)
+    return lambda: serve_freed(
+        CampRequests(redis_client, settings),
+        account.id,
+        [camp["phone"]],
+        store=store,
+        client=redis_client,
+        settings=settings,
+        cache=None,
+        publish=publisher.publish,
+    )
+
+
+def assert_called_back_once(stack, account, redis_client, back) -> None:
+    back.wait_for_event("CHANNEL_BRIDGE", timeout=30)
+    back.hangup()
+    back.wait_hangup(timeout=30)
+    assert back.events.count("CHANNEL_CREATE") == 1
+    assert camp_keys(redis_client, stack, account) == []
+
+
+def test_given_two_workers_that_see_the_target_free_at_once_then_the_supervisor_is_called_once(
+    stack, store, account, camp, redis_client
+):
+    request = supervisor_camping_on_the_agent(stack, account, camp, redis_client)
     back = stack.emulator.expect_call(request.origination_uuid)
-    app = make_app(settings, name="test-camping")
-    publisher = Publisher(app, TimerWheel(redis_client, settings))
+    serve = a_worker(stack, store, account, camp, redis_client)
     start, served = threading.Barrier(2), []
 
     def worker() -> None:
         start.wait()
-        served.append(
-            serve_freed(
-                CampRequests(redis_client, settings),
-                account.id,
-                [camp["phone"]],
-                store=store,
-                client=redis_client,
-                settings=settings,
-                cache=None,
-                publish=publisher.publish,
-            )
-        )
+        served.append(serve())
 
     threads = [threading.Thread(target=worker) for _ in range(2)]
     for thread in threads:
@@ -227,8 +255,21 @@ def test_given_two_workers_that_see_the_target_free_at_once_then_the_supervisor_
         thread.join(30)
 
     assert ["camping-call-1"] in served
-    back.wait_for_event("CHANNEL_BRIDGE", timeout=30)
-    back.hangup()
-    back.wait_hangup(timeout=30)
-    assert back.events.count("CHANNEL_CREATE") == 1
-    assert camp_keys(redis_client, stack, account) == []
+    assert_called_back_once(stack, account, redis_client, back)
+
+
+def test_given_a_worker_that_died_after_calling_back_when_the_check_runs_again_then_she_is_called_once(  # noqa: E501
+    stack, store, account, camp, redis_client
+):
+    request = supervisor_camping_on_the_agent(stack, account, camp, redis_client)
+    back = stack.emulator.expect_call(request.origination_uuid)
+    requests = CampRequests(redis_client, stack.settings)
+    assert requests.claim(account.id, request.member) is not None
+    command = originate_command(request, store, redis_client, stack.settings, None)
+    publisher_for(stack, redis_client).publish([{"type": "command", "command": dict(command)}])
+    # ... and died there, before forgetting the request: its task is delivered again
+    serve = a_worker(stack, store, account, camp, redis_client)
+
+    assert serve() == ["camping-call-1"]  # the same originate, published again
+    assert serve() == []  # once done, nothing is left to serve
+    assert_called_back_once(stack, account, redis_client, back)
