@@ -25,6 +25,7 @@ PURGE_INTERVAL = 3600.0
 
 TASK_MODULES = (
     "callflow.tasks",
+    "callflow.camping_tasks",
     "callflow.call_recording",
     "callflow.webhook_delivery",
     "callflow.notify_email",

@@ -30,6 +30,7 @@ import pytest
 import redis
 from redis.cluster import RedisCluster, key_slot
 
+from callflow.camping import CampRequest, CampRequests
 from kazoo_tasks import conferences, services
 from kazoo_tasks.callstate import CallStore
 from kazoo_tasks.config import Settings
@@ -141,6 +142,13 @@ def run_every_script(client: redis.Redis, settings: Settings) -> None:
     limited = [AccountLimits("account-1", calls=5), AccountLimits("reseller-1", calls=50)]
     kind = {"call": True, "carrier": True, "direction": "inbound"}
     assert limits.claim(call, limited, now=1.0, expire_at=2e9, **kind).allowed
+
+    camps = CampRequests(client, settings)
+    camp = CampRequest(call, "a" * 32, "sip.example.com", "fs1", "dev-a", "device", "2101",
+                       "device", "dev-b", ("dev-b", "dev-c"))  # fmt: skip
+    camps.add(camp, 60)
+    assert camps.claim(camp.account_id, camp.member) is not None
+    camps.forget(camp.account_id, camp.member, camp.devices)
 
     drive_every_script(client, ns)
 
