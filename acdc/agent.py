@@ -10,7 +10,7 @@ cannot both win, and an event about an offer that is no longer the agent's (a la
 answer, a lease that expired) changes nothing. The loser reads again and retries, or is
 told it was fenced.
 
-Every change is appended to the account's event stream (:func:`events_key`), which a
+Every change is appended to the account's event stream (:func:`acdc.keys.events_key`), which a
 supervisor view and the tests read.
 """
 
@@ -25,7 +25,7 @@ from statemachine.exceptions import TransitionNotAllowed
 
 from acdc import skills
 from acdc.account import AccountState
-from acdc.keys import acdc_key, agent_key, agent_stats_key, agents_key, due_key
+from acdc.keys import agent_key, agent_stats_key, agents_key, due_key, events_key
 
 LOGGED_OUT = "logged_out"
 READY = "ready"
@@ -106,11 +106,6 @@ def sources(event: str) -> list[str]:
     )
 
 
-def events_key(namespace: str, account_id: str) -> str:
-    """The account's ACDc event stream (agent changes, callers entering and leaving)."""
-    return acdc_key(namespace, account_id, "events")
-
-
 @dataclass(frozen=True)
 class Transition:
     """What became of one event: ``ok`` with the ``source`` and ``target`` states, or
@@ -165,7 +160,12 @@ class Agents(AccountState):
         self._apply = self.client.register_script(_APPLY)
 
     def key(self, agent_id: str) -> str:
+        """The agent's live hash (:func:`acdc.keys.agent_key`)."""
         return agent_key(self.namespace, self.account_id, agent_id)
+
+    def stats_key(self, agent_id: str) -> str:
+        """The agent's counters (:func:`acdc.keys.agent_stats_key`)."""
+        return agent_stats_key(self.namespace, self.account_id, agent_id)
 
     def status(self, agent_id: str) -> dict[str, str]:
         """The agent's live hash (``state`` ``logged_out`` when it has none)."""
@@ -182,7 +182,7 @@ class Agents(AccountState):
 
     def stats(self, agent_id: str) -> dict[str, float]:
         """The agent's counters: ``handled``, ``missed``, ``seconds_<state>``."""
-        raw = self.client.hgetall(agent_stats_key(self.namespace, self.account_id, agent_id))
+        raw = self.client.hgetall(self.stats_key(agent_id))
         return {k: float(v) for k, v in raw.items()}
 
     def apply(
@@ -215,7 +215,7 @@ class Agents(AccountState):
             reply = self._apply(
                 keys=[
                     self.key(agent_id),
-                    agent_stats_key(self.namespace, self.account_id, agent_id),
+                    self.stats_key(agent_id),
                     agents_key(self.namespace, self.account_id),
                     due_key(self.namespace, self.account_id),
                     events_key(self.namespace, self.account_id),

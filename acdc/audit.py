@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from acdc.agent import LOGGED_OUT, PAUSED, READY, WRAPUP, events_key
+from acdc.agent import LOGGED_OUT, PAUSED, READY, WRAPUP
+from acdc.keys import events_key
 
 FREE_STATES = frozenset({READY, PAUSED, LOGGED_OUT, WRAPUP})
 """States in which an agent has no caller (its offer or call is over)."""

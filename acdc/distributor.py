@@ -8,7 +8,9 @@ has the skills for (:mod:`acdc.skills`) and the agents the strategy picks among 
 and writes the offer (``offer:<id>``: queue, caller, agents, outcome ``pending``) with a
 lease in the account's due set, all at once. Redis runs one script at a time, so two
 distributors racing on any number of machines can never give one agent two callers nor
-one caller two offers.
+one caller two offers. The script is given the keys of the roster's agents and of the
+first callers in line as read just before it (:mod:`acdc.lua`): it touches no key it was
+not given, so it runs on a Redis Cluster, and answers ``stale`` if either set grew.
 
 **Outcome.** What became of an offer is recorded once, by a second script that also moves
 the caller (``connected``: counted handled; ``failed``: back in line at its old place,
@@ -40,8 +42,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from acdc.agent import READY, RINGING, events_key, sources
-from acdc.keys import accounts_key, due_key
+from acdc.agent import READY, RINGING, sources
+from acdc.keys import accounts_key, due_key, events_key, offer_key
+from acdc.lua import DECLARED, STALE, STALE_RETRIES, keys_of
 from acdc.queue import WAITING, WAITS_KEPT, Left, Queues
 from kazoo_tasks.events import CallEvent
 
@@ -71,30 +74,40 @@ caller nobody ready can take does not hold up those behind it)."""
 CLAIM_HOLD = 5.0
 """Seconds a sweep holds the due entries it took (another sweep takes them after)."""
 
-_CLAIM = """
-local callers = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[12]) - 1)
-if #callers == 0 then return {} end
+_CLAIM = (
+    DECLARED
+    + """
+local agents, callers_declared = tonumber(ARGV[10]), tonumber(ARGV[11])
+local agent_at = declared(9, 12, agents, 2)
+local member_at = declared(9 + 2 * agents, 12 + agents, callers_declared, 1)
+local callers = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[9]) - 1)
+if #callers == 0 then return {'none'} end
 local conf = {}
 local raw = redis.call('HGETALL', KEYS[3])
 for i = 1, #raw, 2 do conf[raw[i]] = raw[i + 1] end
 local strategy = conf['strategy'] or 'round_robin'
 local ring = tonumber(conf['ring_simultaneously'] or '1')
-local lease = tonumber(conf['agent_ring_timeout'] or '15') + tonumber(ARGV[7])
+local lease = tonumber(conf['agent_ring_timeout'] or '15') + tonumber(ARGV[4])
 local allowed = {}
-for state in string.gmatch(ARGV[8], '[^,]+') do allowed[state] = true end
+for state in string.gmatch(ARGV[5], '[^,]+') do allowed[state] = true end
 local roster = redis.call('SMEMBERS', KEYS[2])
 table.sort(roster)
 local ready = {}
 for _, agent in ipairs(roster) do
-  local a = redis.call('HMGET', ARGV[3] .. agent, 'state', 'idle_since', 'skills')
+  local at = agent_at[agent]
+  if not at then return {'stale'} end
+  local a = redis.call('HMGET', KEYS[at], 'state', 'idle_since', 'skills')
   if allowed[a[1] or 'logged_out'] then
-    table.insert(ready, {agent, tonumber(a[2] or '0'), a[3] or ''})
+    table.insert(ready, {agent, tonumber(a[2] or '0'), a[3] or '', at})
   end
 end
-if #ready == 0 then return {} end
+if #ready == 0 then return {'none'} end
 local caller = nil
+local member = nil
 for _, candidate in ipairs(callers) do
-  local need = redis.call('HGET', ARGV[4] .. candidate, 'skills') or ''
+  local at = member_at[candidate]
+  if not at then return {'stale'} end
+  local need = redis.call('HGET', KEYS[at], 'skills') or ''
   local fit = {}
   for _, r in ipairs(ready) do
     local able = true
@@ -103,9 +116,9 @@ for _, candidate in ipairs(callers) do
     end
     if able then table.insert(fit, r) end
   end
-  if #fit > 0 then caller = candidate ready = fit break end
+  if #fit > 0 then caller = candidate member = KEYS[at] ready = fit break end
 end
-if caller == nil then return {} end
+if caller == nil then return {'none'} end
 local chosen = {}
 if strategy == 'ring_all' then
   chosen = ready
@@ -126,36 +139,36 @@ else
   end
 end
 local now = tonumber(ARGV[2])
-local offer = ARGV[6]
-local member = ARGV[4] .. caller
+local offer = ARGV[3]
 local node = redis.call('HGET', member, 'node') or ''
 local names = {}
 for _, c in ipairs(chosen) do
-  local key = ARGV[3] .. c[1]
+  local key, stats = KEYS[c[4]], KEYS[c[4] + 1]
   local since = tonumber(redis.call('HGET', key, 'since') or ARGV[2])
   local old = redis.call('HGET', key, 'state')
   if now > since then
-    redis.call('HINCRBYFLOAT', key .. ':stats', 'seconds_' .. old, now - since)
+    redis.call('HINCRBYFLOAT', stats, 'seconds_' .. old, now - since)
   end
-  redis.call('HSET', key, 'state', ARGV[9], 'since', ARGV[2], 'offer', offer,
+  redis.call('HSET', key, 'state', ARGV[6], 'since', ARGV[2], 'offer', offer,
              'call_id', caller, 'queue', ARGV[1])
   redis.call('HINCRBY', key, 'version', 1)
-  redis.call('XADD', KEYS[7], 'MAXLEN', '~', ARGV[10], '*', 'agent', c[1], 'event', 'offer',
-             'from', old, 'to', ARGV[9], 'offer', offer, 'call', caller, 'at', ARGV[2])
+  redis.call('XADD', KEYS[7], 'MAXLEN', '~', ARGV[7], '*', 'agent', c[1], 'event', 'offer',
+             'from', old, 'to', ARGV[6], 'offer', offer, 'call', caller, 'at', ARGV[2])
   table.insert(names, c[1])
 end
 redis.call('ZREM', KEYS[1], caller)
 redis.call('HSET', member, 'state', 'offered', 'offer', offer)
-redis.call('HSET', ARGV[5] .. offer, 'queue', ARGV[1], 'call_id', caller, 'node', node,
+redis.call('HSET', KEYS[8], 'queue', ARGV[1], 'call_id', caller, 'node', node,
            'agents', table.concat(names, ','), 'outcome', 'pending', 'created_at', ARGV[2],
            'ring_timeout', conf['agent_ring_timeout'] or '15')
-redis.call('ZADD', KEYS[5], now + lease, ARGV[11])
+redis.call('ZADD', KEYS[5], now + lease, ARGV[8])
 redis.call('SET', KEYS[4], names[#names])
 redis.call('HINCRBY', KEYS[6], 'offers', 1)
-local reply = {offer, caller, node}
+local reply = {'offered', offer, caller, node}
 for _, n in ipairs(names) do table.insert(reply, n) end
 return reply
 """
+)
 
 _OUTCOME = """
 local current = redis.call('HGET', KEYS[1], 'outcome')
@@ -268,15 +281,37 @@ class Distributor:
         return due_key(self.queues.namespace, self.queues.account_id)
 
     def offer_key(self, offer_id: str) -> str:
-        return self.queues.key(f"offer:{offer_id}")
+        """The offer's hash (:func:`acdc.keys.offer_key`)."""
+        return offer_key(self.queues.namespace, self.queues.account_id, offer_id)
 
     # -- offering ---------------------------------------------------------------------------
 
     def claim(self, queue_id: str) -> Offer | None:
         """Offer the queue's next caller to the agents the strategy picks (None: no
-        caller waits, or no agent is ready)."""
-        q = self.queues
+        caller waits, or no agent is ready; or the roster and the line kept changing
+        under the claim, :data:`acdc.lua.STALE_RETRIES` times: the sweep offers again)."""
         offer_id = uuid.uuid4().hex
+        for _ in range(STALE_RETRIES):
+            read = self.client.pipeline(transaction=False)
+            read.smembers(self.queues.queue_key(queue_id, "roster"))
+            read.zrange(self.queues.queue_key(queue_id, "waiting"), 0, SKILL_SCAN - 1)
+            roster, callers = read.execute()
+            if not roster or not callers:
+                return None
+            made = self.claim_among(queue_id, offer_id, sorted(roster), callers)
+            if made != STALE:
+                return made if isinstance(made, Offer) else None
+        log.warning("queue %s: its roster and line kept changing; the sweep offers", queue_id)
+        return None
+
+    def claim_among(
+        self, queue_id: str, offer_id: str, roster: list[str], callers: list[str]
+    ) -> Offer | str | None:
+        """One try of :meth:`claim`, given the queue's ``roster`` and the first callers of
+        its line as read just before: the script is given their keys, and answers
+        :data:`acdc.lua.STALE` (changing nothing) when it meets an agent or a caller it
+        must look at that is not among them."""
+        q = self.queues
         reply = self._claim(
             keys=[
                 q.queue_key(queue_id, "waiting"),
@@ -286,13 +321,13 @@ class Distributor:
                 self._due,
                 q.queue_key(queue_id, "stats"),
                 events_key(q.namespace, q.account_id),
+                self.offer_key(offer_id),
+                *keys_of(roster, self.agents.key, self.agents.stats_key),
+                *keys_of(callers, q.member_key),
             ],
             args=[
                 queue_id,
                 q.clock(),
-                self.agents.key(""),
-                q.member_key(""),
-                self.offer_key(""),
                 offer_id,
                 self.grace,
                 ",".join(sources("offer")),
@@ -300,11 +335,17 @@ class Distributor:
                 10_000,
                 lease_member(offer_id),
                 SKILL_SCAN,
+                len(roster),
+                len(callers),
+                *roster,
+                *callers,
             ],
         )
-        if not reply:
+        if reply[0] == STALE:
+            return STALE
+        if reply[0] != "offered":
             return None
-        return Offer(reply[0], queue_id, reply[1], reply[2], tuple(reply[3:]))
+        return Offer(reply[1], queue_id, reply[2], reply[3], tuple(reply[4:]))
 
     def distribute(self, queue_id: str) -> list[Offer]:
         """Make every offer the queue can make now and deliver them to the callers

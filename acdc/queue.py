@@ -21,9 +21,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from acdc.account import AccountState
-from acdc.agent import EVENTS_KEPT, LOGGED_OUT, PAUSED, Agents, events_key
+from acdc.agent import EVENTS_KEPT, LOGGED_OUT, PAUSED, Agents
 from acdc.announcements import Announcements
-from acdc.keys import acdc_key, agent_queues_key
+from acdc.keys import (
+    agent_queues_key,
+    busy_queues_key,
+    call_stats_key,
+    events_key,
+    member_key,
+    queue_key,
+    queue_prefix,
+)
+from acdc.lua import DECLARED, STALE, STALE_RETRIES, StaleSet, keys_of
 from acdc.skills import encode as encode_skills
 
 ENTERED = "entered"
@@ -96,17 +105,22 @@ class QueueConfig:
         }
 
 
-_ENTER = """
+_ENTER = (
+    DECLARED
+    + """
 if redis.call('EXISTS', KEYS[1]) == 1 then return 'already' end
 local size = tonumber(ARGV[5])
 if size > 0 and redis.call('SCARD', KEYS[3]) >= size then
   redis.call('HINCRBY', KEYS[4], 'refused_full', 1)
   return 'full'
 end
+local roster = tonumber(ARGV[7])
 if ARGV[6] == '0' then
+  local agent_at = declared(9, 13, roster, 1)
   local available = 0
   for _, agent in ipairs(redis.call('SMEMBERS', KEYS[5])) do
-    local state = redis.call('HGET', ARGV[7] .. agent, 'state') or 'logged_out'
+    if not agent_at[agent] then return 'stale' end
+    local state = redis.call('HGET', KEYS[agent_at[agent]], 'state') or 'logged_out'
     if state ~= 'logged_out' and state ~= 'paused' then available = available + 1 end
   end
   if available == 0 then
@@ -124,9 +138,10 @@ redis.call('SADD', KEYS[8], ARGV[1])
 redis.call('HINCRBY', KEYS[4], 'entered', 1)
 redis.call('XADD', KEYS[7], 'MAXLEN', '~', ARGV[10], '*', 'event', 'enter', 'call', ARGV[2],
            'queue', ARGV[1], 'at', ARGV[3])
-for i = 13, #ARGV, 2 do redis.call('HSET', KEYS[6], ARGV[i], ARGV[i + 1]) end
+for i = 13 + roster, #ARGV, 2 do redis.call('HSET', KEYS[6], ARGV[i], ARGV[i + 1]) end
 return 'entered'
 """
+)
 
 _LEAVE = """
 local member = redis.call('HGETALL', KEYS[1])
@@ -195,14 +210,13 @@ class Queues(AccountState):
         self._leave = self.client.register_script(_LEAVE)
         self._idle = self.client.register_script(_IDLE)
 
-    def key(self, part: str) -> str:
-        return acdc_key(self.namespace, self.account_id, part)
-
     def queue_key(self, queue_id: str, part: str) -> str:
-        return self.key(f"queue:{queue_id}:{part}")
+        """Key ``part`` of the queue (:func:`acdc.keys.queue_key`)."""
+        return queue_key(self.namespace, self.account_id, queue_id, part)
 
     def member_key(self, call_id: str) -> str:
-        return self.key(f"member:{call_id}")
+        """The caller's hash (:func:`acdc.keys.member_key`)."""
+        return member_key(self.namespace, self.account_id, call_id)
 
     # -- callers --------------------------------------------------------------------------
 
@@ -219,11 +233,17 @@ class Queues(AccountState):
         re-runs), :data:`FULL` (``max_queue_size``) or :data:`EMPTY` (no agent available
         and ``enter_when_empty`` false). ``visit`` tells this stay in a queue from a later
         one of the same call (after a transfer): see :meth:`leave`. ``skills``: what an
-        agent needs to be offered this caller (:mod:`acdc.skills`)."""
+        agent needs to be offered this caller (:mod:`acdc.skills`). Raises
+        :class:`acdc.lua.StaleSet` if the roster of a queue that refuses callers without
+        agents kept changing while the caller entered (:data:`acdc.lua.STALE_RETRIES`
+        joins or leaves, each between a read and the script): the caller is not in."""
         q = config.queue_id
         conf = [str(x) for pair in config.conf_fields().items() for x in pair]
-        return str(
-            self._enter(
+        for _ in range(STALE_RETRIES):
+            # without agents the queue may refuse the caller: the script reads the state
+            # of each agent of the roster, so it is given their keys
+            roster = [] if config.enter_when_empty else self.roster(q)
+            reply = self._enter(
                 keys=[
                     self.member_key(call_id),
                     self.queue_key(q, "waiting"),
@@ -232,7 +252,8 @@ class Queues(AccountState):
                     self.queue_key(q, "roster"),
                     self.queue_key(q, "conf"),
                     events_key(self.namespace, self.account_id),
-                    self.key("busy_queues"),
+                    busy_queues_key(self.namespace, self.account_id),
+                    *keys_of(roster, self.agents.key),
                 ],
                 args=[
                     q,
@@ -241,16 +262,19 @@ class Queues(AccountState):
                     int(priority),
                     config.max_queue_size,
                     "1" if config.enter_when_empty else "0",
-                    self.agents.key(""),
+                    len(roster),
                     PRIORITY_WEIGHT,
                     node,
                     EVENTS_KEPT,
                     visit,
                     encode_skills(skills),
+                    *roster,
                     *conf,
                 ],
             )
-        )
+            if reply != STALE:
+                return str(reply)
+        raise StaleSet(f"the roster of queue {q} kept changing while {call_id} entered")
 
     def leave(self, queue_id: str, call_id: str, reason: str, visit: str = "") -> Left | None:
         """The caller leaves (or its call ended): counted abandoned with ``reason`` unless
@@ -268,7 +292,7 @@ class Queues(AccountState):
                 self.queue_key(queue_id, "members"),
                 self.queue_key(queue_id, "stats"),
                 events_key(self.namespace, self.account_id),
-                self.key("call_stats"),
+                call_stats_key(self.namespace, self.account_id),
             ],
             args=[queue_id, call_id, self.clock(), reason, EVENTS_KEPT, visit],
         )
@@ -277,12 +301,12 @@ class Queues(AccountState):
     def pending_call_stats(self, limit: int = 500) -> list[dict[str, Any]]:
         """The oldest call stats not archived yet (each caller's record, written when it
         left its queue): see :meth:`archived`."""
-        rows = self.client.lrange(self.key("call_stats"), 0, limit - 1)
+        rows = self.client.lrange(call_stats_key(self.namespace, self.account_id), 0, limit - 1)
         return [json.loads(row) for row in rows]
 
     def archived(self, count: int) -> None:
         """Drop the ``count`` oldest call stats (stored in the account's database)."""
-        self.client.ltrim(self.key("call_stats"), count, -1)
+        self.client.ltrim(call_stats_key(self.namespace, self.account_id), count, -1)
 
     def forget(self, call_id: str) -> None:
         """Drop an ended caller's hash (its agent has hung up)."""
@@ -337,17 +361,17 @@ class Queues(AccountState):
     def busy_queues(self) -> list[str]:
         """Queues that may have callers waiting (a queue leaves the set once the sweep
         finds none: :meth:`settle_idle`)."""
-        return sorted(self.client.smembers(self.key("busy_queues")))
+        return sorted(self.client.smembers(busy_queues_key(self.namespace, self.account_id)))
 
     def settle_idle(self, queue_id: str) -> None:
         """Forget a queue in :meth:`busy_queues` if nobody waits in it (atomically: a
         caller entering meanwhile keeps it)."""
-        self._idle(keys=[self.key("busy_queues"), self.queue_key(queue_id, "waiting")],
-                   args=[queue_id])  # fmt: skip
+        busy = busy_queues_key(self.namespace, self.account_id)
+        self._idle(keys=[busy, self.queue_key(queue_id, "waiting")], args=[queue_id])
 
     def queue_ids(self) -> list[str]:
         """Queues of the account that have live state."""
-        prefix = self.key("queue:")
+        prefix = queue_prefix(self.namespace, self.account_id)
         found = {
             key[len(prefix) :].rsplit(":", 1)[0]
             for key in self.client.scan_iter(f"{prefix}*:stats", count=1000)

@@ -25,7 +25,7 @@ from acdc.distributor import Distributor
 from acdc.keys import accounts_key
 from acdc.queue import Queues
 from kazoo_tasks import inbox, services
-from kazoo_tasks.bus import celery_queue_name
+from kazoo_tasks.bus import celery_queue_name, publish_timeouts
 from kazoo_tasks.callstate import STATUS_ENDED, CallStore
 from kazoo_tasks.config import Settings
 from kazoo_tasks.events import CallEvent
@@ -77,6 +77,7 @@ def request_distribution(app: Celery, settings: Settings, account_id: str, queue
             queue=celery_queue_name(settings.namespace, "callflow"),
             ignore_result=True,
             retry=False,
+            **publish_timeouts(settings.broker_confirm_timeout),
         )
     except Exception:  # noqa: BLE001 - the sweep catches up
         log.warning("could not ask for a distribution of %s; the sweep will", sorted(queues))

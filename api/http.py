@@ -1,6 +1,7 @@
 """HTTP plumbing shared by every resource: Kazoo's envelope, request ids, request bodies,
 revisions (``If-Match`` / ``rev``) and one error handler that answers every failure
-(ours, Werkzeug's, Flask-Limiter's, an unreachable Redis or store: 503, a crash: 500)
+(ours, Werkzeug's, Flask-Limiter's, an unreachable Redis, broker or store: 503, a crash:
+500)
 with Kazoo's error envelope."""
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from flask import Response, g, request
 from flask_restx import Api
 from werkzeug.exceptions import HTTPException
 
+from api.broker import BrokerUnavailable
 from api.errors import ApiError, InvalidRequest
 from api.limits import check_request, parse_json
 from kazoo_tasks.docstore import Unavailable
@@ -29,7 +31,7 @@ KAZOO_VERSION = "5.0.0"
 schemas and documentation are the reference), shown as ``version`` in every envelope."""
 OWN_VERSION = importlib.metadata.version("kazoo-tasks")
 """kazoo-tasks' own version (its package's), shown beside it as ``kazoo_tasks_version``."""
-UNREACHABLE = (*REDIS_UNAVAILABLE, Unavailable)
+UNREACHABLE = (*REDIS_UNAVAILABLE, Unavailable, BrokerUnavailable)
 """Failures of a back end, not of the request: 503, the client retries."""
 _REQUEST_ID = re.compile(r"^[\w.-]{1,64}$")
 
@@ -117,7 +119,9 @@ def error_response(error: BaseException) -> Response:
     elif isinstance(error, UNREACHABLE):
         log.warning("a back end is unreachable (%s %s): %s", request.method, request.path, error)
         code, message = 503, "service_unavailable"
-        data = {"message": "a back end (Redis or the document store) is unreachable; retry"}
+        data = {
+            "message": "a back end (Redis, the broker or the document store) is unreachable; retry"
+        }
         headers["Retry-After"] = "1"
     else:
         log.exception("unhandled error on %s %s", request.method, request.path)

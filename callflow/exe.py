@@ -39,7 +39,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError
 
 from acdc import outbound
 from acdc.tasks import DISTRIBUTE_TASK
-from callflow import channel_hooks, kazoo_modules, limits, router
+from callflow import camping, channel_hooks, kazoo_modules, limits, router
 from callflow.cdr import build_cdr
 from callflow.context import Environment, NodeContext
 from callflow.legs import PICKED_OFF
@@ -219,6 +219,7 @@ class Navigator:
             leg["hangup_cause"] = ended["hangup_cause"]
             self._trace(step="leg", event=name, leg=leg_id, outcome=ended["hangup_cause"])
             self.outbox.append({"type": "task", "name": CDR_TASK, "args": [build_cdr(ended)]})
+            self._devices_freed({leg.get("device") or ""} - {""})
         if record["status"] == STATUS_ACTIVE and record["position"] is not None:
             self._follow(self._to_node(event))
 
@@ -432,6 +433,7 @@ class Navigator:
         self._trace(step="end", event=event["name"], outcome=record["hangup_cause"])
         self.outbox.append({"type": "task", "name": CDR_TASK, "args": [build_cdr(record)]})
         self._channel_hook(CHANNEL_DESTROY)
+        self._devices_freed(camping.freed_devices(record))
         if record.get("agent_calls"):  # ACDc agents this call made busy: free again
             account, env = record["account_id"], self.env
             again = outbound.calls_ended(
@@ -450,6 +452,16 @@ class Navigator:
             self.outbox.append(
                 {"type": "task", "name": task["name"], "args": [*task["args"], ended]}
             )
+
+    def _devices_freed(self, devices: set[str]) -> None:
+        """Phones that just left a call: if someone camps on one of them
+        (``camping_feature``), the camp check runs once this step is committed."""
+        account_id = (self.record or {}).get("account_id")
+        if not devices or not account_id:
+            return
+        env = self.env
+        if camping.watched(env.redis_client(), env.settings.namespace, account_id, devices):
+            self.task(camping.CHECK_TASK, [account_id, sorted(devices)])
 
     # -- running nodes -----------------------------------------------------------------
 

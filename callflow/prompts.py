@@ -38,6 +38,8 @@ PROMPTS = {
     "hotdesk-invalid_entry": "ivr/ivr-that_was_an_invalid_entry.wav",
     "hotdesk-logged_in": "ivr/ivr-you_are_now_logged_in.wav",
     "hotdesk-logged_out": "ivr/ivr-you_are_now_logged_out.wav",
+    "camper-queue": "ivr/ivr-thank_you.wav",
+    "camper-deny": "ivr/ivr-that_was_an_invalid_entry.wav",
 }
 """Kazoo prompt name -> FreeSWITCH sound file."""
 

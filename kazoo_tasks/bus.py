@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from kombu import Exchange, Queue
 
 EVENTS_TASK = "kazoo.call.handle_events"
@@ -34,6 +36,25 @@ def publish_timeouts(confirm_timeout: float) -> dict[str, float]:
     if confirm_timeout <= 0:
         return {}
     return {"timeout": confirm_timeout, "confirm_timeout": confirm_timeout}
+
+
+CONNECT_RETRIES_TIMEOUT = 15.0
+"""Seconds a lost connection may spend trying the broker URLs in turn when a channel is
+needed (each try waits up to Celery's ``broker_connection_timeout``, 4 s)."""
+
+
+def transport_options(heartbeat: int) -> dict[str, Any]:
+    """The kombu transport options of every connection that publishes (Celery's, the
+    changes process'): publisher confirms, failover that moves on, and ``read_timeout``
+    of two heartbeats (none without heartbeats: a healthy broker may then be silent for
+    any time). The reasons are in :mod:`kazoo_tasks.celery_app`'s configuration."""
+    options: dict[str, Any] = {
+        "confirm_publish": True,
+        "connect_retries_timeout": CONNECT_RETRIES_TIMEOUT,
+    }
+    if heartbeat > 0:
+        options["read_timeout"] = 2.0 * heartbeat
+    return options
 
 
 def command_exchange(namespace: str) -> Exchange:

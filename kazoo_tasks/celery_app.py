@@ -13,22 +13,19 @@ from celery import Celery
 from kombu import Queue
 
 from kazoo_tasks import services
-from kazoo_tasks.bus import celery_queue_name, queue_arguments
+from kazoo_tasks.bus import celery_queue_name, queue_arguments, transport_options
 from kazoo_tasks.config import Settings, get_settings
 from kazoo_tasks.timers import TimerDrainStep
 
 CELERY_ROLES = ("callflow", "housekeeping", "webhooks")
 """Celery queues, one per role; a worker pool can serve one or several."""
 
-CONNECT_RETRIES_TIMEOUT = 15.0
-"""Seconds a lost connection may spend trying the broker URLs in turn when a channel is
-needed (each try waits up to Celery's ``broker_connection_timeout``, 4 s)."""
-
 PURGE_INTERVAL = 3600.0
 """Seconds between two purges of soft-deleted documents past their retention."""
 
 TASK_MODULES = (
     "callflow.tasks",
+    "callflow.camping_tasks",
     "callflow.call_recording",
     "callflow.webhook_delivery",
     "callflow.notify_email",
@@ -44,12 +41,6 @@ ACDC_SWEEP_STEP = "acdc.tasks:AcdcSweepStep"
 """Every worker sweeps the ACDc due sets (named, so the core does not import ACDc)."""
 WEBHOOK_OBJECTS_STEP = "workers.webhooks:WebhookObjectsStep"
 """A worker serving the webhooks queue feeds the ``object`` hooks from the doc changes."""
-
-
-def read_timeout(heartbeat: int) -> dict[str, float]:
-    """The ``read_timeout`` transport option for ``heartbeat`` (none without heartbeats:
-    a healthy broker may then be silent for any time)."""
-    return {"read_timeout": 2.0 * heartbeat} if heartbeat > 0 else {}
 
 
 def celery_config(settings: Settings) -> dict[str, Any]:
@@ -87,11 +78,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         # ecallmgr): a broker reply awaited longer than two heartbeats (prefetch changes,
         # declarations, closing handshakes) means the broker is silent; py-amqp then
         # raises and the worker reconnects instead of waiting forever in its event loop
-        "broker_transport_options": {
-            "confirm_publish": True,
-            "connect_retries_timeout": CONNECT_RETRIES_TIMEOUT,
-            **read_timeout(settings.broker_heartbeat),
-        },
+        "broker_transport_options": transport_options(settings.broker_heartbeat),
         # a worker gives up a connection whose broker sent nothing for two heartbeats (a
         # frozen node keeps its TCP connections open and answers nothing)
         "broker_heartbeat": settings.broker_heartbeat,

@@ -7,6 +7,12 @@ caller-controlled string add a header or a whole command), applications that run
 on the switch are refused, ``${...}`` (which the switch expands, ``${api(...)}`` running
 an API command) is refused in any value, and sizes are bounded. Modules that copy caller-controlled
 text (a caller-id name, say) into a command pass it through :func:`sanitize_text` first.
+
+An ``originate`` command creates a call rather than acting on one: ``bgapi originate``
+of the dial string ``args`` (no whitespace: FreeSWITCH splits its arguments on spaces),
+the new channel's uuid being the command's ``call_id`` (``origination_uuid``), ringing at
+most ``timeout`` seconds; once answered the channel runs the dialplan for
+``destination`` in ``context`` (and so parks, and is routed like any call).
 """
 
 from __future__ import annotations
@@ -45,6 +51,10 @@ CONFERENCE_ARG_PATTERN = (
 undeaf / kick a member or all, lock, unlock, or play one file (no spaces) to the room or
 to a member."""
 
+ORIGINATE_DESTINATION_PATTERN = r"^\+?[0-9*#]{1,35}\Z"
+CONTEXT_PATTERN = r"^[A-Za-z0-9_.-]{1,64}\Z"
+_NO_WHITESPACE = re.compile(r"^\S+\Z")
+
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -68,7 +78,9 @@ class CommandSchema(Schema):
     id = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9-]{1,64}\Z"))
     call_id = fields.String(required=True, validate=validate.Regexp(CALL_ID_PATTERN))
     node = fields.String(required=True, validate=validate.Length(min=1, max=255))
-    kind = fields.String(required=True, validate=validate.OneOf(["execute", "hangup", "api"]))
+    kind = fields.String(
+        required=True, validate=validate.OneOf(["execute", "hangup", "api", "originate"])
+    )
     app = fields.String(validate=validate.Regexp(APP_NAME_PATTERN))
     args = fields.String(
         load_default="", validate=[validate.Length(max=MAX_VALUE_LENGTH), _no_control]
@@ -77,6 +89,9 @@ class CommandSchema(Schema):
         load_default="NORMAL_CLEARING", validate=validate.Regexp(HANGUP_CAUSE_PATTERN)
     )
     event_lock = fields.Boolean(load_default=True)
+    destination = fields.String(validate=validate.Regexp(ORIGINATE_DESTINATION_PATTERN))
+    context = fields.String(validate=validate.Regexp(CONTEXT_PATTERN))
+    timeout = fields.Integer(validate=validate.Range(min=1, max=3600))
 
     @validates_schema
     def _check_kind(self, data: dict[str, Any], **_: Any) -> None:
@@ -92,6 +107,12 @@ class CommandSchema(Schema):
             pattern = CONFERENCE_ARG_PATTERN if app == "conference" else API_ARG_PATTERN
             if not re.match(pattern, data.get("args", "")):
                 raise ValidationError("api arguments hold characters that are not allowed", "args")
+        if kind == "originate":
+            for name in ("destination", "context", "timeout"):
+                if name not in data:
+                    raise ValidationError("required for originate commands", name)
+            if not _NO_WHITESPACE.match(data.get("args", "")):
+                raise ValidationError("a dial string without whitespace is required", "args")
 
 
 _schema = CommandSchema()
@@ -113,6 +134,12 @@ def render_command(command: dict[str, Any]) -> bytes:
     if cmd["kind"] == "api":
         about = "" if cmd["app"] == "conference" else cmd["call_id"]
         line = " ".join(filter(None, ["api", cmd["app"], about, cmd["args"]]))
+        return (line + "\n\n").encode("utf-8")
+    if cmd["kind"] == "originate":
+        dial = cmd["args"]
+        own = f"origination_uuid={cmd['call_id']},originate_timeout={cmd['timeout']}"
+        dial = "{" + own + ("," + dial[1:] if dial.startswith("{") else "}" + dial)
+        line = f"bgapi originate {dial} {cmd['destination']} XML {cmd['context']}"
         return (line + "\n\n").encode("utf-8")
     headers = [("call-command", cmd["kind"])]
     if cmd["kind"] == "execute":

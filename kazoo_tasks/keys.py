@@ -46,3 +46,10 @@ def registration_pattern(namespace: str, realm: str = "*") -> str:
 def changes_lease_key(namespace: str) -> str:
     """The lease the active ``changes`` process holds (its value names the holder)."""
     return f"{namespace}:changes:lease"
+
+
+def camp_key(namespace: str, account_id: str, part: str) -> str:
+    """Key ``part`` (``req:<member>``, ``claimed:<member>``, ``device:<id>``) of an
+    account's camp requests (``camping_feature``); the hash tag ``{camp:<account>}`` keeps
+    them in one Redis Cluster slot, so one script may touch several."""
+    return f"{namespace}:camp:{{camp:{account_id}}}:{part}"

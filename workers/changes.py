@@ -27,7 +27,7 @@ from kombu import Connection, Producer
 from kombu.exceptions import OperationalError
 
 from kazoo_tasks import services
-from kazoo_tasks.bus import docs_exchange
+from kazoo_tasks.bus import docs_exchange, publish_timeouts, transport_options
 from kazoo_tasks.config import Settings, get_settings
 from kazoo_tasks.doc_changes import DOC_CREATED, DOC_DELETED, DOC_EDITED, DocChange
 from kazoo_tasks.docstore import (
@@ -120,6 +120,7 @@ class ChangesFollower:
         self.poll_timeout = max(ttl / 3, 0.1)
         self.exchange = docs_exchange(settings.namespace)
         self.published = 0
+        self._bounds = publish_timeouts(settings.broker_confirm_timeout)
         self.following = threading.Event()
         """Set while this follower holds the lease and reads the feeds."""
         broker = Connection(services.broker_url(settings))
@@ -160,7 +161,11 @@ class ChangesFollower:
 
     @contextmanager
     def _producer(self) -> Iterator[Producer]:
-        with Connection(services.broker_url(self.settings)) as conn:
+        # publisher confirms: a notification counts as published (and the checkpoint moves
+        # past it) only once the broker has it; each publish and each broker reply is
+        # bounded, so a frozen broker fails them instead of holding the follower forever
+        options = transport_options(self.settings.broker_heartbeat)
+        with Connection(services.broker_url(self.settings), transport_options=options) as conn:
             conn.ensure_connection(max_retries=1)
             producer = conn.Producer(exchange=self.exchange, serializer="json")
             self.exchange(conn.default_channel).declare()
@@ -244,6 +249,7 @@ class ChangesFollower:
             routing_key=notification.routing_key,
             retry=True,
             retry_policy={"max_retries": 3, "interval_start": 0.2, "interval_step": 0.5},
+            **self._bounds,
         )
         self.published += 1
         DOC_CHANGES.labels(notification.name).inc()

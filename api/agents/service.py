@@ -9,17 +9,16 @@ sent on, asks a worker to distribute the queues concerned (``kazoo.acdc.distribu
 
 from __future__ import annotations
 
-import functools
 import time
 from typing import Any
 
 import redis
-from celery import Celery
 
 from acdc import service as actions
 from acdc import skills
 from acdc.queue import Queues
 from acdc.tasks import request_distribution
+from api.broker import broker_app
 from api.documents import DocumentService, validate
 from api.errors import NotFoundError, field_error
 from kazoo_tasks.config import Settings
@@ -36,13 +35,6 @@ from schemas.acdc import (
 
 MAX_ROSTER = 1000
 """Agents one roster request may name."""
-
-
-@functools.cache
-def _celery(settings: Settings) -> Celery:
-    from kazoo_tasks.celery_app import make_app
-
-    return make_app(settings, name="api-acdc")
 
 
 def status_view(agent_id: str, live: dict[str, str], queues: list[str]) -> dict[str, Any]:
@@ -80,7 +72,7 @@ class CallCenter:
         return Queues(self.client, self.settings.namespace, account_id)
 
     def _distribute(self, account_id: str, queue_ids: set[str]) -> None:
-        request_distribution(_celery(self.settings), self.settings, account_id, queue_ids)
+        request_distribution(broker_app(self.settings), self.settings, account_id, queue_ids)
 
     def _user_docs(self, account_id: str) -> list[Document]:
         found = self.users.store.find(account_db(account_id), {"pvt_type": "user"})

@@ -12,14 +12,13 @@ participants. A room nobody is in is not running on any switch: acting on it is 
 
 from __future__ import annotations
 
-import functools
 import uuid
 from typing import Any
 
 import redis
-from celery import Celery
 from marshmallow import ValidationError
 
+from api import broker
 from api.errors import ApiError, NotFoundError, field_error
 from callflow import media as media_refs
 from callflow.modules.conference import room_name
@@ -34,13 +33,6 @@ from kazoo_tasks.docstore import DocumentStore
 
 class NotRunning(ApiError, code=409, message="conference_not_running"):
     """409: the room has nobody in it, so no switch runs it."""
-
-
-@functools.cache
-def _celery(settings: Settings) -> Celery:
-    from kazoo_tasks.celery_app import make_app
-
-    return make_app(settings, name="api-conferences")
 
 
 class LiveConferences:
@@ -134,17 +126,8 @@ class LiveConferences:
                 "data.media_id", "pattern", "this media cannot be played into a conference"
             ) from None
         ns = self.settings.namespace
-        app = _celery(self.settings)
-        with app.producer_or_acquire() as producer:
-            producer.publish(
-                dict(command),
-                exchange=command_exchange(ns),
-                routing_key=node,
-                declare=[command_queue(ns, node, self.settings.broker_queue_type)],
-                serializer="json",
-                delivery_mode=2,
-                retry=True,
-            )
+        queue = command_queue(ns, node, self.settings.broker_queue_type)
+        broker.publish(self.settings, dict(command), command_exchange(ns), node, queue)
 
 
 def _live(record: dict[str, Any] | None) -> bool:

@@ -92,15 +92,24 @@ class RoleProcess:
         if self.proc is not None:
             self.proc.wait(10)
 
-    def stop(self, timeout: float = 15.0) -> int | None:
-        """SIGTERM the process group, SIGKILL it if it lingers; returns the exit code."""
+    def terminate(self) -> None:
+        """SIGTERM the process group (a clean stop) without waiting for it."""
         if self.alive():
             os.killpg(self.pid, signal.SIGTERM)
+
+    def wait_stopped(self, timeout: float = 15.0) -> int | None:
+        """Wait for the process to end, SIGKILL it if it lingers; returns the exit code."""
+        if self.proc is not None:
             try:
-                self.proc.wait(timeout)  # type: ignore[union-attr]
+                self.proc.wait(timeout)
             except subprocess.TimeoutExpired:
                 self.kill()
         return self.proc.returncode if self.proc is not None else None
+
+    def stop(self, timeout: float = 15.0) -> int | None:
+        """SIGTERM the process group, SIGKILL it if it lingers; returns the exit code."""
+        self.terminate()
+        return self.wait_stopped(timeout)
 
 
 def wait_for_workers(settings: Settings, count: int, timeout: float = 60.0) -> None:
@@ -117,7 +126,7 @@ def wait_for_workers(settings: Settings, count: int, timeout: float = 60.0) -> N
     try:
         with app.connection_for_write() as conn:
             while time.monotonic() < deadline:
-                if len(app.control.ping(timeout=0.5, connection=conn)) >= count:
+                if len(app.control.ping(timeout=0.5, connection=conn, limit=count)) >= count:
                     return
     finally:
         app.close()

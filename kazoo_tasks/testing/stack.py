@@ -120,8 +120,11 @@ class Stack(Started):
     def stop(self) -> None:
         """Stop every process, then the emulator; delete the exchanges workers declared."""
         others = [p for p in (self.ecallmgr, self.changes) if p is not None]
-        for process in [*self.workers, *others]:
-            process.stop()
+        processes = [*self.workers, *others]
+        for process in processes:  # all at once: a test's teardown waits for the slowest
+            process.terminate()
+        for process in processes:
+            process.wait_stopped()
         self.emulator.stop()
         drop_worker_exchanges(self.settings)
 

@@ -16,11 +16,10 @@ from acdc.agent import (
     Agents,
     NotAllowed,
     due_member,
-    events_key,
     next_state,
     sources,
 )
-from acdc.keys import due_key
+from acdc.keys import due_key, events_key
 
 ACCOUNT = "a" * 32
 

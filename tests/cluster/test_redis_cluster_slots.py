@@ -7,11 +7,12 @@ client that notes the keys of every ``EVAL``/``EVALSHA`` it sends; the test then
 
 * every script found in the sources (each ``register_script(X)`` and ``eval(X, ...)``) ran;
 * the declared keys of each run map to one slot (redis-py refuses otherwise, too);
-* the keys each run touched, as the masters' ``MONITOR`` shows the commands a script runs,
-  map to one slot too: ACDc's scripts build the keys of agents, callers and offers from
-  ``ARGV`` inside Lua, and Redis 7.0 runs such a script even when one of those keys lies in
-  another slot of the same node (it refuses only other nodes' keys), so that it would break
-  only once the slots are moved. Those keys carry the account's hash tag.
+* every key each run touched, as the masters' ``MONITOR`` shows the commands a script
+  runs (:mod:`tests.lua_keys`), was among its declared keys: Redis 7.0 would run a script
+  that builds a key inside Lua even when that key lies in another slot of the same node
+  (it refuses only other nodes' keys), so such a script would break only once the slots
+  are moved. ACDc's scripts are driven through the whole call-center scenario of
+  :mod:`tests.acdc.every_script`.
 
 Marked ``cluster`` (six redis-servers, a few seconds): ``make test-cluster``.
 """
@@ -21,7 +22,6 @@ from __future__ import annotations
 import hashlib
 import importlib
 import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,15 +30,17 @@ import pytest
 import redis
 from redis.cluster import RedisCluster, key_slot
 
-from acdc.distributor import CONNECTED, Distributor
-from acdc.queue import QueueConfig, Queues
+from callflow.camping import CampRequest, CampRequests
 from kazoo_tasks import conferences, services
 from kazoo_tasks.callstate import CallStore
 from kazoo_tasks.config import Settings
 from kazoo_tasks.keys import changes_lease_key
 from kazoo_tasks.lease import RedisLease
-from kazoo_tasks.testing.redis_cluster import ClusterNode, RedisClusterNodes
+from kazoo_tasks.limit_claims import AccountLimits, LimitClaims
+from kazoo_tasks.testing.redis_cluster import RedisClusterNodes
 from kazoo_tasks.timers import ArmedTimer, TimerWheel
+from tests.acdc.every_script import drive_every_script
+from tests.lua_keys import ScriptWatch
 from workers.ecallmgr.claims import CommandClaims
 from workers.registrations import apply_registration
 
@@ -65,53 +67,6 @@ class RecordingCluster(RedisCluster):
             sha = hashlib.sha1(body.encode()).hexdigest() if name == "EVAL" else body
             self.scripts.append((sha, keys))
         return super().execute_command(*args, **kwargs)
-
-
-class LuaWatch:
-    """The commands the scripts run on each master (``MONITOR``), grouped by script run:
-    Redis lists a script's own commands (client ``lua``) right after its EVAL/EVALSHA."""
-
-    END = "end-of-lua-watch"
-
-    def __init__(self, masters: list[ClusterNode]) -> None:
-        self.masters = masters
-        self.seen: dict[int, list[tuple[str, str]]] = {m.port: [] for m in masters}
-        self._threads = [threading.Thread(target=self._watch, args=(m,)) for m in masters]
-        self._ready = threading.Barrier(len(masters) + 1, timeout=30)
-
-    def _watch(self, master: ClusterNode) -> None:
-        with master.client() as client, client.monitor() as monitor:
-            self._ready.wait()
-            for entry in monitor.listen():
-                if entry["command"] == f"ECHO {self.END}":
-                    return
-                self.seen[master.port].append((entry["client_type"], entry["command"]))
-
-    def __enter__(self) -> LuaWatch:
-        for thread in self._threads:
-            thread.start()
-        self._ready.wait()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        for master in self.masters:
-            with master.client() as client:
-                client.echo(self.END)
-        for thread in self._threads:
-            thread.join(30)
-
-    def runs(self) -> list[set[str]]:
-        """The keys each script run touched (the first argument of each of its commands)."""
-        runs: list[set[str]] = []
-        for entries in self.seen.values():
-            for client_type, command in entries:
-                name, _, rest = command.partition(" ")
-                if client_type != "lua":
-                    if name.upper() in ("EVAL", "EVALSHA"):
-                        runs.append(set())
-                    continue
-                runs[-1].add(rest.split(" ", 1)[0])
-        return runs
 
 
 def every_script() -> dict[str, str]:
@@ -183,17 +138,19 @@ def run_every_script(client: redis.Redis, settings: Settings) -> None:
     record = {"realm": "sip.example.com", "user": "1001", "expires": 60, "timestamp_us": 1}
     assert apply_registration(client, settings, "sofia::register", record)
 
-    queues = Queues(client, ns, "a" * 32, lambda: 1_000_000.0)
-    distributor = Distributor(queues, lambda offers: None, grace=5)
-    config = QueueConfig.from_doc({"_id": "q1"})
-    queues.agents.apply("agent-1", "login")
-    queues.join("q1", "agent-1")
-    queues.enter(config, call, "fs1")
-    [offer] = distributor.distribute("q1")
-    distributor.conclude(offer.offer_id, CONNECTED, "agent-1")
-    distributor.caller_left("q1", call, "hangup")
-    queues.settle_idle("q1")
-    distributor.sweep(now=2_000_000.0)
+    limits = LimitClaims(client, ns)
+    limited = [AccountLimits("account-1", calls=5), AccountLimits("reseller-1", calls=50)]
+    kind = {"call": True, "carrier": True, "direction": "inbound"}
+    assert limits.claim(call, limited, now=1.0, expire_at=2e9, **kind).allowed
+
+    camps = CampRequests(client, settings)
+    camp = CampRequest(call, "a" * 32, "sip.example.com", "fs1", "dev-a", "device", "2101",
+                       "device", "dev-b", ("dev-b", "dev-c"))  # fmt: skip
+    camps.add(camp, 60)
+    assert camps.claim(camp.account_id, camp.member) is not None
+    camps.forget(camp.account_id, camp.member, camp.devices)
+
+    drive_every_script(client, ns)
 
 
 def test_given_a_redis_cluster_when_every_lua_script_runs_then_the_keys_of_each_share_one_slot(
@@ -203,8 +160,14 @@ def test_given_a_redis_cluster_when_every_lua_script_runs_then_the_keys_of_each_
     expected = every_script()
     assert len(expected) >= 19  # the scripts the sources held when this test was written
 
-    with LuaWatch(cluster.masters()) as watch:
+    masters = [
+        redis.Redis.from_url(master.url, decode_responses=True) for master in cluster.masters()
+    ]
+    with ScriptWatch(masters) as watch:
         run_every_script(client, on_cluster)
+    runs = [run for run in watch.all_runs() if run.commands]  # a NOSCRIPT reply ran nothing
+    for master in masters:
+        master.close()
 
     ran = {sha for sha, _ in client.scripts}
     assert {expected[sha] for sha in set(expected) - ran} == set()
@@ -214,11 +177,17 @@ def test_given_a_redis_cluster_when_every_lua_script_runs_then_the_keys_of_each_
         if len({key_slot(k.encode()) for k in keys}) > 1
     }
     assert spread == {}
-    runs = [keys for keys in watch.runs() if keys]  # a NOSCRIPT reply ran nothing
     assert len(runs) >= len(expected)
-    touched_spread = [keys for keys in runs if len({key_slot(k.encode()) for k in keys}) > 1]
-    assert touched_spread == []
-    touched = sum(len(keys) for keys in runs)
+    undeclared: dict[str, set[str]] = {}
+    for run in runs:
+        if run.undeclared():
+            undeclared.setdefault(expected.get(run.script, run.script), set()).update(
+                run.undeclared()
+            )
+    assert undeclared == {}
+    assert [run.declared for run in runs if len(run.slots()) != 1] == []
+    touched = sum(len(run.touched) for run in runs)
     print(
-        f"{len(expected)} scripts, {len(runs)} runs touching {touched} keys, each run in one slot"
+        f"{len(expected)} scripts, {len(runs)} runs touching {touched} keys, "
+        "each key declared, each run in one slot"
     )

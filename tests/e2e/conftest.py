@@ -14,6 +14,7 @@ import redis
 from api.app import create_app
 from api.devices.resource import SPEC as DEVICES
 from api.documents import DocumentService
+from api.groups.resource import SPEC as GROUPS
 from api.server import RunningServer, start_in_thread
 from api.users.resource import SPEC as USERS
 from callflow.live_calls import calls_with
@@ -151,6 +152,30 @@ def floor(stack, store, account, redis_client) -> dict[str, str]:
     wait_for(lambda: redis_client.get(key), 15, "the agent's registration")
     account.callflow(["2101"], node("device", {"id": phone}))
     return {"agent": agent, "phone": phone, "chief": chief}
+
+
+@pytest.fixture
+def sales_floor(stack, store, account, floor) -> dict[str, str]:
+    """The ``floor`` with a ringing call to pick up: its agent (the sales user) whose phone
+    now never answers, the supervisor's phone (the colleague), a group of both, and 2201
+    ringing the sales user (then a tone: the next node)."""
+    stack.emulator.set_endpoint("sofia/*/7101@*", no_answer=True)
+    members = {floor["phone"]: {"type": "device"}, floor["chief"]: {"type": "device"}}
+    group = DocumentService(store, GROUPS).create(
+        account.id, {"name": "sales", "endpoints": members}
+    )["_id"]
+    ring = node("user", {"id": floor["agent"], "timeout": 600})
+    ring["children"] = {"_": node("play", {"id": TONE})}
+    account.callflow(["2201"], ring)
+    return {"sales": floor["agent"], "colleague": floor["chief"], "group": group}
+
+
+def ringing_customer(stack, account):
+    """A customer calling 2201 (``sales_floor``), and the sales phone's leg ringing."""
+    customer = stack.emulator.place_call("2201", variables=account.variables)
+    leg = customer.wait_for_leg(1, timeout=30)
+    leg.wait_for_event("CHANNEL_PROGRESS", timeout=30)
+    return customer, leg
 
 
 def agent_on_the_call(stack, account, floor, redis_client) -> None:

@@ -13,12 +13,7 @@ from api.devices.resource import SPEC as DEVICES
 from api.documents import DocumentService
 from api.errors import ValidationFailed
 from api.groups.resource import SPEC as GROUPS
-from tests.e2e import test_pickup
-from tests.e2e.conftest import agent_on_the_call, from_phone, node
-
-office = test_pickup.office
-"""The pickup tests' office: a sales phone that rings and never answers, a colleague."""
-ringing_customer = test_pickup.ringing_customer
+from tests.e2e.conftest import agent_on_the_call, from_phone, node, ringing_customer
 
 
 def feature_code(account, prefix: str, module: str, data: dict) -> None:
@@ -111,14 +106,14 @@ def desk(store, account, floor) -> str:
     ],
 )  # fmt: skip
 def test_given_a_ringing_phone_when_the_code_names_it_then_the_caller_picks_up(
-    stack, account, office, desk, module, data, dialed, picker
+    stack, account, sales_floor, desk, module, data, dialed, picker
 ):
-    ring_group = {"endpoints": [{"endpoint_type": "user", "id": office["sales"]}]}
+    ring_group = {"endpoints": [{"endpoint_type": "user", "id": sales_floor["sales"]}]}
     account.callflow(["2301"], node("ring_group", ring_group))
-    data = {k: office.get(v, v) for k, v in data.items()}
+    data = {k: sales_floor.get(v, v) for k, v in data.items()}
     feature_code(account, "78", module, data)
     customer, leg = ringing_customer(stack, account)
-    phone = desk if picker == "desk" else office[picker]
+    phone = desk if picker == "desk" else sales_floor[picker]
 
     call = stack.emulator.place_call(f"*78{dialed}", variables=from_phone(account, phone))
 
@@ -142,13 +137,13 @@ def test_given_a_ringing_phone_when_the_code_names_it_then_the_caller_picks_up(
     ],
 )
 def test_given_a_code_that_may_not_pick_up_then_the_ringing_call_goes_on(
-    stack, account, office, module, data, dialed, why
+    stack, account, sales_floor, module, data, dialed, why
 ):
     feature_code(account, "78", module, data)
     customer, leg = ringing_customer(stack, account)
 
     call = stack.emulator.place_call(
-        f"*78{dialed}", variables=from_phone(account, office["colleague"])
+        f"*78{dialed}", variables=from_phone(account, sales_floor["colleague"])
     )
 
     assert call.wait_hangup(timeout=30) == "NORMAL_CLEARING"

@@ -11,6 +11,7 @@ import pytest
 from api.devices.resource import SPEC as DEVICES
 from api.documents import DocumentService
 from api.errors import ValidationFailed
+from callflow.live_calls import calls_with
 from kazoo_tasks.keys import registration_key
 from tests.e2e.conftest import FLOOR_REALM, agent_on_the_call, from_phone, node
 from tests.waiting import wait_for
@@ -86,7 +87,12 @@ def test_given_nothing_single_to_move_then_the_caller_gets_nothing(
         for _ in range(2):
             customers.append(stack.emulator.place_call("2101", variables=account.variables))
             customers[-1].wait_for_event("CHANNEL_BRIDGE", timeout=30)
-        agent_on_the_call(stack, account, floor, redis_client)
+        talking = {floor["phone"]}
+        wait_for(
+            lambda: len(calls_with(redis_client, stack.settings, account.id, talking, "")) == 2,
+            15,
+            "the engine seeing the agent on both calls",
+        )
     variables = from_agent(account, floor, mobile)
     if case == "no owner":
         variables = from_phone(account, floor["chief"])

@@ -8,35 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from api.documents import DocumentService
 from api.errors import ValidationFailed
-from api.groups.resource import SPEC as GROUPS
-from tests.e2e.conftest import from_phone, node
-
-TONE = "tone_stream://%(200,0,440)"
-
-
-@pytest.fixture
-def office(stack, store, account, floor) -> dict[str, str]:
-    """The eavesdrop floor's agent (the sales user) whose phone now never answers, the
-    supervisor's phone (the colleague), a group of both, and 2201 ringing the sales user
-    (then a tone: the next node)."""
-    stack.emulator.set_endpoint("sofia/*/7101@*", no_answer=True)
-    members = {floor["phone"]: {"type": "device"}, floor["chief"]: {"type": "device"}}
-    group = DocumentService(store, GROUPS).create(
-        account.id, {"name": "sales", "endpoints": members}
-    )["_id"]
-    ring = node("user", {"id": floor["agent"], "timeout": 600})
-    ring["children"] = {"_": node("play", {"id": TONE})}
-    account.callflow(["2201"], ring)
-    return {"sales": floor["agent"], "colleague": floor["chief"], "group": group}
-
-
-def ringing_customer(stack, account):
-    customer = stack.emulator.place_call("2201", variables=account.variables)
-    leg = customer.wait_for_leg(1, timeout=30)
-    leg.wait_for_event("CHANNEL_PROGRESS", timeout=30)
-    return customer, leg
+from tests.e2e.conftest import from_phone, node, ringing_customer
 
 
 @pytest.mark.parametrize(
@@ -47,12 +20,14 @@ def ringing_customer(stack, account):
     ],
 )
 def test_given_a_ringing_phone_when_a_colleague_picks_up_then_the_customer_talks_to_her(
-    stack, account, office, module, data
+    stack, account, sales_floor, module, data
 ):
-    account.callflow(["*8"], node(module, {k: office[v] for k, v in data.items()}))
+    account.callflow(["*8"], node(module, {k: sales_floor[v] for k, v in data.items()}))
     customer, leg = ringing_customer(stack, account)
 
-    picker = stack.emulator.place_call("*8", variables=from_phone(account, office["colleague"]))
+    picker = stack.emulator.place_call(
+        "*8", variables=from_phone(account, sales_floor["colleague"])
+    )
 
     assert leg.wait_hangup(timeout=30) == "PICKED_OFF"
     picker.wait_for_event("CHANNEL_BRIDGE", timeout=30)
@@ -67,11 +42,11 @@ def test_given_a_ringing_phone_when_a_colleague_picks_up_then_the_customer_talks
     assert f"picking up {customer.uuid}" in notes
 
 
-def refused_pickup(stack, account, office, module: str, data: dict) -> tuple[list[str], list]:
+def refused_pickup(stack, account, sales_floor, module: str, data: dict) -> tuple[list[str], list]:
     """The colleague dials a pickup code that must not pick anything up: the
     applications her call ran and the notes of its trace, once it hung up by itself."""
     account.callflow(["*8"], node(module, data))
-    call = stack.emulator.place_call("*8", variables=from_phone(account, office["colleague"]))
+    call = stack.emulator.place_call("*8", variables=from_phone(account, sales_floor["colleague"]))
     assert call.wait_hangup(timeout=30) == "NORMAL_CLEARING"
     apps = [c.app for c in call.commands]
     assert "intercept" not in apps
@@ -79,11 +54,13 @@ def refused_pickup(stack, account, office, module: str, data: dict) -> tuple[lis
 
 
 def test_given_intercept_without_approval_when_a_stranger_dials_then_she_is_refused(
-    stack, account, office
+    stack, account, sales_floor
 ):
     customer, leg = ringing_customer(stack, account)
 
-    apps, notes = refused_pickup(stack, account, office, "intercept", {"user_id": office["sales"]})
+    apps, notes = refused_pickup(
+        stack, account, sales_floor, "intercept", {"user_id": sales_floor["sales"]}
+    )
 
     assert "speak" in apps and "caller not approved to pick up" in notes
     assert leg.is_up
@@ -91,9 +68,11 @@ def test_given_intercept_without_approval_when_a_stranger_dials_then_she_is_refu
 
 
 def test_given_nothing_ringing_when_the_code_is_dialed_then_there_is_nothing_to_pick_up(
-    stack, account, office
+    stack, account, sales_floor
 ):
-    _, notes = refused_pickup(stack, account, office, "group_pickup", {"group_id": office["group"]})
+    _, notes = refused_pickup(
+        stack, account, sales_floor, "group_pickup", {"group_id": sales_floor["group"]}
+    )
 
     assert "no call ringing" in notes
 

@@ -21,7 +21,8 @@ An ``execute`` command is also entered in the call's running commands (:mod:`.ru
 with its claim, before it is written, and removed again when the write fails or the
 switch refuses it; its completion removes it otherwise.
 
-A call becomes controlled when a command for it arrives (that covers a restart), unless
+A call becomes controlled when a command for it arrives (that covers a restart; not an
+``originate``, whose channel is taken into control when it parks), unless
 its hangup was seen a moment ago (a command racing the caller's hangup must not put a
 call the switch no longer has back into the set); a ``-ERR invalid session id`` removes it.
 """
@@ -113,7 +114,9 @@ class CommandExecutor:
 
     def _execute(self, conn: EslConnection, command: dict[str, Any]) -> Outcome:
         call_id, command_id = command["call_id"], command["id"]
-        if self.controlled.add(call_id):
+        # an originate's channel does not exist yet: it becomes controlled when it parks
+        # (its answer before that is no event of a call we run)
+        if command["kind"] != "originate" and self.controlled.add(call_id):
             self.controlled.persist(added=[call_id])
         entry = ""
         if command["kind"] == "execute":

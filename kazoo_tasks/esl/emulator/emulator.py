@@ -496,6 +496,13 @@ class Emulator:
     def _track(self, session: Session, destination: str) -> Call:
         call = Call(self, session.uuid, destination)
         self._calls[session.uuid] = call
+        self._watch(session, call)
+        session.done.add_done_callback(lambda _f: self._calls.pop(session.uuid, None))
+        return call
+
+    def _watch(self, session: Session, call: Call) -> None:
+        """Feed ``call`` the events and commands of ``session`` and of the legs it
+        creates."""
         session.observers.append(call._on_event)
         session.command_hooks.append(call._on_command)
 
@@ -507,7 +514,20 @@ class Emulator:
             call._add_leg(leg)
 
         session.leg_hooks.append(new_leg)
-        session.done.add_done_callback(lambda _f: self._calls.pop(session.uuid, None))
+
+    def expect_call(self, uuid_: str, destination: str = "") -> Call:
+        """A :class:`Call` watching the channel ``uuid_`` the switch will create (an
+        ``originate`` with that ``origination_uuid``), from its first event."""
+        call = Call(self, uuid_, destination)
+
+        def watch(switch: Switch) -> None:
+            def hook(session: Session) -> None:
+                if session.uuid == uuid_:  # every channel of that uuid (a second shows)
+                    self._watch(session, call)
+
+            switch.session_hooks.append(hook)
+
+        self._on_loop(watch)
         return call
 
     def call(self, uuid_: str) -> Call | None:

@@ -56,6 +56,9 @@ class Switch(Core):
         """Private ``api`` commands (``emulator_*``) added by the emulator's front end."""
         self.hangup_hooks: list[Callable[[Session], None]] = []
         """Called with each channel as it enters CS_HANGUP (``api_hangup_hook``...)."""
+        self.session_hooks: list[Callable[[Session], None]] = []
+        """Called with each new session before it fires its first event (the front end
+        watches channels a test expects: :meth:`Emulator.expect_call`)."""
 
     # -- channels -----------------------------------------------------------------------
     def session(self, uuid_: str) -> Session | None:
@@ -67,6 +70,8 @@ class Switch(Core):
         session = Session(self, channel, leg, self.applications)
         self.sessions[session.uuid] = session
         session.on_destroy.append(self._forget)
+        for hook in list(self.session_hooks):
+            hook(session)
         return session
 
     def _forget(self, session: Session) -> None:
