@@ -59,7 +59,9 @@ def _reason(exc: Exception) -> str:
 
 def check_syntax(body: str) -> str | None:
     """Why ``body`` is no JavaScript function body (the syntax error), or None when it
-    compiles."""
+    compiles. QuickJS builds ``new Function`` from the source text, so a body that closes
+    the function early (``}); ...; (function () {``) compiles, and what it puts outside
+    runs: the check runs in a fresh sandbox under the same limits as a call does."""
     context = _context()
     context.set("__body", body)
     try:
