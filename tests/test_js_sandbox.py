@@ -80,3 +80,10 @@ def test_given_a_body_when_checked_then_only_syntax_errors_are_reported() -> Non
     assert check_syntax("return call['To'];") is None
     assert check_syntax("while (true) {}") is None  # compiled, never run
     assert (check_syntax("return {") or "").startswith("SyntaxError")
+
+
+def test_given_a_body_that_closes_the_function_early_when_checked_then_the_limits_hold() -> None:
+    # QuickJS's `new Function` runs what such a body puts outside the function
+    assert check_syntax("}); while (true) {} (function () {") == "time limit exceeded"
+    assert run_function("}); globalThis.leak = 1; (function () {", {}) is None
+    assert run_function("return typeof leak;", {}) == "undefined"
