@@ -48,12 +48,13 @@ def test_given_a_direct_call_to_an_agent_then_she_is_busy_while_she_talks_and_re
     center: CallCenter,
 ):
     queue_id = center.queue()
-    ann = center.agent("Ann", queue_id, answer_after=0.2, hangup_after=2)
+    ann = center.agent("Ann", queue_id, answer_after=0.2, hangup_after=60)
     center.account.callflow(["6501"], node("user", {"id": ann}))
 
     call = center.stack.emulator.place_call("6501", variables=center.account.variables)
 
     wait_for(lambda: center.state(ann) == "outbound", 30, "Ann busy with a direct call")
+    call.hangup()  # the caller ends it (Ann talked until the test saw her busy)
     assert call.wait_hangup(timeout=30) == "NORMAL_CLEARING"
     wait_for(lambda: center.state(ann) == "ready", 30, "Ann ready")
     assert moves(center, ann) == ["ready", "outbound", "ready"]
