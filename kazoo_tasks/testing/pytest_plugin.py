@@ -30,15 +30,35 @@ DEFAULT_BROKER_URL = "amqp://guest:guest@127.0.0.1:5672//"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
+def broker_for_tests() -> str:
+    """The broker the tests use (``KAZOO_TEST_BROKER_URL``, default the local RabbitMQ)."""
+    return os.environ.get("KAZOO_TEST_BROKER_URL", DEFAULT_BROKER_URL)
+
+
+def redis_for_tests() -> str:
+    """The Redis the tests use (``KAZOO_TEST_REDIS_URL``, default the local one)."""
+    return os.environ.get("KAZOO_TEST_REDIS_URL", DEFAULT_REDIS_URL)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Point the process's default settings at the test services. pytest (and plugins such
+    as pytest-celery's, whose module holds Celery tasks) may touch Celery's default app
+    while collecting, which configures it from the environment: with no ``KAZOO_*`` URL
+    that would start an embedded Redis in the user's data directory and leave it
+    running after the tests."""
+    os.environ.setdefault("KAZOO_BROKER_URL", broker_for_tests())
+    os.environ.setdefault("KAZOO_REDIS_URL", redis_for_tests())
+
+
 @pytest.fixture
 def kazoo_settings(tmp_path: Path) -> Iterator[Settings]:
     """Settings of one test: a fresh namespace, the test's own data directory (its
     embedded document store), CDRs kept one second after hangup."""
-    redis_url = os.environ.get("KAZOO_TEST_REDIS_URL", DEFAULT_REDIS_URL)
+    redis_url = redis_for_tests()
     settings = Settings(
         namespace=f"kt{uuid.uuid4().hex[:10]}",
         data_dir=tmp_path / "kazoo-data",
-        broker_url=os.environ.get("KAZOO_TEST_BROKER_URL", DEFAULT_BROKER_URL),
+        broker_url=broker_for_tests(),
         redis_url=redis_url,
         result_backend=redis_url,
         hangup_grace=1,

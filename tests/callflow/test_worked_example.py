@@ -10,6 +10,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import redis
+
+from kazoo_tasks.embedded.redis_server import SOCKET_NAME, answers_ping, stop_redis
 from tests.conftest import TEST_BROKER_URL, TEST_REDIS_URL
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "callflows.md"
@@ -47,6 +50,7 @@ def test_given_the_worked_example_of_the_guide_when_its_package_is_installed_the
         "PYTHONPATH": str(site),
         "KAZOO_TEST_BROKER_URL": TEST_BROKER_URL,
         "KAZOO_TEST_REDIS_URL": TEST_REDIS_URL,
+        "XDG_STATE_HOME": str(tmp_path / "state"),  # the author's default data directory
     }
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
@@ -59,3 +63,8 @@ def test_given_the_worked_example_of_the_guide_when_its_package_is_installed_the
 
     assert run.returncode == 0, run.stdout + run.stderr
     assert "3 passed" in run.stdout
+    default_dir = tmp_path / "state" / "kazoo-tasks"
+    left = answers_ping(redis.Redis(unix_socket_path=str(default_dir / SOCKET_NAME)))
+    if left:
+        stop_redis(default_dir)
+    assert not left, "the author's tests left an embedded Redis running in their data directory"
