@@ -23,6 +23,7 @@ from kazoo_tasks.docstore import DocumentStore
 from kazoo_tasks.docstore.embedded import EmbeddedDocumentStore
 from kazoo_tasks.embedded.redis_server import SOCKET_NAME, answers_ping, stop_redis
 from kazoo_tasks.testing import drop_namespace
+from kazoo_tasks.testing.services import PrivateRabbitMQ
 from tests.couchdb_server import CouchServer, start_test_couch
 
 # pytest-celery 1.x is disabled in pyproject (-p no:celery): its fixtures need Docker.
@@ -149,3 +150,10 @@ def fork_context() -> Iterator[multiprocessing.context.BaseContext]:
     the parent drops its pools as well and the next test connects afresh."""
     yield multiprocessing.get_context("fork")
     kombu.pools.reset()
+
+
+@pytest.fixture
+def private_broker(tmp_path: Path) -> Iterator[PrivateRabbitMQ]:
+    """A RabbitMQ node of this test's own, to kill, freeze or restart."""
+    with PrivateRabbitMQ(tmp_path / "rabbitmq") as broker:
+        yield broker

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from kombu import Connection, Queue
@@ -24,12 +22,6 @@ pytestmark = pytest.mark.faults
 CONFIRM_TIMEOUT = 2.0
 SEEN_AND_SENT = 3.0
 """Seconds for the follower to read the change (it polls every second) and publish it."""
-
-
-@pytest.fixture
-def broker(tmp_path: Path) -> Iterator[PrivateRabbitMQ]:
-    with PrivateRabbitMQ(tmp_path / "rabbitmq") as node:
-        yield node
 
 
 def kept_notifications(settings: Settings) -> Queue:
@@ -62,23 +54,25 @@ def wait_created(url: str, queue: Queue, doc_id: str, timeout: float) -> list[st
 
 
 def test_given_a_frozen_broker_when_a_doc_changes_and_the_broker_dies_then_the_notification_comes_after_its_restart(  # noqa: E501
-    settings: Settings, store: DocumentStore, broker: PrivateRabbitMQ
+    settings: Settings, store: DocumentStore, private_broker: PrivateRabbitMQ
 ) -> None:
-    local = settings.with_overrides(broker_url=broker.url, broker_confirm_timeout=CONFIRM_TIMEOUT)
+    local = settings.with_overrides(
+        broker_url=private_broker.url, broker_confirm_timeout=CONFIRM_TIMEOUT
+    )
     db = account_db(uuid.uuid4().hex)
     store.ensure_db(db)
     queue = kept_notifications(local)
-    with Connection(broker.url) as conn:
+    with Connection(private_broker.url) as conn:
         queue(conn.default_channel).declare()
 
     with following(local, store) as follower:
         assert follower.following.wait(15)
         store.save(db, {"_id": "cf0", "pvt_type": "callflow", "numbers": ["999"]})
-        assert wait_created(broker.url, queue, "cf0", timeout=30) == ["cf0"]  # it publishes
-        broker.freeze()
+        assert wait_created(private_broker.url, queue, "cf0", timeout=30) == ["cf0"]  # it publishes
+        private_broker.freeze()
         store.save(db, {"_id": "cf1", "pvt_type": "callflow", "numbers": ["1000"]})
         time.sleep(SEEN_AND_SENT)  # the follower sends it into the frozen node's socket
-        broker.restart()  # kill -9 (what it had not taken in is gone), start on its data
+        private_broker.restart()  # kill -9 (what it had not taken in is gone), start on its data
 
-        assert "cf1" in wait_created(broker.url, queue, "cf1", timeout=60)
+        assert "cf1" in wait_created(private_broker.url, queue, "cf1", timeout=60)
     store.delete_db(db)

@@ -23,6 +23,7 @@ from kazoo_tasks.config import Settings
 from kazoo_tasks.docstore import ACCOUNTS_DB, DocumentStore, account_db
 from kazoo_tasks.keys import call_key_pattern, registration_key
 from kazoo_tasks.testing import Stack, TestAccount, ValidationFailed
+from kazoo_tasks.testing.redis_cluster import RedisClusterNodes
 from tests.waiting import wait_for
 
 TONE = "tone_stream://%(200,0,440)"
@@ -80,6 +81,18 @@ def api_server(stack: Stack, store: DocumentStore) -> Iterator[RunningServer]:
     stack.emulator.directory_url = f"http://fs:{SWITCH_PASSWORD}@{host_port}/switch/directory"
     yield running
     running.stop()
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[RedisClusterNodes]:
+    """A Redis Cluster of this test's own (three masters, three replicas)."""
+    with RedisClusterNodes(tmp_path / "redis") as started:
+        yield started
+
+
+def on_cluster(cluster: RedisClusterNodes) -> dict[str, str]:
+    """The settings overrides that put a stack's state on ``cluster``."""
+    return {"redis_url": cluster.url}
 
 
 @pytest.fixture

@@ -12,18 +12,15 @@ Marked ``cluster``: ``make test-cluster`` runs it, ``make test`` does not.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 import redis
 from redis.cluster import key_slot
 
 from acdc.keys import agents_key
 from kazoo_tasks.testing.redis_cluster import RedisClusterNodes
-from tests.e2e.conftest import node
+from tests.e2e.conftest import node, on_cluster
 from tests.e2e.test_acdc import CallCenter, answered_legs, assert_never_double_booked
-from tests.e2e.test_redis_cluster import assert_no_errors_logged, master_of, on_cluster
+from tests.e2e.test_redis_cluster import assert_no_errors_logged, master_of
 from tests.lua_keys import ScriptWatch
 from tests.waiting import wait_for
 
@@ -31,12 +28,6 @@ pytestmark = pytest.mark.cluster
 
 CALLERS = 24
 AGENTS = 5
-
-
-@pytest.fixture
-def cluster(tmp_path: Path) -> Iterator[RedisClusterNodes]:
-    with RedisClusterNodes(tmp_path / "redis") as started:
-        yield started
 
 
 def test_given_a_redis_cluster_when_callers_queue_for_agents_then_each_script_keeps_to_its_declared_keys_in_one_slot(  # noqa: E501

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -29,12 +27,6 @@ from tests.waiting import wait_for
 pytestmark = pytest.mark.faults
 
 CALLS = 100
-
-
-@pytest.fixture
-def private_broker(tmp_path: Path) -> Iterator[PrivateRabbitMQ]:
-    with PrivateRabbitMQ(tmp_path / "rabbitmq") as broker:
-        yield broker
 
 
 @pytest.fixture

@@ -22,9 +22,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 import redis
@@ -36,7 +34,7 @@ from kazoo_tasks.keys import node_key
 from kazoo_tasks.testing.redis_cluster import ClusterNode, RedisClusterNodes
 from kazoo_tasks.testing.stack import NODE_NAME, Stack
 from kazoo_tasks.timers import wheel_key
-from tests.e2e.conftest import TONE
+from tests.e2e.conftest import TONE, on_cluster
 from tests.e2e.test_load import assert_every_call_ran_the_flow_once, flow_commands, three_level_flow
 from tests.e2e.test_redis_faults import STATE_LOST, assert_every_call_ended_with_a_cdr
 from tests.e2e.test_timers import played_one_tone, timer_moves, waiting_flow
@@ -47,16 +45,6 @@ pytestmark = pytest.mark.cluster
 CALLS = 200
 KILL_AFTER = 60
 """Calls placed before the master dies."""
-
-
-@pytest.fixture
-def cluster(tmp_path: Path) -> Iterator[RedisClusterNodes]:
-    with RedisClusterNodes(tmp_path / "redis") as started:
-        yield started
-
-
-def on_cluster(cluster: RedisClusterNodes) -> dict[str, str]:
-    return {"redis_url": cluster.url}
 
 
 def master_of(client: redis.RedisCluster, cluster: RedisClusterNodes, key: str) -> ClusterNode:

@@ -7,15 +7,12 @@ The frozen case uses a private RabbitMQ node (SIGSTOP must never reach the share
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from kombu import Connection, Exchange, Producer, Queue
 
 from kazoo_tasks.celery_app import make_app
 from kazoo_tasks.config import Settings
-from kazoo_tasks.testing.services import PrivateRabbitMQ
 from tests.waiting import wait_for
 from workers.ecallmgr.broker_liveness import broker_connection, drop, idle_interval, keep_alive
 
@@ -66,12 +63,6 @@ def test_given_an_idle_publisher_connection_with_heartbeats_when_it_is_kept_aliv
             assert simple.get(timeout=5).payload == {"ok": 1}
     finally:
         drop(connection)
-
-
-@pytest.fixture
-def private_broker(tmp_path: Path) -> Iterator[PrivateRabbitMQ]:
-    with PrivateRabbitMQ(tmp_path / "rabbitmq") as broker:
-        yield broker
 
 
 def test_given_a_connection_with_heartbeats_when_its_broker_freezes_then_keep_alive_gives_it_up(  # noqa: E501
