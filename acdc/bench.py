@@ -32,13 +32,13 @@ from acdc.service import act
 from kazoo_tasks import services
 from kazoo_tasks.bench.metrics import ms, percentile
 from kazoo_tasks.bench.skeleton import Scratch, StackOptions, place_and_wait, to_line
+from kazoo_tasks.bench.task_counts import task_counts, tasks_per_call
 from kazoo_tasks.config import Settings, get_settings
 from kazoo_tasks.docstore import DocumentStore, account_db
 from kazoo_tasks.esl.emulator import Call
 from kazoo_tasks.keys import registration_key
 from kazoo_tasks.progress import say
 from kazoo_tasks.testing import Stack
-from kazoo_tasks.testing.scrape import scrape
 from kazoo_tasks.testing.services import free_port
 
 NUMBER = "4000"
@@ -123,44 +123,18 @@ def run(base: Settings, options: Options) -> dict[str, Any]:
             stack.emulator.set_endpoint(f"sofia/*/{sip_user}@*", **far_end)
             act(queues, agent_id, "login", store.get(account_db(account_id), agent_id))
         _wait_registered(client, settings.namespace, [u for _, u in agents])
-        before = _task_counts(metrics)
+        before = task_counts(metrics)
         calls, elapsed = _place(stack, account_id, options)
         say("bench acdc: every caller hung up; reading the counters")
         time.sleep(1.0)  # the last member_ended tasks
         line = summarize(options, calls, elapsed, queues, queue_id)
-        return {**line, **_tasks_per_call(before, _task_counts(metrics), len(calls))}
+        return {**line, **tasks_per_call(before, task_counts(metrics), len(calls))}
     finally:
         say("bench acdc: stopping the stack and removing what the run left")
         stack.stop()
         store.delete_db(account_db(account_id))
         store.close()
         scratch.close()
-
-
-def _task_counts(url: str) -> dict[str, float] | None:
-    """Celery tasks the worker ran, by name (None: one worker's figures cannot be read,
-    e.g. with several workers sharing the port)."""
-    try:
-        samples = scrape(url)
-    except OSError:
-        return None
-    return {
-        dict(labels)["task"]: count
-        for (name, labels), count in samples.items()
-        if name == "kazoo_tasks_total" and dict(labels).get("state") == "SUCCESS"
-    }
-
-
-def _tasks_per_call(
-    before: dict[str, float] | None, after: dict[str, float] | None, callers: int
-) -> dict[str, Any]:
-    """``tasks_per_call`` (Celery tasks run per caller during the run) and
-    ``tasks_by_name`` (the same by task name)."""
-    if before is None or after is None or not callers:
-        return {"tasks_per_call": None, "tasks_by_name": None}
-    ran = {name: after[name] - before.get(name, 0.0) for name in after}
-    by_name = {name: round(n / callers, 2) for name, n in sorted(ran.items()) if n}
-    return {"tasks_per_call": round(sum(ran.values()) / callers, 2), "tasks_by_name": by_name}
 
 
 def _wait_registered(client: Any, namespace: str, users: list[str]) -> None:

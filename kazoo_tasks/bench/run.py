@@ -26,6 +26,7 @@ from kazoo_tasks.bench.metrics import (
 )
 from kazoo_tasks.bench.plot import dashboard_png, setup_latency_png
 from kazoo_tasks.bench.skeleton import Scratch, StackOptions, place_and_wait, setup_seconds
+from kazoo_tasks.bench.task_counts import task_counts, tasks_per_call
 from kazoo_tasks.celery_app import make_app
 from kazoo_tasks.config import Settings
 from kazoo_tasks.esl.emulator import Call
@@ -38,6 +39,9 @@ WARM_UP_RATE = 20.0
 METRICS_SETTLE = 1.5
 """Seconds the recorder keeps scraping after the last call (ecallmgr moves its counters
 into the metrics once a second)."""
+TASKS_SETTLE = 0.5
+"""Seconds after the last hang-up before the task counters are read (the CDRs of the
+last calls are written after it)."""
 
 
 @dataclass(frozen=True)
@@ -156,7 +160,10 @@ def run(base: Settings, options: Options) -> dict[str, Any]:
     scratch = Scratch("bench", "bench", options.keep)
     stage_dir = scratch.dir / "stages" if options.stages else None
     ports = _metrics_ports() if options.metrics_plot else {}
+    if options.workers == 1:  # its task counters (several workers cannot share a port)
+        ports.setdefault("worker_metrics_port", free_port())
     settings = scratch.settings(base, stage_log_dir=stage_dir, **ports)
+    worker_metrics = f"http://127.0.0.1:{ports['worker_metrics_port']}/metrics" if ports else ""
     say(f"bench: namespace {settings.namespace}, data and logs in {scratch.dir}")
     store = services.document_store(settings)
     target = scenario.seed(store, options.play_ms)
@@ -192,8 +199,11 @@ def run(base: Settings, options: Options) -> dict[str, Any]:
             place_and_wait(stack, options.warm_up, rate=WARM_UP_RATE, label="warm-up", **placing)
         load_before = os.getloadavg()[0]
         cpu_before = _cpu(stack)
+        tasks_before = task_counts(worker_metrics) if worker_metrics else None
         calls = place_and_wait(stack, options.calls, rate=options.rate, label="calls", **placing)
         cpu_after = _cpu(stack)
+        time.sleep(TASKS_SETTLE)  # the last calls' CDR tasks
+        tasks_after = task_counts(worker_metrics) if worker_metrics else None
         result = summarize(
             options,
             settings,
@@ -202,6 +212,7 @@ def run(base: Settings, options: Options) -> dict[str, Any]:
             {k: cpu_after[k] - cpu_before[k] for k in cpu_before},
             (load_before, os.getloadavg()[0]),
         )
+        result.update(tasks_per_call(tasks_before, tasks_after, len(calls)))
         if stage_dir is not None:
             result["stages_ms"] = _stages(stage_dir, calls)
         if recorder is not None and options.metrics_plot is not None:
