@@ -1,9 +1,10 @@
 """Call detail records: built from the call record when the channel is gone.
 
 The CDR is a pure function of the record, built by the navigator when it applies
-CHANNEL_HANGUP_COMPLETE and carried by the ``write_cdr`` housekeeping task, so writing it
-never needs the call's Redis keys (they expire after the grace period whatever happens to
-the document store). Its id is deterministic, so writing it twice is harmless.
+CHANNEL_HANGUP_COMPLETE and spooled in Redis for the ``write_cdrs`` housekeeping task
+(:mod:`callflow.cdr_spool`), so writing it never needs the call's Redis keys (they expire
+after the grace period whatever happens to the document store). Its id is
+deterministic, so writing it twice is harmless.
 """
 
 from __future__ import annotations

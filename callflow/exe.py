@@ -59,7 +59,6 @@ from callflow.outcomes import (
 )
 from callflow.registry import load_module
 from kazoo_tasks import logs
-from kazoo_tasks.bus import WRITE_CDR_TASK as CDR_TASK
 from kazoo_tasks.callstate.record import (
     ACCOUNT_CCV,
     CCV_PREFIX,
@@ -218,7 +217,7 @@ class Navigator:
             ended = leg_record(event, record, self.env.now())
             leg["hangup_cause"] = ended["hangup_cause"]
             self._trace(step="leg", event=name, leg=leg_id, outcome=ended["hangup_cause"])
-            self.outbox.append({"type": "task", "name": CDR_TASK, "args": [build_cdr(ended)]})
+            self.outbox.append({"type": "cdr", "cdr": build_cdr(ended)})
             self._devices_freed({leg.get("device") or ""} - {""})
         if record["status"] == STATUS_ACTIVE and record["position"] is not None:
             self._follow(self._to_node(event))
@@ -431,7 +430,7 @@ class Navigator:
             expire_at=self.env.now() + self.env.settings.hangup_grace,
         )
         self._trace(step="end", event=event["name"], outcome=record["hangup_cause"])
-        self.outbox.append({"type": "task", "name": CDR_TASK, "args": [build_cdr(record)]})
+        self.outbox.append({"type": "cdr", "cdr": build_cdr(record)})
         self._channel_hook(CHANNEL_DESTROY)
         self._devices_freed(camping.freed_devices(record))
         if record.get("agent_calls"):  # ACDc agents this call made busy: free again

@@ -21,10 +21,11 @@ import redis
 from celery import Celery
 from kombu import Producer, Queue
 
+from callflow.cdr_spool import CdrSpool
 from callflow.context import call_clock_from
 from callflow.exe import Environment, Navigator
 from kazoo_tasks import logs
-from kazoo_tasks.bus import command_exchange, command_queue, publish_timeouts
+from kazoo_tasks.bus import WRITE_CDRS_TASK, command_exchange, command_queue, publish_timeouts
 from kazoo_tasks.callstate import STATUS_ENDED, ActiveCalls, CallStore, InboxEntry, Locked
 from kazoo_tasks.callstate.record import node_path
 from kazoo_tasks.callstate.store import now
@@ -59,7 +60,8 @@ class Fenced:
 
 class Publisher:
     """Sends outbox entries: call commands to the node's queue, tasks to Celery, timers
-    to the timer wheel (:mod:`kazoo_tasks.timers`).
+    to the timer wheel (:mod:`kazoo_tasks.timers`), CDRs to the CDR spool
+    (:mod:`callflow.cdr_spool`).
 
     Each thread keeps one producer, on a broker connection of its own, for its whole
     life: taking one from Celery's pool for every step cost a quarter of the publish. (Not
@@ -67,9 +69,10 @@ class Publisher:
     threads come and go.) A lost connection is re-established by the producer's retry.
     """
 
-    def __init__(self, app: Celery, timers: TimerWheel) -> None:
+    def __init__(self, app: Celery, timers: TimerWheel, cdrs: CdrSpool) -> None:
         self._app = app
         self._timers = timers
+        self._cdrs = cdrs
         self._ns = app.kazoo_settings.namespace  # type: ignore[attr-defined]
         self._queue_type = app.kazoo_settings.broker_queue_type  # type: ignore[attr-defined]
         confirm_timeout = app.kazoo_settings.broker_confirm_timeout  # type: ignore[attr-defined]
@@ -91,8 +94,11 @@ class Publisher:
         if timers:  # idempotent, so their order against the messages does not matter
             self._timers.apply(timers)
         producer = self._producer()
+        cdrs = [entry["cdr"] for entry in entries if entry["type"] == "cdr"]
+        if cdrs:  # spooled twice (a republished outbox), stored once: the id is the call's
+            self._spool(producer, cdrs)
         for entry in entries:
-            if entry["type"] == "timer":
+            if entry["type"] in ("timer", "cdr"):
                 continue
             if entry["type"] == "command":
                 command = entry["command"]
@@ -111,6 +117,19 @@ class Publisher:
                 if sender is None:
                     sender = self._senders[entry["name"]] = TaskSender(self._app, entry["name"])
                 sender.send(producer, *entry["args"])
+
+    def _spool(self, producer: Producer, cdrs: list[dict[str, Any]]) -> None:
+        """Push ``cdrs`` on the spool; the push that finds no flush scheduled sends it."""
+        pipe = self._cdrs.client.pipeline(transaction=False)
+        self._cdrs.queue_push(pipe, cdrs)
+        if self._cdrs.must_flush(pipe.execute()):
+            self._app.send_task(
+                WRITE_CDRS_TASK,
+                countdown=self._cdrs.flush_delay,
+                ignore_result=True,
+                producer=producer,
+                **self._bounds,
+            )
 
 
 @functools.cache
@@ -240,6 +259,7 @@ def runner_for(app: Celery) -> CallRunner:
             call_clock=call_clock_from(settings),
         )
         client = services.redis_client(settings)
-        runner = CallRunner(client, app, env, Publisher(app, TimerWheel(client, settings)))
+        cdrs = CdrSpool(client, settings.namespace, settings.cdr_flush_delay)
+        runner = CallRunner(client, app, env, Publisher(app, TimerWheel(client, settings), cdrs))
         app._kazoo_call_runner = runner  # type: ignore[attr-defined]
     return runner

@@ -24,7 +24,11 @@ SWITCH_EVENT_TASKS = {
 subclass, the node and the decoded headers are its arguments)."""
 
 WRITE_CDR_TASK = "kazoo.housekeeping.write_cdr"
-"""The task the navigator sends (with the CDR) when a call ends; housekeeping stores it."""
+"""One CDR as a task (its argument), as versions before the CDR spool sent them at each
+call's end; housekeeping still stores those (a rolling upgrade)."""
+
+WRITE_CDRS_TASK = "kazoo.housekeeping.write_cdrs"
+"""The task that stores a batch of spooled CDRs (:mod:`callflow.cdr_spool`)."""
 
 
 def publish_timeouts(confirm_timeout: float) -> dict[str, float]:

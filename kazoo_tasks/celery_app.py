@@ -20,6 +20,9 @@ from kazoo_tasks.timers import TimerDrainStep
 CELERY_ROLES = ("callflow", "housekeeping", "webhooks")
 """Celery queues, one per role; a worker pool can serve one or several."""
 
+CDR_SWEEP_INTERVAL = 60.0
+"""Seconds between the CDR flushes beat sends, for spooled CDRs whose own flush was never
+sent (:mod:`callflow.cdr_spool`)."""
 PURGE_INTERVAL = 3600.0
 """Seconds between two purges of soft-deleted documents past their retention."""
 
@@ -95,6 +98,11 @@ def celery_config(settings: Settings) -> dict[str, Any]:
                 "task": "kazoo.housekeeping.reap_calls",
                 "schedule": settings.reap_interval,
                 "options": {"expires": settings.reap_interval},
+            },
+            "flush-cdrs": {
+                "task": "kazoo.housekeeping.write_cdrs",
+                "schedule": CDR_SWEEP_INTERVAL,
+                "options": {"expires": CDR_SWEEP_INTERVAL},
             },
             "purge-deleted": {
                 "task": "kazoo.housekeeping.purge_deleted",

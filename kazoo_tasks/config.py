@@ -92,6 +92,7 @@ class Settings:
     esl_lease_ttl: float = 3.0
     call_ttl: int = 4 * 3600
     hangup_grace: int = 60
+    cdr_flush_delay: float = 0.2
     branch_limit: int = 50
     call_lock_ttl: float = 5.0
     node_run_limit: int = 500

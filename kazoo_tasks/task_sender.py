@@ -2,7 +2,7 @@
 
 ``Celery.send_task`` routes the task, builds its whole message and resolves every option
 on each call (about 160 us of CPU here); ecallmgr sends ``handle_events`` for every batch
-of events and a worker sends ``write_cdr`` for every call. A :class:`TaskSender` asks
+of events. A :class:`TaskSender` asks
 Celery once for the task's route and message (``app.amqp.as_task_v2``); each send copies
 that message with a new task id and its arguments and hands it to Celery's own
 ``send_task_message`` (about 90 us): the same protocol, queue, publish options, retry

@@ -1,7 +1,8 @@
 """Housekeeping tasks: writing CDRs, reaping calls nobody will ever finish, and a ping.
 
-``write_cdr`` stores a CDR built by the navigator; its id is deterministic, so a second
-delivery finds the document there and stops. ``reap_calls`` runs from Celery beat: a call
+``write_cdrs`` stores the CDRs the navigator spooled (:mod:`callflow.cdr_spool`), in
+batches; a CDR's id is deterministic, so one stored twice is found there the second time
+and skipped. ``reap_calls`` runs from Celery beat: a call
 whose FreeSWITCH node has had no heartbeat for ``Settings.node_down_grace`` seconds, or
 that has had no event for ``Settings.orphan_timeout`` seconds, is closed by a synthetic
 ``CALL_REAPED`` event delivered through its inbox like any other event, so it is applied
@@ -20,12 +21,13 @@ from typing import Any
 from celery import Task, shared_task
 
 from callflow.cdr import ANONYMOUS_CDRS_DB, summary
+from callflow.cdr_spool import cdr_spool
 from kazoo_tasks import inbox, logs, services
-from kazoo_tasks.bus import WRITE_CDR_TASK
+from kazoo_tasks.bus import WRITE_CDR_TASK, WRITE_CDRS_TASK
 from kazoo_tasks.callstate import ActiveCalls
 from kazoo_tasks.callstate.store import now
 from kazoo_tasks.clock import now_gregorian
-from kazoo_tasks.docstore import Conflict, account_db
+from kazoo_tasks.docstore import Conflict, DocumentStore, account_db
 from kazoo_tasks.docstore.soft_delete import purge_deleted
 from kazoo_tasks.durable_task import store_writing_task
 from kazoo_tasks.events import CallEvent
@@ -41,11 +43,9 @@ NODE_DOWN_CAUSE = "NODE_DOWN"
 ORPHANED_CAUSE = "ORPHANED"
 
 
-@store_writing_task(WRITE_CDR_TASK)
-def write_cdr(self: Task, cdr: dict[str, Any]) -> bool:
+def save_cdr(store: DocumentStore, cdr: dict[str, Any]) -> bool:
     """Save ``cdr`` in its account's database; False when it was already there. The
     first save logs the call's one INFO line (:func:`callflow.cdr.summary`)."""
-    store = services.process_document_store(self.app.kazoo_settings)
     account_id = cdr.get("account_id")
     db = account_db(account_id) if account_id else ANONYMOUS_CDRS_DB
     context = {"call_id": cdr.get("call_id"), "account_id": account_id}
@@ -58,6 +58,29 @@ def write_cdr(self: Task, cdr: dict[str, Any]) -> bool:
         CALLS_ENDED.labels(cdr.get("hangup_cause") or "UNKNOWN").inc()
         log.info("%s", summary(cdr))
     return True
+
+
+@store_writing_task(WRITE_CDRS_TASK)
+def write_cdrs(self: Task) -> int:
+    """Store a batch of spooled CDRs (:mod:`callflow.cdr_spool`); returns how many were
+    new. A retry (same task id) resumes the same batch; more CDRs waiting behind it get a
+    flush of their own."""
+    settings = self.app.kazoo_settings
+    spool = cdr_spool(settings)
+    batch = spool.take(self.request.id)
+    store = services.process_document_store(settings)
+    saved = sum(save_cdr(store, cdr) for cdr in batch.cdrs)
+    spool.done(self.request.id)
+    if batch.left:
+        self.app.send_task(WRITE_CDRS_TASK, ignore_result=True)
+    return saved
+
+
+@store_writing_task(WRITE_CDR_TASK)
+def write_cdr(self: Task, cdr: dict[str, Any]) -> bool:
+    """Save one CDR sent as a task (versions before the spool did, one per call; a rolling
+    upgrade may leave some queued); False when it was already there."""
+    return save_cdr(services.process_document_store(self.app.kazoo_settings), cdr)
 
 
 @shared_task(name=PING_TASK, ignore_result=False)

@@ -9,6 +9,7 @@ import time
 import pytest
 import redis
 
+from callflow.cdr_spool import cdr_spool
 from callflow.exe import Environment
 from callflow.runner import CallRunner, Done, Fenced, Publisher
 from kazoo_tasks import inbox
@@ -154,7 +155,9 @@ def test_given_a_step_whose_lock_was_lost_when_it_commits_then_it_arms_nothing_a
 
     def runner(documents_of) -> CallRunner:
         env = Environment(settings=settings, documents=documents_of, now=time.time)
-        return CallRunner(client, app, env, Publisher(app, TimerWheel(client, settings)))
+        return CallRunner(
+            client, app, env, Publisher(app, TimerWheel(client, settings), cdr_spool(settings))
+        )
 
     assert runner(paused_past_the_lock).drain(call_id) == Fenced()
     assert timer_wheel.timers() == [] and call_store.outbox(call_id) == []

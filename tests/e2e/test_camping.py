@@ -22,6 +22,7 @@ from callflow.camping import (
     origination_uuid,
     serve_freed,
 )
+from callflow.cdr_spool import cdr_spool
 from callflow.live_calls import calls_with
 from callflow.prompts import prompt
 from callflow.runner import Publisher
@@ -210,7 +211,7 @@ def supervisor_camping_on_the_agent(stack, account, camp, redis_client) -> CampR
 def publisher_for(stack, redis_client) -> Publisher:
     """A worker's publisher (the real broker, ecallmgr's command queue)."""
     app = make_app(stack.settings, name="test-camping")
-    return Publisher(app, TimerWheel(redis_client, stack.settings))
+    return Publisher(app, TimerWheel(redis_client, stack.settings), cdr_spool(stack.settings))
 
 
 def a_worker(stack, store, account, camp, redis_client) -> Callable[[], list[str]]:

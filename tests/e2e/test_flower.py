@@ -61,7 +61,7 @@ def test_given_flower_on_the_test_broker_when_its_api_is_read_then_it_lists_our_
             f"{ns}.housekeeping",
             f"{ns}.webhooks",
         }
-        assert {"kazoo.call.handle_events", "kazoo.housekeeping.write_cdr"} <= set(
+        assert {"kazoo.call.handle_events", "kazoo.housekeeping.write_cdrs"} <= set(
             worker["registered"]
         )
     finally:

@@ -78,18 +78,18 @@ def test_given_10_calls_when_each_role_is_scraped_then_its_counters_moved_by_wha
         assert value(ecallmgr, "kazoo_lease_held", lease="node:fs1") == 1
         assert value(ecallmgr, "kazoo_esl_handoff_high_water", node="fs1") >= 1
 
-        cdr_task = {"task": "kazoo.housekeeping.write_cdr"}
+        cdr_task = {"task": "kazoo.housekeeping.write_cdrs"}  # a batch of CDRs each
         worker = wait_for(
             lambda: (
                 (s := scrape(urls["worker"] + "/metrics"))
-                and value(s, "kazoo_task_duration_seconds_count", **cdr_task) == CALLS
+                and value(s, "kazoo_calls_ended_total", cause="NORMAL_CLEARING") == CALLS
                 and s
             ),
             30,
             "the workers' counters",
         )
-        assert value(worker, "kazoo_calls_ended_total", cause="NORMAL_CLEARING") == CALLS
-        assert value(worker, "kazoo_tasks_total", state="SUCCESS", **cdr_task) == CALLS
+        assert 1 <= value(worker, "kazoo_tasks_total", state="SUCCESS", **cdr_task) <= CALLS
+        assert value(worker, "kazoo_task_duration_seconds_count", **cdr_task) >= 1
         events_task = {"task": "kazoo.call.handle_events"}
         assert value(worker, "kazoo_tasks_total", state="SUCCESS", **events_task) >= CALLS
         assert total(before, "kazoo_cache_lookups_total", result="hit") == 0
