@@ -4,6 +4,7 @@ helpers that read what reached Redis and the broker."""
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -31,14 +32,29 @@ HANDSHAKE = b"auth ClueCon\n\n" + subscription_command().encode() + b"\n\n"
 """What ecallmgr writes first on every connection: auth, then its subscription."""
 LISTING = b"api show channels as json\n\n"
 """The re-sync's channel listing, written after the handshake (and again a moment later)."""
+MARK_READ = re.compile(rb"api global_getvar kazoo_tasks_\w+_written\n\n")
+"""The re-sync's reading of the written mark (workers/ecallmgr/written_mark.py), right
+after the listing, before anything is written."""
+
+
+WRITTEN_MARK = re.compile(rb"api global_setvar kazoo_tasks_\w+_written=[^\n]*\n\n")
+"""The written mark ecallmgr writes behind each ``sendmsg execute``."""
+
+
+def without_marks(written: bytes) -> bytes:
+    """``written`` without the written marks (the commands alone)."""
+    return WRITTEN_MARK.sub(b"", written)
 
 
 def after_resync(conn: PeerConnection) -> bytes:
-    """What ecallmgr wrote on ``conn`` after its handshake and re-sync listing, the later
-    settling listing left out."""
+    """What ecallmgr wrote on ``conn`` after its handshake, re-sync listing and reading of
+    the written mark, the later settling listing left out."""
     received = bytes(conn.received)
     assert received.startswith(HANDSHAKE + LISTING), received[:300]
-    return received[len(HANDSHAKE + LISTING) :].replace(LISTING, b"")
+    rest = received[len(HANDSHAKE + LISTING) :]
+    mark_read = MARK_READ.match(rest)
+    assert mark_read, rest[:300]
+    return rest[mark_read.end() :].replace(LISTING, b"")
 
 
 def new_call_id() -> str:

@@ -62,6 +62,8 @@ class TranscriptSwitch:
         self.password = password
         self.channels: set[str] = set()
         """Channel UUIDs that exist (``sendmsg`` and ``uuid_*`` succeed for them)."""
+        self.globals: dict[str, str] = {}
+        """Global variables (``global_setvar``/``global_getvar``: ecallmgr's written mark)."""
         self.hold_replies = False
         """When True, commands other than auth/event get no reply (a hung switch)."""
         self.accepting = True
@@ -218,6 +220,12 @@ class TranscriptSwitch:
             uuid = words[1].decode() if len(words) > 1 else ""
             if rest == b"show channels as json":
                 return self._channel_list()
+            if words[0] == b"global_setvar":  # as mod_commands: name=value, "+OK"
+                name, _, value = b" ".join(words[1:]).decode().partition("=")
+                self.globals[name.strip()] = value.strip()
+                return api_response(b"+OK")
+            if words[0] == b"global_getvar":  # unset: empty, which mod_event_socket sends so
+                return api_response(self.globals.get(uuid, "").encode() or b"-ERR no reply\n")
             if words[0] == b"uuid_dump":
                 if uuid not in self.channels:
                     return NO_SUCH_CHANNEL

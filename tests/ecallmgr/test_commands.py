@@ -3,6 +3,7 @@ COMMAND_ERROR in the call's inbox whenever a command cannot run."""
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 
@@ -21,6 +22,7 @@ from tests.ecallmgr.conftest import (
     playback,
     publish_command,
     queued_commands,
+    without_marks,
 )
 from tests.ecallmgr.transcripts import CALL, CALL_UUID, PLAYBACK_COMMAND_UUID
 from tests.waiting import wait_for
@@ -59,8 +61,12 @@ def test_given_a_playback_command_then_the_switch_receives_the_recorded_clients_
     expected = recorded.replace(CALL_UUID.encode(), call_id.encode()).replace(
         PLAYBACK_COMMAND_UUID.encode(), command_id.encode()
     )
-    assert written_after_handshake(switch) == expected
     wait_for(lambda: node_stats(redis_client, node_settings).get("commands.sent") == 1)
+    written = written_after_handshake(switch)
+    assert written[: len(expected)] == expected
+    # in the same write, the switch notes it as the last command written (written_mark.py)
+    mark = rb"api global_setvar kazoo_tasks_\w+_written=[^|\s]+\|%s\|%s\n\n"
+    assert re.fullmatch(mark % (call_id.encode(), command_id.encode()), written[len(expected) :])
     assert queued_commands(node_settings) == 0
     assert command_errors(redis_client, node_settings, call_id) == []
 
@@ -87,7 +93,7 @@ def test_given_a_caller_id_name_with_a_newline_then_nothing_is_injected(
     publish_command(node_settings, sanitized)
     wait_for(lambda: switch.commands(b"sendmsg"), what="the sanitized command")
     assert (
-        written_after_handshake(switch)
+        without_marks(written_after_handshake(switch))
         == (
             f"sendmsg {call_id}\n"
             "call-command: execute\n"
@@ -99,7 +105,8 @@ def test_given_a_caller_id_name_with_a_newline_then_nothing_is_injected(
         ).encode()
     )
     listings = switch.commands(LISTING[:-2])
-    assert len(switch.commands()) == 3 + len(listings)  # auth, event plain, one sendmsg
+    # auth, event plain, the mark read, one sendmsg and its mark
+    assert len(switch.commands()) == 5 + len(listings)
 
 
 def test_given_an_api_command_with_a_line_break_or_a_bad_call_id_then_it_is_refused_and_logged(

@@ -80,6 +80,11 @@ class CommandClaims:
         args = [command_id, owner, self._settings.call_ttl, running]
         return self._claim(keys=self._keys(call_id), args=args)
 
+    def holder(self, call_id: str, command_id: str) -> str | None:
+        """The claim of ``command_id``: ``done``, the owner id of the ecallmgr that claimed
+        it and has not seen the switch's answer, or None (unclaimed)."""
+        return self._client.hget(self._keys(call_id)[0], command_id)
+
     def complete(self, call_id: str, command_id: str, failed_running: str = "") -> None:
         """Mark a claimed command answered; ``failed_running``: the entry of a command the
         switch refused (or that got no answer), removed from the running list."""

@@ -10,12 +10,15 @@ Deduplication: a command may be published twice (a worker died between publishin
 committing). Before writing, the command id is claimed in Redis (:mod:`.claims`), so any
 ecallmgr (the active one or a standby that took over) writes it at most once; once
 FreeSWITCH has answered, the claim becomes ``done``. A second copy finding ``done`` is
-acknowledged silently. A copy finding a claim that never completed means an ecallmgr died
-between claiming and reading the reply: whether the switch ran it is unknown, so it is not
-written again and a ``COMMAND_ERROR`` tells the node — except a hangup
-(:data:`WRITTEN_AGAIN`), harmless twice and fatal to skip. The claim is dropped again only when
-nothing was written. Once a frame is written, Redis failures are retried (never a
-requeue, which would write it again).
+acknowledged silently. An ``execute`` goes out in the same write as the written mark
+(:mod:`.written_mark`), so the ecallmgr that takes a node over settles the claim its dead
+predecessor left (done, or dropped and written when its copy comes back) before it
+consumes commands. A copy still finding a claim that never completed (an older owner, a
+switch restarted since) means an ecallmgr died between claiming and reading the reply:
+whether the switch ran it is unknown, so it is not written again and a ``COMMAND_ERROR``
+tells the node — except a hangup (:data:`WRITTEN_AGAIN`), harmless twice and fatal to
+skip. The claim is dropped again only when nothing was written. Once a frame is written,
+Redis failures are retried (never a requeue, which would write it again).
 
 An ``execute`` command is also entered in the call's running commands (:mod:`.running`)
 with its claim, before it is written, and removed again when the write fails or the
@@ -55,6 +58,7 @@ from workers.ecallmgr.controlled import ControlledCalls
 from workers.ecallmgr.intake import EventIntake
 from workers.ecallmgr.running import RunningCommands, running_entry
 from workers.ecallmgr.stats import NodeStats
+from workers.ecallmgr.written_mark import mark_frame
 
 log = logging.getLogger(__name__)
 
@@ -135,8 +139,11 @@ class CommandExecutor:
             self.running.add(call_id, entry)
         stamp("writing", call_id)
         written_at = time.time()
+        frames = [render_command(command)]
+        if entry:  # an execute: the switch notes it right behind it (.written_mark)
+            frames.append(mark_frame(self.settings.namespace, self.owner, call_id, command_id))
         try:
-            reply = conn.send_frame(render_command(command))
+            reply, *marked = conn.send_frames(frames)
         except NotConnectedError:
             self._not_running(call_id, entry)
             self.claims.release(call_id, command_id, entry)
@@ -161,6 +168,9 @@ class CommandExecutor:
             return self._fail(command, reply.reply_text.strip(), routine=routine)
         self._complete(call_id, command_id)
         self.stats.incr("commands.sent")
+        if marked and not marked[0].body.startswith(b"+OK"):
+            self.stats.incr("commands.mark_refused")
+            log.warning("the switch refused the written mark: %.200r", marked[0].body)
         log.debug("command %s (%s) written", command_id, command.get("app") or command["kind"])
         if parked_at is not None:
             CALL_SETUP.labels(self.node).observe(max(written_at - parked_at, 0.0))

@@ -205,16 +205,22 @@ class EslConnection(InboundESL):
         may retry elsewhere), :class:`ConnectionLost` when the connection went while the
         command was in flight, :class:`CommandTimeout` when no reply came in time.
         """
-        waiter = AsyncResult()
+        return self.send_frames([raw], timeout)[0]
+
+    def send_frames(self, frames: list[bytes], timeout: float | None = None) -> list[Frame]:
+        """Write complete ESL frames in one write (FreeSWITCH gets all or none of them
+        from this side) and return their replies, in order; raises as
+        :meth:`send_frame`."""
+        waiters = [AsyncResult() for _ in frames]
         limit = self.command_timeout if timeout is None else timeout
         try:
             with gevent.Timeout(limit, CommandTimeout(f"no reply within {limit:g} s")):
                 with self._write_lock:
                     if not self.connected or self.sock is None:
                         raise NotConnectedError(f"not connected to {self.node.name}")
-                    self._pending.append(waiter)
-                    self.sock.sendall(raw)
-                return waiter.get()
+                    self._pending.extend(waiters)
+                    self.sock.sendall(b"".join(frames))
+                return [waiter.get() for waiter in waiters]
         except CommandTimeout:
             self._stats.incr("esl.command_timeouts")
             self.close("a command timed out; replies can no longer be paired")

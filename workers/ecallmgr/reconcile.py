@@ -19,6 +19,11 @@ node) finds them all:
   previous ecallmgr died between storing them in the call's inbox and sending the task
   that has a worker drain it): every controlled call still listed gets that task again;
   a worker finding nothing new in the inbox does nothing;
+* **the one command the previous ecallmgr had claimed when it died** (it never saw the
+  switch's reply): the written mark the switch keeps says whether it got there
+  (:mod:`.written_mark`), before the probes are written: if it did, its claim is done;
+  if not, its claim and running entry go, and it is written when its copy comes back
+  from the queue;
 * **a call that parked in the gap** and that nobody controls (listed with ``park`` as its
   application): it is taken into control and routed as if its ``CHANNEL_PARK`` had just
   arrived, from a ``CHANNEL_PARK`` rebuilt out of ``api uuid_dump <uuid> json``.
@@ -65,11 +70,13 @@ from kazoo_tasks.events import (
     call_event_from_plain,
     synthetic_event,
 )
+from workers.ecallmgr.claims import CommandClaims
 from workers.ecallmgr.connection import EslConnection, EslError
 from workers.ecallmgr.controlled import ControlledCalls
 from workers.ecallmgr.intake import HANGUP_COMPLETE, PARK, EventIntake
 from workers.ecallmgr.running import PROBE_PREFIX, RunningCommands, running_entry, running_key
 from workers.ecallmgr.stats import NodeStats
+from workers.ecallmgr.written_mark import read_mark, settle
 
 log = logging.getLogger(__name__)
 
@@ -120,10 +127,11 @@ class Resync:
         running: RunningCommands,
         intake: EventIntake,
         stats: NodeStats,
+        claims: CommandClaims,
     ):
         self.node, self.namespace, self.client = node, namespace, client
         self.controlled, self.running = controlled, running
-        self.intake, self.stats = intake, stats
+        self.intake, self.stats, self.claims = intake, stats, claims
 
     def begin(
         self, conn: EslConnection, gap: Gap, before: set[str]
@@ -140,6 +148,10 @@ class Resync:
                 self.controlled.persist(removed=[call_id])
         live = self._live_channels(conn)
         report.listed = len(live)
+        # before anything is written: what the previous ecallmgr wrote last (.written_mark)
+        settled = settle(read_mark(conn, self.namespace), sorted(before), self.claims, self.running)
+        self.stats.incr("resync.reached", len(settled.reached))
+        self.stats.incr("resync.unwritten", len(settled.unwritten))
         self._probe(conn, live, before, gap, report)
         for call_id in sorted(before & live.keys()):
             self.intake.wake(call_id)

@@ -78,8 +78,9 @@ class NodeSupervisor:
             settings, name, owner, client, self.intake, self.controlled, self.running, self.stats
         )
         self.resync = Resync(
-            name, ns, client, self.controlled, self.running, self.intake, self.stats
-        )
+            name, ns, client, self.controlled, self.running, self.intake, self.stats,
+            self.executor.claims,
+        )  # fmt: skip
         self._disconnected_at: float | None = None
         self._stopping = Event()
         self._lease_lost = Event()

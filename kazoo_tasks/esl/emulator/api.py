@@ -114,7 +114,7 @@ def global_setvar(switch: Switch, args: str) -> str:
     if not name.strip():
         return "-USAGE: <var>=<value> [=<value2>]\n"
     switch.globals[name.strip()] = value.strip()
-    return "+OK\n"
+    return "+OK"  # mod_commands writes no newline here
 
 
 def hostname(switch: Switch, args: str) -> str:

@@ -100,6 +100,15 @@ class EslClient:
             raise EslError(f"no reply to {line!r}")
         return self._replies.popleft()
 
+    def replies(self, count: int, *, timeout: float | None = None) -> list[Frame]:
+        """The next ``count`` replies, for commands written with :meth:`send`."""
+        got = []
+        for _ in range(count):
+            if self._next(lambda: self._replies, timeout or self.timeout) is None:
+                raise EslError(f"{len(got)} of {count} replies came")
+            got.append(self._replies.popleft())
+        return got
+
     # -- conveniences -------------------------------------------------------------------
     def api(self, command: str, *, timeout: float | None = None) -> str:
         """``api <command>``; returns the body text."""
