@@ -112,6 +112,22 @@ def _event_label(event: CallEvent) -> str:
     return event["name"]
 
 
+def _says_answered(event: CallEvent) -> bool:
+    """Whether a channel event shows the channel answered (``Answer-State``): its
+    ``CHANNEL_ANSWER`` may have fallen in an ESL gap, and a module that answers a channel
+    it takes for unanswered would write a second ``answer``."""
+    return event["headers"].get("Answer-State") == "answered"
+
+
+def _answered_at(event: CallEvent) -> float:
+    """When the channel was answered: FreeSWITCH's ``Caller-Channel-Answered-Time``
+    (microseconds) when the event carries it, else the event's own time (0: neither)."""
+    micros = event["headers"].get("Caller-Channel-Answered-Time", "")
+    if micros.isdigit() and int(micros) > 0:
+        return int(micros) / 1_000_000
+    return event["timestamp"]
+
+
 def _sequence(event: CallEvent | None) -> int | None:
     """The switch's ``Event-Sequence`` of an event, for the trace (None: synthetic)."""
     return (event or {}).get("sequence") or None  # type: ignore[return-value]
@@ -183,9 +199,10 @@ class Navigator:
         if name in END_EVENTS:
             self._ended(event)
             return
-        if name == "CHANNEL_ANSWER" and not record["answered"]:
+        if not record["answered"] and (name == "CHANNEL_ANSWER" or _says_answered(event)):
             record["answered"] = True
-            record["answered_at"] = event["timestamp"] or self.env.now()
+            at = event["timestamp"] if name == "CHANNEL_ANSWER" else _answered_at(event)
+            record["answered_at"] = at or self.env.now()
             self._channel_hook(CHANNEL_ANSWER)
         elif name == "CHANNEL_BRIDGE":
             record["other_leg_call_id"] = event.get("other_leg_call_id")

@@ -48,6 +48,9 @@ class SwitchStandIn:
         """Applications answered with COMMAND_ERROR (as ecallmgr does for a refused command)."""
         self.hold_apps: set[str] = set()
         """Applications that run "forever" (no CHANNEL_EXECUTE_COMPLETE until hangup)."""
+        self.lost_events: set[str] = set()
+        """Events the switch fires that never reach the pipeline (fallen in an ESL gap)."""
+        self._answered: set[str] = set()
         self.duplicate_events = False
         """Deliver every event twice (appended twice, notified twice), like a replaying
         ecallmgr and a redelivered task."""
@@ -96,11 +99,15 @@ class SwitchStandIn:
             "received_at": at,
             "headers": {"Event-Name": name, "Unique-ID": call_id},
         }
+        if call_id in self._answered:  # as FreeSWITCH's channel data says on every event
+            event["headers"]["Answer-State"] = "answered"
         event.update(fields)
         return event  # type: ignore[return-value]
 
     def deliver(self, event: CallEvent) -> None:
         """Append an event to its call's inbox and notify a worker (ecallmgr's job)."""
+        if event["name"] in self.lost_events:
+            return
         for _ in range(2 if self.duplicate_events else 1):
             inbox.deliver(self.redis, self.app, self.settings, event)
 
@@ -195,6 +202,8 @@ class SwitchStandIn:
             return []
         events = []
         if app == "answer":
+            with self._lock:
+                self._answered.add(call_id)
             events.append(self.event(call_id, "CHANNEL_ANSWER"))
         events.append(
             self.event(call_id, "CHANNEL_EXECUTE_COMPLETE", application_response="+OK", **done)

@@ -38,6 +38,22 @@ def test_given_answer_play_hangup_when_a_call_parks_then_the_switch_gets_exactly
     assert call_store.existing_keys(call_id) == []
 
 
+def test_given_the_answer_event_lost_in_a_gap_when_a_later_event_says_answered_then_nothing_answers_again(  # noqa: E501
+    worker, switch, save_callflow, documents
+):
+    """A CHANNEL_ANSWER fallen in an ESL gap (a takeover): the completion that follows
+    carries the channel's ``Answer-State``, so ``play`` does not answer a second time."""
+    flow = node("answer", _=node("play", {"id": TONE}, _=node("hangup")))
+    save_callflow("cf-main", flow, numbers=["1000"])
+    switch.lost_events = {"CHANNEL_ANSWER"}
+
+    call_id = switch.park("1000", account_id=ACCOUNT_ID)
+
+    assert switch.wait_ended([call_id]) == []
+    assert switch.apps(call_id) == ["answer", f"playback {TONE}", "hangup NORMAL_CLEARING"]
+    assert wait_for(lambda: cdr_of(documents, call_id))["answered_timestamp"]
+
+
 def test_given_a_number_in_the_numbers_db_when_a_call_without_account_parks_then_it_routes_to_the_owner(  # noqa: E501
     worker, switch, save_callflow, documents
 ):
