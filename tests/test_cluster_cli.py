@@ -38,12 +38,14 @@ def test_given_a_folder_when_the_cluster_is_started_then_three_nodes_share_queue
 ):
     folder = tmp_path / "rabbitmq"
     try:
-        printed = json.loads(cluster_command("start", str(folder)))
+        printed = json.loads(cluster_command("start", str(folder), "--net-ticktime", "15"))
         urls = printed["KAZOO_BROKER_URL"].split(";")
         assert len(urls) == 3 and printed["KAZOO_BROKER_QUEUE_TYPE"] == "quorum"
         assert all(url.startswith("amqp://guest:guest@127.0.0.1:") for url in urls)
         cluster = RabbitMQCluster.recorded(folder)
         assert sorted(cluster.running_nodes()) == sorted(printed["nodes"])
+        for node in cluster.nodes:  # how soon the others call a frozen node down
+            assert node.ctl("eval", "net_kernel:get_net_ticktime().").strip() == "15"
 
         queue = Queue("kt-cli-check", durable=True, queue_arguments={"x-queue-type": "quorum"})
         with Connection(urls[0]) as first:

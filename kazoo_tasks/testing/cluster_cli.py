@@ -35,13 +35,22 @@ def rabbitmq() -> None:
     multiple=True,
     help="AMQP port of a node (repeat for each; default: free ports).",
 )
-def start(directory: Path, size: int, ports: tuple[int, ...]) -> None:
+@click.option(
+    "--net-ticktime",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Erlang's net_ticktime in seconds (default 60): how long the nodes take to call a "
+    "silent (frozen) peer down (docs/operations.md).",
+)
+def start(directory: Path, size: int, ports: tuple[int, ...], net_ticktime: int | None) -> None:
     """Start the nodes and cluster them (again on their data if DIRECTORY holds a cluster
     already); print the settings that point kazoo-tasks at it."""
     if (directory / "cluster.json").exists() and not ports:
         cluster = RabbitMQCluster.recorded(directory)
     else:
-        cluster = RabbitMQCluster(directory, size=len(ports) or size, ports=ports)
+        cluster = RabbitMQCluster(
+            directory, size=len(ports) or size, ports=ports, net_ticktime=net_ticktime
+        )
     cluster.start()
     click.echo(
         json.dumps(

@@ -30,22 +30,38 @@ COOKIE_FILE = ".erlang.cookie"
 
 class RabbitMQCluster(Started):
     """``size`` :class:`PrivateRabbitMQ` nodes under ``workdir``, clustered; ``ports`` are
-    their AMQP ports (free ones by default)."""
+    their AMQP ports (free ones by default); ``net_ticktime`` Erlang's (None: 60 s)."""
 
-    def __init__(self, workdir: Path, *, size: int = SIZE, ports: Sequence[int] = ()) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        *,
+        size: int = SIZE,
+        ports: Sequence[int] = (),
+        net_ticktime: int | None = None,
+    ) -> None:
         if ports and len(ports) != size:
             raise ValueError(f"{size} nodes need {size} ports, got {list(ports)}")
         self.workdir = workdir
+        self.net_ticktime = net_ticktime
         chosen = list(ports) or _free_ports(size)
         self.nodes = [
-            PrivateRabbitMQ(workdir / f"kt{port}", port=port, home=workdir) for port in chosen
+            PrivateRabbitMQ(
+                workdir / f"kt{port}", port=port, home=workdir, net_ticktime=net_ticktime
+            )
+            for port in chosen
         ]
 
     @classmethod
     def recorded(cls, workdir: Path) -> RabbitMQCluster:
-        """The cluster whose ports ``workdir/cluster.json`` records."""
+        """The cluster whose ports (and ``net_ticktime``) ``workdir/cluster.json`` records."""
         state = json.loads((workdir / STATE_FILE).read_text())
-        return cls(workdir, size=len(state["ports"]), ports=state["ports"])
+        return cls(
+            workdir,
+            size=len(state["ports"]),
+            ports=state["ports"],
+            net_ticktime=state.get("net_ticktime"),
+        )
 
     @property
     def urls(self) -> list[str]:
@@ -66,7 +82,14 @@ class RabbitMQCluster(Started):
             cookie.write_text(secrets.token_hex(20).upper())
             cookie.chmod(0o400)
         (self.workdir / STATE_FILE).write_text(
-            json.dumps({"ports": [node.port for node in self.nodes], "url": self.url}) + "\n"
+            json.dumps(
+                {
+                    "ports": [node.port for node in self.nodes],
+                    "url": self.url,
+                    "net_ticktime": self.net_ticktime,
+                }
+            )
+            + "\n"
         )
         for node in self.nodes:
             node.launch()

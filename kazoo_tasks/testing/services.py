@@ -200,12 +200,16 @@ class PrivateRabbitMQ(_ServerProcess):
         home: Path | None = None,
         host: str = "127.0.0.1",
         netns: str | None = None,
+        net_ticktime: int | None = None,
     ) -> None:
         super().__init__(workdir, netns)
         self.host = host
         self.port = port or free_port(also=20_000)
         self.node = f"kt{self.port}@localhost"
         self.home = home
+        self.net_ticktime = net_ticktime
+        """Erlang's ``net_ticktime`` (s) for the node and its ``rabbitmqctl`` (None: 60):
+        how long a cluster takes to call a silent peer down."""
 
     @property
     def url(self) -> str:
@@ -228,7 +232,7 @@ class PrivateRabbitMQ(_ServerProcess):
             "RABBITMQ_ENABLED_PLUGINS_FILE": str(base / "enabled_plugins"),
             "RABBITMQ_CONFIG_FILE": str(base / "rabbitmq"),
             "RABBITMQ_PID_FILE": str(base / "rabbitmq.pid"),
-            "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS": LOOPBACK_ONLY,
+            "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS": LOOPBACK_ONLY + self._ticktime_args(),
         }
         if self.home is not None:
             env["HOME"] = str(self.home)
@@ -260,9 +264,14 @@ class PrivateRabbitMQ(_ServerProcess):
         except Exception:  # noqa: BLE001 - any failure means "not yet"
             return False
 
+    def _ticktime_args(self) -> str:
+        return f" -kernel net_ticktime {self.net_ticktime}" if self.net_ticktime else ""
+
     def ctl(self, *args: str, check: bool = True) -> str:
         """Run ``rabbitmqctl -n <node> ARGS``; returns its output."""
         env = {**os.environ, **({"HOME": str(self.home)} if self.home is not None else {})}
+        if self.net_ticktime:
+            env["RABBITMQ_CTL_ERL_ARGS"] = self._ticktime_args().strip()
         done = subprocess.run(
             [str(RABBITMQCTL), "-n", self.node, *args],
             env=env,

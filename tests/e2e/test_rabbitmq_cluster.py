@@ -43,8 +43,10 @@ FROZEN_CONFIRM_TIMEOUT = 5.0
 
 
 @pytest.fixture
-def cluster(tmp_path: Path) -> Iterator[RabbitMQCluster]:
-    with RabbitMQCluster(tmp_path / "rabbitmq") as started:
+def cluster(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RabbitMQCluster]:
+    """Three clustered nodes; a test may parametrize it with Erlang's ``net_ticktime``."""
+    ticktime = getattr(request, "param", None)
+    with RabbitMQCluster(tmp_path / "rabbitmq", net_ticktime=ticktime) as started:
         yield started
 
 
@@ -103,6 +105,9 @@ def test_given_200_calls_on_a_rabbitmq_cluster_when_the_node_every_client_uses_i
     )
 
 
+@pytest.mark.parametrize(
+    "cluster", [None, 15], ids=["net_ticktime_60", "net_ticktime_15"], indirect=True
+)
 def test_given_200_calls_on_a_rabbitmq_cluster_when_the_node_every_client_uses_freezes_for_good_then_the_clients_move_and_every_call_runs_its_flow_once(  # noqa: E501
     cluster, stack_factory, account, redis_client
 ):
@@ -145,6 +150,7 @@ def test_given_200_calls_on_a_rabbitmq_cluster_when_the_node_every_client_uses_f
     wait_for(lambda: stats("commands.sent") == sent, 10, f"{sent} commands written")
     durations = sorted(call.hungup_at - call.created_at for call in calls)  # type: ignore[operator]
     print(
+        f"net_ticktime {cluster.net_ticktime or 60} s: "
         f"{len(calls)} calls, {up_at_freeze} up when {victim.node} was frozen "
         f"{frozen_at - started:.1f} s after the first (heartbeat {FROZEN_HEARTBEAT} s, "
         f"confirm timeout {FROZEN_CONFIRM_TIMEOUT} s); all ran their five commands once "
