@@ -31,10 +31,13 @@ class DurableTask(Task):
             raise Reject(rejected.reason, requeue=True) from rejected
 
 
-def store_writing_task(name: str) -> Callable[[Callable[..., Any]], Any]:
+def store_writing_task(
+    name: str, also_retry_for: tuple[type[Exception], ...] = ()
+) -> Callable[[Callable[..., Any]], Any]:
     """Decorator of a bound task named ``name`` that saves documents: acknowledged only
     once it ran, back on the queue when its worker dies, retried with back-off (at most
-    300 s apart, without end) while the document store or the disk fails; no result."""
+    300 s apart, without end) while the document store or the disk fails, or any of
+    ``also_retry_for`` is raised; no result."""
     return shared_task(
         name=name,
         base=DurableTask,
@@ -42,7 +45,7 @@ def store_writing_task(name: str) -> Callable[[Callable[..., Any]], Any]:
         acks_late=True,
         reject_on_worker_lost=True,
         ignore_result=True,
-        autoretry_for=(DocumentStoreError, OSError),
+        autoretry_for=(DocumentStoreError, OSError, *also_retry_for),
         retry_backoff=True,
         retry_backoff_max=300,
         max_retries=None,

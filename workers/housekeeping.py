@@ -33,6 +33,7 @@ from kazoo_tasks.durable_task import store_writing_task
 from kazoo_tasks.events import CallEvent
 from kazoo_tasks.limit_claims import LimitClaims
 from kazoo_tasks.metrics import CALLS_ENDED
+from kazoo_tasks.services import REDIS_UNAVAILABLE
 
 log = logging.getLogger(__name__)
 
@@ -60,11 +61,11 @@ def save_cdr(store: DocumentStore, cdr: dict[str, Any]) -> bool:
     return True
 
 
-@store_writing_task(WRITE_CDRS_TASK)
+@store_writing_task(WRITE_CDRS_TASK, also_retry_for=REDIS_UNAVAILABLE)
 def write_cdrs(self: Task) -> int:
     """Store a batch of spooled CDRs (:mod:`callflow.cdr_spool`); returns how many were
-    new. A retry (same task id) resumes the same batch; more CDRs waiting behind it get a
-    flush of their own."""
+    new. A retry (same task id: the store or Redis failed) resumes the same batch; more
+    CDRs waiting behind it get a flush of their own."""
     settings = self.app.kazoo_settings
     spool = cdr_spool(settings)
     batch = spool.take(self.request.id)

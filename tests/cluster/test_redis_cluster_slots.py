@@ -31,6 +31,7 @@ import redis
 from redis.cluster import RedisCluster, key_slot
 
 from callflow.camping import CampRequest, CampRequests
+from callflow.cdr_spool import CdrSpool
 from kazoo_tasks import conferences, services
 from kazoo_tasks.callstate import CallStore
 from kazoo_tasks.config import Settings
@@ -48,7 +49,8 @@ pytestmark = pytest.mark.cluster
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ("kazoo_tasks", "acdc", "api", "workers", "callflow")
-SCRIPT_USE = re.compile(r"(?:register_script|\.eval)\(\s*(_[A-Z_]+)")
+SCRIPT_USE = re.compile(r"(?:register_script|client\.eval)\(\s*(_[A-Z_]+)")
+"""A Lua script handed to Redis (``context.eval`` in js_sandbox.py is JavaScript's)."""
 
 
 class RecordingCluster(RedisCluster):
@@ -149,6 +151,13 @@ def run_every_script(client: redis.Redis, settings: Settings) -> None:
     camps.add(camp, 60)
     assert camps.claim(camp.account_id, camp.member) is not None
     camps.forget(camp.account_id, camp.member, camp.devices)
+
+    spool = CdrSpool(client, ns, flush_delay=0.2)
+    pipe = client.pipeline(transaction=False)
+    spool.queue_push(pipe, [{"_id": "202612-call-1", "call_id": call}])
+    pipe.execute()
+    spool.take("flush-1")
+    spool.done("flush-1")
 
     drive_every_script(client, ns)
 

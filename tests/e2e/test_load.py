@@ -67,12 +67,14 @@ def stuck_calls(calls: list[Call], timeout: float) -> dict[str, list[tuple[str, 
 
 
 def flow_commands(call: Call) -> list[tuple[str, str, str]]:
-    """The commands the call's flow sent (not ecallmgr's re-sync probes, which a new
-    ecallmgr sends to the calls it takes over)."""
+    """The commands the call's flow sent: not ecallmgr's re-sync probes (a new ecallmgr
+    sends them to the calls it takes over) nor its ``uuid_dump`` reads (a re-sync's, or
+    the state checks after Redis lost data: a Redis Cluster master that failed over)."""
     return [
         (c.kind, c.app, c.args)
         for c in call.commands
         if not (c.event_uuid or "").startswith("resync-")
+        and (c.kind, c.app) != ("api", "uuid_dump")
     ]
 
 
