@@ -1,8 +1,8 @@
 """The CDR spool: CDRs of ended calls wait in Redis and are stored in batches.
 
 A call's last step leaves its CDR in the outbox like a command; publishing it pushes the
-CDR on the spool (one Redis round trip with the step's other writes) instead of sending a
-Celery task per call. The push that finds no flush scheduled schedules one: the
+CDR on the spool (one Redis round trip) instead of sending a Celery task per call. The
+push that finds no flush scheduled schedules one: the
 :data:`~kazoo_tasks.bus.WRITE_CDRS_TASK` task, sent :attr:`Settings.cdr_flush_delay`
 seconds later, so that the CDRs of every call that ends meanwhile ride on the same task.
 
@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import redis
-from redis.client import Pipeline
 
 from kazoo_tasks import services
 from kazoo_tasks.config import Settings
@@ -78,18 +77,13 @@ class CdrSpool:
         self._batch_prefix = f"{namespace}:{tag}:batch:"
         self._take = client.register_script(_TAKE)
 
-    def queue_push(self, pipe: Pipeline, cdrs: Sequence[dict[str, Any]]) -> None:
-        """Queue the push of ``cdrs`` and the "flush scheduled" mark on ``pipe``; the
-        pipeline's last reply says whether this push must send the flush
-        (:meth:`must_flush`)."""
+    def push(self, cdrs: Sequence[dict[str, Any]]) -> bool:
+        """Push ``cdrs`` and set the "flush scheduled" mark (one round trip); True when the
+        mark was not set, so this push must send the flush."""
+        pipe = self.client.pipeline(transaction=False)
         pipe.rpush(self.pending_key, *(json.dumps(cdr, separators=(",", ":")) for cdr in cdrs))
         pipe.set(self.scheduled_key, "1", nx=True, ex=SCHEDULED_TTL)
-
-    @staticmethod
-    def must_flush(replies: Sequence[Any]) -> bool:
-        """Whether the push whose pipeline replied ``replies`` set the mark (no flush was
-        scheduled: this one sends it)."""
-        return bool(replies[-1])
+        return bool(pipe.execute()[-1])
 
     def take(self, flush_id: str) -> Batch:
         """The batch of flush ``flush_id``: the one it took before (it is resuming), else

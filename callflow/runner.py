@@ -21,7 +21,7 @@ import redis
 from celery import Celery
 from kombu import Producer, Queue
 
-from callflow.cdr_spool import CdrSpool
+from callflow.cdr_spool import CdrSpool, cdr_spool
 from callflow.context import call_clock_from
 from callflow.exe import Environment, Navigator
 from kazoo_tasks import logs
@@ -120,9 +120,7 @@ class Publisher:
 
     def _spool(self, producer: Producer, cdrs: list[dict[str, Any]]) -> None:
         """Push ``cdrs`` on the spool; the push that finds no flush scheduled sends it."""
-        pipe = self._cdrs.client.pipeline(transaction=False)
-        self._cdrs.queue_push(pipe, cdrs)
-        if self._cdrs.must_flush(pipe.execute()):
+        if self._cdrs.push(cdrs):
             self._app.send_task(
                 WRITE_CDRS_TASK,
                 countdown=self._cdrs.flush_delay,
@@ -259,7 +257,7 @@ def runner_for(app: Celery) -> CallRunner:
             call_clock=call_clock_from(settings),
         )
         client = services.redis_client(settings)
-        cdrs = CdrSpool(client, settings.namespace, settings.cdr_flush_delay)
-        runner = CallRunner(client, app, env, Publisher(app, TimerWheel(client, settings), cdrs))
+        publisher = Publisher(app, TimerWheel(client, settings), cdr_spool(settings))
+        runner = CallRunner(client, app, env, publisher)
         app._kazoo_call_runner = runner  # type: ignore[attr-defined]
     return runner

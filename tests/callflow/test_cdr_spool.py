@@ -35,9 +35,7 @@ def spool(settings) -> CdrSpool:
 
 def push(spool: CdrSpool, cdrs: list[dict]) -> bool:
     """Push as a worker's publisher does; whether this push must send the flush."""
-    pipe = spool.client.pipeline(transaction=False)
-    spool.queue_push(pipe, cdrs)
-    return spool.must_flush(pipe.execute())
+    return spool.push(cdrs)
 
 
 def stored(documents, cdrs: list[dict]) -> list[dict | None]:

@@ -153,9 +153,7 @@ def run_every_script(client: redis.Redis, settings: Settings) -> None:
     camps.forget(camp.account_id, camp.member, camp.devices)
 
     spool = CdrSpool(client, ns, flush_delay=0.2)
-    pipe = client.pipeline(transaction=False)
-    spool.queue_push(pipe, [{"_id": "202612-call-1", "call_id": call}])
-    pipe.execute()
+    spool.push([{"_id": "202612-call-1", "call_id": call}])
     spool.take("flush-1")
     spool.done("flush-1")
 
