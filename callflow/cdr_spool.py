@@ -31,9 +31,10 @@ from kazoo_tasks.config import Settings
 
 BATCH = 500
 """Most CDRs one flush takes."""
-SCHEDULED_TTL = 60
-"""Seconds a "flush scheduled" mark lasts at most (a flush that was never sent stops
-holding back the next one after this)."""
+SCHEDULED_TTL = 5
+"""Seconds a "flush scheduled" mark lasts at most: a flush that was never sent, or that a
+dead worker holds (a countdown task waits in the worker that took it until the broker
+sees that worker gone), stops holding back the next one after this."""
 BATCH_TTL = 7 * 24 * 3600
 """Seconds a taken batch is kept for its flush to resume (its task is durable)."""
 
