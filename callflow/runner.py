@@ -25,7 +25,13 @@ from callflow.cdr_spool import CdrSpool, cdr_spool
 from callflow.context import call_clock_from
 from callflow.exe import Environment, Navigator
 from kazoo_tasks import logs
-from kazoo_tasks.bus import WRITE_CDRS_TASK, command_exchange, command_queue, publish_timeouts
+from kazoo_tasks.bus import (
+    WRITE_CDRS_TASK,
+    command_exchange,
+    command_queue,
+    publish_timeouts,
+    undeclared,
+)
 from kazoo_tasks.callstate import STATUS_ENDED, ActiveCalls, CallStore, InboxEntry, Locked
 from kazoo_tasks.callstate.record import node_path
 from kazoo_tasks.callstate.store import now
@@ -102,11 +108,12 @@ class Publisher:
                 continue
             if entry["type"] == "command":
                 command = entry["command"]
+                queue = _command_queue(self._ns, command["node"], self._queue_type)
                 producer.publish(
                     command,
                     exchange=self._exchange,
                     routing_key=command["node"],
-                    declare=[_command_queue(self._ns, command["node"], self._queue_type)],
+                    declare=undeclared(producer, queue),
                     serializer="json",
                     delivery_mode=2,
                     retry=True,

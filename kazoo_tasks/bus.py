@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kombu import Exchange, Queue
+from kombu import Exchange, Producer, Queue
 
 EVENTS_TASK = "kazoo.call.handle_events"
 """The task ecallmgr sends (with the call id) after appending an event to a call's inbox."""
@@ -40,6 +40,14 @@ def publish_timeouts(confirm_timeout: float) -> dict[str, float]:
     if confirm_timeout <= 0:
         return {}
     return {"timeout": confirm_timeout, "confirm_timeout": confirm_timeout}
+
+
+def undeclared(producer: Producer, queue: Queue) -> list[Queue]:
+    """``[queue]`` unless kombu has declared it on the producer's connection already: the
+    ``declare`` argument of a publish. kombu finds a declared queue in the same cache, but
+    binds a copy of it to the channel on every publish first (~30 us); a reconnect clears
+    the cache, so the first publish after it declares the queue again."""
+    return [] if hash(queue) in producer.connection.declared_entities else [queue]
 
 
 CONNECT_RETRIES_TIMEOUT = 15.0

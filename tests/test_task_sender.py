@@ -44,3 +44,29 @@ def test_given_a_task_sender_when_it_sends_twice_then_a_worker_runs_both_with_th
 
     assert sorted(seen) == sorted([(first, ("call-1", {"n": 1})), (second, ("call-2", {"n": 2}))])
     assert first != second
+
+
+def test_given_its_queue_deleted_while_the_connection_was_down_when_it_sends_again_then_the_queue_is_declared_again_and_holds_the_task(  # noqa: E501
+    settings,
+):
+    """The sender skips the declaration once kombu declared the queue on the connection;
+    a reconnect forgets that, so a queue lost meanwhile (a broker that lost its data) is
+    declared again by the first send, not published into the void."""
+    app = make_app(settings)
+    app.conf.include = []
+    queue = celery_queue_name(settings.namespace, "callflow")
+    sender = TaskSender(app, PROBE, queue)
+    with app.connection_for_write() as connection:
+        producer = connection.Producer()
+        sender.send(producer, "call-1")
+        sender.send(producer, "call-2")  # declared already: no declaration
+        assert connection.declared_entities, "kombu remembers the declared queue"
+        with app.connection_for_write() as admin:
+            admin.default_channel.queue_delete(queue)
+        connection.close()  # a lost connection: kombu forgets what it declared
+        producer = connection.Producer()
+        sender.send(producer, "call-3")
+        with app.connection_for_write() as admin:
+            _, waiting, _ = admin.default_channel.queue_declare(queue, passive=True)
+            admin.default_channel.queue_delete(queue)
+    assert waiting == 1, "the queue came back with the task sent after the reconnect"
