@@ -9,7 +9,6 @@ itself carries no event, so a duplicate or late task is harmless.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,6 +16,7 @@ import redis
 from celery import Celery
 from redis.client import Pipeline
 
+from kazoo_tasks import compact_json
 from kazoo_tasks.bus import EVENTS_TASK, celery_queue_name
 from kazoo_tasks.config import Settings
 from kazoo_tasks.events import CallEvent, inbox_of
@@ -41,7 +41,7 @@ def queue_append(pipe: Pipeline, settings: Settings, events: Sequence[CallEvent]
     pipeline: two replies per event, the entry id first."""
     for event in events:
         key = inbox_key(settings, inbox_of(event))
-        pipe.xadd(key, {EVENT_FIELD: json.dumps(event, separators=(",", ":"))})
+        pipe.xadd(key, {EVENT_FIELD: compact_json.dumps(event)})
         pipe.expire(key, settings.call_ttl)
 
 

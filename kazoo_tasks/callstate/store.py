@@ -19,7 +19,6 @@ published, releases the lock and says whether events arrived meanwhile.
 
 from __future__ import annotations
 
-import json
 import secrets
 import time
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from redis.client import Pipeline
 from redis.cluster import RedisCluster
 from redis.exceptions import NoScriptError
 
+from kazoo_tasks import compact_json
 from kazoo_tasks.config import Settings
 from kazoo_tasks.inbox import EVENT_FIELD, inbox_key
 from kazoo_tasks.keys import call_key
@@ -146,7 +146,7 @@ def _entries(rows: list[Any]) -> list[InboxEntry]:
     found = []
     for entry_id, fields in rows:
         values = dict(zip(fields[::2], fields[1::2], strict=True))
-        found.append(InboxEntry(entry_id, json.loads(values[EVENT_FIELD])))
+        found.append(InboxEntry(entry_id, compact_json.loads(values[EVENT_FIELD])))
     return found
 
 
@@ -191,9 +191,9 @@ class CallStore:
         _, raw_state, cursor, outbox, rows = reply
         return Held(
             token=token,
-            state=json.loads(raw_state) if raw_state else None,
+            state=compact_json.loads(raw_state) if raw_state else None,
             cursor=cursor,
-            outbox=[json.loads(raw) for raw in outbox],
+            outbox=[compact_json.loads(raw) for raw in outbox],
             entries=_entries(rows),
         )
 
@@ -203,7 +203,8 @@ class CallStore:
         for call_id in call_ids:
             pipe.get(self.key(call_id, "state"))
         raw = pipe.execute()
-        return {c: json.loads(state) for c, state in zip(call_ids, raw, strict=True) if state}
+        pairs = zip(call_ids, raw, strict=True)
+        return {call_id: compact_json.loads(state) for call_id, state in pairs if state}
 
     def commit(
         self,
@@ -228,15 +229,15 @@ class CallStore:
         ``next_count`` inbox entries after ``cursor``, or None when the lock was lost
         (nothing written).
         """
-        args: list[str | int] = [
+        args: list[str | bytes | int] = [
             token,
-            json.dumps(state, separators=(",", ":")) if state is not None else "",
+            compact_json.dumps(state) if state is not None else "",
             cursor,
             int(expire_at * 1000),
             trim,
             next_count,
             int((time.time() + self._settings.call_ttl) * 1000),
-            *(json.dumps(entry, separators=(",", ":")) for entry in outbox),
+            *(compact_json.dumps(entry) for entry in outbox),
         ]
         reply = self._commit(keys=self._step_keys(call_id), args=args)
         return _entries(reply[1]) if reply[0] else None
@@ -270,12 +271,13 @@ class CallStore:
         raw_state, cursor = self._client.mget(
             self.key(call_id, "state"), self.key(call_id, "cursor")
         )
-        state = json.loads(raw_state) if raw_state else None
+        state = compact_json.loads(raw_state) if raw_state else None
         return state, cursor or "0"
 
     def outbox(self, call_id: str) -> list[dict[str, Any]]:
         """Entries committed but not yet published."""
-        return [json.loads(raw) for raw in self._client.lrange(self.key(call_id, "outbox"), 0, -1)]
+        entries = self._client.lrange(self.key(call_id, "outbox"), 0, -1)
+        return [compact_json.loads(raw) for raw in entries]
 
     # -- expiry ------------------------------------------------------------------------
 
