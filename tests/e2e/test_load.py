@@ -89,6 +89,36 @@ def assert_every_call_ran_the_flow_once(calls: list[Call], expected) -> None:
     assert len(ids) == len(set(ids)), "a command reached the switch twice"
 
 
+def test_given_solo_workers_when_they_are_sigkilled_one_after_another_under_200_calls_then_every_call_completes_once(  # noqa: E501
+    stack_factory, account, redis_client
+):
+    """The `solo` layout of docs/operations.md ("Prefork or solo workers"): each process
+    runs its tasks itself, so a SIGKILL takes the task it runs and its prefetched one with
+    its broker connection; the broker gives both to the other processes."""
+    expected = three_level_flow(account)
+    stack = stack_factory(workers=3, concurrency=1, time_scale=0.05, worker_args=("--pool", "solo"))
+    rng = random.Random(11)
+
+    placing = place(stack, account, CALLS)
+    killed = []
+    for _ in range(4):
+        time.sleep(0.6)
+        victim = rng.choice([w for w in stack.workers if w.alive()])
+        victim.kill()
+        killed.append(victim.pid)
+        stack.add_worker()
+
+    calls = placing.result(60)
+    assert_every_call_ran_the_flow_once(calls, expected)
+    store = CallStore(redis_client, stack.settings)
+    try:
+        wait_for(lambda: all(account.cdr(call.uuid) for call in calls), 90, "every CDR")
+    except AssertionError as timeout:
+        missing = missing_cdrs(account, store, calls)
+        raise AssertionError(f"calls without a CDR: {missing}") from timeout
+    assert len(killed) == 4
+
+
 def test_given_four_worker_processes_when_200_calls_arrive_together_then_each_runs_its_three_level_flow_in_order(  # noqa: E501
     stack_factory, account
 ):
