@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 import uuid
 
 import redis
@@ -57,6 +58,7 @@ class RedisLease:
         self.owner = owner or owner_id()
         self.retaken = False
         """Whether the last :meth:`renew` found the key gone and took it again."""
+        self._valid_until = 0.0  # monotonic; see valid()
         self._renew = client.register_script(_RENEW)
         self._release = client.register_script(_RELEASE)
 
@@ -67,7 +69,11 @@ class RedisLease:
 
     def try_acquire(self) -> bool:
         """Take the lease if nobody holds it."""
-        return bool(self.client.set(self.key, self.owner, nx=True, px=self.ttl_ms))
+        sent = time.monotonic()
+        taken = bool(self.client.set(self.key, self.owner, nx=True, px=self.ttl_ms))
+        if taken:
+            self._valid_until = sent + self.ttl
+        return taken
 
     def acquire(self) -> bool:
         """Take the lease if free (or renew it if already ours); True when we hold it."""
@@ -76,12 +82,23 @@ class RedisLease:
     def renew(self) -> bool:
         """Extend the lease (taking it again if its key vanished); False when another
         process holds it. :attr:`retaken` tells whether the key had vanished."""
+        sent = time.monotonic()
         result = int(self._renew(keys=[self.key], args=[self.owner, self.ttl_ms]))
         self.retaken = result == 2
+        self._valid_until = sent + self.ttl if result > 0 else 0.0
         return result > 0
+
+    def valid(self) -> bool:
+        """Whether the lease is still ours by this process's own clock: its last
+        successful take or renewal was *sent* less than a TTL ago, so its key cannot
+        have expired in Redis yet, and nobody else can hold it. A process that was frozen
+        (SIGSTOP, a stalled VM) past that moment must assume it lost the lease, whatever
+        it did just before; the monotonic clock runs on while a process is stopped."""
+        return time.monotonic() < self._valid_until
 
     def release(self) -> None:
         """Give the lease up now, only if we still hold it (a standby may take it at once)."""
+        self._valid_until = 0.0
         self._release(keys=[self.key], args=[self.owner])
 
     def holder(self) -> str | None:

@@ -47,6 +47,13 @@ if ARGV[3] ~= '' then redis.call('LREM', KEYS[2], 1, ARGV[3]) end
 return 0
 """
 
+_RELEASE_OWN = """
+if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+redis.call('HDEL', KEYS[1], ARGV[1])
+if ARGV[3] ~= '' then redis.call('LREM', KEYS[2], 1, ARGV[3]) end
+return 1
+"""
+
 _SHORTEN = """
 local ttl = redis.call('TTL', KEYS[1])
 if ttl == -1 or ttl > tonumber(ARGV[1]) then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
@@ -68,6 +75,7 @@ class CommandClaims:
         self._claim = client.register_script(_CLAIM)
         self._complete = client.register_script(_COMPLETE)
         self._shorten = client.register_script(_SHORTEN)
+        self._release_own = client.register_script(_RELEASE_OWN)
 
     def _keys(self, call_id: str) -> list[str]:
         namespace = self._settings.namespace
@@ -98,6 +106,13 @@ class CommandClaims:
         if running:
             pipe.lrem(keys[1], 1, running)
         pipe.execute()
+
+    def release_own(self, call_id: str, command_id: str, owner: str, running: str = "") -> bool:
+        """:meth:`release`, only while the claim is still ``owner``'s: the ecallmgr that
+        took the node over may have settled it and claimed the command itself since.
+        True when it was released."""
+        args = [command_id, owner, running]
+        return bool(self._release_own(keys=self._keys(call_id), args=args))
 
     def end_calls(self, call_ids: Iterable[str]) -> None:
         """The calls hung up: their claims expire with the call's other keys."""

@@ -96,11 +96,15 @@ class CommandExecutor:
         controlled: ControlledCalls,
         running: RunningCommands,
         stats: NodeStats,
+        still_leased: Callable[[], bool],
     ):
         self.settings, self.node, self.owner = settings, node, owner
         self.intake, self.controlled, self.stats = intake, controlled, stats
         self.running = running
         self.claims = CommandClaims(client, settings)
+        self.still_leased = still_leased
+        """Whether this process still holds the node's lease, by its own clock (checked
+        right before each write: see :meth:`_lease_lapsed`)."""
 
     def execute(self, conn: EslConnection, body: Any) -> Outcome:
         """Execute one command message body on ``conn``."""
@@ -142,6 +146,8 @@ class CommandExecutor:
         frames = [render_command(command)]
         if entry:  # an execute: the switch notes it right behind it (.written_mark)
             frames.append(mark_frame(self.settings.namespace, self.owner, call_id, command_id))
+        if not self.still_leased():
+            return self._lease_lapsed(call_id, command_id, entry)
         try:
             reply, *marked = conn.send_frames(frames)
         except NotConnectedError:
@@ -200,6 +206,22 @@ class CommandExecutor:
                 self.stats.incr("commands.redis_retries")
                 log.warning("cannot %s (%s); retrying in %.1f s", what, exc, delay)
                 gevent.sleep(delay)
+
+    def _lease_lapsed(self, call_id: str, command_id: str, entry: str) -> Outcome:
+        """This process was frozen (SIGSTOP, a stalled VM) past its lease after claiming
+        the command: a standby may have taken the node over since, settled the claim as
+        never written and written the command itself, so it is not written here. The claim
+        is dropped only while it is still ours, and the message goes back to the queue for
+        whoever holds the node now (the supervisor steps down)."""
+        self._not_running(call_id, entry)
+        released = self.claims.release_own(call_id, command_id, self.owner, entry)
+        self.stats.incr("commands.lease_lapsed")
+        log.warning(
+            "command %s of call %s not written: the lease on %s lapsed before the write "
+            "(claim %s)", command_id, call_id, self.node,
+            "released" if released else "taken over by the node's new owner",
+        )  # fmt: skip
+        return Outcome.REQUEUE
 
     def _not_running(self, call_id: str, entry: str) -> None:
         if entry:

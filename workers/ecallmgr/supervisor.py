@@ -75,8 +75,9 @@ class NodeSupervisor:
             settings, name, self.intake, self.controlled, self.running, client, app, self.stats
         )
         self.executor = CommandExecutor(
-            settings, name, owner, client, self.intake, self.controlled, self.running, self.stats
-        )
+            settings, name, owner, client, self.intake, self.controlled, self.running, self.stats,
+            self._still_leased,
+        )  # fmt: skip
         self.resync = Resync(
             name, ns, client, self.controlled, self.running, self.intake, self.stats,
             self.executor.claims,
@@ -188,6 +189,14 @@ class NodeSupervisor:
             keeper.kill()
             self.stats.gauge("active", 0)
             LEASE_HELD.labels(f"node:{self.node.name}").set(0)
+
+    def _still_leased(self) -> bool:
+        """Whether the node's lease is still ours by this process's clock; if not, step
+        down now (the keeper would learn it only at its next renewal)."""
+        if self.lease.valid():
+            return True
+        self._lease_lost.set()
+        return False
 
     def _active(self) -> bool:
         return not self._stopping.is_set() and not self._lease_lost.is_set()
