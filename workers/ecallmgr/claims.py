@@ -47,7 +47,7 @@ if ARGV[3] ~= '' then redis.call('LREM', KEYS[2], 1, ARGV[3]) end
 return 0
 """
 
-_RELEASE_OWN = """
+_RELEASE = """
 if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
 redis.call('HDEL', KEYS[1], ARGV[1])
 if ARGV[3] ~= '' then redis.call('LREM', KEYS[2], 1, ARGV[3]) end
@@ -75,7 +75,7 @@ class CommandClaims:
         self._claim = client.register_script(_CLAIM)
         self._complete = client.register_script(_COMPLETE)
         self._shorten = client.register_script(_SHORTEN)
-        self._release_own = client.register_script(_RELEASE_OWN)
+        self._release = client.register_script(_RELEASE)
 
     def _keys(self, call_id: str) -> list[str]:
         namespace = self._settings.namespace
@@ -98,21 +98,13 @@ class CommandClaims:
         switch refused (or that got no answer), removed from the running list."""
         self._complete(keys=self._keys(call_id), args=[command_id, DONE, failed_running])
 
-    def release(self, call_id: str, command_id: str, running: str = "") -> None:
-        """Drop a claim whose command was never written (it may be written later)."""
-        pipe = self._client.pipeline(transaction=False)
-        keys = self._keys(call_id)
-        pipe.hdel(keys[0], command_id)
-        if running:
-            pipe.lrem(keys[1], 1, running)
-        pipe.execute()
-
-    def release_own(self, call_id: str, command_id: str, owner: str, running: str = "") -> bool:
-        """:meth:`release`, only while the claim is still ``owner``'s: the ecallmgr that
-        took the node over may have settled it and claimed the command itself since.
-        True when it was released."""
+    def release(self, call_id: str, command_id: str, owner: str, running: str = "") -> bool:
+        """Drop the claim of a command that was never written (it may be written later),
+        with its running-command entry ``running`` if given: only while the claim is
+        still ``owner``'s, since an ecallmgr that took the node over may have settled it
+        and claimed the command itself since. True when it was released."""
         args = [command_id, owner, running]
-        return bool(self._release_own(keys=self._keys(call_id), args=args))
+        return bool(self._release(keys=self._keys(call_id), args=args))
 
     def end_calls(self, call_ids: Iterable[str]) -> None:
         """The calls hung up: their claims expire with the call's other keys."""

@@ -152,7 +152,7 @@ class CommandExecutor:
             reply, *marked = conn.send_frames(frames)
         except NotConnectedError:
             self._not_running(call_id, entry)
-            self.claims.release(call_id, command_id, entry)
+            self.claims.release(call_id, command_id, self.owner, entry)
             self.stats.incr("commands.requeued")
             return Outcome.REQUEUE
         except (ConnectionLost, CommandTimeout) as exc:
@@ -214,7 +214,7 @@ class CommandExecutor:
         is dropped only while it is still ours, and the message goes back to the queue for
         whoever holds the node now (the supervisor steps down)."""
         self._not_running(call_id, entry)
-        released = self.claims.release_own(call_id, command_id, self.owner, entry)
+        released = self.claims.release(call_id, command_id, self.owner, entry)
         self.stats.incr("commands.lease_lapsed")
         log.warning(
             "command %s of call %s not written: the lease on %s lapsed before the write "

@@ -93,8 +93,7 @@ def settle(
             command_id = entry_id(entry)
             if command_id == mark.command_id or command_id.startswith(PROBE_PREFIX):
                 continue
-            if claims.holder(call_id, command_id) == mark.owner:
-                claims.release(call_id, command_id, entry)
+            if claims.release(call_id, command_id, mark.owner, entry):
                 running.remove(call_id, entry)
                 settled.unwritten.append(command_id)
     if settled.reached or settled.unwritten:
