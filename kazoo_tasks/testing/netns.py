@@ -95,6 +95,12 @@ def kill_namespace(netns: str) -> list[int]:
     return killed
 
 
+def _local_mac() -> str:
+    """A random unicast, locally administered MAC address."""
+    octets = [0x02, *uuid.uuid4().bytes[:5]]
+    return ":".join(f"{octet:02x}" for octet in octets)
+
+
 class Lan(Started):
     """An ``infra`` namespace with a bridge, and one namespace per host on it."""
 
@@ -124,7 +130,10 @@ class Lan(Started):
         """Make the namespaces, the bridge and the links (all up)."""
         try:
             infra = self._add_namespace(INFRA)
-            ip("-n", infra, "link", "add", BRIDGE, "type", "bridge")
+            # a fixed address: a bridge left to itself takes its lowest port's, so deleting a
+            # dead host's port could change the LAN's MAC under the living hosts (they lose
+            # the infra services until they ask ARP again); a real switch never does that
+            ip("-n", infra, "link", "add", BRIDGE, "address", _local_mac(), "type", "bridge")
             ip("-n", infra, "addr", "add", f"{self.address(INFRA)}/24", "dev", BRIDGE)
             ip("-n", infra, "link", "set", BRIDGE, "up")
             for index, host in enumerate(self.hosts):
