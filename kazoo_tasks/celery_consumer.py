@@ -17,11 +17,13 @@ to the connection that declared it (Celery's default since RabbitMQ 4.3 refuses 
 transient queues). When the worker's connection dies without the broker hearing of it (a
 network that drops packets: py-amqp's ``TCP_USER_TIMEOUT`` gives up after a second), the
 worker reconnects at once, while RabbitMQ still holds the old connection, and the queue,
-until two heartbeats have passed. Declaring the queue then fails with
+until two or three heartbeats have passed. Declaring the queue then fails with
 ``RESOURCE_LOCKED``, which Celery takes for an unrecoverable error: the worker process
-exits. :class:`Control` turns it into a lost connection instead, after a pause, so the
-consumer connects again until the broker has let the old connection go
-(``tests/test_worker_reconnect.py``).
+exits. :class:`Control` lets the worker take tasks meanwhile and declares its
+remote-control queue again every :data:`MAILBOX_RETRY` seconds from the event loop, until
+the broker has let the old connection go (``tests/test_worker_reconnect.py``). A pool
+without Celery's event loop (gevent, eventlet) has no loop to retry from: there the
+failure counts as a lost connection and the worker connects again after the same pause.
 """
 
 from __future__ import annotations
@@ -39,9 +41,9 @@ log = logging.getLogger(__name__)
 DELAYED_DELIVERY = "celery.worker.consumer.delayed_delivery:DelayedDelivery"
 CONTROL = "celery.worker.consumer.control:Control"
 
-MAILBOX_LOCKED_PAUSE = 1.0
-"""Seconds the consumer waits before connecting again when its remote-control queue is
-still locked for its previous connection."""
+MAILBOX_RETRY = 1.0
+"""Seconds between two declarations of a remote-control queue still locked for the
+worker's previous connection."""
 
 
 class MailboxLocked(ConnectionError):
@@ -56,19 +58,33 @@ class Control(CeleryControl):
     def __init__(self, c: Any, **kwargs: Any) -> None:
         super().__init__(c, **kwargs)
         self.start = self._start
+        self._locked = False
 
     def _start(self, c: Any) -> None:
         try:
             self.box.start(c)
         except ResourceLocked as exc:
-            log.warning(
-                "remote-control queue of %s is still held by the broker for a previous "
-                "connection; connecting again in %.0f s",
-                c.hostname,
-                MAILBOX_LOCKED_PAUSE,
+            self._locked = True
+            held = (
+                f"remote-control queue of {c.hostname} is still held by the broker for a "
+                "previous connection"
             )
-            time.sleep(MAILBOX_LOCKED_PAUSE)
-            raise MailboxLocked(str(exc)) from exc
+            if c.hub is None:
+                log.warning("%s; connecting again in %.0f s", held, MAILBOX_RETRY)
+                time.sleep(MAILBOX_RETRY)
+                raise MailboxLocked(str(exc)) from exc
+            log.warning("%s; taking tasks meanwhile, trying again in %.0f s", held, MAILBOX_RETRY)
+            c.timer.call_after(MAILBOX_RETRY, self._retry, (c, c.connection))
+            return
+        if self._locked:
+            self._locked = False
+            log.info("remote-control queue of %s declared: remote control is back", c.hostname)
+
+    def _retry(self, c: Any, connection: Any) -> None:
+        """From the event loop: declare again, unless the connection changed since (the
+        consumer restarted, and this step with it) or the queue is consumed already."""
+        if c.connection is connection and self.box.consumer is None:
+            self._start(c)
 
 
 class Consumer(CeleryConsumer):
