@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from typing import Any
 
 from kombu import Exchange, Producer, Queue
@@ -55,17 +56,21 @@ CONNECT_RETRIES_TIMEOUT = 15.0
 needed (each try waits up to Celery's ``broker_connection_timeout``, 4 s)."""
 
 
-def transport_options(heartbeat: int) -> dict[str, Any]:
+def transport_options(heartbeat: int, tcp_user_timeout: float) -> dict[str, Any]:
     """The kombu transport options of every connection that publishes (Celery's, the
-    changes process'): publisher confirms, failover that moves on, and ``read_timeout``
-    of two heartbeats (none without heartbeats: a healthy broker may then be silent for
-    any time). The reasons are in :mod:`kazoo_tasks.celery_app`'s configuration."""
+    changes process'): publisher confirms, failover that moves on, ``read_timeout`` of two
+    heartbeats (none without heartbeats: a healthy broker may then be silent for any time)
+    and the socket's ``TCP_USER_TIMEOUT`` (``KAZOO_BROKER_TCP_USER_TIMEOUT`` seconds; 0:
+    the kernel's retransmission limits). The reasons are in
+    :mod:`kazoo_tasks.celery_app`'s configuration."""
     options: dict[str, Any] = {
         "confirm_publish": True,
         "connect_retries_timeout": CONNECT_RETRIES_TIMEOUT,
     }
     if heartbeat > 0:
         options["read_timeout"] = 2.0 * heartbeat
+    if hasattr(socket, "TCP_USER_TIMEOUT"):  # Linux; py-amqp sets none elsewhere either
+        options["socket_settings"] = {socket.TCP_USER_TIMEOUT: round(tcp_user_timeout * 1000)}
     return options
 
 

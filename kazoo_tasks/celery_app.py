@@ -81,7 +81,13 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         # ecallmgr): a broker reply awaited longer than two heartbeats (prefetch changes,
         # declarations, closing handshakes) means the broker is silent; py-amqp then
         # raises and the worker reconnects instead of waiting forever in its event loop
-        "broker_transport_options": transport_options(settings.broker_heartbeat),
+        #
+        # socket_settings: TCP_USER_TIMEOUT, how long sent data may stay unacknowledged
+        # before the kernel gives the connection up (operations.md: a short one leaves a
+        # vanished broker host sooner, and drops connections on every network stall)
+        "broker_transport_options": transport_options(
+            settings.broker_heartbeat, settings.broker_tcp_user_timeout
+        ),
         # a worker gives up a connection whose broker sent nothing for two heartbeats (a
         # frozen node keeps its TCP connections open and answers nothing)
         "broker_heartbeat": settings.broker_heartbeat,

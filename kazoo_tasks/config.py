@@ -80,6 +80,7 @@ class Settings:
     broker_queue_type: str = "classic"
     broker_heartbeat: int = 10
     broker_confirm_timeout: float = 10.0
+    broker_tcp_user_timeout: float = 1.0
     redis_url: str | None = None
     result_backend: str | None = None
     couchdb_url: str | None = None
@@ -158,6 +159,11 @@ class Settings:
     pivot_allow_networks: str = ""
 
     def __post_init__(self) -> None:
+        if self.broker_tcp_user_timeout < 0:
+            raise ValueError(
+                f"{ENV_PREFIX}BROKER_TCP_USER_TIMEOUT is seconds, 0 or more; "
+                f"got {self.broker_tcp_user_timeout!r}"
+            )
         if self.broker_queue_type not in QUEUE_TYPES:
             raise ValueError(
                 f"{ENV_PREFIX}BROKER_QUEUE_TYPE must be one of {', '.join(QUEUE_TYPES)}; "

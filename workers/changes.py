@@ -164,7 +164,9 @@ class ChangesFollower:
         # publisher confirms: a notification counts as published (and the checkpoint moves
         # past it) only once the broker has it; each publish and each broker reply is
         # bounded, so a frozen broker fails them instead of holding the follower forever
-        options = transport_options(self.settings.broker_heartbeat)
+        options = transport_options(
+            self.settings.broker_heartbeat, self.settings.broker_tcp_user_timeout
+        )
         with Connection(services.broker_url(self.settings), transport_options=options) as conn:
             conn.ensure_connection(max_retries=1)
             producer = conn.Producer(exchange=self.exchange, serializer="json")
