@@ -8,8 +8,8 @@ carry calls: A's calls died with A's switch, so B's workers close them NODE_DOWN
 CDR once ``KAZOO_NODE_DOWN_GRACE`` has passed; B's calls, placed before, during and
 after the death, all run their flow: every command once, none lost. Whether B's switch
 was served by B's ecallmgr all along or by A's (which B's then takes over) is the
-difference between the two tests; after the takeover, one call in 60 still goes wrong
-in most runs (ecallmgr takeover defects, reported as xfail naming the call)."""
+difference between the two tests; after the takeover too, every call of B runs its
+flow's commands once and gets a CDR."""
 
 from __future__ import annotations
 
@@ -226,11 +226,11 @@ def test_given_host_a_active_for_both_switches_when_it_dies_whole_then_host_b_ta
     assert f"node {node_b.name}: lease acquired" in ecallmgr_b
     assert_a_closed_and_b_ended(outcome, host_b)
     print(report(outcome, "host A active for both switches"))
-    if wrong := not_ended_right(outcome):
-        # Known ecallmgr takeover defects, found by this test (docs/operations.md "Several
-        # hosts"): a command the dead ecallmgr had claimed but not written is taken as
-        # done by the new one's re-sync probe (a prompt skipped); a call answered again
-        # (another command id); a call that ran its flow and hung up left without a CDR.
-        # (A call left up, its hangup claimed by the dead ecallmgr, is fixed: a hangup of
-        # unknown outcome is written again.)
-        pytest.xfail("\n".join(["takeover after a whole-host death:", *wrong]))
+    # This was an xfail while known takeover defects made one call in 60 go wrong in most
+    # runs (docs/operations.md "Several hosts"): a claimed command never written (fixed:
+    # the switch's written mark), a call answered again (fixed: Answer-State), a hangup of
+    # unknown outcome (fixed: written again), and a call without a CDR, never explained,
+    # not seen since the test LAN's bridge keeps its address (it changed under host B when
+    # A's port went, stalling B's connections). 22 runs in a row were clean (2026-12-07).
+    wrong = not_ended_right(outcome)
+    assert not wrong, "\n".join(["takeover after a whole-host death:", *wrong])
