@@ -5,7 +5,8 @@ from __future__ import annotations
 from tests.e2e.conftest import TONE, node
 from tests.waiting import wait_for
 
-LONG_TONE = "tone_stream://%(20000,0,440)"  # 20 s of tone: 1 s at the emulator's speed here
+LONG_TONE = "tone_stream://%(60000,0,440)"  # 60 s of tone: 3 s at the emulator's speed here,
+# so that every playback is still running across the cut even on a loaded machine
 
 
 def test_given_calls_playing_when_the_esl_connection_is_cut_then_ecallmgr_reconnects_and_the_calls_go_on(  # noqa: E501
