@@ -20,6 +20,12 @@ from kazoo_tasks.timers import TimerDrainStep
 CELERY_ROLES = ("callflow", "housekeeping", "webhooks")
 """Celery queues, one per role; a worker pool can serve one or several."""
 
+WORKER_POOLS = ("prefork", "threads", "solo")
+"""The Celery pools a worker may run (docs/celery.md). Green pools (gevent, eventlet) are
+not among them: they need the standard library patched before anything loads, our
+per-thread broker producers would become one connection per task, and measured with both
+taken care of they cost more CPU per call than prefork (docs/performance.md)."""
+
 CDR_SWEEP_INTERVAL = 60.0
 """Seconds between the CDR flushes beat sends, for spooled CDRs whose own flush was never
 sent (:mod:`callflow.cdr_spool`)."""

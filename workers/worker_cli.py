@@ -20,7 +20,7 @@ from celery import signals
 import workers.worker_metrics  # noqa: F401 (its signal handlers count tasks, serve /metrics)
 from callflow.context import call_clock_from
 from kazoo_tasks.bus import celery_queue_name
-from kazoo_tasks.celery_app import CELERY_ROLES
+from kazoo_tasks.celery_app import CELERY_ROLES, WORKER_POOLS
 from kazoo_tasks.config import get_settings
 
 PER_TASK_LOGGERS = ("celery.worker.strategy", "celery.app.trace")
@@ -55,7 +55,7 @@ def _roles(value: str) -> list[str]:
     help="Comma-separated roles (queues) this worker serves.",
 )
 @click.option("--concurrency", "-c", type=int, default=None, help="Pool size (default: CPU count).")
-@click.option("--pool", "-P", default="prefork", show_default=True)
+@click.option("--pool", "-P", type=click.Choice(WORKER_POOLS), default="prefork", show_default=True)
 @click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
 def command(roles: str, concurrency: int | None, pool: str, celery_args: tuple[str, ...]) -> None:
     """Run a Celery worker for the call pipeline."""

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from kazoo_tasks.celery_app import WORKER_POOLS
 from kazoo_tasks.config import get_settings
 
 SCENARIOS = {"acdc": "acdc.bench:command"}
@@ -38,7 +39,7 @@ class BenchGroup(click.Group):
 )
 @click.option(
     "--pool",
-    type=click.Choice(["prefork", "threads", "solo", "gevent"]),
+    type=click.Choice(WORKER_POOLS),
     default="prefork",
     show_default=True,
     help="Celery pool of the workers.",
