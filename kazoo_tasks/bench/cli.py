@@ -91,6 +91,9 @@ def command(ctx: click.Context, **values: object) -> None:
     Services come from KAZOO_* (embedded Redis when unset); each run uses a namespace and a
     data directory of its own and removes them at the end.
     """
+    from kazoo_tasks.testing.processes import exit_cleanly_on_sigterm
+
+    exit_cleanly_on_sigterm()  # the stack's processes are stopped whatever ends the run
     if ctx.invoked_subcommand is not None:
         return
     from kazoo_tasks.bench.plot import require_matplotlib

@@ -35,5 +35,8 @@ def command(**values: object) -> None:
     """
     from kazoo_tasks.bench.skeleton import to_line
     from kazoo_tasks.chaos.run import Options, run
+    from kazoo_tasks.testing.processes import exit_cleanly_on_sigterm
+
+    exit_cleanly_on_sigterm()  # its stack and private servers are stopped whatever ends it
 
     click.echo(to_line(run(get_settings(), Options(**values))))  # type: ignore[arg-type]

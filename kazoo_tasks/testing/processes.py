@@ -18,6 +18,22 @@ from kazoo_tasks.config import Settings
 from kazoo_tasks.services import broker_url
 from kazoo_tasks.testing.netns import netns_command
 
+SIGTERM_EXIT_CODE = 128 + signal.SIGTERM
+"""What a tool stopped by SIGTERM exits with (the shell's convention)."""
+
+
+def exit_cleanly_on_sigterm() -> None:
+    """Make SIGTERM raise :class:`SystemExit` in this (main) thread, so that a tool which
+    started role processes (``kazoo-tasks bench``, ``chaos``) runs its ``finally`` blocks
+    and stops them: they run in sessions of their own, so no signal sent to the tool
+    reaches them, and Python's default SIGTERM ends the tool at once, leaving them
+    running. Ctrl-C already raises (``KeyboardInterrupt``)."""
+
+    def _exit(signum: int, _frame: object) -> None:
+        raise SystemExit(SIGTERM_EXIT_CODE)
+
+    signal.signal(signal.SIGTERM, _exit)
+
 
 def role_env(settings: Settings, **overrides: str) -> dict[str, str]:
     """This process's environment with every ``KAZOO_*`` variable taken from ``settings``."""

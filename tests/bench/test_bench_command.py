@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -73,3 +74,45 @@ def test_given_rabbitmq_and_redis_when_the_bench_places_calls_then_it_prints_one
             except conn.channel_errors:
                 left = False
             assert not left, f"queue {role} left"
+
+
+def test_given_a_running_bench_when_it_is_sent_sigterm_then_it_stops_every_process_it_started():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KAZOO_")}
+    env.update(KAZOO_BROKER_URL=TEST_BROKER_URL, KAZOO_REDIS_URL=TEST_REDIS_URL)
+    bench = subprocess.Popen(
+        [KAZOO_TASKS, "bench", "--calls", "1000", "--rate", "5", "--floor-samples", "5"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        said = []
+        for line in bench.stderr:  # the roles are up once the floor is being measured
+            said.append(line)
+            if "stack up" in line:
+                break
+        assert bench.poll() is None, "".join(said)
+        started = Path(f"/proc/{bench.pid}/task/{bench.pid}/children").read_text().split()
+        assert len(started) >= 3, started  # ecallmgr, a worker, changes (own sessions)
+
+        bench.send_signal(signal.SIGTERM)
+        bench.communicate(timeout=60)
+    finally:
+        if bench.poll() is None:
+            bench.kill()
+            bench.wait()
+
+    left = [pid for pid in started if _running(int(pid))]
+    for pid in left:  # each leads a session of its own: stop what a failure left
+        os.killpg(int(pid), signal.SIGKILL)
+    assert bench.returncode == 128 + signal.SIGTERM
+    assert left == [], f"still running after the bench stopped: {left}"
+    data_dir = re.search(r"data and logs in (\S+)", "".join(said)).group(1)
+    assert not Path(data_dir).exists()
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` is a process that has not exited (a zombie has)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return False
+    return fields[0] != "Z"
