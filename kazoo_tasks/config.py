@@ -132,6 +132,9 @@ class Settings:
     changes_metrics_port: int = 9163
     metrics_dir: Path | None = None
     changes_lease_ttl: float = 10.0
+    change_notice_exclude_types: str = (
+        "cdr,ledger,audit_log,login_attempt,pivot_debug,notify_smtp_log"
+    )
     cache_ttl: float = 300.0
     stage_log_dir: Path | None = None
     default_timezone: str = "America/Los_Angeles"
@@ -169,6 +172,14 @@ class Settings:
                 f"{ENV_PREFIX}BROKER_QUEUE_TYPE must be one of {', '.join(QUEUE_TYPES)}; "
                 f"got {self.broker_queue_type!r}"
             )
+
+    @property
+    def unannounced_types(self) -> frozenset[str]:
+        """Document types whose changes the ``changes`` process does not announce
+        (``KAZOO_CHANGE_NOTICE_EXCLUDE_TYPES``, comma-separated)."""
+        return frozenset(
+            t.strip() for t in self.change_notice_exclude_types.split(",") if t.strip()
+        )
 
     @classmethod
     def from_env(cls) -> Settings:

@@ -126,6 +126,11 @@ WEBHOOK_DELIVERIES = Counter(
 DOC_CHANGES = Counter(
     "kazoo_doc_changes_published", "Document change notifications published", ["change"]
 )
+DOC_CHANGES_UNANNOUNCED = Counter(
+    "kazoo_doc_changes_unannounced",
+    "Document changes not published: their type is in KAZOO_CHANGE_NOTICE_EXCLUDE_TYPES",
+    ["pvt_type"],
+)
 
 # -- api --------------------------------------------------------------------------------
 

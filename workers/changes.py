@@ -40,7 +40,7 @@ from kazoo_tasks.docstore import (
 from kazoo_tasks.docstore.documents import is_design_doc
 from kazoo_tasks.keys import changes_lease_key
 from kazoo_tasks.lease import RedisLease
-from kazoo_tasks.metrics import DOC_CHANGES, LEASE_HELD, serve
+from kazoo_tasks.metrics import DOC_CHANGES, DOC_CHANGES_UNANNOUNCED, LEASE_HELD, serve
 from kazoo_tasks.services import REDIS_ERRORS
 
 log = logging.getLogger(__name__)
@@ -117,6 +117,7 @@ class ChangesFollower:
         ttl = lease_ttl if lease_ttl is not None else settings.changes_lease_ttl
         self.lease = RedisLease(client, changes_lease_key(settings.namespace), ttl)
         self.checkpoints = Checkpoints(client, settings.namespace)
+        self.unannounced_types = settings.unannounced_types
         self.poll_timeout = max(ttl / 3, 0.1)
         self.exchange = docs_exchange(settings.namespace)
         self.published = 0
@@ -236,7 +237,7 @@ class ChangesFollower:
                 return True
             for change in page.results:
                 if not is_design_doc(change.id):
-                    self._publish(producer, notification_for(db, change))
+                    self._announce(producer, notification_for(db, change))
             if page.last_seq != since:
                 since = page.last_seq
                 self.checkpoints.save(db, since)
@@ -244,6 +245,17 @@ class ChangesFollower:
                 return True
             if not self.lease.renew():
                 return False
+
+    def _announce(self, producer: Producer, notification: DocChange) -> None:
+        """Publish ``notification`` unless its document is of a type nobody is told of:
+        records written once and read by no cache or hook (CDRs, ledgers, audit logs...).
+        A CDR per call was a fifth of the broker's messages, delivered to every process
+        that caches documents, for nothing. A change whose type is unknown (a tombstone)
+        is announced: it may be anything."""
+        if notification.pvt_type in self.unannounced_types:
+            DOC_CHANGES_UNANNOUNCED.labels(notification.pvt_type).inc()
+            return
+        self._publish(producer, notification)
 
     def _publish(self, producer: Producer, notification: DocChange) -> None:
         producer.publish(

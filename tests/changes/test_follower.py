@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -105,3 +106,26 @@ def test_given_a_stopped_follower_when_docs_change_meanwhile_then_a_restart_publ
         published = [c.doc_id for _, c in seen.drain() if c.db == db]
 
     assert sorted(published) == ["while-down-1", "while-down-2"]
+
+
+@pytest.mark.parametrize(
+    ("excluded", "announced"),
+    [(None, {"cf-after"}), ("", {"cdr-1", "cf-after"}), ("callflow", {"cdr-1"})],
+    ids=["default", "none-excluded", "callflows-excluded"],
+)
+def test_given_excluded_types_when_docs_of_them_change_then_no_notification_is_published(
+    settings: Settings, store: DocumentStore, account: tuple[str, str], excluded, announced
+) -> None:
+    """Kazoo's ``change_notice_exclude_types``: CDRs (and the other write-once records)
+    are not announced by default; the setting decides which types."""
+    _, db = account
+    if excluded is not None:
+        settings = dataclasses.replace(settings, change_notice_exclude_types=excluded)
+    with notifications(settings, store) as seen:
+        store.save(db, {"_id": "cdr-1", "pvt_type": "cdr", "call_id": "c1"})
+        store.save(db, {"_id": "cf-after", "pvt_type": "callflow"})
+        store.save(db, {"_id": "marker", "pvt_type": "user"})  # after both, in the feed
+        seen.wait_for(lambda c: c.doc_id == "marker")
+        received = seen.drain()
+
+    assert {c.doc_id for _, c in received} - {"marker"} == announced
