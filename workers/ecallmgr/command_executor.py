@@ -151,9 +151,7 @@ class CommandExecutor:
         try:
             reply, *marked = conn.send_frames(frames)
         except NotConnectedError:
-            self._not_running(call_id, entry)
-            self.claims.release(call_id, command_id, self.owner, entry)
-            self.stats.incr("commands.requeued")
+            self._unwritten(call_id, command_id, entry, "commands.requeued")
             return Outcome.REQUEUE
         except (ConnectionLost, CommandTimeout) as exc:
             self._not_running(call_id, entry)
@@ -213,15 +211,22 @@ class CommandExecutor:
         never written and written the command itself, so it is not written here. The claim
         is dropped only while it is still ours, and the message goes back to the queue for
         whoever holds the node now (the supervisor steps down)."""
-        self._not_running(call_id, entry)
-        released = self.claims.release(call_id, command_id, self.owner, entry)
-        self.stats.incr("commands.lease_lapsed")
+        released = self._unwritten(call_id, command_id, entry, "commands.lease_lapsed")
         log.warning(
             "command %s of call %s not written: the lease on %s lapsed before the write "
             "(claim %s)", command_id, call_id, self.node,
             "released" if released else "taken over by the node's new owner",
         )  # fmt: skip
         return Outcome.REQUEUE
+
+    def _unwritten(self, call_id: str, command_id: str, entry: str, counter: str) -> bool:
+        """Undo a claim whose command was not written (its message goes back to the
+        queue): forget the running entry, drop the claim while it is still ours, count
+        it. True when the claim was dropped (it was still ours)."""
+        self._not_running(call_id, entry)
+        released = self.claims.release(call_id, command_id, self.owner, entry)
+        self.stats.incr(counter)
+        return released
 
     def _not_running(self, call_id: str, entry: str) -> None:
         if entry:
