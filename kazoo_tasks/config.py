@@ -21,6 +21,11 @@ from environs import Env
 ENV_PREFIX = "KAZOO_"
 QUEUE_TYPES = ("classic", "quorum")
 """RabbitMQ queue types the call pipeline's durable queues may be declared as."""
+WRITE_ONCE_TYPES = ("cdr", "ledger", "audit_log", "login_attempt", "pivot_debug", "notify_smtp_log")
+"""Document types written once and read by no cache or hook: the only ones whose changes
+may go unannounced (``KAZOO_CHANGE_NOTICE_EXCLUDE_TYPES``; Kazoo's default
+``change_notice_exclude_types``). Any other type may be cached somewhere, and a cache is
+erased only by notifications."""
 DEFAULT_FREESWITCH_NODE = "esl://:ClueCon@127.0.0.1:8021/fs1"
 
 
@@ -132,9 +137,7 @@ class Settings:
     changes_metrics_port: int = 9163
     metrics_dir: Path | None = None
     changes_lease_ttl: float = 10.0
-    change_notice_exclude_types: str = (
-        "cdr,ledger,audit_log,login_attempt,pivot_debug,notify_smtp_log"
-    )
+    change_notice_exclude_types: str = ",".join(WRITE_ONCE_TYPES)
     cache_ttl: float = 300.0
     stage_log_dir: Path | None = None
     default_timezone: str = "America/Los_Angeles"
@@ -166,6 +169,12 @@ class Settings:
             raise ValueError(
                 f"{ENV_PREFIX}BROKER_TCP_USER_TIMEOUT is seconds, 0 or more; "
                 f"got {self.broker_tcp_user_timeout!r}"
+            )
+        if not self.unannounced_types <= set(WRITE_ONCE_TYPES):
+            raise ValueError(
+                f"{ENV_PREFIX}CHANGE_NOTICE_EXCLUDE_TYPES may name only write-once types "
+                f"({', '.join(WRITE_ONCE_TYPES)}): a cached document of another type would "
+                f"never be refreshed; got {self.change_notice_exclude_types!r}"
             )
         if self.broker_queue_type not in QUEUE_TYPES:
             raise ValueError(

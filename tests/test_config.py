@@ -65,3 +65,14 @@ def test_given_an_unknown_broker_queue_type_then_reading_fails_naming_the_variab
     monkeypatch.setenv("KAZOO_BROKER_QUEUE_TYPE", "stream")
     with pytest.raises(ValueError, match="KAZOO_BROKER_QUEUE_TYPE"):
         Settings.from_env()
+
+
+def test_given_change_notice_exclusions_then_only_write_once_types_may_be_named(monkeypatch):
+    monkeypatch.setenv("KAZOO_CHANGE_NOTICE_EXCLUDE_TYPES", " cdr , ledger ")
+    assert Settings.from_env().unannounced_types == {"cdr", "ledger"}
+    monkeypatch.setenv("KAZOO_CHANGE_NOTICE_EXCLUDE_TYPES", "")
+    assert Settings.from_env().unannounced_types == frozenset()
+
+    monkeypatch.setenv("KAZOO_CHANGE_NOTICE_EXCLUDE_TYPES", "cdr,callflow")
+    with pytest.raises(ValueError, match="KAZOO_CHANGE_NOTICE_EXCLUDE_TYPES .* 'cdr,callflow'"):
+        Settings.from_env()

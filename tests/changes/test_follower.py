@@ -110,8 +110,8 @@ def test_given_a_stopped_follower_when_docs_change_meanwhile_then_a_restart_publ
 
 @pytest.mark.parametrize(
     ("excluded", "announced"),
-    [(None, {"cf-after"}), ("", {"cdr-1", "cf-after"}), ("callflow", {"cdr-1"})],
-    ids=["default", "none-excluded", "callflows-excluded"],
+    [(None, {"cf-after"}), ("", {"cdr-1", "cf-after"}), ("ledger", {"cdr-1", "cf-after"})],
+    ids=["default", "none-excluded", "ledgers-only"],
 )
 def test_given_excluded_types_when_docs_of_them_change_then_no_notification_is_published(
     settings: Settings, store: DocumentStore, account: tuple[str, str], excluded, announced
