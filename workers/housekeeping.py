@@ -16,6 +16,7 @@ reaper drops them (:mod:`kazoo_tasks.limit_claims`).
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from celery import Task, shared_task
@@ -44,21 +45,33 @@ NODE_DOWN_CAUSE = "NODE_DOWN"
 ORPHANED_CAUSE = "ORPHANED"
 
 
-def save_cdr(store: DocumentStore, cdr: dict[str, Any]) -> bool:
-    """Save ``cdr`` in its account's database; False when it was already there. The
-    first save logs the call's one INFO line (:func:`callflow.cdr.summary`)."""
-    account_id = cdr.get("account_id")
-    db = account_db(account_id) if account_id else ANONYMOUS_CDRS_DB
-    context = {"call_id": cdr.get("call_id"), "account_id": account_id}
+def save_cdrs(store: DocumentStore, cdrs: Sequence[dict[str, Any]]) -> int:
+    """Save ``cdrs``, each in its account's database, one request per database
+    (:meth:`~kazoo_tasks.docstore.DocumentStore.save_many`); returns how many were new (a
+    CDR already there is skipped). Each first save logs the call's one INFO line
+    (:func:`callflow.cdr.summary`)."""
+    by_db: dict[str, list[dict[str, Any]]] = {}
+    for cdr in cdrs:
+        account_id = cdr.get("account_id")
+        by_db.setdefault(account_db(account_id) if account_id else ANONYMOUS_CDRS_DB, []).append(
+            cdr
+        )
+    saved = 0
+    for db, batch in by_db.items():
+        store.ensure_db(db)
+        for cdr, outcome in zip(batch, store.save_many(db, batch), strict=True):
+            if not isinstance(outcome, Conflict):
+                _ended(cdr)
+                saved += 1
+    return saved
+
+
+def _ended(cdr: dict[str, Any]) -> None:
+    """Count and log a call whose CDR was just stored."""
+    context = {"call_id": cdr.get("call_id"), "account_id": cdr.get("account_id")}
     with logs.bound(**context, node=cdr.get("media_server")):
-        try:
-            store.ensure_db(db)
-            store.save(db, cdr)
-        except Conflict:
-            return False
         CALLS_ENDED.labels(cdr.get("hangup_cause") or "UNKNOWN").inc()
         log.info("%s", summary(cdr))
-    return True
 
 
 @store_writing_task(WRITE_CDRS_TASK, also_retry_for=REDIS_UNAVAILABLE)
@@ -70,7 +83,7 @@ def write_cdrs(self: Task) -> int:
     spool = cdr_spool(settings)
     batch = spool.take(self.request.id)
     store = services.process_document_store(settings)
-    saved = sum(save_cdr(store, cdr) for cdr in batch.cdrs)
+    saved = save_cdrs(store, batch.cdrs)
     spool.done(self.request.id)
     if batch.left:
         self.app.send_task(WRITE_CDRS_TASK, ignore_result=True)
@@ -81,7 +94,7 @@ def write_cdrs(self: Task) -> int:
 def write_cdr(self: Task, cdr: dict[str, Any]) -> bool:
     """Save one CDR sent as a task (versions before the spool did, one per call; a rolling
     upgrade may leave some queued); False when it was already there."""
-    return save_cdr(services.process_document_store(self.app.kazoo_settings), cdr)
+    return save_cdrs(services.process_document_store(self.app.kazoo_settings), [cdr]) == 1
 
 
 @shared_task(name=PING_TASK, ignore_result=False)

@@ -125,6 +125,19 @@ class DocumentStore(abc.ABC):
         ``_rev`` is stale, or absent while the id exists.
         """
 
+    def save_many(self, db: str, docs: Sequence[Mapping[str, Any]]) -> list[Document | Conflict]:
+        """Save several documents of ``db`` as :meth:`save` does each; for each, in order,
+        the saved document or the :class:`Conflict` that refused it (returned, not raised:
+        the others are saved all the same). Not atomic. Back ends that can do it in one
+        request or transaction do (CouchDB's ``_bulk_docs``); this one saves in turn."""
+        saved: list[Document | Conflict] = []
+        for doc in docs:
+            try:
+                saved.append(self.save(db, doc))
+            except Conflict as refused:
+                saved.append(refused)
+        return saved
+
     @abc.abstractmethod
     def delete(self, db: str, doc_id: str, rev: str) -> str:
         """Delete a document at revision ``rev``; returns the tombstone's revision.

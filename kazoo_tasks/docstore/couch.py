@@ -247,6 +247,30 @@ class CouchDocumentStore(DocumentStore):
         copy["_rev"] = result["rev"]
         return copy
 
+    def save_many(self, db: str, docs: Sequence[Mapping[str, Any]]) -> list[Document | Conflict]:
+        """One ``_bulk_docs`` request (one round trip instead of one per document)."""
+        check_db_name(db)
+        copies = [checked_document(doc) for doc in docs]
+        if not copies:
+            return []
+        try:
+            rows = self._raw("POST", f"/{quote(db, safe='')}/_bulk_docs", body={"docs": copies})
+        except NotFound:
+            raise self._missing(db, "_bulk_docs") from None
+        saved: list[Document | Conflict] = []
+        refused = []
+        for copy, row in zip(copies, rows, strict=True):
+            if "rev" in row and not row.get("error"):
+                copy["_rev"] = row["rev"]
+                saved.append(copy)
+            elif row.get("error") == "conflict":
+                saved.append(Conflict(f"document {copy['_id']!r} in {db!r}: {row.get('reason')}"))
+            else:
+                refused.append(f"{copy['_id']!r}: {row.get('error')} ({row.get('reason')})")
+        if refused:
+            raise InvalidRequest(f"CouchDB refused documents of {db!r}: {'; '.join(refused)}")
+        return saved
+
     def delete(self, db: str, doc_id: str, rev: str) -> str:
         check_db_name(db)
         path = self._doc_path(db, check_doc_id(doc_id))

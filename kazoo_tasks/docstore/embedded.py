@@ -385,23 +385,40 @@ class EmbeddedDocumentStore(DocumentStore):
 
     def save(self, db: str, doc: Mapping[str, Any]) -> Document:
         copy = checked_document(doc)
+        with self._write() as cur:
+            db_id, _ = self._db_row(cur, db)
+            return self._save_in(cur, db, db_id, copy)
+
+    def save_many(self, db: str, docs: Sequence[Mapping[str, Any]]) -> list[Document | Conflict]:
+        """One write transaction for the lot (one commit instead of one per document)."""
+        copies = [checked_document(doc) for doc in docs]
+        saved: list[Document | Conflict] = []
+        with self._write() as cur:
+            db_id, _ = self._db_row(cur, db)
+            for copy in copies:
+                try:  # a refused document is refused before anything of it is written
+                    saved.append(self._save_in(cur, db, db_id, copy))
+                except Conflict as refused:
+                    saved.append(refused)
+        return saved
+
+    def _save_in(self, cur: sqlite3.Cursor, db: str, db_id: int, copy: Document) -> Document:
+        """Write the checked document ``copy`` within the write transaction ``cur``."""
         doc_id = copy["_id"]
         body = {k: v for k, v in copy.items() if k not in ("_id", "_rev", "_deleted")}
         deleted = bool(copy.get("_deleted", False))
-        with self._write() as cur:
-            db_id, _ = self._db_row(cur, db)
-            current = self._current(cur, db_id, doc_id)
-            previous = self._check_rev(current, copy.get("_rev"), doc_id)
-            if deleted and (current is None or current[1]):
-                raise NotFound(f"document {doc_id!r} not found in {db!r}")
-            revpos = _generation(previous) + 1 if previous else 1
-            stubs = self._merge_attachments(
-                cur, db_id, doc_id, {} if deleted else body.pop("_attachments", {}), revpos
-            )
-            body.pop("_attachments", None)
-            if stubs:
-                body["_attachments"] = stubs
-            copy["_rev"] = self._write_revision(cur, db_id, doc_id, previous, body, deleted)
+        current = self._current(cur, db_id, doc_id)
+        previous = self._check_rev(current, copy.get("_rev"), doc_id)
+        if deleted and (current is None or current[1]):
+            raise NotFound(f"document {doc_id!r} not found in {db!r}")
+        revpos = _generation(previous) + 1 if previous else 1
+        stubs = self._merge_attachments(
+            cur, db_id, doc_id, {} if deleted else body.pop("_attachments", {}), revpos
+        )
+        body.pop("_attachments", None)
+        if stubs:
+            body["_attachments"] = stubs
+        copy["_rev"] = self._write_revision(cur, db_id, doc_id, previous, body, deleted)
         return copy
 
     def delete(self, db: str, doc_id: str, rev: str) -> str:

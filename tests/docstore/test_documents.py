@@ -141,3 +141,34 @@ def test_given_a_design_doc_when_saved_then_it_can_be_read_back(
     store.save(db, {"_id": "_design/kazoo", "language": "javascript"})
 
     assert store.get(db, "_design/kazoo")["language"] == "javascript"
+
+
+def test_given_new_taken_and_edited_docs_when_saved_together_then_each_gets_its_own_outcome(
+    store: DocumentStore, db: str
+) -> None:
+    taken = store.save(db, {"_id": "cdr-1", "n": 1})
+    edited = store.save(db, {"_id": "user-1", "name": "Ann"})
+
+    outcomes = store.save_many(
+        db, [{"_id": "cdr-2", "n": 2}, {"_id": "cdr-1", "n": 9}, {**edited, "name": "Bob"}]
+    )
+
+    first, refused, second = outcomes
+    assert first["_id"] == "cdr-2" and first["_rev"].startswith("1-")
+    assert isinstance(refused, Conflict)
+    assert second["_rev"].startswith("2-")
+    assert store.get(db, "cdr-2") == first
+    assert store.get(db, "cdr-1") == taken  # the refused one changed nothing
+    assert store.get(db, "user-1") == {**edited, "name": "Bob", "_rev": second["_rev"]}
+
+
+def test_given_a_batch_empty_malformed_or_for_no_database_when_saved_then_nothing_is_stored(
+    store: DocumentStore, db: str
+) -> None:
+    assert store.save_many(db, []) == []
+    with pytest.raises(InvalidRequest):
+        store.save_many(db, [{"_id": "ok"}, {"_id": "bad", "_private": 1}])
+    with pytest.raises(NotFound):
+        store.get(db, "ok")
+    with pytest.raises(DatabaseNotFound):
+        store.save_many("no_such_db", [{"_id": "x"}])
