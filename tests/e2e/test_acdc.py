@@ -126,7 +126,12 @@ def test_given_50_callers_and_10_agents_some_refusing_then_each_caller_is_connec
     for call in calls:
         call.wait_hangup(timeout=120)
 
-    stats = wait_for(lambda: (s := center.queues.stats(queue_id)) and not s["waiting"] and s, 60)
+    try:
+        stats = wait_for(lambda: (s := center.queues.stats(queue_id)) and not s["waiting"] and s,
+                         60)  # fmt: skip
+    except AssertionError as still:  # which callers stayed in the queue, and how
+        left = center.queues.members(queue_id)
+        raise AssertionError(f"{still}; still members: {left}") from None
     connected = [call for call in calls if answered_legs(call)]
     assert all(len(answered_legs(call)) <= 1 for call in calls)
     assert stats["entered"] == 50, stats
