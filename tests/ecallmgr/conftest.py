@@ -24,6 +24,7 @@ from kazoo_tasks.testing import RoleProcess
 from tests.conftest import TEST_REDIS_URL
 from tests.ecallmgr.fs_peer import PeerConnection, TranscriptSwitch
 from tests.ecallmgr.transcripts import call_events, park_index
+from workers.ecallmgr.reconcile import CONFIRM_DELAYS
 
 NODE = "fs1"
 REPO = Path(__file__).resolve().parents[2]
@@ -55,6 +56,23 @@ def after_resync(conn: PeerConnection) -> bytes:
     mark_read = MARK_READ.match(rest)
     assert mark_read, rest[:300]
     return rest[mark_read.end() :].replace(LISTING, b"")
+
+
+def resynced(conn: PeerConnection) -> bool:
+    """Whether ecallmgr has written on ``conn`` its whole re-sync: handshake, listing and
+    the reading of the written mark (the mark is read a moment after the listing: waiting
+    for the listing alone races it)."""
+    received = bytes(conn.received)
+    start = len(HANDSHAKE + LISTING)
+    return received.startswith(HANDSHAKE + LISTING) and bool(MARK_READ.match(received, start))
+
+
+def confirmed(conn: PeerConnection) -> bool:
+    """Whether ecallmgr's re-sync on ``conn`` is over: the first listing and the confirming
+    ones (:data:`CONFIRM_DELAYS`) written, and every command written so far dealt with by
+    the switch (so a switch that stops answering now cannot catch a re-sync listing)."""
+    listings = bytes(conn.received).count(LISTING)
+    return listings > len(CONFIRM_DELAYS) and conn.handled == len(conn.commands)
 
 
 def new_call_id() -> str:

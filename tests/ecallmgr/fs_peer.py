@@ -50,6 +50,8 @@ class PeerConnection:
     writer: asyncio.StreamWriter
     received: bytearray = field(default_factory=bytearray)
     commands: list[bytes] = field(default_factory=list)
+    handled: int = 0
+    """How many of ``commands`` the switch has dealt with (replied to, or held)."""
     authenticated: bool = False
     subscribed: bool = False
     closed: bool = False
@@ -179,6 +181,7 @@ class TranscriptSwitch:
                     conn.received += command
                     conn.commands.append(command[:-2])
                 reply = self._reply(conn, command[:-2])
+                conn.handled += 1
                 if reply:
                     writer.write(reply)
                     await writer.drain()

@@ -7,7 +7,7 @@ from kombu import Connection
 from kazoo_tasks.bus import EVENTS_TASK, celery_queue_name
 from kazoo_tasks.events import PIPELINE_EVENTS
 from kazoo_tasks.keys import node_key
-from tests.ecallmgr.conftest import NODE, after_resync, inbox, new_call_id, node_stats
+from tests.ecallmgr.conftest import NODE, after_resync, inbox, new_call_id, node_stats, resynced
 from tests.ecallmgr.transcripts import CALL_AFTER_PARK, call_events, park_index
 from tests.waiting import wait_for
 
@@ -30,7 +30,7 @@ def test_given_a_connection_then_it_authenticates_and_subscribes_to_pipeline_eve
 ):
     spawn_ecallmgr()
     conn = wait_for(switch.subscribed, what="a subscribed connection")[0]
-    wait_for(lambda: bytes(conn.received).count(b"\n\n") >= 3, what="the re-sync listing")
+    wait_for(lambda: resynced(conn), what="the re-sync")
     assert after_resync(conn) == b""
 
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.ecallmgr.conftest import after_resync, inbox, new_call_id, node_stats, park_call
+from tests.ecallmgr.conftest import (
+    after_resync,
+    inbox,
+    new_call_id,
+    node_stats,
+    park_call,
+    resynced,
+)
 from tests.ecallmgr.transcripts import call_events
 from tests.waiting import wait_for
 
@@ -64,7 +71,7 @@ def test_given_a_stream_that_cannot_be_framed_then_ecallmgr_reconnects_and_resub
         lambda: [c for c in switch.subscribed() if c is not first], what="a new subscription"
     )[0]
     assert first.closed
-    wait_for(lambda: bytes(second.received).count(b"\n\n") >= 3, what="re-sync")
+    wait_for(lambda: resynced(second), what="the re-sync")
     assert after_resync(second) == b""
     switch.send(b"".join(events[park + 1 :]))
     wait_for(lambda: len(inbox(redis_client, node_settings, parked)) == 6, what="the call")

@@ -6,6 +6,7 @@ import time
 
 from tests.ecallmgr.conftest import (
     after_resync,
+    confirmed,
     inbox,
     new_call_id,
     node_stats,
@@ -13,6 +14,7 @@ from tests.ecallmgr.conftest import (
     playback,
     publish_command,
     queued_commands,
+    resynced,
 )
 from tests.ecallmgr.transcripts import CALL_AFTER_PARK
 from tests.waiting import wait_for
@@ -57,7 +59,7 @@ def test_given_a_cut_mid_call_then_the_pending_command_fails_cleanly_and_the_cal
     assert second.opened_at > cut_at
     # re-authenticated, re-subscribed, then listed the switch's channels (one round trip,
     # whatever the number of calls); the call is listed and has nothing pending
-    wait_for(lambda: bytes(second.received).count(b"\n\n") >= 3, what="re-sync")
+    wait_for(lambda: resynced(second), what="the re-sync")
     assert after_resync(second) == b""
 
     switch.send(b"".join(events[park + 1 :]))
@@ -118,6 +120,7 @@ def test_given_a_hung_switch_then_the_command_times_out_and_the_connection_is_re
 ):
     spawn_ecallmgr(esl_command_timeout=1.0)
     first = wait_for(switch.subscribed)[0]
+    wait_for(lambda: confirmed(first), what="the re-sync's listings answered")
     call_id = new_call_id()
     switch.channels.add(call_id)
     switch.hold_replies = True
