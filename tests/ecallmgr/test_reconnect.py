@@ -32,6 +32,7 @@ def test_given_a_cut_mid_call_then_the_pending_command_fails_cleanly_and_the_cal
 ):
     ecallmgr = spawn_ecallmgr()
     first = wait_for(switch.subscribed, what="first connection")[0]
+    wait_for(lambda: confirmed(first), what="the re-sync's listings answered")
     call_id = new_call_id()
     events, park = park_call(switch, call_id)
     wait_for(lambda: names(redis_client, node_settings, call_id) == ["CHANNEL_PARK"])
