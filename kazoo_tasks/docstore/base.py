@@ -15,11 +15,28 @@ Semantics follow CouchDB, because production runs on CouchDB:
 from __future__ import annotations
 
 import abc
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 Document = dict[str, Any]
+
+
+D = TypeVar("D", bound=Mapping[str, Any])
+"""A document as some caller holds it (a mapping, or the checked copy)."""
+
+
+def save_each(docs: Iterable[D], save: Callable[[D], Document]) -> list[Document | Conflict]:
+    """``save`` each of ``docs`` in turn; for each, its saved form or the :class:`Conflict`
+    that refused it (the others are saved all the same): :meth:`DocumentStore.save_many`'s
+    answer."""
+    saved: list[Document | Conflict] = []
+    for doc in docs:
+        try:
+            saved.append(save(doc))
+        except Conflict as refused:
+            saved.append(refused)
+    return saved
 
 
 class DocumentStoreError(Exception):
@@ -130,13 +147,7 @@ class DocumentStore(abc.ABC):
         the saved document or the :class:`Conflict` that refused it (returned, not raised:
         the others are saved all the same). Not atomic. Back ends that can do it in one
         request or transaction do (CouchDB's ``_bulk_docs``); this one saves in turn."""
-        saved: list[Document | Conflict] = []
-        for doc in docs:
-            try:
-                saved.append(self.save(db, doc))
-            except Conflict as refused:
-                saved.append(refused)
-        return saved
+        return save_each(docs, lambda doc: self.save(db, doc))
 
     @abc.abstractmethod
     def delete(self, db: str, doc_id: str, rev: str) -> str:

@@ -37,6 +37,7 @@ from kazoo_tasks.docstore.base import (
     DocumentStoreError,
     InvalidRequest,
     NotFound,
+    save_each,
 )
 from kazoo_tasks.docstore.documents import (
     check_doc_id,
@@ -392,15 +393,10 @@ class EmbeddedDocumentStore(DocumentStore):
     def save_many(self, db: str, docs: Sequence[Mapping[str, Any]]) -> list[Document | Conflict]:
         """One write transaction for the lot (one commit instead of one per document)."""
         copies = [checked_document(doc) for doc in docs]
-        saved: list[Document | Conflict] = []
         with self._write() as cur:
             db_id, _ = self._db_row(cur, db)
-            for copy in copies:
-                try:  # a refused document is refused before anything of it is written
-                    saved.append(self._save_in(cur, db, db_id, copy))
-                except Conflict as refused:
-                    saved.append(refused)
-        return saved
+            # a refused document is refused before anything of it is written
+            return save_each(copies, lambda copy: self._save_in(cur, db, db_id, copy))
 
     def _save_in(self, cur: sqlite3.Cursor, db: str, db_id: int, copy: Document) -> Document:
         """Write the checked document ``copy`` within the write transaction ``cur``."""
