@@ -46,6 +46,7 @@ from acdc.agent import READY, RINGING, sources
 from acdc.keys import accounts_key, due_key, events_key, offer_key
 from acdc.lua import DECLARED, STALE, STALE_RETRIES, keys_of
 from acdc.queue import WAITING, WAITS_KEPT, Left, Queues
+from kazoo_tasks.callstate import STATUS_ENDED
 from kazoo_tasks.events import CallEvent
 
 log = logging.getLogger(__name__)
@@ -210,6 +211,18 @@ return due
 """
 
 
+CallStatus = Callable[[str], str | None]
+"""The status of a call's record (``active``, ``ending``, ``ended``; None: no record)."""
+
+ENDED = (None, STATUS_ENDED)
+"""Statuses of a call that no longer runs (no record, or an ended one)."""
+
+NO_RECORD_GRACE = 60.0
+"""Seconds a caller whose call has no record may stay in line: a new call's record is
+written when its first step commits, and that step may put the caller in a queue first;
+an ended call's record is kept ``KAZOO_HANGUP_GRACE`` seconds (60 by default)."""
+
+
 @dataclass(frozen=True)
 class Offer:
     """A caller offered to agents."""
@@ -262,12 +275,13 @@ class Distributor:
         queues: Queues,
         deliver: Deliver | None = None,
         grace: float = OFFER_GRACE,
-        call_up: Callable[[str], bool] | None = None,
+        call_status: CallStatus | None = None,
     ) -> None:
         self.queues = queues
-        self.call_up = call_up
-        """Whether a caller's call still runs: an accepted offer of a live call is left to
-        the call to settle (None: leases of accepted offers expire like the others)."""
+        self.call_status = call_status
+        """The status of a caller's call: an accepted offer of a live call is left to the
+        call to settle, and a caller whose call has ended is taken out of line (None:
+        leases of accepted offers expire like the others; callers are never taken out)."""
         self.agents = queues.agents
         self.client = queues.client
         self.deliver = deliver
@@ -359,6 +373,9 @@ class Distributor:
             offer = self.claim(queue_id)
             if offer is None:
                 break
+            if self._gone(offer.call_id):
+                self._take_out(queue_id, offer.call_id)  # its agents are free again
+                continue
             made.append(offer)
         if made:
             now = self.queues.clock()
@@ -372,8 +389,40 @@ class Distributor:
             return
         now = self.queues.clock()
         members = [m for m in self.queues.members(queue_id) if m.get("state") == WAITING]
+        for gone in [m for m in members if self._gone(m["call_id"], m.get("entered_at"))]:
+            self._take_out(queue_id, gone["call_id"])
+            members.remove(gone)
         if members and self.deliver is not None:
             self.deliver([caller_event(EJECT_EVENT, m["call_id"], m["node"], now) for m in members])
+
+    def _live(self, call_id: str) -> bool:
+        """Whether the caller's call runs (has a record that has not ended)."""
+        return self.call_status is not None and self.call_status(call_id) not in ENDED
+
+    def _gone(self, call_id: str, entered_at: str | None = None) -> bool:
+        """Whether the caller's call has ended: its record says so, or it has none and
+        the caller entered more than :data:`NO_RECORD_GRACE` seconds ago (read from its
+        hash unless given)."""
+        if self.call_status is None:
+            return False
+        status = self.call_status(call_id)
+        if status is not None:
+            return status == STATUS_ENDED
+        if entered_at is None:
+            entered_at = self.queues.member(call_id).get("entered_at")
+        return self.queues.clock() - float(entered_at or "inf") >= NO_RECORD_GRACE
+
+    def _take_out(self, queue_id: str, call_id: str) -> None:
+        """A caller whose call ended without leaving its queue (its ``member_ended`` task
+        lost): it leaves now, abandoned by hangup, instead of being offered to agents for
+        ever. The queues its agents could serve are swept again within a tick."""
+        left, _ = self.caller_left(queue_id, call_id, "hangup")
+        if left is not None:
+            log.warning(
+                "queue %s: caller %s's call has ended but it was still in line; taken out",
+                queue_id,
+                call_id,
+            )
 
     def offer(self, offer_id: str) -> dict[str, str]:
         """The offer's record (empty once expired from Redis)."""
@@ -493,7 +542,7 @@ class Distributor:
     def _fire(self, kind: str, ident: str, version: int, event: str) -> set[str] | None:
         if kind == "offer":
             offer = self.offer(ident)
-            live = self.call_up is not None and self.call_up(offer.get("call_id", ""))
+            live = self._live(offer.get("call_id", ""))
             if offer.get("outcome") == ACCEPTED and live:
                 return None  # ringing or talking: its call's bridge result settles it
             self.record(ident, EXPIRED)

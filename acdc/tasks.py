@@ -4,11 +4,15 @@
 and delivers the offers to the callers' inboxes (at once after a change; the sweep also
 offers in every queue with callers waiting, so a lost task only delays).
 ``kazoo.acdc.member_ended`` runs when a caller's call ends (``ctx.at_call_end``) and takes
-it out of its queue, releasing or hanging up the agent it had; ``kazoo.acdc.member_transferred``
-does the same for one stay when the call is transferred out of its node. All are idempotent, so
-they run ``acks_late``: a killed worker's task runs again. :class:`AcdcSweepStep` runs
-:meth:`Distributor.sweep` for every account with live ACDc state in each worker's event
-loop (wrap-up and pause ends, offer leases), like the call timers' drainer.
+it out of its queue, releasing or hanging up the agent it had;
+``kazoo.acdc.member_transferred`` does the same for one stay when the call is transferred
+out of its node. Both are idempotent: they run ``acks_late``, go back on the queue when
+their worker dies and retry while Redis or the document store fails
+(:func:`~kazoo_tasks.durable_task.store_writing_task`). Should a caller's leaving be lost
+all the same, the distributor takes out a caller whose call has ended when it meets one
+(:meth:`Distributor.distribute`). :class:`AcdcSweepStep` runs :meth:`Distributor.sweep`
+for every account with live ACDc state in each worker's event loop (wrap-up and pause
+ends, offer leases), like the call timers' drainer.
 """
 
 from __future__ import annotations
@@ -26,9 +30,11 @@ from acdc.keys import accounts_key
 from acdc.queue import Queues
 from kazoo_tasks import inbox, services
 from kazoo_tasks.bus import celery_queue_name, publish_timeouts
-from kazoo_tasks.callstate import STATUS_ENDED, CallStore
+from kazoo_tasks.callstate import CallStore
 from kazoo_tasks.config import Settings
+from kazoo_tasks.durable_task import store_writing_task
 from kazoo_tasks.events import CallEvent
+from kazoo_tasks.services import REDIS_UNAVAILABLE
 
 log = logging.getLogger(__name__)
 
@@ -46,17 +52,17 @@ def distributor_for(
     queues = Queues(client, settings.namespace, account_id)
     calls = CallStore(client, settings)
 
-    def call_up(call_id: str) -> bool:
+    def call_status(call_id: str) -> str | None:
         record = calls.records([call_id]).get(call_id)
-        return record is not None and record.get("status") != STATUS_ENDED
+        return None if record is None else str(record.get("status"))
 
     if app is None:
-        return Distributor(queues, grace=settings.acdc_offer_grace, call_up=call_up)
+        return Distributor(queues, grace=settings.acdc_offer_grace, call_status=call_status)
 
     def deliver(events: list[CallEvent]) -> None:
         inbox.deliver_many(client, app, settings, events)
 
-    return Distributor(queues, deliver, settings.acdc_offer_grace, call_up)
+    return Distributor(queues, deliver, settings.acdc_offer_grace, call_status)
 
 
 def offer_again(distributor: Distributor, queue_ids: set[str] | list[str]) -> int:
@@ -104,7 +110,7 @@ def _caller_gone(
     archive(distributor.queues, services.process_document_store(settings))
 
 
-@shared_task(name=MEMBER_ENDED_TASK, bind=True, acks_late=True, ignore_result=True)
+@store_writing_task(MEMBER_ENDED_TASK, also_retry_for=REDIS_UNAVAILABLE)
 def member_ended(
     self: Task, account_id: str, queue_id: str, call_id: str, ended: dict[str, Any]
 ) -> None:
@@ -113,7 +119,7 @@ def member_ended(
     _caller_gone(self.app, account_id, queue_id, call_id, "hangup")
 
 
-@shared_task(name=MEMBER_TRANSFERRED_TASK, bind=True, acks_late=True, ignore_result=True)
+@store_writing_task(MEMBER_TRANSFERRED_TASK, also_retry_for=REDIS_UNAVAILABLE)
 def member_transferred(
     self: Task, account_id: str, queue_id: str, call_id: str, visit: str
 ) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from acdc.agent import ANSWERED, LOGGED_OUT, PAUSED, READY, RINGING
 from acdc.audit import double_bookings, read_events
-from acdc.distributor import CONNECTED, FAILED, Distributor, Offer
+from acdc.distributor import CONNECTED, FAILED, NO_RECORD_GRACE, Distributor, Offer
 from acdc.queue import ALREADY, EMPTY, ENTERED, FULL, QueueConfig, Queues
 
 ACCOUNT = "b" * 32
@@ -259,7 +259,7 @@ def test_given_an_accepted_offer_whose_call_still_runs_then_its_lease_waits_for_
     center, clock
 ):
     live = {"call1"}
-    distributor = Distributor(center.queues, center.delivered.extend, 5, live.__contains__)
+    distributor = Distributor(center.queues, center.delivered.extend, 5, status_of(live))
     config = queue(agent_ring_timeout=10)
     center.agents(config, ["alice"])
     center.caller(config, "call1")
@@ -273,12 +273,68 @@ def test_given_an_accepted_offer_whose_call_still_runs_then_its_lease_waits_for_
     assert center.queues.stats("q1")["handled"] == 1
 
     center.caller(config, "call2")  # a call that vanished: its lease expires
+    live.add("call2")
     center.talk(offer, "alice")
     [lost] = distributor.distribute("q1")
     assert distributor.accept(lost.offer_id)
+    live.discard("call2")
     clock.advance(60)
     assert distributor.sweep() == {"q1"}
     assert center.queues.waiting("q1") == ["call2"]
+
+
+def status_of(live: set[str], ended: frozenset[str] = frozenset()):
+    """A call status reader: ``live`` calls are active, ``ended`` ones ended, the others
+    have no record."""
+    return lambda call_id: "active" if call_id in live else "ended" if call_id in ended else None
+
+
+def test_given_a_caller_whose_call_ended_without_leaving_then_it_is_taken_out_not_offered(
+    center, clock
+):
+    ended = {"call1"}  # its member_ended task was lost
+    distributor = Distributor(
+        center.queues, center.delivered.extend, 5, status_of({"call3"}, frozenset(ended))
+    )
+    config = queue(agent_ring_timeout=10)
+    center.agents(config, ["alice"])
+    center.caller(config, "call1")
+    center.caller(config, "call2")  # no record yet (its first step has not committed)
+    center.caller(config, "call3")
+
+    [offer] = distributor.distribute("q1")
+
+    assert offer.call_id == "call2"  # call1 taken out; call2 may still be starting
+    assert center.queues.member("call1") == {}
+    stats = center.queues.stats("q1")
+    assert stats["abandoned"] == 1 and stats["abandoned_hangup"] == 1
+    assert stats["entered"] == 3 and stats["waiting"] == 2
+    center.distributor.conclude(offer.offer_id, FAILED)  # back in line, first
+    clock.advance(NO_RECORD_GRACE)  # call2 never got a record: it is gone too
+    [offer] = distributor.distribute("q1")
+    assert offer.call_id == "call3" and offer.agents == ("alice",)
+    stats = center.queues.stats("q1")
+    assert stats["abandoned_hangup"] == 2 and stats["waiting"] == 1
+    assert center.queues.agents.status("alice")["state"] == RINGING
+
+
+def test_given_a_queue_without_agents_when_a_callers_call_has_ended_then_it_is_taken_out(
+    center,
+):
+    distributor = Distributor(
+        center.queues, center.delivered.extend, 5, status_of({"call2"}, frozenset({"call1"}))
+    )
+    config = queue(enter_when_empty=False)
+    center.agents(config, ["alice"])
+    center.caller(config, "call1")
+    center.caller(config, "call2")
+    center.queues.agents.apply("alice", "logout")
+
+    assert distributor.distribute("q1") == []
+
+    assert [e["call_id"] for e in center.delivered] == ["call2"]  # ejected; call1 taken out
+    assert center.queues.member("call1") == {}
+    assert center.queues.stats("q1")["abandoned_hangup"] == 1
 
 
 def test_given_a_worker_that_died_between_the_callers_leaving_and_its_agents_hangup_then_a_retry_hangs_up(  # noqa: E501
