@@ -121,7 +121,8 @@ class TranscriptSwitch:
     # -- acting ------------------------------------------------------------------------
 
     def send(self, data: bytes) -> None:
-        """Write ``data`` to every subscribed connection."""
+        """Write ``data`` to every subscribed connection (one that the client closes
+        meanwhile, as ecallmgr does on bytes it cannot frame, is marked closed)."""
         self._call(self._write_all(data))
 
     def send_stream(self, chunks: Iterable[bytes]) -> Future:
@@ -153,8 +154,11 @@ class TranscriptSwitch:
 
     async def _write_all(self, data: bytes) -> None:
         for conn in self.subscribed():
-            conn.writer.write(data)
-            await conn.writer.drain()
+            try:
+                conn.writer.write(data)
+                await conn.writer.drain()
+            except ConnectionError:  # the client hung up mid-write (bytes it refused)
+                conn.closed = True
 
     async def _stream(self, chunks: Iterable[bytes]) -> tuple[int, float]:
         conn = self.subscribed()[0]

@@ -134,6 +134,7 @@ def test_given_an_emulator_flood_then_ecallmgr_is_not_dropped_and_publishes_noth
             >= report.pipeline_events
             and s
         ),
+        timeout=60,  # 50,000 events (~39 MB): on a loaded machine, more than 15 s to read
         what="the flood to be read",
     )
     assert emulator.connections == {listener}  # never killed for lost events

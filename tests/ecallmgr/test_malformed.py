@@ -7,6 +7,7 @@ import pytest
 
 from tests.ecallmgr.conftest import (
     after_resync,
+    confirmed,
     inbox,
     new_call_id,
     node_stats,
@@ -30,6 +31,8 @@ def test_given_malformed_lines_odd_frames_and_orphan_replies_then_the_connection
 ):
     ecallmgr = spawn_ecallmgr()
     conn = wait_for(switch.subscribed)[0]
+    # ESL replies carry no id: a reply sent while a re-sync listing waits is its reply
+    wait_for(lambda: confirmed(conn), what="the re-sync's listings answered")
     switch.send(GARBAGE_HEADER_LINE + EVENT_WITHOUT_NAME + UNKNOWN_FRAME + ORPHAN_REPLY)
     call_id = new_call_id()
     switch.send(b"".join(call_events(call_id)))
