@@ -214,7 +214,7 @@ return due
 CallStatus = Callable[[str], str | None]
 """The status of a call's record (``active``, ``ending``, ``ended``; None: no record)."""
 
-ENDED = (None, STATUS_ENDED)
+NOT_RUNNING = (None, STATUS_ENDED)
 """Statuses of a call that no longer runs (no record, or an ended one)."""
 
 NO_RECORD_GRACE = 60.0
@@ -397,7 +397,7 @@ class Distributor:
 
     def _live(self, call_id: str) -> bool:
         """Whether the caller's call runs (has a record that has not ended)."""
-        return self.call_status is not None and self.call_status(call_id) not in ENDED
+        return self.call_status is not None and self.call_status(call_id) not in NOT_RUNNING
 
     def _gone(self, call_id: str, entered_at: str | None = None) -> bool:
         """Whether the caller's call has ended: its record says so, or it has none and
